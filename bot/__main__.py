@@ -1,0 +1,177 @@
+"""The `partnerbot` command line (also `python -m bot`).
+
+Every failure a person can fix (a missing token, a bad partnership file) ends with one clear
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dotenv import load_dotenv
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Need, Settings, SettingsError, load_settings
+from bot.db import make_engine, schema_version, upgrade
+from bot.services.partnership_file import (
+    PartnershipFileError,
+    apply_partnership,
+    read_partnership_file,
+)
+
+log = logging.getLogger("partnerbot")
+
+EXIT_USAGE = 2
+
+
+class StartupError(Exception):
+    """Something the person running the bot must fix; `str()` says what and how."""
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="partnerbot",
+        description="Partnerbot: keeps partner organisations connected between meetings. "
+        "With no command, runs Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP.",
+    )
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("web", help="serve HTTP (POST /slack/events, GET /healthz) with gunicorn")
+    commands.add_parser("socket", help="connect to Slack over Socket Mode")
+    commands.add_parser("clock", help="run the scheduler for the partnership's jobs")
+    job = commands.add_parser("run-job", help="run one scheduled job now")
+    job.add_argument("name")
+    job.add_argument("--now", type=_iso_datetime, help="run as of this time (ISO 8601)")
+    job.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    db = commands.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"])
+    config = commands.add_parser("config", help="partnership file tasks")
+    config.add_argument("action", choices=["load"])
+    config.add_argument("file")
+    return root
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date-time like 2026-11-23T09:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    load_dotenv(Path.cwd() / ".env")  # the folder it is run from, as the README says
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        run(args, settings)
+    except (SettingsError, StartupError, PartnershipFileError) as problem:
+        for line in str(problem).splitlines():
+            print(f"partnerbot: {line}", file=sys.stderr)
+        if isinstance(problem, SettingsError):
+            print(
+                "partnerbot: copy .env.example to .env and fill it in; the README's "
+                "'Creating the Slack app' section shows where each value comes from",
+                file=sys.stderr,
+            )
+        sys.exit(EXIT_USAGE)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> None:
+    command = args.command or ("socket" if settings.socket_mode else "web")
+    engine = make_engine(settings.database_url)
+    if command == "db":
+        migrate(engine)
+        print(f"database {engine.dialect.name} is at schema {schema_version(engine)}")
+    elif command == "config":
+        load_partnership(engine, args.file)
+    elif command == "run-job":
+        from jobs.clock import UnknownJob, run_job
+
+        prepare(engine, settings)
+        try:
+            print(run_job(args.name, engine, args.now, args.dry_run))
+        except UnknownJob as error:
+            raise StartupError(str(error)) from None
+    else:
+        needs = {
+            "web": (Need.BOT_TOKEN, Need.SIGNING_SECRET),
+            "socket": (Need.BOT_TOKEN, Need.APP_TOKEN),
+        }
+        settings.require(*needs.get(command, (Need.BOT_TOKEN,)))
+        check_token(settings)
+        prepare(engine, settings)
+        start(command, settings, engine)
+
+
+def start(command: str, settings: Settings, engine: Engine) -> None:
+    if command == "web":
+        from bot.web import serve
+
+        engine.dispose()  # each gunicorn worker opens its own connections
+        serve(settings)
+    elif command == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.slack.app import create_app
+
+        SocketModeHandler(create_app(settings, engine), settings.slack_app_token).start()
+    else:
+        from jobs.clock import run_clock
+
+        run_clock(settings, engine)
+
+
+def migrate(engine: Engine) -> None:
+    try:
+        upgrade(engine)
+    except OperationalError as error:
+        raise StartupError(f"cannot reach the database: {error.orig}") from None
+
+
+def prepare(engine: Engine, settings: Settings) -> None:
+    """On the embedded SQLite default, migrate on start so a first run needs no extra step."""
+    if settings.is_sqlite:
+        migrate(engine)
+    elif schema_version(engine) is None:
+        raise StartupError("the database has no schema yet: run `partnerbot db upgrade` first")
+    if settings.partnership_config:
+        load_partnership(engine, settings.partnership_config)
+
+
+def load_partnership(engine: Engine, path: str) -> None:
+    spec = read_partnership_file(path)
+    if engine.dialect.name == "sqlite":
+        migrate(engine)
+    report = apply_partnership(engine, spec)
+    print(f"loaded {path}: " + ("changes made" if report.changed else "nothing changed"))
+    for line in report.lines():
+        print(f"  {line}")
+
+
+def check_token(settings: Settings) -> None:
+    """Ask Slack whether the bot token works, so a bad one is one line at start, not a crash."""
+    try:
+        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url).auth_test()
+    except SlackApiError as error:
+        raise StartupError(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): copy the Bot User "
+            "OAuth Token (xoxb-…) again from your app's 'OAuth & Permissions' page"
+        ) from None
+    except OSError as error:
+        raise StartupError(f"cannot reach Slack at {settings.slack_api_url}: {error}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Settings read from the environment (and `.env`), with the design's names and defaults.
+
+Reading never raises for a missing Slack token: each run mode asks for what it needs with
+`Settings.require`, so `db upgrade` and `config load` work without Slack credentials and a
+missing token is reported as one clear line rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TZ = "Europe/London"
+DEFAULT_PORT = 3000
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; `str()` is the one line shown to the person."""
+
+
+class Need(Enum):
+    """What a run mode needs from Slack."""
+
+    BOT_TOKEN = "SLACK_BOT_TOKEN"
+    SIGNING_SECRET = "SLACK_SIGNING_SECRET"
+    APP_TOKEN = "SLACK_APP_TOKEN"
+
+
+WHERE_TO_GET = {
+    Need.BOT_TOKEN: (
+        "the Bot User OAuth Token (starts xoxb-) from your Slack app's "
+        "'OAuth & Permissions' page at https://api.slack.com/apps"
+    ),
+    Need.SIGNING_SECRET: (
+        "the Signing Secret from your Slack app's 'Basic Information' page "
+        "at https://api.slack.com/apps"
+    ),
+    Need.APP_TOKEN: (
+        "an App-Level Token with the connections:write scope (starts xapp-) from your "
+        "Slack app's 'Basic Information' page, after enabling Socket Mode"
+    ),
+}
+
+TOKEN_PREFIXES = {Need.BOT_TOKEN: "xoxb-", Need.APP_TOKEN: "xapp-"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process's configuration; immutable so it can be shared across threads."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = DEFAULT_PORT
+    timezone: str = DEFAULT_TZ
+    partnership_config: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def value_of(self, need: Need) -> str | None:
+        return {
+            Need.BOT_TOKEN: self.slack_bot_token,
+            Need.SIGNING_SECRET: self.slack_signing_secret,
+            Need.APP_TOKEN: self.slack_app_token,
+        }[need]
+
+    def require(self, *needs: Need) -> None:
+        """Raise one SettingsError that names every missing or malformed variable and its source."""
+        problems = []
+        for need in needs:
+            value = self.value_of(need)
+            prefix = TOKEN_PREFIXES.get(need)
+            if not value:
+                problems.append(f"{need.value} is not set: put {WHERE_TO_GET[need]} in .env")
+            elif prefix and not value.startswith(prefix):
+                problems.append(
+                    f"{need.value} should start with {prefix}: use {WHERE_TO_GET[need]}"
+                )
+        if problems:
+            raise SettingsError("\n".join(problems))
+
+
+def _clean(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from `env` (default: the process environment), validating formats."""
+    env = os.environ if env is None else env
+    port_text = _clean(env, "PORT") or str(DEFAULT_PORT)
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT must be a number between 1 and 65535, not {port_text!r}")
+
+    timezone = _clean(env, "PARTNERBOT_TZ") or DEFAULT_TZ
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"PARTNERBOT_TZ {timezone!r} is not a time zone name; use one like Europe/London"
+        ) from None
+
+    database_url = _clean(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy needs the psycopg 3 driver.
+    for old in ("postgres://", "postgresql://"):
+        if database_url.startswith(old):
+            database_url = "postgresql+psycopg://" + database_url[len(old) :]
+    try:
+        make_url(database_url)
+    except ArgumentError:
+        raise SettingsError(
+            "DATABASE_URL is not a database URL; use e.g. "
+            "postgresql://user:password@host:5432/partnerbot or sqlite:///partnerbot.db"
+        ) from None
+
+    api_url = _clean(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+
+    return Settings(
+        slack_bot_token=_clean(env, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_clean(env, "SLACK_SIGNING_SECRET"),
+        slack_app_token=_clean(env, "SLACK_APP_TOKEN"),
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        database_url=database_url,
+        port=int(port_text),
+        timezone=timezone,
+        partnership_config=_clean(env, "PARTNERSHIP_CONFIG"),
+    )

@@ -1,0 +1,464 @@
+"""The partnership file (TOML): read and check it, then upsert it into the database.
+
+Loading is idempotent (loading the same file twice leaves the same state) and additive:
+organisations, topics and coordinators added in Slack are kept when the file is loaded again.
+Every error names the line and the field, since the people who edit this file are coordinators,
+not programmers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.db import session_scope
+from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
+from bot.services.directory import CODE_PATTERN
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PRIVACY_POLICIES = ("warn", "block")
+CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
+USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_KINDS = ("updates", "opportunities", "digest")
+
+
+class PartnershipFileError(Exception):
+    """`str()` says which file, line and field is wrong, and what is expected there."""
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    desks: int
+    weekdays: tuple[str, ...]
+    half_days: bool
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class KeyWorkerSpec:
+    name: str
+    slack: str | None
+
+
+@dataclass(frozen=True)
+class OrganisationSpec:
+    code: str
+    name: str
+    description: str
+    address: str
+    visitor_protocol: str
+    key_workers: tuple[KeyWorkerSpec, ...]
+    hotdesk: OfferSpec | None
+
+
+@dataclass(frozen=True)
+class CoordinatorSpec:
+    slack: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PartnershipSpec:
+    name: str
+    privacy: str
+    channels: dict[str, str | None]
+    topics: tuple[str, ...]
+    coordinators: tuple[CoordinatorSpec, ...]
+    organisations: tuple[OrganisationSpec, ...]
+
+
+@dataclass
+class Tally:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def count(self, before: Any, after: Any) -> None:
+        if before is None:
+            self.added += 1
+        elif before != after:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def __str__(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass
+class LoadReport:
+    """What a load changed, one line per kind of thing."""
+
+    partnership: Tally = field(default_factory=Tally)
+    organisations: Tally = field(default_factory=Tally)
+    coordinators: Tally = field(default_factory=Tally)
+    topics: Tally = field(default_factory=Tally)
+
+    @property
+    def changed(self) -> bool:
+        return any(t.added or t.updated for t in vars(self).values())
+
+    def lines(self) -> list[str]:
+        return [f"{kind}: {tally}" for kind, tally in vars(self).items()]
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+Path_ = tuple[str | int, ...]
+
+
+def read_partnership_file(path: str | Path) -> PartnershipSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PartnershipFileError(f"{path}: cannot read the file ({error.strerror})") from None
+    return parse_partnership(text, str(path))
+
+
+def parse_partnership(text: str, source: str = "partnership file") -> PartnershipSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PartnershipFileError(f"{source}: not valid TOML: {error}") from None
+    return _Checker(text, source).partnership(data)
+
+
+class _Checker:
+    """Turns parsed TOML into specs, raising errors that point at the offending line."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = _key_lines(text)
+        self.source = source
+
+    def fail(self, where: Path_, problem: str) -> PartnershipFileError:
+        line = _nearest_line(self.lines, where)
+        name = ".".join(f"[{p + 1}]" if isinstance(p, int) else p for p in where).replace(".[", "[")
+        at = f"line {line}" if line else "file"
+        return PartnershipFileError(f"{self.source}, {at}, {name}: {problem}")
+
+    def table(self, data: dict[str, Any], where: Path_, key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail((*where, key), "should be a table")
+        return value
+
+    def array_of_tables(self, data: dict[str, Any], where: Path_, key: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail((*where, key), f"should be written as [[{key}]] tables")
+        return value
+
+    def text(
+        self,
+        data: dict[str, Any],
+        where: Path_,
+        key: str,
+        *,
+        required: bool = False,
+        limit: int = 2000,
+        pattern: re.Pattern[str] | None = None,
+        example: str = "",
+    ) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail((*where, key), f"is required{example}")
+            return ""
+        if not isinstance(value, str):
+            raise self.fail((*where, key), f"should be text in quotes{example}")
+        value = value.strip()
+        if required and not value:
+            raise self.fail((*where, key), f"must not be empty{example}")
+        if len(value) > limit:
+            raise self.fail((*where, key), f"is {len(value)} characters; the limit is {limit}")
+        if value and pattern and not pattern.match(value):
+            raise self.fail((*where, key), f"{value!r} is not in the right form{example}")
+        return value
+
+    def boolean(self, data: dict[str, Any], where: Path_, key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail((*where, key), "should be true or false")
+        return value
+
+    def unknown_keys(self, data: dict[str, Any], where: Path_, known: Iterable[str]) -> None:
+        for key in data:
+            if key not in known:
+                raise self.fail((*where, key), f"unknown field; expected one of {', '.join(known)}")
+
+    def partnership(self, data: dict[str, Any]) -> PartnershipSpec:
+        self.unknown_keys(data, (), ("partnership", "channels", "coordinators", "organisations"))
+        top = self.table(data, (), "partnership")
+        where: Path_ = ("partnership",)
+        self.unknown_keys(top, where, ("name", "privacy", "topics"))
+        privacy = self.text(top, where, "privacy") or "warn"
+        if privacy not in PRIVACY_POLICIES:
+            raise self.fail((*where, "privacy"), 'should be "warn" or "block"')
+        topics = top.get("topics", [])
+        if not isinstance(topics, list) or not all(isinstance(t, str) and t for t in topics):
+            raise self.fail((*where, "topics"), 'should be a list of words, e.g. ["housing"]')
+        channels = self.table(data, (), "channels")
+        self.unknown_keys(channels, ("channels",), CHANNEL_KINDS)
+        example = ': a channel id like "C0123ABCD" or a name like "#partnership-updates"'
+        return PartnershipSpec(
+            name=self.text(top, where, "name", required=True, limit=150),
+            privacy=privacy,
+            channels={
+                kind: self.text(
+                    channels, ("channels",), kind, pattern=CHANNEL_PATTERN, example=example
+                )
+                or None
+                for kind in CHANNEL_KINDS
+            },
+            topics=tuple(dict.fromkeys(t.strip().lower()[:60] for t in topics)),
+            coordinators=tuple(
+                self.coordinator(entry, ("coordinators", i))
+                for i, entry in enumerate(self.array_of_tables(data, (), "coordinators"))
+            ),
+            organisations=self.organisations(data),
+        )
+
+    def coordinator(self, data: dict[str, Any], where: Path_) -> CoordinatorSpec:
+        self.unknown_keys(data, where, ("slack", "name"))
+        return CoordinatorSpec(
+            slack=self.text(
+                data,
+                where,
+                "slack",
+                required=True,
+                pattern=USER_PATTERN,
+                example=': a Slack member id like "U0123ABCD" (profile → ⋮ → Copy member ID)',
+            ),
+            name=self.text(data, where, "name", limit=150),
+        )
+
+    def organisations(self, data: dict[str, Any]) -> tuple[OrganisationSpec, ...]:
+        specs = [
+            self.organisation(entry, ("organisations", i))
+            for i, entry in enumerate(self.array_of_tables(data, (), "organisations"))
+        ]
+        for kind in ("code", "name"):
+            seen: set[str] = set()
+            for i, spec in enumerate(specs):
+                value = getattr(spec, kind).lower()
+                if value in seen:
+                    raise self.fail(("organisations", i, kind), "is used by another organisation")
+                seen.add(value)
+        return tuple(specs)
+
+    def organisation(self, data: dict[str, Any], where: Path_) -> OrganisationSpec:
+        self.unknown_keys(
+            data,
+            where,
+            (
+                "code",
+                "name",
+                "description",
+                "address",
+                "visitor_protocol",
+                "key_workers",
+                "hotdesk",
+            ),
+        )
+        workers = self.array_of_tables(data, where, "key_workers")
+        hotdesk = data.get("hotdesk")
+        return OrganisationSpec(
+            code=self.text(
+                data,
+                where,
+                "code",
+                required=True,
+                limit=12,
+                pattern=CODE_PATTERN,
+                example=': 2–12 letters or digits, like "HRS"',
+            ).upper(),
+            name=self.text(data, where, "name", required=True, limit=150),
+            description=self.text(data, where, "description"),
+            address=self.text(data, where, "address", limit=500),
+            visitor_protocol=self.text(data, where, "visitor_protocol"),
+            key_workers=tuple(
+                self.key_worker(worker, (*where, "key_workers", i))
+                for i, worker in enumerate(workers)
+            ),
+            hotdesk=None if hotdesk is None else self.offer(hotdesk, (*where, "hotdesk")),
+        )
+
+    def key_worker(self, data: dict[str, Any], where: Path_) -> KeyWorkerSpec:
+        self.unknown_keys(data, where, ("name", "slack"))
+        return KeyWorkerSpec(
+            name=self.text(data, where, "name", required=True, limit=150),
+            slack=self.text(
+                data, where, "slack", pattern=USER_PATTERN, example=': like "U0123ABCD"'
+            )
+            or None,
+        )
+
+    def offer(self, data: Any, where: Path_) -> OfferSpec:
+        if not isinstance(data, dict):
+            raise self.fail(where, "should be a table")
+        self.unknown_keys(data, where, ("desks", "weekdays", "half_days", "needs_approval"))
+        desks = data.get("desks", 1)
+        if not isinstance(desks, int) or isinstance(desks, bool) or not 0 < desks <= 50:
+            raise self.fail((*where, "desks"), "should be a whole number from 1 to 50")
+        weekdays = data.get("weekdays", list(WEEKDAYS[:5]))
+        if (
+            not isinstance(weekdays, list)
+            or not weekdays
+            or not all(isinstance(day, str) and day.lower()[:3] in WEEKDAYS for day in weekdays)
+        ):
+            raise self.fail((*where, "weekdays"), 'should list day names, e.g. ["mon", "wed"]')
+        chosen = {day.lower()[:3] for day in weekdays}
+        return OfferSpec(
+            desks=desks,
+            weekdays=tuple(day for day in WEEKDAYS if day in chosen),
+            half_days=self.boolean(data, where, "half_days", True),
+            needs_approval=self.boolean(data, where, "needs_approval", False),
+        )
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _key_lines(text: str) -> dict[Path_, int]:
+    """Map each table and key path (array tables indexed from 0) to its line number."""
+    lines: dict[Path_, int] = {}
+    counts: dict[Path_, int] = {}
+    arrays: set[tuple[str, ...]] = set()
+    current: Path_ = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            parts = tuple(p.strip().strip('"') for p in header.group(2).split("."))
+            resolved: list[str | int] = []
+            for depth, part in enumerate(parts, start=1):
+                resolved.append(part)
+                is_last = depth == len(parts)
+                if is_last and header.group(1) == "[[":
+                    arrays.add(parts)
+                    index = counts.get(tuple(resolved), 0)
+                    counts[tuple(resolved)] = index + 1
+                    resolved.append(index)
+                elif not is_last and parts[:depth] in arrays:
+                    resolved.append(counts[tuple(resolved)] - 1)
+            current = tuple(resolved)
+            lines.setdefault(current, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((*current, key.group(1)), number)
+    return lines
+
+
+def _nearest_line(lines: dict[Path_, int], where: Path_) -> int | None:
+    for length in range(len(where), 0, -1):
+        if where[:length] in lines:
+            return lines[where[:length]]
+    return None
+
+
+# Applying --------------------------------------------------------------------------------------
+
+
+def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
+    """Upsert the file's contents in one transaction and say what changed."""
+    report = LoadReport()
+    with session_scope(engine) as session:
+        _apply_settings(session, spec, report)
+        for topic in spec.topics:
+            exists = session.exec(select(Topic).where(Topic.name == topic)).first()
+            report.topics.count(topic if exists else None, topic)
+            if not exists:
+                session.add(Topic(name=topic))
+        for coordinator in spec.coordinators:
+            _apply_coordinator(session, coordinator, report)
+        for organisation in spec.organisations:
+            _apply_organisation(session, organisation, report)
+    return report
+
+
+def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport) -> None:
+    row = session.get(Partnership, 1)
+    before = None if row is None else row.model_dump()
+    row = row or Partnership(id=1)
+    row.name = spec.name
+    row.privacy_policy = spec.privacy
+    row.updates_channel = spec.channels["updates"]
+    row.opportunities_channel = spec.channels["opportunities"]
+    row.digest_channel = spec.channels["digest"]
+    report.partnership.count(before, row.model_dump())
+    session.add(row)
+
+
+def _apply_coordinator(session: Session, spec: CoordinatorSpec, report: LoadReport) -> None:
+    member = session.exec(select(Member).where(Member.slack_user_id == spec.slack)).first()
+    before = None if member is None else member.is_coordinator
+    member = member or Member(slack_user_id=spec.slack, name=spec.name)
+    member.is_coordinator = True
+    if not member.name:
+        member.name = spec.name
+    report.coordinators.count(before, True)
+    session.add(member)
+
+
+def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadReport) -> None:
+    row = session.exec(select(Organisation).where(Organisation.code == spec.code)).first()
+    before = None if row is None else _organisation_state(session, row)
+    row = row or Organisation(code=spec.code, name=spec.name)
+    row.name = spec.name
+    row.description = spec.description
+    row.address = spec.address
+    row.visitor_protocol = spec.visitor_protocol
+    session.add(row)
+    session.flush()
+
+    workers = session.exec(select(KeyWorker).where(KeyWorker.organisation_id == row.id)).all()
+    by_name = {worker.name: worker for worker in workers}
+    wanted_names = {wanted.name for wanted in spec.key_workers}
+    for worker in workers:
+        if worker.name not in wanted_names:
+            session.delete(worker)
+    for wanted in spec.key_workers:
+        worker = by_name.get(wanted.name) or KeyWorker(organisation_id=row.id, name=wanted.name)
+        worker.slack_user_id = wanted.slack or worker.slack_user_id
+        session.add(worker)
+
+    offer = session.get(HotdeskOffer, row.id)
+    if spec.hotdesk is None:
+        if offer is not None:
+            session.delete(offer)
+    else:
+        offer = offer or HotdeskOffer(organisation_id=row.id)
+        offer.desks = spec.hotdesk.desks
+        offer.weekdays = ",".join(spec.hotdesk.weekdays)
+        offer.half_days = spec.hotdesk.half_days
+        offer.needs_approval = spec.hotdesk.needs_approval
+        session.add(offer)
+    session.flush()
+    report.organisations.count(before, _organisation_state(session, row))
+
+
+def _organisation_state(session: Session, row: Organisation) -> tuple:
+    """A comparable snapshot, so a reload can tell 'updated' from 'unchanged'."""
+    workers = session.exec(
+        select(KeyWorker.name, KeyWorker.slack_user_id)
+        .where(KeyWorker.organisation_id == row.id)
+        .order_by(KeyWorker.name)
+    ).all()
+    offer = session.get(HotdeskOffer, row.id)
+    return (
+        row.name,
+        row.description,
+        row.address,
+        row.visitor_protocol,
+        tuple(workers),
+        offer and (offer.desks, offer.weekdays, offer.half_days, offer.needs_approval),
+    )

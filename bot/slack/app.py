@@ -1,0 +1,111 @@
+"""Build the Bolt app from settings, an engine and a WebClient. Nothing is built at import."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.services.events import claim_event
+from bot.slack import listeners
+from bot.slack.wiring import Services
+
+log = logging.getLogger("partnerbot")
+
+SORRY = (
+    "Sorry, something went wrong on our side and nothing was changed. "
+    "Please try again in a minute. (reference {reference})"
+)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The Web API client; it waits out Slack's 429s (after ack, never before)."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    client: WebClient | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads."""
+    app = App(
+        client=client or make_client(settings),
+        listener_executor=listener_executor,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        logger=log,
+    )
+    services = Services.on(engine)
+
+    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
+        context["services"] = services
+        next()
+
+    def skip_repeated_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        """Slack re-delivers events it thinks we missed; do each event_id's work once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(engine, event_id):
+            log.info("event %s already handled; acknowledging the repeat", event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    app.use(provide_services)
+    app.use(skip_repeated_events)
+    app.error(apologise)
+    listeners.register(app)
+    return app
+
+
+def apologise(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: Respond | None,
+    client: WebClient,
+    context: BoltContext,
+) -> BoltResponse | None:
+    """Any listener failure: log it with a reference, and tell the person briefly and kindly."""
+    reference = uuid.uuid4().hex[:8]
+    log.error(
+        "listener failed reference=%s type=%s user=%s",
+        reference,
+        body.get("type") or ("command" if "command" in body else "unknown"),
+        context.user_id,
+        exc_info=error,
+    )
+    text = SORRY.format(reference=reference)
+    acked = response is None
+    if not acked and "command" in body:  # a command not acknowledged yet: answer in the ack
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": text}),
+            headers={"content-type": ["application/json;charset=utf-8"]},
+        )
+    try:
+        if respond is not None and context.response_url:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif context.user_id and body.get("type") in {"view_submission", "block_actions"}:
+            client.chat_postMessage(channel=context.user_id, text=text)
+    except SlackApiError:
+        log.exception("could not tell the user about reference=%s", reference)
+    # Not acknowledged yet: a plain 200 closes a form or settles a click instead of an error.
+    return None if acked else BoltResponse(status=200, body="")

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from service results to `slack_sdk.models` objects."""

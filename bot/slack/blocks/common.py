@@ -1,0 +1,59 @@
+"""Pieces every surface uses: escaping user text, the message shape, short notices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+SECTION_TEXT_MAX = 3000
+MESSAGE_BLOCKS_MAX = 50
+
+
+def escape(text: str) -> str:
+    """Neutralise Slack's control sequences so user text can never <!channel> anybody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def user_link(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A reply: `text` is the notification and screen-reader fallback for `blocks`."""
+
+    text: str
+    blocks: Sequence[Block] = field(default_factory=list)
+
+
+def reply(respond: Callable[..., Any], message: Message, **options: Any) -> None:
+    """Send a Message through Bolt's `respond` (an ephemeral reply by default)."""
+    respond(text=message.text, blocks=list(message.blocks), **options)
+
+
+def section(markdown: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(markdown, SECTION_TEXT_MAX)))
+
+
+def context(markdown: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(markdown, SECTION_TEXT_MAX))])
+
+
+def notice(text: str, hint: str | None = None) -> Message:
+    """A one-paragraph answer, with an optional pointer to what to do next."""
+    blocks: list[Block] = [section(text)]
+    if hint:
+        blocks.append(context(hint))
+    return Message(text=text, blocks=blocks)
+
+
+def problem(text: str) -> Message:
+    """A refusal; the text may quote what the person typed, so it is escaped."""
+    return notice(f":warning: {escape(text)}", "Type `/partners help` to see every command.")

@@ -1,0 +1,273 @@
+"""Directory surfaces: organisation list and card, join replies, whoami, the edit form."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.directory import (
+    ADDRESS_MAX,
+    NAME_MAX,
+    TEXT_MAX,
+    JoinResult,
+    MemberView,
+    Offer,
+    OrganisationCard,
+    OrganisationRef,
+    OrganisationSummary,
+    UnknownOrganisation,
+)
+from bot.slack.blocks.common import (
+    MESSAGE_BLOCKS_MAX,
+    Message,
+    clip,
+    context,
+    escape,
+    section,
+    user_link,
+)
+
+JOIN_ACTION = "directory_join"
+SHOW_ACTION = "directory_show"
+EDIT_CALLBACK = "directory_edit"
+
+
+def _name(ref: OrganisationRef | OrganisationSummary | OrganisationCard) -> str:
+    return f"*{escape(ref.name)}* ({escape(ref.code)})"
+
+
+def _button(text: str, action_id: str, code: str, primary: bool = False) -> ButtonElement:
+    return ButtonElement(
+        text=clip(text, 75),
+        action_id=action_id,
+        value=code,
+        style="primary" if primary else None,
+    )
+
+
+def organisation_list(
+    organisations: list[OrganisationSummary], coordinator_ids: list[str]
+) -> Message:
+    """The directory, one section per organisation, within the 50-block message limit."""
+    if not organisations:
+        return Message(
+            text="No organisations yet.",
+            blocks=[
+                section("The directory is empty."),
+                context(
+                    "A coordinator can add organisations with `/partners org add CODE Name` "
+                    "or by loading the partnership file."
+                ),
+            ],
+        )
+    room = MESSAGE_BLOCKS_MAX - 4
+    blocks: list[Block] = [HeaderBlock(text=f"Partner organisations ({len(organisations)})")]
+    for org in organisations[:room]:
+        facts = [f"{org.member_count} in Slack"]
+        if org.offers_desks:
+            facts.append("offers hot desks")
+        description = (
+            clip(escape(org.description), 300) if org.description else "_No description yet._"
+        )
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"{_name(org)}\n{description}\n_{' · '.join(facts)}_"),
+                accessory=_button("Details", SHOW_ACTION, org.code),
+            )
+        )
+    if len(organisations) > room:
+        blocks.append(context(f"…and {len(organisations) - room} more: `/partners org <name>`."))
+    who = ", ".join(user_link(uid) for uid in coordinator_ids) or "none yet"
+    blocks.append(context(f"Coordinators: {who} · Join yours: `/partners join <organisation>`"))
+    return Message(text=f"{len(organisations)} partner organisations", blocks=blocks)
+
+
+def _offer_text(offer: Offer | None) -> str:
+    if offer is None:
+        return "No hot desks offered."
+    days = ", ".join(day.title() for day in offer.weekdays)
+    desks = f"{offer.desks} desk{'s' if offer.desks != 1 else ''}"
+    slots = "half or whole days" if offer.half_days else "whole days"
+    approval = "; visits need the host's approval" if offer.needs_approval else ""
+    return f"{desks} on {days}, {slots}{approval}."
+
+
+def organisation_card(card: OrganisationCard, viewer_id: str) -> Message:
+    workers = ", ".join(
+        user_link(w.slack_user_id) if w.slack_user_id else escape(w.name) for w in card.key_workers
+    )
+    members = ", ".join(user_link(uid) for uid in card.member_ids[:40])
+    if len(card.member_ids) > 40:
+        members += f" and {len(card.member_ids) - 40} more"
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(card.name, 150)),
+        section(escape(card.description) or "_No description yet._"),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*Short code*\n{escape(card.code)}"),
+                MarkdownTextObject(text=f"*Key worker*\n{workers or 'not named yet'}"),
+                MarkdownTextObject(text=f"*Address*\n{clip(escape(card.address), 1900) or '—'}"),
+                MarkdownTextObject(text=f"*Hot desks*\n{_offer_text(card.offer)}"),
+            ]
+        ),
+    ]
+    if card.visitor_protocol:
+        blocks.append(section(f"*Visitor protocol*\n{escape(card.visitor_protocol)}"))
+    blocks.append(section(f"*In Slack*\n{members or 'Nobody has joined yet.'}"))
+    if viewer_id not in card.member_ids:
+        blocks.append(
+            ActionsBlock(elements=[_button(f"Join {card.name}", JOIN_ACTION, card.code, True)])
+        )
+    return Message(text=f"{card.name} ({card.code})", blocks=blocks)
+
+
+def joined(result: JoinResult) -> Message:
+    if result.already_member:
+        return Message(text=f"You're already in {result.organisation.name}.", blocks=[
+            section(f"You're already in {_name(result.organisation)}."),
+        ])  # fmt: skip
+    moved = f" (you've left {_name(result.previous)})" if result.previous else ""
+    return Message(
+        text=f"You've joined {result.organisation.name}.",
+        blocks=[
+            section(f":wave: You've joined {_name(result.organisation)}{moved}."),
+            context(
+                "Your updates and bookings will carry its name. "
+                "`/partners org` shows its page; `/partners help` shows what's next."
+            ),
+        ],
+    )
+
+
+def unknown_organisation(error: UnknownOrganisation, action_id: str) -> Message:
+    """Say nothing matched, and offer the closest organisations as one-click choices."""
+    query = clip(escape(error.query), 100)
+    if not error.suggestions:
+        return Message(
+            text=f"No organisation matches “{error.query}”.",
+            blocks=[
+                section(f":mag: No organisation matches “{query}”."),
+                context("`/partners orgs` lists them all."),
+            ],
+        )
+    verb = "Join" if action_id == JOIN_ACTION else "Show"
+    return Message(
+        text=f"No organisation matches “{error.query}”. Did you mean one of these?",
+        blocks=[
+            section(f":mag: No organisation matches “{query}”. Did you mean…"),
+            ActionsBlock(
+                elements=[
+                    _button(f"{verb} {ref.name}", action_id, ref.code) for ref in error.suggestions
+                ]
+            ),
+            context("`/partners orgs` lists them all."),
+        ],
+    )
+
+
+def whoami(view: MemberView) -> Message:
+    organisation = _name(view.organisation) if view.organisation else "none yet"
+    lines = [f"*You*: {user_link(view.slack_user_id)}", f"*Organisation*: {organisation}"]
+    if view.is_coordinator:
+        lines.append("*Role*: coordinator of the partnership")
+    if view.key_worker_for:
+        lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
+    blocks: list[Block] = [section("\n".join(lines))]
+    if view.organisation is None:
+        blocks.append(context("Join yours with `/partners join <organisation>`."))
+    return Message(text=f"You are {view.name}", blocks=blocks)
+
+
+def coordinator_added(user_id: str, added: bool) -> Message:
+    if not added:
+        return Message(
+            text="Already a coordinator.",
+            blocks=[section(f"{user_link(user_id)} is already a coordinator.")],
+        )
+    return Message(
+        text="Coordinator added.",
+        blocks=[section(f":white_check_mark: {user_link(user_id)} is now a coordinator.")],
+    )
+
+
+def organisation_added(ref: OrganisationRef) -> Message:
+    return Message(
+        text=f"Added {ref.name}.",
+        blocks=[
+            section(f":white_check_mark: Added {_name(ref)} to the directory."),
+            context(f"Fill in its details with `/partners org edit {escape(ref.code)}`."),
+        ],
+    )
+
+
+def organisation_saved(ref: OrganisationRef) -> Message:
+    return Message(
+        text=f"Saved {ref.name}.",
+        blocks=[section(f":white_check_mark: Saved the directory entry for {_name(ref)}.")],
+    )
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    initial: str,
+    limit: int,
+    multiline: bool = False,
+    optional: bool = True,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id="value",
+            initial_value=initial[:limit] or None,
+            multiline=multiline,
+            max_length=limit,
+        ),
+    )
+
+
+def edit_form(card: OrganisationCard) -> View:
+    """The coordinators' form for one organisation; its code travels in private_metadata."""
+    unlinked = [w.name for w in card.key_workers if not w.slack_user_id]
+    workers_hint = (
+        "Also listed without a Slack account: " + ", ".join(unlinked) if unlinked else None
+    )
+    return View(
+        type="modal",
+        callback_id=EDIT_CALLBACK,
+        private_metadata=card.code,
+        title=PlainTextObject(text=clip(f"Edit {card.code}", 24)),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _text_input("name", "Name", card.name, NAME_MAX, optional=False),
+            _text_input("description", "What it does", card.description, TEXT_MAX, True),
+            _text_input("address", "Address", card.address, ADDRESS_MAX, True),
+            _text_input("protocol", "Visitor protocol", card.visitor_protocol, TEXT_MAX, True),
+            InputBlock(
+                block_id="key_workers",
+                label="Key workers",
+                optional=True,
+                hint=workers_hint,
+                element=UserMultiSelectElement(
+                    action_id="value",
+                    placeholder="Choose people",
+                    initial_users=[w.slack_user_id for w in card.key_workers if w.slack_user_id]
+                    or None,
+                ),
+            ),
+        ],
+    )

@@ -1,0 +1,55 @@
+"""The `/partners help` message: every command, each with one example."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import DividerBlock, HeaderBlock
+
+from bot.slack.blocks.common import Message, context, section
+
+HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Everyone",
+        (
+            ("/partners help", "this list"),
+            ("/partners join Harbour", "join your organisation (name or short code)"),
+            ("/partners orgs", "the directory of partner organisations"),
+            ("/partners org NRH", "one organisation: what it does, key worker, hot desks, people"),
+            ("/partners whoami", "your organisation and role"),
+        ),
+    ),
+    (
+        "Coordinators",
+        (
+            ("/partners org add BHA Bridges Health Access", "add an organisation"),
+            ("/partners org edit BHA", "edit its description, address, protocol, key workers"),
+            ("/partners coordinator add @amina", "make someone a coordinator"),
+        ),
+    ),
+)
+
+COMING_SOON = ("/update", "/hotdesk", "/opportunity", "/session")
+
+
+def help_message() -> Message:
+    blocks = [HeaderBlock(text="Partnerbot: what you can do")]
+    for audience, commands in HELP:
+        lines = "\n".join(f"`{example}` — {what}" for example, what in commands)
+        blocks += [section(f"*{audience}*\n{lines}"), DividerBlock()]
+    blocks.append(
+        context(
+            "Coming soon: "
+            + ", ".join(f"`{command}`" for command in COMING_SOON)
+            + " — partner updates, hot desks, opportunities and session follow-ups."
+        )
+    )
+    return Message(text="Partnerbot help: /partners join, orgs, org, whoami", blocks=blocks)
+
+
+def not_yet_available(command: str) -> Message:
+    return Message(
+        text=f"{command} is not available yet.",
+        blocks=[
+            section(f"`{command}` is not available yet: it is being built."),
+            context("Meanwhile, `/partners help` lists what works today."),
+        ],
+    )

@@ -1,0 +1,30 @@
+"""Translate Slack's text input into typed values (no rules, no database)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+
+
+def first_word(text: str) -> tuple[str, str]:
+    """Split "join Harbour Refugee" into ("join", "Harbour Refugee"); the word lower-cased."""
+    parts = (text or "").strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0].lower(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def user_id_in(text: str) -> str | None:
+    """The Slack user id in an escaped mention (`<@U123|amina>`) or a bare id, else None."""
+    match = MENTION.match(text.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def input_value(view: dict[str, Any], block_id: str) -> Any:
+    """The value of the single element (action_id "value") in an input block of a submitted view."""
+    element = view["state"]["values"].get(block_id, {}).get("value", {})
+    if "selected_users" in element:
+        return element["selected_users"] or []
+    return element.get("value") or ""

@@ -1,0 +1,18 @@
+"""Sign requests exactly as Slack does (v0, HMAC-SHA256 over `v0:timestamp:body`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+
+def signature_headers(
+    signing_secret: str, body: bytes | str, timestamp: int | None = None
+) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    payload = body.decode() if isinstance(body, bytes) else body
+    digest = hmac.new(
+        signing_secret.encode(), f"v0:{timestamp}:{payload}".encode(), hashlib.sha256
+    ).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}

@@ -1,0 +1,84 @@
+"""The HTTP side: a WSGI app (Bolt's /slack/events plus /healthz) served by gunicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings, load_settings
+from bot.db import make_engine, schema_version
+from bot.slack.app import create_app
+
+log = logging.getLogger("partnerbot.web")
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def health_app(engine: Engine) -> WSGIApp:
+    """200 with the backend and schema version when the database answers, 503 when not."""
+
+    def health(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        report: dict[str, Any] = {"database": engine.dialect.name}
+        try:
+            report["schema"] = schema_version(engine)
+            report["status"] = "ok"
+            status = "200 OK"
+        except SQLAlchemyError as error:
+            log.warning("health check: database unavailable: %s", error.__class__.__name__)
+            report["status"] = "database unavailable"
+            status = "503 Service Unavailable"
+        body = json.dumps(report).encode()
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    return health
+
+
+def wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
+    slack = SlackRequestHandler(bolt_app)
+    health = health_app(engine)
+
+    def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            return health(environ, start_response)
+        return slack(environ, start_response)
+
+    return route
+
+
+def create_wsgi_app(settings: Settings | None = None) -> WSGIApp:
+    """Gunicorn's factory (`bot.web:create_wsgi_app()`): one app and engine per worker."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    return wsgi_app(create_app(settings, engine), engine)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        # WEB_CONCURRENCY (gunicorn's own variable) sets the number of worker processes.
+        self.cfg.set("bind", f"0.0.0.0:{self.settings.port}")
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", 8)
+        self.cfg.set("timeout", 30)
+
+    def load(self) -> WSGIApp:
+        return create_wsgi_app(self.settings)
+
+
+def serve(settings: Settings) -> None:
+    _Gunicorn(settings).run()

@@ -1,0 +1,20 @@
+"""Alembic environment: uses the engine handed over by `bot.db`, or DATABASE_URL otherwise."""
+
+from alembic import context
+
+from bot import models
+from bot.config import load_settings
+from bot.db import make_engine
+
+engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=models.metadata,
+        render_as_batch=True,  # SQLite can only ALTER tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

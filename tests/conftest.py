@@ -1,0 +1,177 @@
+"""Fixtures: a database on SQLite and (with TEST_DATABASE_URL) PostgreSQL, the fake Slack, and
+the real app served over HTTP so tests talk to it exactly as Slack does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.slack_driver import SlackDriver
+from sqlalchemy import Engine, inspect, make_url, text
+
+from bot.config import Settings, load_settings
+from bot.db import make_engine, upgrade
+from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.slack.app import create_app
+from bot.web import wsgi_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+COORDINATOR = "U0000COORD1"  # a coordinator in partnership.example.toml
+MEMBER = "U0MEMBER"
+OTHER = "U0OTHER"
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_base_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return load_settings({"DATABASE_URL": url}).database_url if url else None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (cheaper than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private schema in the PostgreSQL test database, migrated once, dropped at the end."""
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it)")
+    schema = f"pb_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    engine = make_engine(url_text)
+    upgrade(engine)
+    engine.dispose()
+    yield url_text
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every database test runs once per backend, each on an empty, migrated schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "partnerbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded_engine(engine: Engine) -> Engine:
+    """The database with the sample partnership loaded."""
+    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    return engine
+
+
+@pytest.fixture(scope="session")
+def fake_slack_server() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_slack(fake_slack_server: FakeSlack) -> FakeSlack:
+    fake_slack_server.reset()
+    fake_slack_server.latency = 0.0
+    for user_id, name, tz in (
+        (COORDINATOR, "Morag Fraser", "Europe/London"),
+        (MEMBER, "Sam Member", "Europe/London"),
+        (OTHER, "Olu Other", "Europe/Dublin"),
+        ("U0000AMINA1", "Amina Yusuf", "Europe/London"),
+    ):
+        fake_slack_server.add_user(user_id, name, display_name=name.split()[0].lower(), tz=tz)
+    return fake_slack_server
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Bot:
+    """The running app and what tests use to talk to it and watch it."""
+
+    slack: SlackDriver
+    fake: FakeSlack
+    engine: Engine
+    url: str
+    settings: Settings
+
+    def ask(self, text: str, user_id: str = MEMBER, command: str = "/partners") -> dict:
+        """Send a slash command and return what the app answered through the response URL."""
+        seen = len(self.fake.calls_to("response_url"))
+        reply = self.slack.command(command, text, user_id=user_id)
+        assert reply.status == 200, reply
+        return self.fake.wait_for("response_url", count=seen + 1)[-1].args
+
+
+@pytest.fixture
+def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
+    """The real app on a real HTTP port, its Web API calls going to the fake Slack."""
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        database_url=database_url,
+    )
+    executor = ThreadPoolExecutor(max_workers=5)
+    app = create_app(settings, loaded_engine, listener_executor=executor)
+    server = make_server(
+        "127.0.0.1", 0, wsgi_app(app, loaded_engine), _ThreadingWSGIServer, _QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    yield Bot(
+        slack=SlackDriver(f"{url}/slack/events", SIGNING_SECRET, fake_slack),
+        fake=fake_slack,
+        engine=loaded_engine,
+        url=url,
+        settings=settings,
+    )
+    server.shutdown()
+    server.server_close()
+    executor.shutdown(wait=True)  # no listener may outlive its test's database

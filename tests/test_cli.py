@@ -1,0 +1,159 @@
+"""The `partnerbot` command line, run as a person runs it: a real process, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.slack_driver import SlackDriver
+
+from tests.helpers import shown
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "partnership.example.toml"
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean_env(cwd, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def clean_env(cwd: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "PARTNER"))
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env["DATABASE_URL"] = f"sqlite:///{cwd / 'partnerbot.db'}"
+    env.update(extra)
+    return env
+
+
+def test_without_slack_tokens_it_says_what_to_set_and_exits_non_zero(tmp_path: Path) -> None:
+    result = run([], tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "api.slack.com/apps" in result.stderr and ".env" in result.stderr
+
+
+def test_socket_mode_names_the_app_token(tmp_path: Path) -> None:
+    result = run(["socket"], tmp_path, SLACK_BOT_TOKEN="xoxb-1")
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN is not set" in result.stderr and "connections:write" in result.stderr
+
+
+def test_malformed_settings_are_one_line_each(tmp_path: Path) -> None:
+    for env, expected in (
+        ({"PORT": "eighty"}, "PORT must be a number"),
+        ({"PARTNERBOT_TZ": "Mars/Olympus"}, "PARTNERBOT_TZ 'Mars/Olympus' is not a time zone"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "s"},
+            "should start with xoxb-",
+        ),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
+    ):
+        result = run(["web"], tmp_path, **env)
+        assert result.returncode == 2, env
+        assert expected in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_a_dotenv_file_in_the_working_folder(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=nonsense\n")
+    assert "PORT must be a number" in run(["web"], tmp_path).stderr
+
+
+def test_db_upgrade_and_config_load_are_idempotent(tmp_path: Path) -> None:
+    upgraded = run(["db", "upgrade"], tmp_path)
+    assert upgraded.returncode == 0 and "schema 0001" in upgraded.stdout
+    first = run(["config", "load", str(SAMPLE)], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "changes made" in first.stdout and "organisations: 6 added" in first.stdout
+    second = run(["config", "load", str(SAMPLE)], tmp_path)
+    assert (
+        "nothing changed" in second.stdout
+        and "organisations: 0 added, 0 updated, 6 unchanged" in second.stdout
+    )
+
+
+def test_a_broken_partnership_file_names_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "p.toml"
+    broken.write_text('[partnership]\nname = "P"\nprivacy = "loud"\n')
+    result = run(["config", "load", str(broken)], tmp_path)
+    assert result.returncode == 2
+    assert f"{broken}, line 3, partnership.privacy" in result.stderr
+
+
+def test_run_job_runs_a_job_by_name_and_rejects_unknown_names(tmp_path: Path) -> None:
+    done = run(["run-job", "housekeeping", "--now", "2026-11-23T09:00", "--dry-run"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "would forget 0 Slack event ids" in done.stdout
+    unknown = run(["run-job", "digets"], tmp_path)
+    assert unknown.returncode == 2 and "no job called 'digets'" in unknown.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_web_serves_slack_and_healthz_under_gunicorn_after_migrating(tmp_path: Path) -> None:
+    port = free_port()
+    with FakeSlack() as fake:
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET="secret",
+            SLACK_API_URL=fake.base_url,
+            PORT=str(port),
+            PARTNERSHIP_CONFIG=str(SAMPLE),
+            WEB_CONCURRENCY="1",
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            health = wait_for_health(f"http://127.0.0.1:{port}/healthz", server)
+            assert health == {"database": "sqlite", "schema": "0001", "status": "ok"}
+            driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", "secret", fake)
+            assert driver.command("/partners", "orgs").status == 200
+            assert "Harbour Refugee Support" in shown(fake.wait_for("response_url")[0].args)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(
+                f"partnerbot web exited:\n{server.stdout.read() if server.stdout else ''}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError("partnerbot web did not answer /healthz within 30 s")

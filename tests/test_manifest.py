@@ -1,0 +1,44 @@
+"""manifest.yml: valid against Slack's published schema, and in step with the app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.slack.listeners import events
+from tests.conftest import Bot
+from tests.helpers import shown
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+
+
+def test_manifest_validates_against_slacks_schema() -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"Slack's manifest schema is not at {SCHEMA}; it sits beside the project in CI")
+    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def test_manifest_asks_for_the_minimal_scopes_and_declares_the_home_tab() -> None:
+    data = manifest()
+    assert sorted(data["oauth_config"]["scopes"]["bot"]) == sorted(
+        ["commands", "chat:write", "im:write", "users:read"]
+    )
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_every_declared_command_is_answered_and_every_handled_event_declared(bot: Bot) -> None:
+    data = manifest()
+    for command in data["features"]["slash_commands"]:
+        assert command["description"] and command["usage_hint"]
+        assert shown(bot.ask("help", command=command["command"])), command["command"]
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == set(events.HANDLED)

@@ -1,0 +1,138 @@
+"""The partnership file: loading is idempotent and additive; mistakes name the line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
+from bot.services.directory import Directory
+from bot.services.partnership_file import (
+    PartnershipFileError,
+    apply_partnership,
+    parse_partnership,
+    read_partnership_file,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "partnership.example.toml"
+
+
+def snapshot(engine: Engine) -> dict[str, list]:
+    with Session(engine) as session:
+        return {
+            model.__name__: sorted(repr(row.model_dump()) for row in session.exec(select(model)))
+            for model in (Partnership, Topic, Organisation, KeyWorker, HotdeskOffer, Member)
+        }
+
+
+def test_the_sample_describes_a_realistic_partnership() -> None:
+    spec = read_partnership_file(SAMPLE)
+    assert len(spec.organisations) >= 5
+    for organisation in spec.organisations:
+        assert organisation.description and organisation.address and organisation.key_workers
+        assert organisation.visitor_protocol
+    assert sum(1 for o in spec.organisations if o.hotdesk) >= 4
+    assert spec.coordinators and all(spec.channels.values())
+    assert {"housing", "homelessness", "legal advice", "health", "training", "young people"} <= set(
+        spec.topics
+    )
+
+
+def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine) -> None:
+    spec = read_partnership_file(SAMPLE)
+    first = apply_partnership(engine, spec)
+    assert first.changed and first.organisations.added == len(spec.organisations)
+    state = snapshot(engine)
+    second = apply_partnership(engine, spec)
+    assert not second.changed
+    assert second.organisations.unchanged == len(spec.organisations)
+    assert snapshot(engine) == state
+
+
+def test_a_reload_reports_updates_and_keeps_what_was_added_in_slack(engine: Engine) -> None:
+    apply_partnership(engine, read_partnership_file(SAMPLE))
+    Directory(engine).add_organisation("U0000COORD1", "GAP", "Govan Asylum Project")
+    changed = SAMPLE.read_text().replace(
+        'desks = 2\n  weekdays = ["tue", "wed"', 'desks = 4\n  weekdays = ["tue", "wed"'
+    )
+    report = apply_partnership(engine, parse_partnership(changed))
+    assert (report.organisations.updated, report.organisations.added) == (1, 0)
+    with Session(engine) as session:
+        harbour = session.exec(select(Organisation).where(Organisation.code == "HRS")).one()
+        assert session.get(HotdeskOffer, harbour.id).desks == 4
+        assert session.exec(select(Organisation).where(Organisation.code == "GAP")).first()
+
+
+BROKEN = [
+    (
+        '[partnership]\nname = "P"\n\n[[organisations]]\ncode = "HRS"\n',
+        4,
+        "organisations[1].name",
+        "is required",
+    ),
+    (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        '[[organisations]]\ncode = "B1"\nname = "B"\n[organisations.hotdesk]\ndesks = "two"\n',
+        10,
+        "organisations[2].hotdesk.desks",
+        "whole number",
+    ),
+    (
+        '[partnership]\nname = "P"\nprivacy = "maybe"\n',
+        3,
+        "partnership.privacy",
+        '"warn" or "block"',
+    ),
+    (
+        '[partnership]\nname = "P"\n[channels]\nupdates = "general chat"\n',
+        4,
+        "channels.updates",
+        "channel id",
+    ),
+    (
+        '[partnership]\nname = "P"\n[[coordinators]]\nslack = "@morag"\n',
+        4,
+        "coordinators[1].slack",
+        "member id",
+    ),
+    ('[partnership]\nname = "P"\ncolour = "red"\n', 3, "partnership.colour", "unknown field"),
+    (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        '[organisations.hotdesk]\nweekdays = ["monday", "funday"]\n',
+        7,
+        "organisations[1].hotdesk.weekdays",
+        "day names",
+    ),
+    (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        '[[organisations]]\ncode = "a1"\nname = "B"\n',
+        7,
+        "organisations[2].code",
+        "another organisation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "field", "problem"), BROKEN)
+def test_a_mistake_is_reported_with_its_line_and_field(
+    text: str, line: int, field: str, problem: str
+) -> None:
+    with pytest.raises(PartnershipFileError) as error:
+        parse_partnership(text, "p.toml")
+    message = str(error.value)
+    assert message.startswith(f"p.toml, line {line}, {field}:"), message
+    assert problem in message
+
+
+def test_a_file_that_is_not_toml_says_where() -> None:
+    with pytest.raises(PartnershipFileError, match=r"p.toml: not valid TOML: .*line 2"):
+        parse_partnership('[partnership]\nname = "unterminated\n', "p.toml")
+
+
+def test_a_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(PartnershipFileError, match="cannot read the file"):
+        read_partnership_file(tmp_path / "nope.toml")

@@ -1,0 +1,54 @@
+"""Service rules that need no Slack: matching, event claims under concurrency."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from bot.services.events import claim_event
+from bot.services.matching import best_match, normalise
+
+NAMES = [
+    ("Harbour Refugee Support", "HRS"),
+    ("Safe Passage Legal Advice", "SPL"),
+    ("Northside Care Leavers Project", "NCL"),
+    ("New Roots Housing", "NRH"),
+]
+
+
+def find(query: str) -> str | None:
+    match = best_match(query, NAMES, lambda item: item)
+    return match.found[1] if match.found else None
+
+
+def test_exact_codes_names_prefixes_and_small_typos_match() -> None:
+    assert find("hrs") == "HRS"
+    assert find("New Roots Housing") == "NRH"
+    assert find("safe passage") == "SPL"
+    assert find("harbor refugee suport") == "HRS"
+    assert find("northside care") == "NCL"
+
+
+def test_ambiguous_or_distant_queries_match_nothing_but_suggest() -> None:
+    ambiguous = best_match("n", NAMES, lambda item: item)
+    assert ambiguous.found is None
+    assert best_match("zzzz", NAMES, lambda item: item).suggestions == []
+    near = best_match("Northside Care Leavers Scotland", NAMES, lambda item: item)
+    assert near.found is None or near.found[1] == "NCL"
+
+
+@given(st.text(max_size=80))
+def test_matching_never_fails_on_any_text(query: str) -> None:
+    match = best_match(query, NAMES, lambda item: item)
+    assert match.found is None or match.found in NAMES
+    assert len(match.suggestions) <= 3
+    assert isinstance(normalise(query), str)
+
+
+def test_an_event_is_claimed_once_even_by_concurrent_deliveries(engine: Engine) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: claim_event(engine, "Ev0RACE"), range(16)))
+    assert results.count(True) == 1
