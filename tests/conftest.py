@@ -15,14 +15,14 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import SlackDriver
 from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, upgrade
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
-
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent
