@@ -1,39 +1,49 @@
 """A local fake of Slack's Web API: records every call and refuses what Slack would refuse.
 
 Tests, benchmarks and the playground point `SLACK_API_URL` at it. It binds 127.0.0.1 on an
-ephemeral port. It checks arguments, blocks and views with slack_sdk's own models, so the
-limits it enforces are the SDK's (plus the ones the SDK leaves out: 50 blocks a message, 100 a
-view, 40,000 characters of text). It can be told to answer 429 or 500, or to be slow.
+ephemeral port and accepts every form slack_sdk sends: GET query strings, form-encoded POSTs
+(where `blocks` and `view` are JSON strings), multipart forms and JSON bodies. It checks blocks
+and views with slack_sdk's own models, so the limits it enforces are the SDK's, plus the ones the
+SDK leaves out (50 blocks and 12,000 characters of blocks a message, 40,000 characters of text).
+It can be told to answer 429 or 500, or to be slow.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import email
+import email.policy
 import itertools
 import json
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 TEAM_ID = "T0FAKE"
+APP_ID = "A0PARTNERBOT"
 BOT_USER_ID = "UPARTNERBOT"
+BOT_ID = "BPARTNERBOT"
 MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
 MESSAGE_BLOCKS_CHARS_MAX = 12_000
 TEXT_MAX = 40_000
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
 
-# Required arguments, per Slack's published description with the corrections in design.md.
+# Required arguments: Slack's published description (web_api_openapi_v2.json) plus what it misses
+# (users.info needs `user`; chat.delete needs `channel` and `ts`).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "users.info": ("user",),
@@ -47,16 +57,31 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.update": ("view",),
     "views.publish": ("user_id", "view"),
 }
-NEEDS_CONTENT = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
+# Arguments of which Slack needs at least one, and the error it answers when none is there.
+ONE_OF: dict[str, tuple[tuple[str, ...], str]] = {
+    "conversations.open": (("users", "channel"), "users_list_not_supplied"),
+    "views.update": (("view_id", "external_id"), "invalid_arguments"),
+}
+# Methods that post message content, which must pass the message checks.
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+# Arguments that form-encoded calls carry as JSON strings.
+JSON_ARGUMENTS = ("blocks", "view", "attachments")
 
 
 class SlackRefusal(Exception):
     """What Slack answers with ok=false: an error code and, sometimes, explanations."""
 
-    def __init__(self, error: str, *messages: str) -> None:
+    def __init__(self, error: str, *messages: str, status: int | None = None) -> None:
         super().__init__(error)
         self.error = error
-        self.messages = list(messages)
+        self.messages = [f"[ERROR] {message}" for message in messages]
+        self.status = status  # None: Slack's usual status for the route (API 200, response URL 400)
+
+    def answer(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            answer["response_metadata"] = {"messages": self.messages}
+        return answer
 
 
 @dataclass
@@ -69,54 +94,60 @@ class Call:
     ok: bool
     error: str | None
     response: dict[str, Any]
-    at: float = field(default_factory=time.time)
-
-
-@dataclass
-class _Failure:
-    status: int
-    remaining: int
-    retry_after: int
 
 
 @dataclass
 class _ResponseUrl:
-    created: float
+    issued: float
     uses: int = 0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.fake._serve(self)
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: the recorded calls are the log, and test output stays readable."""
+
+
 class FakeSlack:
+    """Slack's Web API and response URLs on a local port, recording calls in arrival order."""
+
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
         self.calls: list[Call] = []
         self._lock = threading.Condition()
         self._users: dict[str, dict[str, Any]] = {}
-        self._failures: dict[str, _Failure] = {}
+        self._failures: dict[str, deque[tuple[int, int]]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._views: dict[str, dict[str, Any]] = {}
-        self._triggers: dict[str, float | None] = {}  # None once used
+        self._triggers: dict[str, float | None] = {}  # issue time; None once exchanged
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._counter = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        if self._server is None:
+            self._server = _Server(self)
+            # A short poll interval so that stop() (and so every test's teardown) is quick.
+            thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            )
+            thread.start()
         return self
 
     def stop(self) -> None:
@@ -132,13 +163,14 @@ class FakeSlack:
         self.stop()
 
     @property
-    def origin(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def base_url(self) -> str:
+        """The Web API root, with the trailing slash slack_sdk's WebClient(base_url=...) needs."""
+        return f"{self._origin}/api/"
 
     @property
-    def base_url(self) -> str:
-        return f"{self.origin}/api/"
+    def _origin(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # What tests set up and read -----------------------------------------------------------------
 
@@ -151,7 +183,9 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
     ) -> None:
-        self._users[user_id] = {
+        now = datetime.now(ZoneInfo(tz))
+        offset = now.utcoffset()
+        user = {
             "id": user_id,
             "team_id": TEAM_ID,
             "name": (display_name or real_name).lower().replace(" ", "."),
@@ -159,28 +193,34 @@ class FakeSlack:
             "deleted": deleted,
             "is_bot": is_bot,
             "tz": tz,
-            "tz_label": tz,
-            "tz_offset": 0,
+            "tz_label": now.tzname(),
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
             "profile": {"real_name": real_name, "display_name": display_name},
         }
+        with self._lock:
+            self._users[user_id] = user
 
     def new_response_url(self) -> str:
         token = f"R{next(self._counter):06d}"
         with self._lock:
-            self._response_urls[token] = _ResponseUrl(created=time.monotonic())
-        return f"{self.origin}/response/{token}"
+            self._response_urls[token] = _ResponseUrl(issued=time.monotonic())
+        return f"{self._origin}/response/{token}"
 
     def new_trigger_id(self) -> str:
-        trigger = f"trig-{next(self._counter):06d}"
+        trigger = f"{next(self._counter)}.{TEAM_ID}.trigger"
         with self._lock:
             self._triggers[trigger] = time.monotonic()
         return trigger
 
     def fail_next(self, method: str, status: int, count: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `count` calls of `method` (or "response_url") with a 429 or a 500."""
+        if status not in (429, 500):
+            raise ValueError(f"fail_next fakes 429 or 500, not {status}")
         with self._lock:
-            self._failures[method] = _Failure(status, count, retry_after)
+            self._failures.setdefault(method, deque()).extend([(status, retry_after)] * count)
 
     def reset(self) -> None:
+        """Forget everything but the users, so one running fake can serve many tests."""
         with self._lock:
             self.calls.clear()
             self._failures.clear()
@@ -200,7 +240,7 @@ class FakeSlack:
         count: int = 1,
         timeout: float = 5.0,
     ) -> list[Call]:
-        """Wait until `count` calls of `method` (matching `predicate`) have arrived."""
+        """Wait for `count` calls of `method` matching `predicate`: the app answers Slack late."""
 
         def matching() -> list[Call]:
             return [c for c in self.calls if c.method == method and (not predicate or predicate(c))]
@@ -216,102 +256,95 @@ class FakeSlack:
         )
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages as they are now, after updates and deletes."""
         with self._lock:
-            return [dict(message) for message in self._messages.get(channel, [])]
+            return copy.deepcopy(self._messages.get(_dm_channel(channel), []))
 
-    # Serving ------------------------------------------------------------------------------
+    # Serving ------------------------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        if self.latency:
-            time.sleep(self.latency)
-        parsed = urllib.parse.urlsplit(request.path)
-        args = _read_args(request, parsed.query)
-        if parsed.path.startswith("/response/"):
-            status, body, headers = self._respond_url(parsed.path.rsplit("/", 1)[-1], args)
-            self._send(request, status, body, headers)
-            return
-        method = parsed.path.removeprefix("/api/")
-        failure = self._take_failure(method)
-        if failure is not None:
-            error = "ratelimited" if failure.status == 429 else "internal_error"
-            body = {"ok": False, "error": error}
-            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-            self._record(Call(method, args, failure.status, False, error, body))
-            self._send(request, failure.status, json.dumps(body), headers)
-            return
+    def _serve(self, request: _Handler) -> None:
+        """Answer one request as Slack would, and record it; a bug in the fake answers 500."""
+        time.sleep(self.latency)
+        url = urllib.parse.urlsplit(request.path)
+        is_response_url = url.path.startswith("/response/")
+        method = "response_url" if is_response_url else url.path.removeprefix("/api/")
+        args: dict[str, Any] = {}
+        headers: dict[str, str] = {}
         try:
-            _check_token(request, args)
-            answer = {"ok": True, **self._answer(method, args)}
+            args = _read_args(request, url.query)
+            if is_response_url:
+                args["url"] = self._origin + url.path
+            failure = self._take_failure(method)
+            if failure is not None:
+                status, answer, headers = failure
+            elif is_response_url:
+                status, answer = 200, self._post_to_response_url(url.path.rsplit("/", 1)[1], args)
+            else:
+                authorization = request.headers.get("Authorization") or ""
+                status, answer = 200, self._call(method, args, authorization)
         except SlackRefusal as refusal:
-            answer = {"ok": False, "error": refusal.error}
-            if refusal.messages:
-                answer["response_metadata"] = {"messages": refusal.messages}
-        self._record(Call(method, args, 200, answer["ok"], answer.get("error"), answer))
-        self._send(request, 200, json.dumps(answer), {})
-
-    def _send(
-        self, request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str]
-    ) -> None:
-        data = body.encode()
-        request.send_response(status)
-        is_json = body.startswith("{")
-        request.send_header("Content-Type", "application/json" if is_json else "text/plain")
-        request.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+            status, answer = refusal.status or (400 if is_response_url else 200), refusal.answer()
+        except Exception as bug:
+            status, answer = 500, SlackRefusal("fake_slack_bug", repr(bug)).answer()
+        self._record(Call(method, args, status, answer["ok"], answer.get("error"), answer))
+        # Response URLs answer in plain text ("ok" or the error), the Web API in JSON.
+        body = (answer.get("error") or "ok") if is_response_url else json.dumps(answer)
+        with contextlib.suppress(ConnectionError):  # a client that gave up is not our problem
+            _send(request, status, body, headers)
 
     def _record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
 
-    def _take_failure(self, method: str) -> _Failure | None:
+    def _take_failure(self, method: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         with self._lock:
-            failure = self._failures.get(method)
-            if failure is None:
+            queued = self._failures.get(method)
+            if not queued:
                 return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                del self._failures[method]
-            return failure
+            status, retry_after = queued.popleft()
+        if status == 429:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        return 500, {"ok": False, "error": "internal_error"}, {}
 
-    def _respond_url(self, token: str, args: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
-        args = {**args, "url": f"{self.origin}/response/{token}"}
+    def _post_to_response_url(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Each response URL takes 5 posts within 30 minutes, as Slack's do."""
         with self._lock:
-            entry = self._response_urls.get(token)
-            expired = entry is None or time.monotonic() - entry.created > RESPONSE_URL_LIFETIME
-            if not expired:
-                entry.uses += 1
-            used_up = expired or entry.uses > RESPONSE_URL_USES
-        if used_up:
-            self._record(Call("response_url", args, 404, False, "used_url", {}))
-            return 404, "used_url", {}
-        try:
-            if not args.get("delete_original"):
-                _check_message(args)
-        except SlackRefusal as refusal:
-            body = {"ok": False, "error": refusal.error, "messages": refusal.messages}
-            self._record(Call("response_url", args, 400, False, refusal.error, body))
-            return 400, json.dumps(body), {}
-        self._record(Call("response_url", args, 200, True, None, {}))
-        return 200, "ok", {}
+            url = self._response_urls.get(token)
+            if (
+                url is None
+                or url.uses >= RESPONSE_URL_USES
+                or time.monotonic() - url.issued > RESPONSE_URL_LIFETIME
+            ):
+                raise SlackRefusal("used_url", status=404)
+            url.uses += 1
+        if not args.get("delete_original"):
+            _check_message(args)
+        return {"ok": True}
 
-    # The methods -----------------------------------------------------------------------------
+    # The methods -------------------------------------------------------------------------------
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, method: str, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         if method not in REQUIRED:
             raise SlackRefusal("unknown_method")
-        missing = [name for name in REQUIRED[method] if args.get(name) in (None, "")]
+        body_token = args.pop("token", "")  # recorded arguments are the method's own
+        token = authorization.removeprefix("Bearer ").strip() or body_token
+        if not token:
+            raise SlackRefusal("not_authed")
+        if not str(token).startswith("xoxb-"):
+            raise SlackRefusal("invalid_auth")
+        missing = [name for name in REQUIRED[method] if _absent(args.get(name))]
         if missing:
             raise SlackRefusal(
                 "invalid_arguments", *(f"missing required field: {m}" for m in missing)
             )
-        if method in NEEDS_CONTENT:
+        if method in ONE_OF:
+            names, error = ONE_OF[method]
+            if all(_absent(args.get(name)) for name in names):
+                raise SlackRefusal(error, f"missing required field: {' or '.join(names)}")
+        if method in MESSAGE_METHODS:
             _check_message(args)
-        handler = getattr(self, "_" + method.replace(".", "_"))
-        return handler(args)
+        return {"ok": True, **getattr(self, "_" + method.replace(".", "_"))(args)}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -320,177 +353,262 @@ class FakeSlack:
             "user": "partnerbot",
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
-            "bot_id": "BPARTNERBOT",
+            "bot_id": BOT_ID,
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self._users.get(args["user"])
+        with self._lock:
+            user = self._users.get(args["user"])
         if user is None:
             raise SlackRefusal("user_not_found")
-        return {"user": user}
+        return {"user": copy.deepcopy(user)}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users") or "")
-        if not users and not args.get("channel"):
-            raise SlackRefusal("users_list_not_supplied")
-        return {"channel": {"id": args.get("channel") or _dm_channel(users.split(",")[0])}}
+        channel = args.get("channel") or _dm_channel(str(args["users"]).split(",")[0])
+        return {"channel": {"id": channel}}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _dm_channel(args["channel"])
-        message = {
-            "ts": self._next_ts(),
-            "text": args.get("text", ""),
-            "blocks": args.get("blocks") or [],
-            "user": BOT_USER_ID,
-            "thread_ts": args.get("thread_ts"),
-        }
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": self._next_ts()}
+        message.update(_content(args, {"text": "", "blocks": []}))
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
         with self._lock:
             self._messages.setdefault(channel, []).append(message)
-        return {"channel": channel, "ts": message["ts"], "message": message}
+            return {"channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace what the update carries; Slack keeps blocks and attachments it leaves out."""
         channel = _dm_channel(args["channel"])
-        message = self._find_message(channel, args["ts"])
         with self._lock:
-            message.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
-        return {"channel": channel, "ts": args["ts"], "text": message["text"]}
+            message = self._find_message(channel, args["ts"])
+            message.update(_content(args, {}))
+            answer = {"channel": channel, "ts": args["ts"], "text": message["text"]}
+            return answer | {"message": copy.deepcopy(message)}
 
     def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _dm_channel(args["channel"])
-        message = self._find_message(channel, args["ts"])
         with self._lock:
+            message = self._find_message(channel, args["ts"])
             self._messages[channel].remove(message)
         return {"channel": channel, "ts": args["ts"]}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._use_trigger(args["trigger_id"])
-        return {"view": self._store_view(args["view"])}
+        view = _check_view(args["view"], {"modal"})
+        self._exchange_trigger(args["trigger_id"])
+        return {"view": self._store_view(view)}
 
     _views_push = _views_open
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        view_id = args.get("view_id")
-        if not view_id and not args.get("external_id"):
-            raise SlackRefusal(
-                "invalid_arguments", "missing required field: view_id or external_id"
-            )
-        if view_id and view_id not in self._views:
+        view = _check_view(args["view"], {"modal", "home"})
+        with self._lock:
+            if args.get("view_id"):
+                current = self._views.get(args["view_id"])
+            else:
+                views = self._views.values()
+                current = next((v for v in views if v["external_id"] == args["external_id"]), None)
+        if current is None:
             raise SlackRefusal("not_found")
-        return {"view": self._store_view(args["view"], view_id)}
+        if args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackRefusal("hash_conflict")
+        return {"view": self._store_view(view, current["id"], current["external_id"])}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"view": self._store_view(args["view"])}
+        return {"view": self._store_view(_check_view(args["view"], {"home"}))}
 
     # Helpers -----------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        return f"{1_700_000_000 + next(self._counter)}.000100"
+        """Unique, increasing message timestamps in Slack's "seconds.micros" form."""
+        micros = 1_700_000_000_000_000 + 100 * next(self._counter)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find_message(self, channel: str, ts: str) -> dict[str, Any]:
-        with self._lock:
-            for message in self._messages.get(channel, []):
-                if message["ts"] == ts:
-                    return message
+        for message in self._messages.get(channel, []):
+            if message["ts"] == ts:
+                return message
         raise SlackRefusal("message_not_found")
 
-    def _use_trigger(self, trigger_id: str) -> None:
+    def _exchange_trigger(self, trigger_id: str) -> None:
         with self._lock:
             if trigger_id not in self._triggers:
                 raise SlackRefusal("invalid_trigger_id")
             issued = self._triggers[trigger_id]
-            if issued is None:
-                raise SlackRefusal("exchanged_trigger_id")
             self._triggers[trigger_id] = None
+        if issued is None:
+            raise SlackRefusal("exchanged_trigger_id")
         if time.monotonic() - issued > TRIGGER_LIFETIME:
             raise SlackRefusal("expired_trigger_id")
 
-    def _store_view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
-        view = _check_view(view)
-        stored = {**view, "id": view_id or f"V{next(self._counter):08d}", "hash": self._next_ts()}
-        stored.setdefault("private_metadata", "")
-        stored.setdefault("callback_id", "")
-        stored.setdefault("state", {"values": {}})
+    def _store_view(
+        self, view: dict[str, Any], view_id: str | None = None, external_id: str = ""
+    ) -> dict[str, Any]:
+        """Keep the view as Slack returns it: with an id, a hash and an empty state."""
+        number = next(self._counter)
+        stored = {
+            "callback_id": "",
+            "private_metadata": "",
+            "external_id": external_id,
+            **view,
+            "id": view_id or f"V{number:08d}",
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "hash": f"{int(time.time())}.{number:08x}",
+            "state": {"values": {}},
+        }
         with self._lock:
             self._views[stored["id"]] = stored
-        return stored
+            return copy.deepcopy(stored)
+
+
+def _send(request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str]) -> None:
+    data = body.encode()
+    request.send_response(status)
+    content_type = "application/json" if body.startswith("{") else "text/plain"
+    request.send_header("Content-Type", f"{content_type}; charset=utf-8")
+    request.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        request.send_header(name, value)
+    request.end_headers()
+    request.wfile.write(data)
 
 
 def _read_args(request: BaseHTTPRequestHandler, query: str) -> dict[str, Any]:
-    """Arguments from the query string, a form body or a JSON body, as slack_sdk sends them."""
-    args: dict[str, Any] = dict(urllib.parse.parse_qsl(query))
-    length = int(request.headers.get("Content-Length") or 0)
-    raw = request.rfile.read(length).decode() if length else ""
-    if raw:
-        if "json" in (request.headers.get("Content-Type") or ""):
-            try:
-                args.update(json.loads(raw))
-            except ValueError:
-                args["_invalid_json"] = raw
-        else:
-            args.update(urllib.parse.parse_qsl(raw))
-    for name in ("blocks", "view", "attachments"):  # form-encoded calls send these as JSON
+    """Arguments from a query string, a form, a multipart form or a JSON body."""
+    args: dict[str, Any] = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+    content_type = request.headers.get_content_type()
+    if content_type == "application/json":
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            raise SlackRefusal("invalid_json") from None
+        if not isinstance(body, dict):
+            raise SlackRefusal("json_not_object")
+        args.update(body)
+    elif content_type == "multipart/form-data":  # WebClient.api_call(data=...) sends these
+        header = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        message = email.message_from_bytes(header + raw, policy=email.policy.HTTP)
+        for part in message.iter_parts():
+            args[str(part.get_param("name", header="content-disposition"))] = part.get_content()
+    else:
+        args.update(urllib.parse.parse_qsl(raw.decode(), keep_blank_values=True))
+    for name in JSON_ARGUMENTS:
         if isinstance(args.get(name), str):
-            with contextlib.suppress(ValueError):  # left a string: refused as malformed
+            with contextlib.suppress(ValueError):  # left as a string, which the checks refuse
                 args[name] = json.loads(args[name])
     return args
 
 
-def _check_token(request: BaseHTTPRequestHandler, args: dict[str, Any]) -> None:
-    header = request.headers.get("Authorization") or ""
-    token = header.removeprefix("Bearer ").strip() or args.get("token")
-    if not token:
-        raise SlackRefusal("not_authed")
-    if not str(token).startswith("xoxb-"):
-        raise SlackRefusal("invalid_auth")
+def _absent(value: Any) -> bool:
+    return value is None or value == "" or value == []
 
 
 def _dm_channel(channel: str) -> str:
-    """A user id as a channel posts to that user's DM with the bot, as on Slack."""
+    """A user id as a channel means that user's DM with the bot, as on Slack."""
     return "D" + channel[1:] if channel[:1] in {"U", "W"} else channel
 
 
-def _check_blocks(blocks: Any, limit: int, error: str) -> list[dict[str, Any]]:
-    if not isinstance(blocks, list):
-        raise SlackRefusal(error, "blocks must be a list")
-    if len(blocks) > limit:
-        raise SlackRefusal(error, f"no more than {limit} items allowed [json-pointer:/blocks]")
-    checked = []
-    for index, block in enumerate(blocks):
-        if not isinstance(block, dict):
-            raise SlackRefusal(error, f"block {index} is not an object")
-        try:
-            parsed = Block.parse(block)
-            if parsed is None or type(parsed) is Block:
-                raise SlackRefusal(error, f"unknown block type {block.get('type')!r} at {index}")
-            checked.append(parsed.to_dict())  # to_dict validates the block and its elements
-        except (SlackObjectFormationError, TypeError, ValueError, KeyError) as problem:
-            raise SlackRefusal(error, f"block {index}: {problem}") from None
-    return checked
+def _content(args: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The message content an update or a post carries, over `defaults`."""
+    return defaults | {k: args[k] for k in ("text", "blocks", "attachments") if k in args}
 
 
 def _check_message(args: dict[str, Any]) -> None:
     text, blocks = args.get("text"), args.get("blocks")
-    if not text and not blocks and not args.get("attachments"):
+    if _absent(text) and _absent(blocks) and _absent(args.get("attachments")):
         raise SlackRefusal("no_text")
-    if text and len(str(text)) > TEXT_MAX:
+    if text is not None and len(str(text)) > TEXT_MAX:
         raise SlackRefusal("msg_too_long")
-    if blocks:
-        _check_blocks(blocks, MESSAGE_BLOCKS_MAX, "invalid_blocks")
-        if len(json.dumps(blocks)) > MESSAGE_BLOCKS_CHARS_MAX:
-            raise SlackRefusal("invalid_blocks", "blocks are too long in total")
+    if blocks is None:
+        return
+    if isinstance(blocks, list) and len(blocks) > MESSAGE_BLOCKS_MAX:
+        raise SlackRefusal(
+            "invalid_blocks",
+            f"no more than {MESSAGE_BLOCKS_MAX} items allowed [json-pointer:/blocks]",
+        )
+    _check_blocks(blocks, "invalid_blocks", "/blocks")
+    size = len(json.dumps(blocks, separators=(",", ":"), ensure_ascii=False))
+    if size > MESSAGE_BLOCKS_CHARS_MAX:
+        raise SlackRefusal(
+            "invalid_blocks",
+            f"blocks are {size} characters, over {MESSAGE_BLOCKS_CHARS_MAX} [json-pointer:/blocks]",
+        )
 
 
-def _check_view(view: Any) -> dict[str, Any]:
-    if not isinstance(view, dict) or view.get("type") not in {"modal", "home"}:
-        raise SlackRefusal("invalid_arguments", "view.type must be modal or home")
+def _check_blocks(blocks: Any, error: str, pointer: str) -> None:
+    """Refuse a block slack_sdk's models cannot parse, validate, or carry whole.
+
+    `Block.parse` answers None (and logs) for an unknown type, and the models silently drop keys
+    and elements they do not know, so a block must come out of `to_dict()` (which runs
+    `validate_json()` on it and on everything inside it) as it went in.
+    """
+    if not isinstance(blocks, list):
+        raise SlackRefusal(error, f"must be an array [json-pointer:{pointer}]")
+    for index, block in enumerate(blocks):
+        where = f"{pointer}/{index}"
+        if not isinstance(block, dict):
+            raise SlackRefusal(error, f"must be an object [json-pointer:{where}]")
+        try:
+            parsed = Block.parse(block)
+            if parsed is None:
+                raise SlackRefusal(
+                    error, f"unsupported type {block.get('type')!r} [json-pointer:{where}]"
+                )
+            lost = _lost(block, parsed.to_dict(), where)
+        except (SlackObjectFormationError, TypeError, ValueError, AttributeError) as problem:
+            raise SlackRefusal(error, f"{problem} [json-pointer:{where}]") from None
+        if lost:
+            raise SlackRefusal(error, f"unsupported or invalid field [json-pointer:{lost}]")
+
+
+def _lost(sent: Any, kept: Any, pointer: str) -> str | None:
+    """Where the SDK's model did not keep what was sent (an unknown key, type or element)."""
+    if isinstance(sent, dict) and isinstance(kept, dict):
+        for key, value in sent.items():
+            if key not in kept:
+                return f"{pointer}/{key}"
+            if lost := _lost(value, kept[key], f"{pointer}/{key}"):
+                return lost
+    elif isinstance(sent, list) and isinstance(kept, list):
+        for index, (item, kept_item) in enumerate(zip(sent, kept, strict=False)):
+            if lost := _lost(item, kept_item, f"{pointer}/{index}"):
+                return lost
+    elif kept is None or (not isinstance(sent, dict | list) and sent != kept):
+        return pointer
+    return None
+
+
+def _check_view(view: Any, types: set[str]) -> dict[str, Any]:
+    """Refuse a view Slack refuses; slack_sdk's View checks the lengths (title 24, ...)."""
+    if not isinstance(view, dict):
+        raise SlackRefusal("invalid_arguments", "must be an object [json-pointer:/view]")
+    if view.get("type") not in types:
+        expected = " or ".join(sorted(types))
+        raise SlackRefusal(
+            "invalid_arguments", f"type must be {expected} [json-pointer:/view/type]"
+        )
     if view["type"] == "modal" and not view.get("title"):
-        raise SlackRefusal("invalid_arguments", "a modal needs a title")
-    _check_blocks(view.get("blocks") or [], VIEW_BLOCKS_MAX, "invalid_arguments")
+        raise SlackRefusal(
+            "invalid_arguments", "missing required field: title [json-pointer:/view]"
+        )
+    if "blocks" not in view:
+        raise SlackRefusal(
+            "invalid_arguments", "missing required field: blocks [json-pointer:/view]"
+        )
+    unknown = sorted(set(view) - View.attributes)
+    if unknown:
+        raise SlackRefusal(
+            "invalid_arguments", f"unsupported field [json-pointer:/view/{unknown[0]}]"
+        )
+    _check_blocks(view["blocks"], "invalid_arguments", "/view/blocks")
     try:
-        View(**view).to_dict()
-    except (SlackObjectFormationError, TypeError, ValueError) as problem:
-        raise SlackRefusal("invalid_arguments", str(problem)) from None
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError, AttributeError) as problem:
+        raise SlackRefusal("invalid_arguments", f"{problem} [json-pointer:/view]") from None
     return view

@@ -1,20 +1,28 @@
-"""Send requests to the app exactly as Slack does: signed commands, clicks, forms, events."""
+"""Send requests to the app exactly as Slack does: signed commands, clicks, forms, events.
+
+Every request is signed with the app's signing secret, and the response URLs and trigger ids in
+it are issued by the fake Slack, so what the app does with them is checked like on Slack.
+"""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.fake_slack import TEAM_ID, FakeSlack
+from bot.testing.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlack
 from bot.testing.signing import signature_headers
 
-API_APP_ID = "A0PARTNERBOT"
+TIMEOUT = 10.0
+# Slack no longer sends a meaningful verification token; signatures replaced it.
+VERIFICATION_TOKEN = "verification-token-unused"
+# The app runs on 127.0.0.1: never send its requests through an HTTP(S)_PROXY from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -23,16 +31,12 @@ class Reply:
 
     status: int
     body: str
-
-    @property
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+    json: Any | None  # the body parsed, when it is JSON
 
 
 class SlackDriver:
+    """Plays Slack's side of the app's request URL."""
+
     def __init__(
         self, app_url: str, signing_secret: str, fake: FakeSlack, team_id: str = TEAM_ID
     ) -> None:
@@ -40,7 +44,6 @@ class SlackDriver:
         self.signing_secret = signing_secret
         self.fake = fake
         self.team_id = team_id
-        self._ids = itertools.count(1)
 
     def command(
         self,
@@ -51,8 +54,9 @@ class SlackDriver:
         timestamp: int | None = None,
         signing_secret: str | None = None,
     ) -> Reply:
+        """A slash command; `timestamp`/`signing_secret` let a test send a stale or forged one."""
         form = {
-            "token": "verification-token-unused",
+            "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "team_domain": "fake-partnership",
             "channel_id": channel_id,
@@ -61,7 +65,7 @@ class SlackDriver:
             "user_name": user_id.lower(),
             "command": command,
             "text": text,
-            "api_app_id": API_APP_ID,
+            "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": self.fake.new_response_url(),
             "trigger_id": self.fake.new_trigger_id(),
@@ -85,6 +89,11 @@ class SlackDriver:
         view: dict[str, Any] | None = None,
         extra_action: dict[str, Any] | None = None,
     ) -> Reply:
+        """A click in a view when `view` is given, else in a message in `channel_id`.
+
+        `extra_action` overrides or adds action fields, e.g. the type and selected_option of a
+        select. A click in a message the fake holds carries that message, as on Slack.
+        """
         action = {
             "action_id": action_id,
             "block_id": block_id,
@@ -100,24 +109,36 @@ class SlackDriver:
             "actions": [action],
         }
         if view is not None:
+            view = self._as_stored(view)
             payload["container"] = {"type": "view", "view_id": view.get("id")}
             payload["view"] = view
-        else:
+        elif channel_id is not None:
             ts = message_ts or f"{time.time():.6f}"
-            payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel_id}
+            # A message the fake does not hold came through a response URL: likely ephemeral.
+            held = [m for m in self.fake.messages(channel_id) if m["ts"] == ts]
+            payload["container"] = {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel_id,
+                "is_ephemeral": not held,
+            }
             payload["channel"] = {"id": channel_id, "name": "general"}
-            payload["message"] = {"ts": ts, "type": "message"}
+            payload["message"] = held[0] if held else {"type": "message", "ts": ts}
             payload["response_url"] = self.fake.new_response_url()
+            payload["state"] = {"values": {}}
+        else:
+            raise ValueError("a block action comes from a message (channel_id) or a view")
         return self._interactive(payload)
 
     def view_submission(
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]]
     ) -> Reply:
+        """Submit `view` (as the app sent it, or as the fake answered) with these input values."""
         payload = {
             "type": "view_submission",
             **self._who(user_id),
             "trigger_id": self.fake.new_trigger_id(),
-            "view": {**view, "state": {"values": values}},
+            "view": {**self._as_stored(view), "state": {"values": values}},
             "response_urls": [],
         }
         return self._interactive(payload)
@@ -130,27 +151,38 @@ class SlackDriver:
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
     ) -> Reply:
+        """An Events API callback; with `retry_num`, one of Slack's redeliveries of it."""
         body = {
-            "token": "verification-token-unused",
+            "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
-            "api_app_id": API_APP_ID,
+            "api_app_id": APP_ID,
             "event": {"event_ts": f"{time.time():.6f}", **event},
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._ids):08d}{int(time.time())}",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.team_id, "user_id": "UPARTNERBOT", "is_bot": True}],
+            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
+            "is_ext_shared_channel": False,
         }
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         return self._post(json.dumps(body), "application/json", extra_headers=headers)
 
+    def _as_stored(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The view as Slack holds it (with id and hash): what the fake answered for these args."""
+        if "id" in view:
+            return view
+        for call in reversed(self.fake.calls):
+            if call.ok and call.method.startswith("views.") and call.args.get("view") == view:
+                return call.response["view"]
+        return view
+
     def _who(self, user_id: str) -> dict[str, Any]:
         return {
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "team": {"id": self.team_id, "domain": "fake-partnership"},
-            "api_app_id": API_APP_ID,
-            "token": "verification-token-unused",
+            "api_app_id": APP_ID,
+            "token": VERIFICATION_TOKEN,
             "is_enterprise_install": False,
         }
 
@@ -174,7 +206,16 @@ class SlackDriver:
         }
         request = urllib.request.Request(self.app_url, body.encode(), headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return Reply(response.status, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode())
+            with _OPENER.open(request, timeout=TIMEOUT) as response:
+                return _reply(response.status, response.read())
+        except urllib.error.HTTPError as error:  # 4xx and 5xx are answers too
+            return _reply(error.code, error.read())
+
+
+def _reply(status: int, raw: bytes) -> Reply:
+    body = raw.decode()
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    return Reply(status, body, parsed)
