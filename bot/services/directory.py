@@ -15,9 +15,10 @@ from datetime import timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
 from bot.services.matching import best_match
+from bot.services.text import clean
 
 PROFILE_TTL = timedelta(hours=24)
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,11}$")
@@ -154,7 +155,7 @@ class Directory:
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
         """Put the member in the organisation the query names, moving them if need be."""
         with session_scope(self.engine) as session:
-            organisation = _find(session, query)
+            organisation = find_organisation(session, query)
             member = _member(session, user_id, load_profile)
             previous = _organisation_of(session, member)
             if previous is not None and previous.id == organisation.id:
@@ -212,12 +213,12 @@ class Directory:
 
     def organisation(self, query: str) -> OrganisationCard:
         with session_scope(self.engine) as session:
-            return _card(session, _find(session, query))
+            return _card(session, find_organisation(session, query))
 
     def add_organisation(self, actor_id: str, code: str, name: str) -> OrganisationRef:
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "add organisations")
-            code, name = code.strip().upper(), " ".join(name.split())
+            code, name = clean(code).upper(), " ".join(clean(name).split())
             if not CODE_PATTERN.match(code):
                 raise DirectoryError(
                     f"“{code}” can't be a short code: use 2–12 letters or digits, "
@@ -235,8 +236,8 @@ class Directory:
         """Save the edit form. Makes no Slack calls, so it can run before the form is acked."""
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "change the directory")
-            organisation = _find(session, code)
-            name = " ".join(edit.name.split())
+            organisation = find_organisation(session, code)
+            name = " ".join(clean(edit.name).split())
             _check_name(name)
             _require_unique(session, organisation.code, name, exclude_id=organisation.id)
             for label, value, limit in (
@@ -249,9 +250,9 @@ class Directory:
                         f"The {label} is {len(value)} characters; the limit is {limit}."
                     )
             organisation.name = name
-            organisation.description = edit.description.strip()
-            organisation.address = edit.address.strip()
-            organisation.visitor_protocol = edit.visitor_protocol.strip()
+            organisation.description = clean(edit.description)
+            organisation.address = clean(edit.address)
+            organisation.visitor_protocol = clean(edit.visitor_protocol)
             organisation.updated_at = utcnow()
             session.add(organisation)
             _replace_slack_key_workers(session, organisation, edit.key_worker_ids)
@@ -261,7 +262,7 @@ class Directory:
         """The organisation as the edit form should start, for coordinators only."""
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "change the directory")
-            return _card(session, _find(session, query))
+            return _card(session, find_organisation(session, query))
 
 
 # Helpers shared by the methods above -----------------------------------------------------------
@@ -271,7 +272,7 @@ def _ref(organisation: Organisation) -> OrganisationRef:
     return OrganisationRef(code=organisation.code, name=organisation.name)
 
 
-def _find(session: Session, query: str) -> Organisation:
+def find_organisation(session: Session, query: str) -> Organisation:
     organisations = session.exec(select(Organisation)).all()
     match = best_match(query, organisations, lambda org: (org.name, org.code))
     if match.found is None:
@@ -287,9 +288,12 @@ def _organisation_of(session: Session, member: Member) -> Organisation | None:
 
 def _member(session: Session, user_id: str, load_profile: ProfileLoader) -> Member:
     """The member row for a Slack user, created on first sight, profile refreshed daily."""
-    member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
-    if member is None:
-        member = Member(slack_user_id=user_id)
+    insert_ignoring_conflict(  # two clicks at once must not both create the member
+        session,
+        Member.__table__,
+        {"slack_user_id": user_id, "name": "", "display_name": "", "is_coordinator": False},
+    )
+    member = session.exec(select(Member).where(Member.slack_user_id == user_id)).one()
     fetched = member.profile_fetched_at
     if fetched is None or utcnow() - fetched > PROFILE_TTL:
         profile = load_profile(user_id)
