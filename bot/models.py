@@ -95,3 +95,45 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=40)
     received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PartnerUpdate(SQLModel, table=True):
+    """An update posted on behalf of an organisation; the bot keeps the history Slack hides.
+
+    Full-text search lives beside it: an FTS5 table on SQLite, a generated tsvector column on
+    PostgreSQL (both made by migration 0002, used only through `bot.services.search`).
+    """
+
+    __tablename__ = "partner_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    author_id: str | None = Field(default=None, max_length=30, index=True)
+    text: str = Field(max_length=3000)
+    wants_help: bool = Field(default=False)
+    channel: str | None = Field(default=None, max_length=80)
+    ts: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    edited_at: datetime | None = None
+
+
+class UpdateTopic(SQLModel, table=True):
+    __tablename__ = "update_topic"
+
+    update_id: int = Field(foreign_key="partner_update.id", primary_key=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
+
+
+class Draft(SQLModel, table=True):
+    """Text held back by the privacy guard until its author edits it or posts it anyway.
+
+    Kept briefly (housekeeping deletes drafts after a day): it may hold what it was held for.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: str = Field(max_length=30, index=True)
+    text: str = Field(max_length=3000)
+    topics: str = Field(default="", max_length=2000)
+    wants_help: bool = Field(default=False)
+    update_id: int | None = Field(default=None, foreign_key="partner_update.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.models import utcnow
 from bot.services.events import forget_old_events
+from bot.services.updates import forget_old_drafts
 
 log = logging.getLogger("partnerbot.clock")
 
@@ -32,9 +33,13 @@ class Job:
 
 
 def housekeeping(engine: Engine, now: datetime, dry_run: bool) -> str:
-    count = forget_old_events(engine, now, dry_run=dry_run)
+    events = forget_old_events(engine, now, dry_run=dry_run)
+    drafts = forget_old_drafts(engine, now, dry_run=dry_run)
     verb = "would forget" if dry_run else "forgot"
-    return f"{verb} {count} Slack event ids too old to be retried"
+    return (
+        f"{verb} {events} Slack event ids too old to be retried "
+        f"and {drafts} held drafts older than a day"
+    )
 
 
 JOBS: dict[str, Job] = {

@@ -6,6 +6,16 @@ from bot import models
 from bot.config import load_settings
 from bot.db import make_engine
 
+# Full-text search objects are made by hand in migration 0002; autogenerate must not drop them.
+HAND_MADE = ("search", "partner_update_fts")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (reflected and name and name.startswith(HAND_MADE))
+
+
 engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)
 
 with engine.connect() as connection:
@@ -14,6 +24,7 @@ with engine.connect() as connection:
         target_metadata=models.metadata,
         render_as_batch=True,  # SQLite can only ALTER tables by copying them
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

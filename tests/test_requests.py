@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
+from bot.db import head_revision
 from bot.models import Member, ProcessedEvent
 from tests.conftest import MEMBER, Bot
 from tests.helpers import shown
@@ -104,9 +105,4 @@ def test_healthz_names_the_backend_and_schema_version(bot: Bot) -> None:
     with urllib.request.urlopen(f"{bot.url}/healthz", timeout=5) as response:
         assert response.status == 200
         body = json.loads(response.read())
-    assert body == {
-        "database": bot.engine.dialect.name,
-        "schema": body["schema"],
-        "status": "ok",
-    }
-    assert body["schema"]
+    assert body == {"database": bot.engine.dialect.name, "schema": head_revision(), "status": "ok"}

@@ -53,7 +53,7 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         logger=log,
     )
-    services = Services.on(engine)
+    services = Services.on(engine, settings.zone)
 
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services

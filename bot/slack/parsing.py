@@ -27,4 +27,6 @@ def input_value(view: dict[str, Any], block_id: str) -> Any:
     element = view["state"]["values"].get(block_id, {}).get("value", {})
     if "selected_users" in element:
         return element["selected_users"] or []
+    if "selected_options" in element:
+        return [option["value"] for option in element["selected_options"] or []]
     return element.get("value") or ""

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.updates import Updates
 
 
 @dataclass(frozen=True)
 class Services:
     engine: Engine
+    zone: ZoneInfo
     directory: Directory
+    updates: Updates
 
     @classmethod
-    def on(cls, engine: Engine) -> Services:
-        return cls(engine=engine, directory=Directory(engine))
+    def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
+        return cls(engine, zone, Directory(engine), Updates(engine, zone))

@@ -42,6 +42,23 @@ def section(markdown: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(markdown, SECTION_TEXT_MAX)))
 
 
+def sections(markdown: str) -> list[SectionBlock]:
+    """Long text as consecutive sections, cut at line or word breaks and never inside `&amp;`."""
+    chunks, rest = [], markdown
+    while len(rest) > SECTION_TEXT_MAX:
+        window = rest[:SECTION_TEXT_MAX]
+        cut = max(window.rfind("\n"), window.rfind(" "))
+        if cut < SECTION_TEXT_MAX // 2:
+            cut = SECTION_TEXT_MAX
+        amp = window.rfind("&", 0, cut)
+        if amp != -1 and ";" not in window[amp:cut]:
+            cut = amp
+        chunks.append(rest[:cut])
+        rest = rest[cut:]
+    chunks.append(rest)
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks if chunk.strip()]
+
+
 def context(markdown: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(markdown, SECTION_TEXT_MAX))])
 

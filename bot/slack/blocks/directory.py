@@ -129,17 +129,17 @@ def organisation_card(card: OrganisationCard, viewer_id: str) -> Message:
         blocks.append(
             ActionsBlock(elements=[_button(f"Join {card.name}", JOIN_ACTION, card.code, True)])
         )
-    return Message(text=f"{card.name} ({card.code})", blocks=blocks)
+    return Message(text=escape(f"{card.name} ({card.code})"), blocks=blocks)
 
 
 def joined(result: JoinResult) -> Message:
     if result.already_member:
-        return Message(text=f"You're already in {result.organisation.name}.", blocks=[
+        return Message(text=escape(f"You're already in {result.organisation.name}."), blocks=[
             section(f"You're already in {_name(result.organisation)}."),
         ])  # fmt: skip
     moved = f" (you've left {_name(result.previous)})" if result.previous else ""
     return Message(
-        text=f"You've joined {result.organisation.name}.",
+        text=escape(f"You've joined {result.organisation.name}."),
         blocks=[
             section(f":wave: You've joined {_name(result.organisation)}{moved}."),
             context(
@@ -155,7 +155,7 @@ def unknown_organisation(error: UnknownOrganisation, action_id: str) -> Message:
     query = clip(escape(error.query), 100)
     if not error.suggestions:
         return Message(
-            text=f"No organisation matches “{error.query}”.",
+            text=escape(f"No organisation matches “{error.query}”."),
             blocks=[
                 section(f":mag: No organisation matches “{query}”."),
                 context("`/partners orgs` lists them all."),
@@ -163,7 +163,7 @@ def unknown_organisation(error: UnknownOrganisation, action_id: str) -> Message:
         )
     verb = "Join" if action_id == JOIN_ACTION else "Show"
     return Message(
-        text=f"No organisation matches “{error.query}”. Did you mean one of these?",
+        text=escape(f"No organisation matches “{error.query}”. Did you mean one of these?"),
         blocks=[
             section(f":mag: No organisation matches “{query}”. Did you mean…"),
             ActionsBlock(
@@ -186,7 +186,7 @@ def whoami(view: MemberView) -> Message:
     blocks: list[Block] = [section("\n".join(lines))]
     if view.organisation is None:
         blocks.append(context("Join yours with `/partners join <organisation>`."))
-    return Message(text=f"You are {view.name}", blocks=blocks)
+    return Message(text=escape(f"You are {view.name}"), blocks=blocks)
 
 
 def coordinator_added(user_id: str, added: bool) -> Message:
@@ -203,7 +203,7 @@ def coordinator_added(user_id: str, added: bool) -> Message:
 
 def organisation_added(ref: OrganisationRef) -> Message:
     return Message(
-        text=f"Added {ref.name}.",
+        text=escape(f"Added {ref.name}."),
         blocks=[
             section(f":white_check_mark: Added {_name(ref)} to the directory."),
             context(f"Fill in its details with `/partners org edit {escape(ref.code)}`."),
@@ -213,7 +213,7 @@ def organisation_added(ref: OrganisationRef) -> Message:
 
 def organisation_saved(ref: OrganisationRef) -> Message:
     return Message(
-        text=f"Saved {ref.name}.",
+        text=escape(f"Saved {ref.name}."),
         blocks=[section(f":white_check_mark: Saved the directory entry for {_name(ref)}.")],
     )
 

@@ -18,6 +18,16 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Updates",
+        (
+            ("/update We've opened a Saturday drop-in", "post an update for your organisation"),
+            ("/update", "the update form: topics, and ask for help or partners"),
+            ("/update search family reunion", "search every update ever posted"),
+            ("/update list Harbour since 1/11", "updates from one organisation, or since a date"),
+            ("/update mine", "your updates, to edit or delete"),
+        ),
+    ),
+    (
         "Coordinators",
         (
             ("/partners org add BHA Bridges Health Access", "add an organisation"),
@@ -27,7 +37,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-COMING_SOON = ("/update", "/hotdesk", "/opportunity", "/session")
+COMING_SOON = ("/hotdesk", "/opportunity", "/session")
 
 
 def help_message() -> Message:
@@ -39,10 +49,10 @@ def help_message() -> Message:
         context(
             "Coming soon: "
             + ", ".join(f"`{command}`" for command in COMING_SOON)
-            + " — partner updates, hot desks, opportunities and session follow-ups."
+            + " — hot desks, opportunities and session follow-ups."
         )
     )
-    return Message(text="Partnerbot help: /partners join, orgs, org, whoami", blocks=blocks)
+    return Message(text="Partnerbot help: /partners and /update", blocks=blocks)
 
 
 def not_yet_available(command: str) -> Message:

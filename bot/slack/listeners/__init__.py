@@ -1,10 +1,10 @@
-"""Listeners, one module per kind, each with `register(app)` (as in Bolt's starter template)."""
+"""Listeners, one module per feature, each with `register(app)` (as in Bolt's starter template)."""
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import directory, home, placeholders, updates
 
 
 def register(app: App) -> None:
-    for module in (commands, actions, views, events):
+    for module in (directory, updates, home, placeholders):
         module.register(app)

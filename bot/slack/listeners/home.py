@@ -1,4 +1,4 @@
-"""Events API listeners (acknowledged automatically; repeats are dropped by the app)."""
+"""The Home tab and other Events API listeners (acked by Bolt; repeats dropped by the app)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,438 @@
+"""Partner updates: posting through the privacy guard, related work, search, edit and delete.
+
+Slack is reached only through the `send`, `resend` and `unsend` callables the caller passes,
+so the rules (who may do what, what is kept, what is held back) stay here and testable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, col, select
+
+from bot.db import session_scope
+from bot.models import (
+    Draft,
+    Member,
+    Organisation,
+    Partnership,
+    PartnerUpdate,
+    Topic,
+    UpdateTopic,
+    utcnow,
+)
+from bot.services.directory import OrganisationRef, find_organisation
+from bot.services.privacy import Finding, scan
+from bot.services.search import matching_updates, search_words
+from bot.services.text import clean
+
+TEXT_MAX = 3000
+PAGE_SIZE = 10
+RELATED_MAX = 3
+RELATED_WINDOW = timedelta(days=90)
+DRAFT_LIFETIME = timedelta(days=1)
+ONLY_MENTIONS = re.compile(r"^(\s*(<[@#!][^>]*>|@\w+|@channel|@here|@everyone)\s*)+$")
+COMMON_WORDS = frozenset(
+    """about after again also and are been before being but can could did does doing down each
+    from further have having here into just more most other our ours over same should some such
+    than that their theirs them then there these they this those through under until very was
+    were what when where which while will with would your yours week weeks month today tomorrow
+    update updates team teams service services support people work working partners partnership
+    please thanks thank anyone someone""".split()
+)
+
+
+class UpdateProblem(Exception):
+    """A request refused with a sentence to show the person and an example of what works."""
+
+    def __init__(self, message: str, example: str = "") -> None:
+        super().__init__(message)
+        self.example = example
+
+
+class NotInOrganisation(UpdateProblem):
+    """The author has no organisation yet; their text is kept in the exception to give back."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(
+            "Updates are posted on behalf of an organisation, and you haven't joined one yet.",
+            "/partners join Harbour",
+        )
+        self.text = text
+
+
+class NoUpdatesChannel(UpdateProblem):
+    def __init__(self) -> None:
+        super().__init__(
+            "The partnership has no updates channel yet: a coordinator sets it in the "
+            'partnership file ([channels] updates = "#partnership-updates").'
+        )
+
+
+class Held(Exception):
+    """Nothing was posted: the text looks like it holds personal data. The draft keeps it."""
+
+    def __init__(self, draft_id: int, findings: Sequence[Finding], may_post_anyway: bool) -> None:
+        super().__init__("held by the privacy guard")
+        self.draft_id = draft_id
+        self.findings = tuple(findings)
+        self.may_post_anyway = may_post_anyway
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    id: int
+    organisation: OrganisationRef
+    author_id: str | None
+    text: str
+    topics: tuple[str, ...]
+    wants_help: bool
+    created_at: datetime
+    edited: bool
+    channel: str | None
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class Published:
+    update: UpdateView
+    related: list[UpdateView]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[UpdateView]
+    number: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class DraftView:
+    id: int
+    text: str
+    topics: tuple[str, ...]
+    wants_help: bool
+    update_id: int | None
+
+
+Send = Callable[[UpdateView], tuple[str, str]]  # posts the update; returns (channel, ts)
+Resend = Callable[[UpdateView], None]  # changes or removes the channel message
+
+
+def check_text(text: str) -> str:
+    """The update text, trimmed, or UpdateProblem saying what is wrong with it."""
+    text = clean(text)
+    if not text:
+        raise UpdateProblem("An update needs some text.", "/update We've opened a Saturday drop-in")
+    if len(text) > TEXT_MAX:
+        raise UpdateProblem(
+            f"That's {len(text)} characters; an update can be at most {TEXT_MAX}. "
+            "Shorten it, or split it into two updates."
+        )
+    if ONLY_MENTIONS.match(text):
+        raise UpdateProblem(
+            "That update is only a mention. Say what your organisation is doing.",
+            "/update We're piloting evening ESOL classes",
+        )
+    return text
+
+
+class Updates:
+    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+        self.engine = engine
+        self.zone = zone
+
+    def topics(self) -> list[str]:
+        with session_scope(self.engine) as session:
+            return list(session.exec(select(Topic.name).order_by(Topic.name)).all())
+
+    # Posting -----------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        user_id: str,
+        text: str,
+        topics: Sequence[str],
+        wants_help: bool,
+        send: Send,
+        anyway: bool = False,
+        replaces_draft: int | None = None,
+    ) -> Published:
+        """Post unless the guard holds it back; the row and the channel message succeed together."""
+        text = check_text(text)
+        with session_scope(self.engine) as session:
+            _member_with_organisation(session, user_id, text)
+            if not (session.get(Partnership, 1) or Partnership()).updates_channel:
+                raise NoUpdatesChannel()
+        self._guard(user_id, text, topics, wants_help, None, anyway)
+        with session_scope(self.engine) as session:
+            member = _member_with_organisation(session, user_id, text)
+            settings = session.get(Partnership, 1) or Partnership()
+            _discard_draft(session, user_id, replaces_draft)
+            update = PartnerUpdate(
+                organisation_id=member.organisation_id, author_id=user_id, text=text,
+                wants_help=wants_help, channel=settings.updates_channel,
+            )  # fmt: skip
+            session.add(update)
+            session.flush()
+            _set_topics(session, update, topics)
+            update.channel, update.ts = send(_view(session, update))
+            session.add(update)
+            view = _view(session, update)
+        return Published(view, self.related(view))
+
+    def post_draft(
+        self, user_id: str, draft_id: int, send: Send, resend: Resend
+    ) -> Published | UpdateView:
+        """Post anyway: publish a held draft (or apply a held edit), once however often clicked."""
+        with session_scope(self.engine) as session:
+            draft = session.get(Draft, draft_id)
+            removal = delete(Draft).where(Draft.id == draft_id)
+            claimed = (
+                draft is not None
+                and draft.author_id == user_id
+                and (session.connection().execute(removal).rowcount == 1)
+            )
+            if not claimed:
+                raise UpdateProblem("That draft has already been posted or discarded.")
+        topics = tuple(t for t in draft.topics.split(",") if t)
+        if draft.update_id is not None:
+            return self.edit(
+                user_id, draft.update_id, draft.text, topics, draft.wants_help, resend, anyway=True
+            )
+        return self.publish(user_id, draft.text, topics, draft.wants_help, send, anyway=True)
+
+    def draft(self, user_id: str, draft_id: int) -> DraftView:
+        """A held draft, to reopen in the form; it is discarded once the form is submitted."""
+        with session_scope(self.engine) as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None or draft.author_id != user_id:
+                raise UpdateProblem("That draft has already been posted or discarded.")
+            return DraftView(
+                draft.id or 0, draft.text, tuple(t for t in draft.topics.split(",") if t),
+                draft.wants_help, draft.update_id,
+            )  # fmt: skip
+
+    def _guard(
+        self,
+        user_id: str,
+        text: str,
+        topics: Sequence[str],
+        wants_help: bool,
+        update_id: int | None,
+        anyway: bool,
+    ) -> None:
+        """Hold text that looks like personal data: keep it as a draft and raise Held."""
+        findings = scan(text)
+        if not findings:
+            return
+        with session_scope(self.engine) as session:
+            settings = session.get(Partnership, 1) or Partnership()
+            may_post_anyway = settings.privacy_policy != "block"
+            if anyway and may_post_anyway:
+                return
+            draft = Draft(
+                author_id=user_id, text=text, topics=",".join(topics), wants_help=wants_help,
+                update_id=update_id,
+            )  # fmt: skip
+            session.add(draft)
+            session.flush()
+            draft_id = draft.id or 0
+        raise Held(draft_id, findings, may_post_anyway)
+
+    # Changing ----------------------------------------------------------------------------------
+
+    def for_edit(self, user_id: str, update_id: int) -> UpdateView:
+        with session_scope(self.engine) as session:
+            return _view(session, _own_update(session, user_id, update_id, coordinator_ok=False))
+
+    def edit(
+        self,
+        user_id: str,
+        update_id: int,
+        text: str,
+        topics: Sequence[str],
+        wants_help: bool,
+        resend: Resend,
+        anyway: bool = False,
+        replaces_draft: int | None = None,
+    ) -> UpdateView:
+        text = check_text(text)
+        with session_scope(self.engine) as session:
+            _own_update(session, user_id, update_id, coordinator_ok=False)
+        self._guard(user_id, text, topics, wants_help, update_id, anyway)
+        with session_scope(self.engine) as session:
+            update = _own_update(session, user_id, update_id, coordinator_ok=False)
+            _discard_draft(session, user_id, replaces_draft)
+            update.text, update.wants_help, update.edited_at = text, wants_help, utcnow()
+            session.add(update)
+            _set_topics(session, update, topics)
+            view = _view(session, update)
+            resend(view)
+            return view
+
+    def delete(self, user_id: str, update_id: int, unsend: Resend) -> UpdateView:
+        """Remove an update (its author, or a coordinator) and its channel message."""
+        with session_scope(self.engine) as session:
+            update = _own_update(session, user_id, update_id, coordinator_ok=True)
+            view = _view(session, update)
+            session.delete(update)
+            session.flush()
+            unsend(view)
+            return view
+
+    # Reading -----------------------------------------------------------------------------------
+
+    def related(self, update: UpdateView) -> list[UpdateView]:
+        """Recent updates from other organisations on the same topics or with shared key terms."""
+        words = [w for w in search_words(update.text) if len(w) >= 4 and w not in COMMON_WORDS]
+        with session_scope(self.engine) as session:
+            own_org = session.exec(
+                select(PartnerUpdate.organisation_id).where(PartnerUpdate.id == update.id)
+            ).one()
+            topic_ids = select(Topic.id).where(col(Topic.name).in_(update.topics))
+            shared_topics = (
+                select(func.count())
+                .select_from(UpdateTopic)
+                .where(UpdateTopic.update_id == PartnerUpdate.id)
+                .where(col(UpdateTopic.topic_id).in_(topic_ids))
+                .scalar_subquery()
+            )
+            rows = session.exec(
+                select(PartnerUpdate)
+                .where(PartnerUpdate.organisation_id != own_org)
+                .where(PartnerUpdate.created_at >= utcnow() - RELATED_WINDOW)
+                .where((shared_topics > 0) | matching_updates(session, words, any_word=True))
+                .order_by(shared_topics.desc(), col(PartnerUpdate.created_at).desc())
+                .limit(RELATED_MAX)
+            ).all()
+            return _views(session, rows)
+
+    def search(self, query: str, page: int = 1) -> Page:
+        words = search_words(query)
+        if not words:
+            raise UpdateProblem("Search for at least one word.", "/update search housing")
+        with session_scope(self.engine) as session:
+            return _page(session, [matching_updates(session, words)], page)
+
+    def browse(self, organisation: str | None, since: date | None, page: int = 1) -> Page:
+        with session_scope(self.engine) as session:
+            where = []
+            if organisation:
+                where.append(
+                    PartnerUpdate.organisation_id == find_organisation(session, organisation).id
+                )
+            if since:
+                start = datetime.combine(since, time(0), self.zone)
+                where.append(PartnerUpdate.created_at >= start)
+            return _page(session, where, page)
+
+    def mine(self, user_id: str, page: int = 1) -> Page:
+        with session_scope(self.engine) as session:
+            return _page(session, [PartnerUpdate.author_id == user_id], page)
+
+
+def forget_old_drafts(engine: Engine, now: datetime, dry_run: bool = False) -> int:
+    """Held drafts may contain what they were held for: keep them no longer than a day."""
+    too_old = Draft.created_at < now - DRAFT_LIFETIME
+    with session_scope(engine) as session:
+        if dry_run:
+            return session.exec(select(func.count()).select_from(Draft).where(too_old)).one()
+        return session.connection().execute(delete(Draft).where(too_old)).rowcount
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _member_with_organisation(session: Session, user_id: str, text: str) -> Member:
+    member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
+    if member is None or member.organisation_id is None:
+        raise NotInOrganisation(text)
+    return member
+
+
+def _discard_draft(session: Session, user_id: str, draft_id: int | None) -> None:
+    if draft_id is not None:
+        session.connection().execute(
+            delete(Draft).where(Draft.id == draft_id).where(Draft.author_id == user_id)
+        )
+
+
+def _own_update(
+    session: Session, user_id: str, update_id: int, coordinator_ok: bool
+) -> PartnerUpdate:
+    update = session.get(PartnerUpdate, update_id)
+    if update is None:
+        raise UpdateProblem("That update no longer exists.")
+    if update.author_id != user_id:
+        is_coordinator = session.exec(
+            select(Member.is_coordinator).where(Member.slack_user_id == user_id)
+        ).first()
+        if not (coordinator_ok and is_coordinator):
+            raise UpdateProblem(
+                "Only its author can change that update"
+                + (", or a coordinator remove it." if coordinator_ok else ".")
+            )
+    return update
+
+
+def _set_topics(session: Session, update: PartnerUpdate, names: Sequence[str]) -> None:
+    session.connection().execute(delete(UpdateTopic).where(UpdateTopic.update_id == update.id))
+    for topic_id in session.exec(select(Topic.id).where(col(Topic.name).in_(names))).all():
+        session.add(UpdateTopic(update_id=update.id, topic_id=topic_id))
+    session.flush()
+
+
+def _page(session: Session, where: list, number: int) -> Page:
+    number = max(number, 1)
+    statement = select(PartnerUpdate)
+    for clause in where:
+        statement = statement.where(clause)
+    rows = session.exec(
+        statement.order_by(col(PartnerUpdate.created_at).desc(), col(PartnerUpdate.id).desc())
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    return Page(_views(session, rows[:PAGE_SIZE]), number, has_more=len(rows) > PAGE_SIZE)
+
+
+def _view(session: Session, update: PartnerUpdate) -> UpdateView:
+    return _views(session, [update])[0]
+
+
+def _views(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateView]:
+    """Views for many updates in two queries (organisations, topics), not one per update."""
+    ids = [u.id for u in updates]
+    org_ids = {u.organisation_id for u in updates}
+    organisations = {
+        org.id: OrganisationRef(org.code, org.name)
+        for org in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))
+    }
+    topics: dict[int, list[str]] = {}
+    for update_id, name in session.exec(
+        select(UpdateTopic.update_id, Topic.name)
+        .join(Topic)
+        .where(col(UpdateTopic.update_id).in_(ids))
+        .order_by(Topic.name)
+    ):
+        topics.setdefault(update_id, []).append(name)
+    return [
+        UpdateView(
+            id=u.id or 0,
+            organisation=organisations[u.organisation_id],
+            author_id=u.author_id,
+            text=u.text,
+            topics=tuple(topics.get(u.id or 0, [])),
+            wants_help=u.wants_help,
+            created_at=u.created_at,
+            edited=u.edited_at is not None,
+            channel=u.channel,
+            ts=u.ts,
+        )
+        for u in updates
+    ]

@@ -1,0 +1,181 @@
+"""`/partners`: the directory and membership. Listeners ack, parse, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+
+from bot.services.directory import (
+    DirectoryError,
+    OrganisationEdit,
+    ProfileLoader,
+    UnknownOrganisation,
+)
+from bot.slack.blocks import directory as directory_blocks
+from bot.slack.blocks.common import Message, problem, reply
+from bot.slack.blocks.help import help_message
+from bot.slack.parsing import first_word, input_value, user_id_in
+from bot.slack.profiles import profile_loader
+from bot.slack.wiring import Services
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/partners` request, translated from Slack's payload."""
+
+    user_id: str
+    args: str
+    services: Services
+    load_profile: ProfileLoader
+
+
+Outcome = Message | View
+
+
+def show_help(call: Invocation) -> Outcome:
+    return help_message()
+
+
+def join(call: Invocation) -> Outcome:
+    if not call.args:
+        return problem("Which organisation? For example `/partners join Harbour`.")
+    return directory_blocks.joined(
+        call.services.directory.join(call.user_id, call.args, call.load_profile)
+    )
+
+
+def list_organisations(call: Invocation) -> Outcome:
+    directory = call.services.directory
+    return directory_blocks.organisation_list(
+        directory.organisations(), directory.coordinator_ids()
+    )
+
+
+def organisation(call: Invocation) -> Outcome:
+    word, rest = first_word(call.args)
+    if word == "add":
+        code, name = first_word(rest)
+        if not name:
+            return problem(
+                "Give a short code and a name: `/partners org add BHA Bridges Health Access`."
+            )
+        return directory_blocks.organisation_added(
+            call.services.directory.add_organisation(call.user_id, code, name)
+        )
+    if word == "edit":
+        if not rest:
+            return problem("Which organisation? For example `/partners org edit BHA`.")
+        return directory_blocks.edit_form(call.services.directory.view_for_edit(call.user_id, rest))
+    if not call.args:
+        return list_organisations(call)
+    card = call.services.directory.organisation(call.args)
+    return directory_blocks.organisation_card(card, call.user_id)
+
+
+def whoami(call: Invocation) -> Outcome:
+    return directory_blocks.whoami(call.services.directory.whoami(call.user_id, call.load_profile))
+
+
+def coordinator(call: Invocation) -> Outcome:
+    word, rest = first_word(call.args)
+    user_id = user_id_in(rest)
+    if word != "add" or user_id is None:
+        return problem("Name the person with an @mention: `/partners coordinator add @amina`.")
+    added = call.services.directory.add_coordinator(call.user_id, user_id, call.load_profile)
+    return directory_blocks.coordinator_added(user_id, added)
+
+
+SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
+    "": show_help,
+    "help": show_help,
+    "join": join,
+    "orgs": list_organisations,
+    "organisations": list_organisations,
+    "org": organisation,
+    "organisation": organisation,
+    "whoami": whoami,
+    "coordinator": coordinator,
+}
+
+
+def partners(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    word, args = first_word(command.get("text", ""))
+    handler = SUBCOMMANDS.get(word)
+    if handler is None:
+        reply(respond, problem(f"`/partners {word}` isn't a command I know."))
+        return
+    call = Invocation(command["user_id"], args, services, profile_loader(client))
+    try:
+        outcome = handler(call)
+    except UnknownOrganisation as error:
+        action = directory_blocks.JOIN_ACTION if word == "join" else directory_blocks.SHOW_ACTION
+        outcome = directory_blocks.unknown_organisation(error, action)
+    except DirectoryError as error:
+        outcome = problem(str(error))
+    if isinstance(outcome, View):
+        client.views_open(trigger_id=command["trigger_id"], view=outcome)
+    else:
+        reply(respond, outcome)
+
+
+def join_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    try:
+        result = services.directory.join(
+            body["user"]["id"], action["value"], profile_loader(client)
+        )
+    except DirectoryError as error:
+        reply(respond, problem(str(error)), replace_original=False)
+        return
+    reply(respond, directory_blocks.joined(result), replace_original=True)
+
+
+def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+    ack()
+    try:
+        card = services.directory.organisation(action["value"])
+    except UnknownOrganisation as error:
+        reply(respond, directory_blocks.unknown_organisation(error, directory_blocks.SHOW_ACTION))
+        return
+    reply(
+        respond,
+        directory_blocks.organisation_card(card, body["user"]["id"]),
+        replace_original=False,
+    )
+
+
+def organisation_edited(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    user_id = body["user"]["id"]
+    edit = OrganisationEdit(
+        name=input_value(view, "name"),
+        description=input_value(view, "description"),
+        address=input_value(view, "address"),
+        visitor_protocol=input_value(view, "protocol"),
+        key_worker_ids=input_value(view, "key_workers"),
+    )
+    try:
+        saved = services.directory.edit_organisation(user_id, view["private_metadata"], edit)
+    except DirectoryError as error:
+        ack(response_action="errors", errors={"name": str(error)[:150]})
+        return
+    ack()
+    message = directory_blocks.organisation_saved(saved)
+    client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
+
+
+def register(app: App) -> None:
+    app.command("/partners")(partners)
+    app.action(directory_blocks.JOIN_ACTION)(join_clicked)
+    app.action(directory_blocks.SHOW_ACTION)(show_clicked)
+    app.view(directory_blocks.EDIT_CALLBACK)(organisation_edited)

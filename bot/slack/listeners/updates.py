@@ -1,0 +1,290 @@
+"""`/update`: post, search, list and change partner updates.
+
+Each listener acks first, then translates Slack's input, calls one service method and renders.
+Slack calls the service needs (post, update, delete the channel message) are passed in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services.dates import DateError, parse_date
+from bot.services.directory import UnknownOrganisation
+from bot.services.updates import (
+    Held,
+    NotInOrganisation,
+    Published,
+    UpdateProblem,
+    UpdateView,
+    check_text,
+)
+from bot.slack.blocks import updates as blocks
+from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.parsing import first_word, input_value
+from bot.slack.wiring import Services
+
+SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
+GONE = {"message_not_found", "channel_not_found", "cant_update_message", "cant_delete_message"}
+
+
+def today_in(services: Services) -> date:
+    return datetime.now(services.zone).date()
+
+
+def answer(work: Callable[[], Message]) -> Message:
+    """Run one service call and render; every refusal becomes a clear private reply."""
+    try:
+        return work()
+    except NotInOrganisation as problem:
+        return blocks.not_in_organisation(problem, problem.text)
+    except Held as hold:
+        return blocks.held(hold)
+    except UnknownOrganisation as error:
+        return unknown_organisation(error, SHOW_ACTION)
+    except UpdateProblem as problem:
+        return blocks.refused(problem)
+    except DateError as problem:
+        return blocks.refused(UpdateProblem(str(problem), "/update list since 1/11"))
+
+
+class Messenger:
+    """The Slack side of posting: send, change and remove the channel message."""
+
+    def __init__(self, client: WebClient, services: Services) -> None:
+        self.client = client
+        self.services = services
+
+    def _render(self, update: UpdateView) -> Message:
+        return blocks.channel_post(update, self.services.zone, today_in(self.services))
+
+    def send(self, update: UpdateView) -> tuple[str, str]:
+        message = self._render(update)
+        sent = self.client.chat_postMessage(
+            channel=update.channel, text=message.text, blocks=list(message.blocks)
+        )
+        return sent["channel"], sent["ts"]
+
+    def resend(self, update: UpdateView) -> None:
+        if update.channel and update.ts:
+            message = self._render(update)
+            self._tolerate_gone(
+                lambda: self.client.chat_update(
+                    channel=update.channel,
+                    ts=update.ts,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                )
+            )
+
+    def unsend(self, update: UpdateView) -> None:
+        if update.channel and update.ts:
+            self._tolerate_gone(
+                lambda: self.client.chat_delete(channel=update.channel, ts=update.ts)
+            )
+
+    @staticmethod
+    def _tolerate_gone(call: Callable[[], Any]) -> None:
+        """A message someone already removed in Slack is no reason to refuse the change."""
+        try:
+            call()
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                raise
+
+
+def _posted(result: Published | UpdateView, services: Services) -> Message:
+    if isinstance(result, Published):
+        return blocks.posted(result, services.zone, today_in(services))
+    return blocks.changed(result)
+
+
+# The command -------------------------------------------------------------------------------------
+
+
+def update_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    text = command.get("text") or ""
+    word, rest = first_word(text)
+    user_id = command["user_id"]
+    if not text.strip():
+        metadata = {"response_url": command.get("response_url")}
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=blocks.form(services.updates.topics(), metadata),
+        )
+        return
+    if word == "help":
+        message = blocks.help_message()
+    elif word in ("search", "list", "mine"):
+        query: dict[str, Any] = {"kind": word, "q": rest}
+        if word == "list":
+            match = SINCE.search(rest)
+            query["org"] = (rest[: match.start()] if match else rest).strip()
+            query["since"] = match.group(1) if match else ""
+        message = answer(lambda: _browse(services, user_id, query))
+    else:
+        messenger = Messenger(client, services)
+        message = answer(
+            lambda: _posted(
+                services.updates.publish(user_id, text, (), False, messenger.send), services
+            )
+        )
+    reply(respond, message)
+
+
+def _list(services: Services, organisation: str, since_text: str, page: int) -> Message:
+    today = today_in(services)
+    since = parse_date(since_text, today) if since_text else None
+    if since and since > today:
+        raise UpdateProblem("“since” can't be in the future.", "/update list since 1/11")
+    title = "Updates" + (f" from {organisation}" if organisation else "")
+    title += f" since {since:%-d %b %Y}" if since else ""
+    more = {"kind": "list", "org": organisation, "since": since.isoformat() if since else ""}
+    found = services.updates.browse(organisation or None, since, page)
+    return blocks.page_of_updates(title, found, more, services.zone, today)
+
+
+# Buttons -----------------------------------------------------------------------------------------
+
+
+def _user(body: dict) -> str:
+    return body["user"]["id"]
+
+
+def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
+    """One page of a search, a list or "mine": the query travels in the More button."""
+    page, kind = int(query.get("page", 1)), query.get("kind")
+    updates, zone, today = services.updates, services.zone, today_in(services)
+    if kind == "search":
+        found = updates.search(query["q"], page)
+        return blocks.page_of_updates(f"Updates matching “{query['q']}”", found, query, zone, today)
+    if kind == "list":
+        return _list(services, query.get("org", ""), query.get("since", ""), page)
+    mine = updates.mine(user_id, page)
+    return blocks.page_of_updates("Your updates", mine, {"kind": "mine"}, zone, today, own=True)
+
+
+def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+    ack()
+    query = json.loads(action.get("value") or "{}")
+    reply(respond, answer(lambda: _browse(services, _user(body), query)), replace_original=False)
+
+
+def edit_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    try:
+        update = services.updates.for_edit(_user(body), int(action["value"]))
+    except UpdateProblem as problem:
+        reply(respond, blocks.refused(problem), replace_original=False)
+        return
+    metadata = {"edit": update.id, "response_url": body.get("response_url")}
+    view = blocks.form(
+        services.updates.topics(), metadata, update.text, update.topics, update.wants_help, True
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def delete_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    messenger = Messenger(client, services)
+    message = answer(
+        lambda: blocks.changed(
+            services.updates.delete(_user(body), int(action["value"]), messenger.unsend),
+            deleted=True,
+        )
+    )
+    reply(respond, message, replace_original=False)
+
+
+def draft_edit_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    try:
+        draft = services.updates.draft(_user(body), int(action["value"]))
+    except UpdateProblem as problem:
+        reply(respond, blocks.refused(problem), replace_original=False)
+        return
+    metadata = {"draft": draft.id, "response_url": body.get("response_url")}
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=blocks.draft_form(services.updates.topics(), draft, metadata),
+    )
+
+
+def post_anyway_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    messenger = Messenger(client, services)
+    message = answer(
+        lambda: _posted(
+            services.updates.post_draft(
+                _user(body), int(action["value"]), messenger.send, messenger.resend
+            ),
+            services,
+        )
+    )
+    reply(respond, message, replace_original=True)
+
+
+# The form ----------------------------------------------------------------------------------------
+
+
+def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
+    text = input_value(view, "text")
+    try:
+        check_text(text)
+    except UpdateProblem as problem:
+        ack(response_action="errors", errors={"text": str(problem)})
+        return
+    ack()
+    user_id = _user(body)
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    topics = input_value(view, "topics") or []
+    wants_help = blocks.WANTS_HELP in (input_value(view, "help") or [])
+    messenger = Messenger(client, services)
+    replaces = metadata.get("draft")
+
+    def save() -> Message:
+        if metadata.get("edit"):
+            edited = services.updates.edit(
+                user_id, metadata["edit"], text, topics, wants_help, messenger.resend,
+                replaces_draft=replaces,
+            )  # fmt: skip
+            return blocks.changed(edited)
+        published = services.updates.publish(
+            user_id, text, topics, wants_help, messenger.send, replaces_draft=replaces
+        )
+        return _posted(published, services)
+
+    message = answer(save)
+    if metadata.get("response_url"):
+        reply(Respond(response_url=metadata["response_url"]), message, replace_original=False)
+    else:
+        client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
+
+
+def register(app: App) -> None:
+    app.command("/update")(update_command)
+    app.action(blocks.MORE_ACTION)(more_clicked)
+    app.action(blocks.EDIT_ACTION)(edit_clicked)
+    app.action(blocks.DELETE_ACTION)(delete_clicked)
+    app.action(blocks.DRAFT_EDIT_ACTION)(draft_edit_clicked)
+    app.action(blocks.POST_ANYWAY_ACTION)(post_anyway_clicked)
+    app.view(blocks.FORM_CALLBACK)(form_submitted)
