@@ -217,6 +217,9 @@ def test_list_by_organisation_and_since_and_mine(members: Bot) -> None:
     mine = members.ask("mine", user_id=OTHER, command="/update")
     assert "New Roots news" in shown(mine) and "Harbour news" not in shown(mine)
     assert {b["action_id"] for b in buttons(mine)} == {"update_edit", "update_delete"}
+    assert not buttons(members.ask("list new roots", user_id=MEMBER, command="/update"))
+    as_coordinator = members.ask("list new roots", user_id=COORDINATOR, command="/update")
+    assert [b["action_id"] for b in buttons(as_coordinator)] == ["update_delete"]
 
 
 def test_the_author_edits_and_the_channel_message_follows(members: Bot) -> None:

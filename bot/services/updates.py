@@ -106,9 +106,13 @@ class Published:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of updates, and which of them the viewer may edit (theirs) or remove."""
+
     items: list[UpdateView]
     number: int
     has_more: bool
+    editable: frozenset[int] = frozenset()
+    removable: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -313,14 +317,16 @@ class Updates:
             ).all()
             return _views(session, rows)
 
-    def search(self, query: str, page: int = 1) -> Page:
+    def search(self, viewer_id: str, query: str, page: int = 1) -> Page:
         words = search_words(query)
         if not words:
             raise UpdateProblem("Search for at least one word.", "/update search housing")
         with session_scope(self.engine) as session:
-            return _page(session, [matching_updates(session, words)], page)
+            return _page(session, viewer_id, [matching_updates(session, words)], page)
 
-    def browse(self, organisation: str | None, since: date | None, page: int = 1) -> Page:
+    def browse(
+        self, viewer_id: str, organisation: str | None, since: date | None, page: int = 1
+    ) -> Page:
         with session_scope(self.engine) as session:
             where = []
             if organisation:
@@ -330,11 +336,11 @@ class Updates:
             if since:
                 start = datetime.combine(since, time(0), self.zone)
                 where.append(PartnerUpdate.created_at >= start)
-            return _page(session, where, page)
+            return _page(session, viewer_id, where, page)
 
     def mine(self, user_id: str, page: int = 1) -> Page:
         with session_scope(self.engine) as session:
-            return _page(session, [PartnerUpdate.author_id == user_id], page)
+            return _page(session, user_id, [PartnerUpdate.author_id == user_id], page)
 
 
 def forget_old_drafts(engine: Engine, now: datetime, dry_run: bool = False) -> int:
@@ -388,7 +394,7 @@ def _set_topics(session: Session, update: PartnerUpdate, names: Sequence[str]) -
     session.flush()
 
 
-def _page(session: Session, where: list, number: int) -> Page:
+def _page(session: Session, viewer_id: str, where: list, number: int) -> Page:
     number = max(number, 1)
     statement = select(PartnerUpdate)
     for clause in where:
@@ -398,7 +404,13 @@ def _page(session: Session, where: list, number: int) -> Page:
         .offset((number - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     ).all()
-    return Page(_views(session, rows[:PAGE_SIZE]), number, has_more=len(rows) > PAGE_SIZE)
+    rows, has_more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    own = frozenset(row.id for row in rows if row.author_id == viewer_id)
+    is_coordinator = session.exec(
+        select(Member.is_coordinator).where(Member.slack_user_id == viewer_id)
+    ).first()
+    removable = frozenset(row.id for row in rows) if is_coordinator else own
+    return Page(_views(session, rows), number, has_more, own, removable)
 
 
 def _view(session: Session, update: PartnerUpdate) -> UpdateView:

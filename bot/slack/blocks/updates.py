@@ -83,11 +83,12 @@ def channel_post(update: UpdateView, zone: ZoneInfo, today: date) -> Message:
     return Message(text=fallback, blocks=blocks)
 
 
-def _own_buttons(update: UpdateView) -> ActionsBlock:
+def _own_buttons(update: UpdateView, edit: bool = True) -> ActionsBlock:
     value = str(update.id)
+    edit_button = [ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value)] if edit else []
     return ActionsBlock(
         elements=[
-            ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value),
+            *edit_button,
             ButtonElement(
                 text="Delete",
                 action_id=DELETE_ACTION,
@@ -218,7 +219,7 @@ def help_message() -> Message:
 
 
 def page_of_updates(
-    title: str, page: Page, more: dict[str, str], zone: ZoneInfo, today: date, own: bool = False
+    title: str, page: Page, more: dict[str, str], zone: ZoneInfo, today: date
 ) -> Message:
     """Ten updates, newest first, with a "More" button carrying the query for the next page."""
     if not page.items:
@@ -230,8 +231,8 @@ def page_of_updates(
             section(clip(escape(update.text), 800)),
             context(_attribution(update, zone, today)),
         ]
-        if own:
-            blocks.append(_own_buttons(update))
+        if update.id in page.removable:
+            blocks.append(_own_buttons(update, edit=update.id in page.editable))
     if page.has_more:
         value = json.dumps({**more, "page": page.number + 1})[:2000]
         blocks.append(

@@ -143,7 +143,9 @@ def update_command(
     reply(respond, message)
 
 
-def _list(services: Services, organisation: str, since_text: str, page: int) -> Message:
+def _list(
+    services: Services, user_id: str, organisation: str, since_text: str, page: int
+) -> Message:
     today = today_in(services)
     since = parse_date(since_text, today) if since_text else None
     if since and since > today:
@@ -151,7 +153,7 @@ def _list(services: Services, organisation: str, since_text: str, page: int) -> 
     title = "Updates" + (f" from {organisation}" if organisation else "")
     title += f" since {since:%-d %b %Y}" if since else ""
     more = {"kind": "list", "org": organisation, "since": since.isoformat() if since else ""}
-    found = services.updates.browse(organisation or None, since, page)
+    found = services.updates.browse(user_id, organisation or None, since, page)
     return blocks.page_of_updates(title, found, more, services.zone, today)
 
 
@@ -167,12 +169,12 @@ def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
     page, kind = int(query.get("page", 1)), query.get("kind")
     updates, zone, today = services.updates, services.zone, today_in(services)
     if kind == "search":
-        found = updates.search(query["q"], page)
+        found = updates.search(user_id, query["q"], page)
         return blocks.page_of_updates(f"Updates matching “{query['q']}”", found, query, zone, today)
     if kind == "list":
-        return _list(services, query.get("org", ""), query.get("since", ""), page)
+        return _list(services, user_id, query.get("org", ""), query.get("since", ""), page)
     mine = updates.mine(user_id, page)
-    return blocks.page_of_updates("Your updates", mine, {"kind": "mine"}, zone, today, own=True)
+    return blocks.page_of_updates("Your updates", mine, {"kind": "mine"}, zone, today)
 
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
