@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.services.dates import DateError, parse_date
 from bot.services.directory import UnknownOrganisation
@@ -183,20 +184,29 @@ def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services:
     reply(respond, answer(lambda: _browse(services, _user(body), query)), replace_original=False)
 
 
-def edit_clicked(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+def _open_form(
+    ack: Ack, body: dict, respond: Respond, client: WebClient, make_form: Callable[[str], View]
 ) -> None:
+    """Open the update form from a button; a stale button gets a clear reply instead."""
     ack()
     try:
-        update = services.updates.for_edit(_user(body), int(action["value"]))
+        form = make_form(_user(body))
     except UpdateProblem as problem:
         reply(respond, blocks.refused(problem), replace_original=False)
         return
-    metadata = {"edit": update.id, "response_url": body.get("response_url")}
-    view = blocks.form(
-        services.updates.topics(), metadata, update.text, update.topics, update.wants_help, True
-    )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=body["trigger_id"], view=form)
+
+
+def edit_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    def form(user_id: str) -> View:
+        update = services.updates.for_edit(user_id, int(action["value"]))
+        metadata = {"edit": update.id, "response_url": body.get("response_url")}
+        topics = services.updates.topics()
+        return blocks.form(topics, metadata, update.text, update.topics, update.wants_help, True)
+
+    _open_form(ack, body, respond, client, form)
 
 
 def delete_clicked(
@@ -216,17 +226,12 @@ def delete_clicked(
 def draft_edit_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
-    ack()
-    try:
-        draft = services.updates.draft(_user(body), int(action["value"]))
-    except UpdateProblem as problem:
-        reply(respond, blocks.refused(problem), replace_original=False)
-        return
-    metadata = {"draft": draft.id, "response_url": body.get("response_url")}
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=blocks.draft_form(services.updates.topics(), draft, metadata),
-    )
+    def form(user_id: str) -> View:
+        draft = services.updates.draft(user_id, int(action["value"]))
+        metadata = {"draft": draft.id, "response_url": body.get("response_url")}
+        return blocks.draft_form(services.updates.topics(), draft, metadata)
+
+    _open_form(ack, body, respond, client, form)
 
 
 def post_anyway_clicked(
