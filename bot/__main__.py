@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -26,6 +26,7 @@ from bot.services.partnership_file import (
     apply_partnership,
     read_partnership_file,
 )
+from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot")
 
@@ -48,7 +49,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("clock", help="run the scheduler for the partnership's jobs")
     job = commands.add_parser("run-job", help="run one scheduled job now")
     job.add_argument("name")
-    job.add_argument("--now", type=_iso_datetime, help="run as of this time (ISO 8601)")
+    job.add_argument(
+        "--now", type=_iso_datetime, help="run as if at this time (ISO 8601; local if no zone)"
+    )
     job.add_argument("--dry-run", action="store_true", help="report, change nothing")
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
@@ -65,7 +68,7 @@ def _iso_datetime(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO date-time like 2026-11-23T09:00"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment  # a time without a zone is read in the partnership's zone
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -97,13 +100,14 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     elif command == "config":
         load_partnership(engine, args.file)
     elif command == "run-job":
-        from jobs.clock import UnknownJob, run_job
+        from jobs.clock import JOBS, UnknownJob, run_job
 
+        if args.name not in JOBS:
+            raise StartupError(str(UnknownJob(args.name)))
+        if not args.dry_run:
+            settings.require(Need.BOT_TOKEN)
         prepare(engine, settings)
-        try:
-            print(run_job(args.name, engine, args.now, args.dry_run))
-        except UnknownJob as error:
-            raise StartupError(str(error)) from None
+        print(run_job(args.name, job_context(settings, engine, args.dry_run), args.now))
     else:
         needs = {
             "web": (Need.BOT_TOKEN, Need.SIGNING_SECRET),
@@ -130,7 +134,14 @@ def start(command: str, settings: Settings, engine: Engine) -> None:
     else:
         from jobs.clock import run_clock
 
-        run_clock(settings, engine)
+        run_clock(job_context(settings, engine))
+
+
+def job_context(settings: Settings, engine: Engine, dry_run: bool = False) -> JobContext:
+    from jobs.clock import job_client
+
+    client = None if dry_run else job_client(settings)
+    return JobContext(engine=engine, zone=settings.zone, client=client, dry_run=dry_run)
 
 
 def migrate(engine: Engine) -> None:

@@ -34,6 +34,7 @@ class Partnership(SQLModel, table=True):
     updates_channel: str | None = Field(default=None, max_length=30)
     opportunities_channel: str | None = Field(default=None, max_length=30)
     digest_channel: str | None = Field(default=None, max_length=30)
+    schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}; see jobs.schedule
 
 
 class Topic(SQLModel, table=True):
@@ -88,6 +89,7 @@ class Member(SQLModel, table=True):
     is_coordinator: bool = Field(default=False)
     profile_fetched_at: datetime | None = None
     joined_at: datetime | None = None
+    digest_dm: bool = Field(default=False)
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -137,3 +139,36 @@ class Draft(SQLModel, table=True):
     wants_help: bool = Field(default=False)
     update_id: int | None = Field(default=None, foreign_key="partner_update.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class JobRun(SQLModel, table=True):
+    """A claim on one period of one job: the database, not the scheduler, is the lock."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "scope", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    scope: str = Field(max_length=80)
+    period: str = Field(max_length=40)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    summary: str = Field(default="", max_length=500)
+
+
+class Delivery(SQLModel, table=True):
+    """One message of a job run to one place: pending → sending → sent (with ts) or failed.
+
+    The message is stored rendered, so a resumed run sends exactly what the first one would.
+    """
+
+    __table_args__ = (UniqueConstraint("job_run_id", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_run_id: int = Field(foreign_key="job_run.id", index=True, ondelete="CASCADE")
+    recipient: str = Field(max_length=80)
+    message: str  # JSON: {"text": ..., "blocks": [...]}
+    status: str = Field(default="pending", max_length=10, index=True)
+    ts: str | None = Field(default=None, max_length=30)
+    error: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)

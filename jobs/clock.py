@@ -1,49 +1,52 @@
-"""The clock process: APScheduler runs each job on its schedule in the partnership's zone.
+"""The clock process: APScheduler fires each job on the partnership's schedule, in its zone.
 
-Jobs are declared here with their schedule (never between 01:00 and 03:00, when clocks change).
+The schedule is only a hint; the database is the lock (see jobs.delivery). Every few minutes,
+and at start, the clock also looks for a run that should have happened but did not (the process
+was down at Monday 09:00) and does it once, late, while it is still useful.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.config import Settings
-from bot.models import utcnow
+from bot.db import session_scope
+from bot.models import Partnership, utcnow
 from bot.services.events import forget_old_events
+from bot.services.schedule import Schedule, When
 from bot.services.updates import forget_old_drafts
+from jobs import digest
+from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.clock")
 
-
-@dataclass(frozen=True)
-class Job:
-    """A job's work, `run(engine, now, dry_run) -> summary`, and when the clock runs it."""
-
-    run: Callable[[Engine, datetime, bool], str]
-    day_of_week: str
-    hour: int
-    minute: int
+CATCH_UP_EVERY = timedelta(minutes=5)
 
 
-def housekeeping(engine: Engine, now: datetime, dry_run: bool) -> str:
-    events = forget_old_events(engine, now, dry_run=dry_run)
-    drafts = forget_old_drafts(engine, now, dry_run=dry_run)
-    verb = "would forget" if dry_run else "forgot"
+def housekeeping(context: JobContext, fire: datetime) -> str:
+    events = forget_old_events(context.engine, fire, dry_run=context.dry_run)
+    drafts = forget_old_drafts(context.engine, fire, dry_run=context.dry_run)
+    verb = "would forget" if context.dry_run else "forgot"
     return (
         f"{verb} {events} Slack event ids too old to be retried "
         f"and {drafts} held drafts older than a day"
     )
 
 
-JOBS: dict[str, Job] = {
-    "housekeeping": Job(housekeeping, day_of_week="mon-sun", hour=4, minute=30),
+JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
+    "digest": digest.run,
+    "housekeeping": housekeeping,
 }
 
 
@@ -52,32 +55,95 @@ class UnknownJob(Exception):
         super().__init__(f"there is no job called {name!r}; jobs: {', '.join(sorted(JOBS))}")
 
 
-def run_job(name: str, engine: Engine, now: datetime | None = None, dry_run: bool = False) -> str:
-    """Run one job as of `now` (default: the present), as the clock or `run-job` does."""
+def trigger(when: When, context: JobContext) -> CronTrigger:
+    return CronTrigger(
+        day_of_week=when.day_of_week, hour=when.hour, minute=when.minute, timezone=context.zone
+    )
+
+
+def latest_fire(when: When, context: JobContext, now: datetime) -> datetime | None:
+    """The last time the schedule fired at or before `now` (within the past eight days)."""
+    cron = trigger(when, context)
+    fire = cron.get_next_fire_time(None, now - timedelta(days=8))
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = cron.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
+
+
+def schedule_of(context: JobContext) -> Schedule:
+    with session_scope(context.engine) as session:
+        return Schedule.from_json((session.get(Partnership, 1) or Partnership()).schedule)
+
+
+def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
+    """Run one job for its latest scheduled time at or before `now`, as the clock would."""
     job = JOBS.get(name)
     if job is None:
         raise UnknownJob(name)
-    summary = job.run(engine, now or utcnow(), dry_run)
+    now = (now or utcnow()) if (now is None or now.tzinfo) else now.replace(tzinfo=context.zone)
+    fire = latest_fire(schedule_of(context).jobs[name], context, now)
+    if fire is None:
+        return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"
+    summary = job(context, fire)
     log.info("job %s: %s", name, summary)
     return summary
 
 
-def run_clock(settings: Settings, engine: Engine) -> None:
-    scheduler = BlockingScheduler(timezone=settings.zone)
-    for name, job in JOBS.items():
+def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
+    """Run every job whose latest time has passed within the catch-up window (claims stop twins)."""
+    now = now or utcnow()
+    schedule = schedule_of(context)
+    done = []
+    for name, when in schedule.jobs.items():
+        fire = latest_fire(when, context, now)
+        if fire is not None and now - fire <= timedelta(hours=schedule.catch_up_hours):
+            done.append(run_safely(name, context, now))
+    return done
+
+
+def run_safely(name: str, context: JobContext, now: datetime | None = None) -> str:
+    """One job's failure (the database gone for a moment, Slack down) never stops the clock."""
+    try:
+        return run_job(name, context, now)
+    except Exception:
+        log.exception("job %s failed; the next catch-up will try again", name)
+        return f"{name}: failed"
+
+
+def job_client(settings: Settings) -> WebClient:
+    """The clock's Slack client waits out 429s and retries 5xx with backoff."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(2)],
+    )
+
+
+def run_clock(context: JobContext) -> None:
+    schedule = schedule_of(context)
+    scheduler = BlockingScheduler(timezone=context.zone)
+    for name, when in schedule.jobs.items():
         scheduler.add_job(
-            run_job,
-            CronTrigger(
-                day_of_week=job.day_of_week,
-                hour=job.hour,
-                minute=job.minute,
-                timezone=settings.zone,
-            ),
-            args=[name, engine],
+            run_safely,
+            trigger(when, context),
+            args=[name, context],
             id=name,
             misfire_grace_time=3600,
             coalesce=True,
             max_instances=1,
         )
-    log.info("clock started in %s with jobs: %s", settings.timezone, ", ".join(JOBS))
+    scheduler.add_job(
+        catch_up, IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()), args=[context],
+        id="catch-up", max_instances=1, coalesce=True,
+    )  # fmt: skip
+    log.info(
+        "clock started in %s: %s",
+        context.zone,
+        ", ".join(f"{n} {w}" for n, w in schedule.jobs.items()),
+    )
+    for line in catch_up(context):
+        log.info("catch-up at start: %s", line)
     scheduler.start()

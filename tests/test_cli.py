@@ -103,6 +103,9 @@ def test_run_job_runs_a_job_by_name_and_rejects_unknown_names(tmp_path: Path) ->
     done = run(["run-job", "housekeeping", "--now", "2026-11-23T09:00", "--dry-run"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "would forget 0 Slack event ids" in done.stdout
+    digest = run(["run-job", "digest", "--now", "2026-11-23T09:30", "--dry-run"], tmp_path)
+    assert digest.returncode == 0, digest.stderr
+    assert "2026-W48: nothing happened this week" in digest.stdout
     unknown = run(["run-job", "digets"], tmp_path)
     assert unknown.returncode == 2 and "no job called 'digets'" in unknown.stderr
 

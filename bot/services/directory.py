@@ -115,6 +115,7 @@ class MemberView:
     organisation: OrganisationRef | None
     is_coordinator: bool
     key_worker_for: list[OrganisationRef] = field(default_factory=list)
+    digest_dm: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ class Directory:
                 organisation=_ref(organisation) if organisation else None,
                 is_coordinator=member.is_coordinator,
                 key_worker_for=[_ref(org) for org in key_for],
+                digest_dm=member.digest_dm,
             )
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
@@ -166,6 +168,13 @@ class Directory:
             return JoinResult(
                 _ref(organisation), _ref(previous) if previous else None, already_member=False
             )
+
+    def set_digest_dm(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
+        """Whether the weekly digest also comes to this member by DM (off unless asked)."""
+        with session_scope(self.engine) as session:
+            member = _member(session, user_id, load_profile)
+            member.digest_dm = wanted
+            session.add(member)
 
     def add_coordinator(self, actor_id: str, user_id: str, load_profile: ProfileLoader) -> bool:
         """Make `user_id` a coordinator; False when they already were one."""

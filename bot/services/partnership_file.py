@@ -21,6 +21,12 @@ from sqlmodel import Session, select
 from bot.db import session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
 from bot.services.directory import CODE_PATTERN
+from bot.services.schedule import (
+    DEFAULT_CATCH_UP_HOURS,
+    DEFAULT_SCHEDULE,
+    Schedule,
+    parse_when,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIVACY_POLICIES = ("warn", "block")
@@ -72,6 +78,7 @@ class PartnershipSpec:
     topics: tuple[str, ...]
     coordinators: tuple[CoordinatorSpec, ...]
     organisations: tuple[OrganisationSpec, ...]
+    schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
 
 
 @dataclass
@@ -195,7 +202,9 @@ class _Checker:
                 raise self.fail((*where, key), f"unknown field; expected one of {', '.join(known)}")
 
     def partnership(self, data: dict[str, Any]) -> PartnershipSpec:
-        self.unknown_keys(data, (), ("partnership", "channels", "coordinators", "organisations"))
+        self.unknown_keys(
+            data, (), ("partnership", "channels", "coordinators", "organisations", "schedule")
+        )
         top = self.table(data, (), "partnership")
         where: Path_ = ("partnership",)
         self.unknown_keys(top, where, ("name", "privacy", "topics"))
@@ -224,7 +233,25 @@ class _Checker:
                 for i, entry in enumerate(self.array_of_tables(data, (), "coordinators"))
             ),
             organisations=self.organisations(data),
+            schedule=self.schedule(self.table(data, (), "schedule")),
         )
+
+    def schedule(self, data: dict[str, Any]) -> Schedule:
+        where: Path_ = ("schedule",)
+        self.unknown_keys(data, where, (*DEFAULT_SCHEDULE, "catch_up_hours"))
+        jobs = dict(DEFAULT_SCHEDULE)
+        for job in DEFAULT_SCHEDULE:
+            entry = self.text(data, where, job, limit=60)
+            if entry:
+                try:
+                    parse_when(entry)
+                except ValueError as problem:
+                    raise self.fail((*where, job), str(problem)) from None
+                jobs[job] = entry
+        hours = data.get("catch_up_hours", DEFAULT_CATCH_UP_HOURS)
+        if not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 168:
+            raise self.fail((*where, "catch_up_hours"), "should be a number of hours, 0 to 168")
+        return Schedule({job: parse_when(entry) for job, entry in jobs.items()}, hours)
 
     def coordinator(self, data: dict[str, Any], where: Path_) -> CoordinatorSpec:
         self.unknown_keys(data, where, ("slack", "name"))
@@ -394,6 +421,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.updates_channel = spec.channels["updates"]
     row.opportunities_channel = spec.channels["opportunities"]
     row.digest_channel = spec.channels["digest"]
+    row.schedule = spec.schedule.to_json()
     report.partnership.count(before, row.model_dump())
     session.add(row)
 

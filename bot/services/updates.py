@@ -315,7 +315,7 @@ class Updates:
                 .order_by(shared_topics.desc(), col(PartnerUpdate.created_at).desc())
                 .limit(RELATED_MAX)
             ).all()
-            return _views(session, rows)
+            return views_of(session, rows)
 
     def search(self, viewer_id: str, query: str, page: int = 1) -> Page:
         words = search_words(query)
@@ -410,14 +410,14 @@ def _page(session: Session, viewer_id: str, where: list, number: int) -> Page:
         select(Member.is_coordinator).where(Member.slack_user_id == viewer_id)
     ).first()
     removable = frozenset(row.id for row in rows) if is_coordinator else own
-    return Page(_views(session, rows), number, has_more, own, removable)
+    return Page(views_of(session, rows), number, has_more, own, removable)
 
 
 def _view(session: Session, update: PartnerUpdate) -> UpdateView:
-    return _views(session, [update])[0]
+    return views_of(session, [update])[0]
 
 
-def _views(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateView]:
+def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateView]:
     """Views for many updates in two queries (organisations, topics), not one per update."""
     ids = [u.id for u in updates]
     org_ids = {u.organisation_id for u in updates}

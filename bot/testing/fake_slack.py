@@ -212,12 +212,16 @@ class FakeSlack:
             self._triggers[trigger] = time.monotonic()
         return trigger
 
-    def fail_next(self, method: str, status: int, count: int = 1, retry_after: int = 1) -> None:
-        """Answer the next `count` calls of `method` (or "response_url") with a 429 or a 500."""
+    def fail_next(
+        self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
+    ) -> None:
+        """Answer `count` calls of `method` (or "response_url") with a 429 or a 500, once
+        `after` more calls have succeeded (to break a run part-way through)."""
         if status not in (429, 500):
             raise ValueError(f"fail_next fakes 429 or 500, not {status}")
         with self._lock:
-            self._failures.setdefault(method, deque()).extend([(status, retry_after)] * count)
+            queued = self._failures.setdefault(method, deque())
+            queued.extend([(200, 0)] * after + [(status, retry_after)] * count)
 
     def reset(self) -> None:
         """Forget everything but the users, so one running fake can serve many tests."""
@@ -303,6 +307,8 @@ class FakeSlack:
             if not queued:
                 return None
             status, retry_after = queued.popleft()
+        if status == 200:
+            return None
         if status == 429:
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         return 500, {"ok": False, "error": "internal_error"}, {}
@@ -368,6 +374,7 @@ class FakeSlack:
         return {"channel": {"id": channel}}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check_dm_reachable(args["channel"])
         channel = _dm_channel(args["channel"])
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": self._next_ts()}
         message.update(_content(args, {"text": "", "blocks": []}))
@@ -376,6 +383,15 @@ class FakeSlack:
         with self._lock:
             self._messages.setdefault(channel, []).append(message)
             return {"channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
+
+    def _check_dm_reachable(self, channel: str) -> None:
+        """A DM by user id reaches only a known, active person, as on Slack."""
+        if channel[:1] in {"U", "W"}:
+            user = self._users.get(channel)
+            if user is None:
+                raise SlackRefusal("channel_not_found")
+            if user["deleted"]:
+                raise SlackRefusal("account_inactive")
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}

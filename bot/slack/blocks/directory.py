@@ -181,12 +181,25 @@ def whoami(view: MemberView) -> Message:
     lines = [f"*You*: {user_link(view.slack_user_id)}", f"*Organisation*: {organisation}"]
     if view.is_coordinator:
         lines.append("*Role*: coordinator of the partnership")
+    lines.append(
+        "*Weekly digest by DM*: "
+        + ("on" if view.digest_dm else "off")
+        + f" (`/partners digest dm {'off' if view.digest_dm else 'on'}` to change)"
+    )
     if view.key_worker_for:
         lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
     blocks: list[Block] = [section("\n".join(lines))]
     if view.organisation is None:
         blocks.append(context("Join yours with `/partners join <organisation>`."))
     return Message(text=escape(f"You are {view.name}"), blocks=blocks)
+
+
+def digest_preference(wanted: bool) -> Message:
+    if wanted:
+        text = ":newspaper: The weekly digest will come to you by DM too, on Monday mornings."
+    else:
+        text = "The weekly digest won't come by DM; it is still posted in the digest channel."
+    return Message(text=text, blocks=[section(text)])
 
 
 def coordinator_added(user_id: str, added: bool) -> Message:

@@ -14,7 +14,8 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners join Harbour", "join your organisation (name or short code)"),
             ("/partners orgs", "the directory of partner organisations"),
             ("/partners org NRH", "one organisation: what it does, key worker, hot desks, people"),
-            ("/partners whoami", "your organisation and role"),
+            ("/partners whoami", "your organisation, role and digest setting"),
+            ("/partners digest dm on", "get the weekly digest by DM too (off: `dm off`)"),
         ),
     ),
     (

@@ -89,6 +89,15 @@ def coordinator(call: Invocation) -> Outcome:
     return directory_blocks.coordinator_added(user_id, added)
 
 
+def digest(call: Invocation) -> Outcome:
+    words = call.args.lower().split()
+    if words not in (["dm", "on"], ["dm", "off"]):
+        return problem("Say `/partners digest dm on` or `/partners digest dm off`.")
+    wanted = words[1] == "on"
+    call.services.directory.set_digest_dm(call.user_id, wanted, call.load_profile)
+    return directory_blocks.digest_preference(wanted)
+
+
 SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
     "": show_help,
     "help": show_help,
@@ -99,6 +108,7 @@ SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
     "organisation": organisation,
     "whoami": whoami,
     "coordinator": coordinator,
+    "digest": digest,
 }
 
 

@@ -1,0 +1,157 @@
+"""Claims and deliveries: how a job run does its work once, and resumes without resending.
+
+A run claims (job, scope, period) with INSERT … ON CONFLICT DO NOTHING, in the same transaction
+that records one delivery row per recipient with the message already rendered. Each delivery is
+then taken pending → sending (an atomic UPDATE, so two processes never take the same row) →
+sent or failed. A crash leaves rows pending (sent by the next run) or sending (reported, never
+resent blindly: Slack has no idempotency key).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine, update
+from sqlmodel import col, select
+
+from bot.db import insert_ignoring_conflict, session_scope
+from bot.models import Delivery, JobRun, utcnow
+from bot.slack.blocks.common import Message
+
+log = logging.getLogger("partnerbot.jobs")
+
+PER_CHANNEL_GAP = 1.0  # Slack allows about one message a second in a channel
+STUCK_AFTER = timedelta(minutes=10)
+TRY_AGAIN_LATER = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)
+    stuck: int = 0
+    deferred: int = 0
+
+    def __str__(self) -> str:
+        parts = [f"{self.sent} sent"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed ({', '.join(sorted(set(self.failed)))})")
+        if self.deferred:
+            parts.append(f"{self.deferred} left for the next run (Slack busy)")
+        if self.stuck:
+            parts.append(f"{self.stuck} interrupted mid-send, not resent: check them in Slack")
+        return ", ".join(parts)
+
+
+def claim(
+    engine: Engine, job: str, scope: str, period: str, messages: dict[str, Message]
+) -> int | None:
+    """Claim the period and record its deliveries in one transaction; None if already claimed."""
+    with session_scope(engine) as session:
+        won = insert_ignoring_conflict(
+            session,
+            JobRun.__table__,
+            {"job": job, "scope": scope, "period": period, "claimed_at": utcnow(), "summary": ""},
+        )
+        if not won:
+            return None
+        run_id = session.exec(
+            select(JobRun.id).where(
+                JobRun.job == job, JobRun.scope == scope, JobRun.period == period
+            )
+        ).one()
+        for recipient, message in messages.items():
+            session.add(Delivery(job_run_id=run_id, recipient=recipient, message=_dump(message)))
+        return run_id
+
+
+def existing_run(engine: Engine, job: str, scope: str, period: str) -> JobRun | None:
+    with session_scope(engine) as session:
+        return session.exec(
+            select(JobRun).where(JobRun.job == job, JobRun.scope == scope, JobRun.period == period)
+        ).first()
+
+
+def finish(engine: Engine, run_id: int, summary: str) -> None:
+    with session_scope(engine) as session:
+        session.connection().execute(
+            update(JobRun)
+            .where(col(JobRun.id) == run_id)
+            .values(finished_at=utcnow(), summary=summary[:500])
+        )
+
+
+def _dump(message: Message) -> str:
+    blocks = [block if isinstance(block, dict) else block.to_dict() for block in message.blocks]
+    return json.dumps({"text": message.text, "blocks": blocks})
+
+
+def _set(engine: Engine, delivery_id: int, expected: str, **values: object) -> bool:
+    """Move a delivery on from `expected`; False when someone else already moved it."""
+    with session_scope(engine) as session:
+        result = session.connection().execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.status) == expected)
+            .values(updated_at=utcnow(), **values)
+        )
+        return result.rowcount == 1
+
+
+class Pacer:
+    """Keeps to Slack's one message a second per channel."""
+
+    def __init__(self, gap: float = PER_CHANNEL_GAP) -> None:
+        self.gap = gap
+        self.last: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        due = self.last.get(channel, 0.0) + self.gap
+        now = time.monotonic()
+        if due > now:
+            time.sleep(due - now)
+        self.last[channel] = time.monotonic()
+
+
+def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None = None) -> Outcome:
+    """Send the run's pending deliveries; report those a crash left mid-send."""
+    pacer = pacer or Pacer()
+    outcome = Outcome()
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(
+                Delivery.id,
+                Delivery.recipient,
+                Delivery.message,
+                Delivery.status,
+                Delivery.updated_at,
+            )
+            .where(Delivery.job_run_id == run_id)
+            .order_by(col(Delivery.id))
+        ).all()
+    for delivery_id, recipient, message, status, updated_at in rows:
+        if status == "sending" and utcnow() - updated_at > STUCK_AFTER:
+            outcome.stuck += 1
+        if status != "pending" or not _set(engine, delivery_id, "pending", status="sending"):
+            continue
+        pacer.wait(recipient)
+        try:
+            sent = client.chat_postMessage(channel=recipient, **json.loads(message))
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error.response.status_code)
+            if code in TRY_AGAIN_LATER or error.response.status_code >= 500:
+                _set(engine, delivery_id, "sending", status="pending")
+                outcome.deferred += 1
+                continue
+            _set(engine, delivery_id, "sending", status="failed", error=code[:200])
+            outcome.failed.append(code)
+            log.warning("delivery %s to %s failed: %s", delivery_id, recipient, code)
+            continue
+        _set(engine, delivery_id, "sending", status="sent", ts=sent.get("ts"))
+        outcome.sent += 1
+    return outcome

@@ -1,0 +1,59 @@
+"""The weekly digest: once per partnership per ISO week, to the digest channel and opted-in DMs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.services.digest import Digest, build_digest
+from bot.slack.blocks.common import Message
+from bot.slack.blocks.digest import digest_message
+from jobs.context import JobContext
+from jobs.delivery import claim, deliver, existing_run, finish
+
+JOB = "digest"
+SCOPE = "partnership"
+
+
+def period_of(fire: datetime) -> str:
+    year, week, _ = fire.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def recipients(digest: Digest, context: JobContext) -> dict[str, Message]:
+    """The channel copy, and a DM for each opted-in member (coordinators' copies list the quiet)."""
+    messages: dict[str, Message] = {}
+    if digest.channel:
+        messages[digest.channel] = digest_message(digest, context.zone)
+    coordinators = set(digest.coordinator_ids)
+    for user_id in digest.dm_member_ids:
+        messages[user_id] = digest_message(digest, context.zone, user_id in coordinators)
+    return messages
+
+
+def run(context: JobContext, fire: datetime) -> str:
+    """Send the digest for the week ending at `fire` (the scheduled time, in the zone)."""
+    period = period_of(fire)
+    digest = build_digest(context.engine, fire - timedelta(weeks=1), fire)
+    messages = {} if digest.empty else recipients(digest, context)
+    if context.dry_run:
+        if digest.empty:
+            return f"{period}: nothing happened this week, so nothing would be sent"
+        for recipient, message in messages.items():
+            context.show(f"would send to {recipient}: {message.text}")
+        return f"{period}: would send {len(messages)} messages (dry run: nothing claimed)"
+    run_id = claim(context.engine, JOB, SCOPE, period, messages)
+    resumed = ""
+    if run_id is None:
+        earlier = existing_run(context.engine, JOB, SCOPE, period)
+        if earlier is None or earlier.finished_at is not None:
+            return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
+        run_id, resumed = earlier.id or 0, "resumed: "
+    elif digest.empty:
+        finish(context.engine, run_id, "nothing happened this week; nothing sent")
+        return f"{period}: nothing happened this week; nothing sent"
+    assert context.client is not None, "a real run needs Slack"
+    outcome = deliver(context.engine, run_id, context.client)
+    summary = f"{period}: {resumed}{outcome}"
+    if not outcome.deferred:
+        finish(context.engine, run_id, summary)
+    return summary

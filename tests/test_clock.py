@@ -1,0 +1,276 @@
+"""The clock and the weekly digest: once a week, never twice, never lost, within limits."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from bot.db import make_engine
+from bot.models import Delivery, JobRun, Member, Organisation, PartnerUpdate, utcnow
+from bot.services.partnership_file import PartnershipFileError, parse_partnership
+from bot.services.schedule import parse_when
+from bot.testing.fake_slack import FakeSlack
+from jobs.clock import catch_up, latest_fire, run_job
+from jobs.context import JobContext
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
+from tests.helpers import shown
+
+LONDON = ZoneInfo("Europe/London")
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
+DIGEST_CHANNEL = "#partnership-digest"
+
+
+def context(
+    engine: Engine, fake: FakeSlack, dry_run: bool = False, shown_lines: list | None = None
+) -> JobContext:
+    client = WebClient(
+        token="xoxb-test", base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler(3)]
+    )
+    show = shown_lines.append if shown_lines is not None else print
+    return JobContext(engine, LONDON, client, dry_run, show)
+
+
+def seed(engine: Engine, opted_in: tuple[str, ...] = (MEMBER, OTHER, COORDINATOR)) -> None:
+    """Two organisations posting in the week before Monday 23 November; members opted in."""
+    with Session(engine) as session:
+        codes = {org.code: org.id for org in session.exec(select(Organisation))}
+        for code, text, days_ago in (
+            ("HRS", "Saturday drop-in for young people", 2),
+            ("HRS", "New ESOL conversation club", 4),
+            ("NRH", "Rent deposit guarantee extended", 1),
+            ("NRH", "Last week's news", 9),
+        ):
+            session.add(
+                PartnerUpdate(
+                    organisation_id=codes[code], author_id=MEMBER, text=text,
+                    created_at=MONDAY_9.astimezone(UTC) - timedelta(days=days_ago),
+                )
+            )  # fmt: skip
+        for user_id in opted_in:
+            member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
+            member = member or Member(slack_user_id=user_id)
+            member.digest_dm = True
+            session.add(member)
+        session.commit()
+
+
+def channel_posts(fake: FakeSlack) -> list:
+    return [
+        c for c in fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == DIGEST_CHANNEL
+    ]
+
+
+def dms(fake: FakeSlack) -> list[str]:
+    return sorted(
+        c.args["channel"]
+        for c in fake.calls_to("chat.postMessage")
+        if c.ok and c.args["channel"].startswith("U")
+    )
+
+
+def test_the_digest_goes_to_the_channel_and_opted_in_members_once(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine)
+    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=1))
+    assert summary == "2026-W48: 4 sent"
+    [post] = channel_posts(fake_slack)
+    text = shown(post.args)
+    assert "Harbour Refugee Support" in text and "Saturday drop-in" in text
+    assert "New Roots Housing" in text and "Rent deposit guarantee" in text
+    assert "Last week's news" not in text
+    assert "Quiet for four weeks" not in text
+    assert dms(fake_slack) == sorted([MEMBER, OTHER, COORDINATOR])
+    coordinator_copy = next(
+        c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == COORDINATOR
+    )
+    assert "Quiet for four weeks" in shown(coordinator_copy.args)
+    assert "Safe Passage Legal Advice" in shown(coordinator_copy.args)
+
+    again = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(hours=2))
+    assert again.startswith("2026-W48: already done")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 4
+
+
+def test_a_week_with_nothing_in_it_sends_nothing(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    assert "nothing happened this week" in summary
+    assert not fake_slack.calls_to("chat.postMessage")
+    with Session(loaded_engine) as session:
+        assert session.exec(select(JobRun)).one().finished_at is not None
+
+
+def test_two_clocks_at_once_send_one_digest(
+    loaded_engine: Engine, fake_slack: FakeSlack, database_url: str
+) -> None:
+    seed(loaded_engine)
+    engines = [make_engine(database_url) for _ in range(4)]  # separate connection pools
+    start = threading.Barrier(len(engines))
+    results: list[str] = []
+
+    def clock(engine: Engine) -> None:
+        start.wait()
+        results.append(run_job("digest", context(engine, fake_slack), MONDAY_9))
+
+    threads = [threading.Thread(target=clock, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(channel_posts(fake_slack)) == 1
+    assert dms(fake_slack) == sorted([MEMBER, OTHER, COORDINATOR])
+    assert len(results) == len(engines), results
+    for engine in engines:
+        engine.dispose()
+
+
+def test_a_run_broken_part_way_is_resumed_and_nobody_gets_two(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine)
+    fake_slack.fail_next("chat.postMessage", status=500, count=2, after=2)  # 4 to send
+    first = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    assert "2 sent" in first and "left for the next run" in first
+    second = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    assert any("resumed: 2 sent" in line for line in second), second
+    delivered = [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok]
+    assert sorted(delivered) == sorted([DIGEST_CHANNEL, MEMBER, OTHER, COORDINATOR])
+
+
+def test_a_delivery_interrupted_mid_send_is_reported_not_resent(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine, opted_in=(MEMBER,))
+    fake_slack.fail_next("chat.postMessage", status=500, count=1, after=1)  # 2 to send
+    run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    with Session(loaded_engine) as session:  # as if the process died after taking the row
+        session.exec(
+            update(Delivery)
+            .where(Delivery.status == "pending")
+            .values(status="sending", updated_at=utcnow() - timedelta(hours=1))
+        )
+        session.commit()
+    summary = run_job(
+        "digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=30)
+    )
+    assert "1 interrupted mid-send, not resent" in summary
+    assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.ok]) == 1
+
+
+def test_a_missed_monday_is_caught_up_once(loaded_engine: Engine, fake_slack: FakeSlack) -> None:
+    seed(loaded_engine)
+    monday_2pm = MONDAY_9 + timedelta(hours=5)
+    first = catch_up(context(loaded_engine, fake_slack), monday_2pm)
+    assert any(line.startswith("2026-W48: 4 sent") for line in first), first
+    second = catch_up(context(loaded_engine, fake_slack), monday_2pm + timedelta(minutes=5))
+    assert any("already done" in line for line in second)
+    assert len(channel_posts(fake_slack)) == 1
+    too_late = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(days=2))
+    assert not any(line.startswith("2026-W49") for line in too_late)
+
+
+def test_slack_rate_limits_are_waited_out_with_nothing_lost(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine)
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1, after=1)
+    assert run_job("digest", context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 4 sent"
+
+
+def test_an_unreachable_member_is_marked_failed_and_the_rest_still_get_it(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine, opted_in=(MEMBER, "U0GONE"))
+    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    assert "2 sent" in summary or "3 sent" in summary
+    with Session(loaded_engine) as session:
+        statuses = {d.recipient: d.status for d in session.exec(select(Delivery))}
+    assert statuses[MEMBER] == "sent" and statuses[DIGEST_CHANNEL] == "sent"
+
+
+def test_a_dry_run_says_what_it_would_send_and_claims_nothing(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine, opted_in=(MEMBER,))
+    lines: list[str] = []
+    summary = run_job("digest", context(loaded_engine, fake_slack, True, lines), MONDAY_9)
+    assert "would send 2 messages" in summary
+    assert any(line.startswith(f"would send to {DIGEST_CHANNEL}") for line in lines)
+    assert not fake_slack.calls_to("chat.postMessage")
+    with Session(loaded_engine) as session:
+        assert session.exec(select(JobRun)).first() is None
+
+
+def test_a_huge_week_is_summarised_within_slacks_limits(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    with Session(loaded_engine) as session:
+        for number in range(60):
+            org = Organisation(code=f"O{number:03d}", name=f"Organisation number {number}")
+            session.add(org)
+            session.flush()
+            for update_number in range(8):
+                text = "word " * 500 + str(update_number)
+                session.add(
+                    PartnerUpdate(
+                        organisation_id=org.id, author_id=MEMBER, text=text,
+                        created_at=MONDAY_9.astimezone(UTC) - timedelta(days=1),
+                    )
+                )  # fmt: skip
+        session.commit()
+    assert run_job("digest", context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 1 sent"
+    [post] = channel_posts(fake_slack)
+    assert len(post.args["blocks"]) <= 50
+    assert "Also posting this week" in shown(post.args)
+
+
+def test_weekly_nine_oclock_stays_nine_oclock_across_clock_changes(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    ctx = context(loaded_engine, fake_slack)
+    when = parse_when("mon 09:00")
+    fires = []
+    moment = datetime(2026, 10, 12, 12, 0, tzinfo=UTC)
+    while moment < datetime(2027, 4, 12, tzinfo=UTC):
+        fire = latest_fire(when, ctx, moment)
+        if fire not in fires:
+            fires.append(fire)
+        moment += timedelta(hours=23)
+    local = [fire.astimezone(LONDON) for fire in fires]
+    assert all((f.weekday(), f.hour, f.minute) == (0, 9, 0) for f in local)
+    assert all((b.date() - a.date()).days == 7 for a, b in itertools.pairwise(local))
+    assert len(local) == 26  # every Monday from 12 October to 5 April
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("mon 02:30", "clocks change"),
+        ("funday 09:00", "not a day name"),
+        ("monday", "not a schedule"),
+    ],
+)
+def test_a_bad_schedule_in_the_partnership_file_names_the_line(entry: str, problem: str) -> None:
+    text = f'[partnership]\nname = "P"\n\n[schedule]\ndigest = "{entry}"\n'
+    with pytest.raises(PartnershipFileError) as error:
+        parse_partnership(text, "p.toml")
+    assert str(error.value).startswith("p.toml, line 5, schedule.digest:")
+    assert problem in str(error.value)
+
+
+def test_members_choose_the_digest_by_dm(bot: Bot) -> None:
+    assert "Weekly digest by DM*: off" in shown(bot.ask("whoami"))
+    assert "will come to you by DM" in shown(bot.ask("digest dm on"))
+    assert "Weekly digest by DM*: on" in shown(bot.ask("whoami"))
+    assert "won't come by DM" in shown(bot.ask("digest dm off"))
+    assert "`/partners digest dm on`" in shown(bot.ask("digest"))
