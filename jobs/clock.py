@@ -99,7 +99,7 @@ def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
     for name, when in schedule.jobs.items():
         fire = latest_fire(when, context, now)
         if fire is not None and now - fire <= timedelta(hours=schedule.catch_up_hours):
-            done.append(run_safely(name, context, now))
+            done.append(f"{name}: {run_safely(name, context, now)}")
     return done
 
 
@@ -109,7 +109,7 @@ def run_safely(name: str, context: JobContext, now: datetime | None = None) -> s
         return run_job(name, context, now)
     except Exception:
         log.exception("job %s failed; the next catch-up will try again", name)
-        return f"{name}: failed"
+        return "failed; the next catch-up will try again"
 
 
 def job_client(settings: Settings) -> WebClient:

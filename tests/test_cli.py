@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -160,3 +161,43 @@ def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     raise AssertionError("partnerbot web did not answer /healthz within 30 s")
+
+
+def test_the_clock_process_catches_up_a_missed_run_once(tmp_path: Path) -> None:
+    partnership = tmp_path / "partnership.toml"
+    partnership.write_text(
+        SAMPLE.read_text().replace("catch_up_hours = 24", "catch_up_hours = 168")
+    )
+    with FakeSlack() as fake:
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_API_URL=fake.base_url,
+            PARTNERSHIP_CONFIG=str(partnership),
+        )
+        first, second = (clock_start_lines(tmp_path, env) for _ in range(2))
+    assert any("catch-up at start: digest: 2026-W" in line for line in first), first
+    assert any("nothing happened this week; nothing sent" in line for line in first), first
+    assert any("digest: 2026-W" in line and "already done" in line for line in second), second
+
+
+def clock_start_lines(cwd: Path, env: dict[str, str]) -> list[str]:
+    """Start `python -m jobs`, read its log until the start-up catch-up is done, stop it."""
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "jobs"], cwd=cwd, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    deadline = threading.Timer(30, clock.terminate)
+    deadline.start()
+    try:
+        assert clock.stdout is not None
+        for line in clock.stdout:
+            lines.append(line)
+            if "catch-up at start: housekeeping" in line or "Traceback" in line:
+                break
+    finally:
+        deadline.cancel()
+        clock.terminate()
+        clock.wait(timeout=15)
+    return [line for line in lines if "catch-up at start" in line]
