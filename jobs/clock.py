@@ -82,7 +82,10 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     job = JOBS.get(name)
     if job is None:
         raise UnknownJob(name)
-    now = (now or utcnow()) if (now is None or now.tzinfo) else now.replace(tzinfo=context.zone)
+    if now is None:
+        now = utcnow()
+    elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
+        now = now.replace(tzinfo=context.zone)
     fire = latest_fire(schedule_of(context).jobs[name], context, now)
     if fire is None:
         return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"

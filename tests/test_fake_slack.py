@@ -453,3 +453,17 @@ def test_required_arguments_cover_slacks_published_description() -> None:
             if parameter.get("required") and parameter["name"] != "token"
         }
         assert published <= set(required), method
+
+
+def test_post_limits_answer_429_per_channel_and_per_workspace() -> None:
+    with FakeSlack(post_limits=(1.0, 3)) as limited:
+        client = WebClient(token="xoxb-test", base_url=limited.base_url)
+        client.chat_postMessage(channel="C1", text="one")
+        with pytest.raises(SlackApiError) as same_channel:
+            client.chat_postMessage(channel="C1", text="too soon")
+        assert same_channel.value.response.status_code == 429
+        client.chat_postMessage(channel="C2", text="two")
+        client.chat_postMessage(channel="C3", text="three")
+        with pytest.raises(SlackApiError) as workspace:
+            client.chat_postMessage(channel="C4", text="fourth in a second")
+        assert workspace.value.response.headers.get("retry-after") in ("1", ["1"])

@@ -125,8 +125,13 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeSlack:
     """Slack's Web API and response URLs on a local port, recording calls in arrival order."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, post_limits: tuple[float, int] | None = None) -> None:
+        """`post_limits` = (seconds between posts to one channel, posts a second workspace-wide)
+        makes chat.postMessage answer 429 as Slack does when they are exceeded."""
         self.latency = latency
+        self.post_limits = post_limits
+        self._last_post: dict[str, float] = {}
+        self._recent_posts: deque[float] = deque()
         self.calls: list[Call] = []
         self._lock = threading.Condition()
         self._users: dict[str, dict[str, Any]] = {}
@@ -278,7 +283,7 @@ class FakeSlack:
             args = _read_args(request, url.query)
             if is_response_url:
                 args["url"] = self._origin + url.path
-            failure = self._take_failure(method)
+            failure = self._take_failure(method) or self._over_post_limits(method, args)
             if failure is not None:
                 status, answer, headers = failure
             elif is_response_url:
@@ -300,6 +305,25 @@ class FakeSlack:
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
+
+    def _over_post_limits(
+        self, method: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        if self.post_limits is None or method != "chat.postMessage":
+            return None
+        gap, per_second = self.post_limits
+        channel, now = str(args.get("channel")), time.monotonic()
+        with self._lock:
+            while self._recent_posts and now - self._recent_posts[0] >= 1.0:
+                self._recent_posts.popleft()
+            if (
+                now - self._last_post.get(channel, -gap) < gap
+                or len(self._recent_posts) >= per_second
+            ):
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            self._last_post[channel] = now
+            self._recent_posts.append(now)
+        return None
 
     def _take_failure(self, method: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         with self._lock:
