@@ -5,7 +5,8 @@ ephemeral port and accepts every form slack_sdk sends: GET query strings, form-e
 (where `blocks` and `view` are JSON strings), multipart forms and JSON bodies. It checks blocks
 and views with slack_sdk's own models, so the limits it enforces are the SDK's, plus the ones the
 SDK leaves out (50 blocks and 12,000 characters of blocks a message, 40,000 characters of text).
-It can be told to answer 429 or 500, or to be slow.
+It takes files the way `files_upload_v2` sends them: an upload URL, the bytes posted there, then
+files.completeUploadExternal. It can be told to answer 429 or 500, or to be slow.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ TEXT_MAX = 40_000
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
+UPLOAD_PATH = "/upload/v1/"
 
 # Required arguments: Slack's published description (web_api_openapi_v2.json) plus what it misses
-# (users.info needs `user`; chat.delete needs `channel` and `ts`).
+# (users.info needs `user`; chat.delete needs `channel` and `ts`). The description predates the
+# files.*External methods, whose required arguments are those of Slack's method pages.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "users.info": ("user",),
@@ -56,6 +59,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.push": ("trigger_id", "view"),
     "views.update": ("view",),
     "views.publish": ("user_id", "view"),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
 }
 # Arguments of which Slack needs at least one, and the error it answers when none is there.
 ONE_OF: dict[str, tuple[tuple[str, ...], str]] = {
@@ -65,7 +70,7 @@ ONE_OF: dict[str, tuple[tuple[str, ...], str]] = {
 # Methods that post message content, which must pass the message checks.
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 # Arguments that form-encoded calls carry as JSON strings.
-JSON_ARGUMENTS = ("blocks", "view", "attachments")
+JSON_ARGUMENTS = ("blocks", "view", "attachments", "files")
 
 
 class SlackRefusal(Exception):
@@ -96,10 +101,33 @@ class Call:
     response: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file files.completeUploadExternal completed; `channel` is None for a private one."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel: str | None
+    content: bytes
+    initial_comment: str
+
+
 @dataclass
 class _ResponseUrl:
     issued: float
     uses: int = 0
+
+
+@dataclass
+class _Upload:
+    """A file between files.getUploadURLExternal and files.completeUploadExternal."""
+
+    file_id: str
+    token: str  # the upload URL's last segment
+    filename: str
+    length: int
+    content: bytes | None = None  # None until the bytes are posted to the upload URL
 
 
 class _Server(ThreadingHTTPServer):
@@ -140,6 +168,9 @@ class FakeSlack:
         self._views: dict[str, dict[str, Any]] = {}
         self._triggers: dict[str, float | None] = {}  # issue time; None once exchanged
         self._response_urls: dict[str, _ResponseUrl] = {}
+        self._upload_urls: dict[str, str] = {}  # upload URL token -> file id
+        self._uploads: dict[str, _Upload] = {}  # by file id, until completed
+        self._uploaded: list[UploadedFile] = []
         self._counter = itertools.count(1)
         self._server: _Server | None = None
 
@@ -220,8 +251,8 @@ class FakeSlack:
     def fail_next(
         self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
     ) -> None:
-        """Answer `count` calls of `method` (or "response_url") with a 429 or a 500, once
-        `after` more calls have succeeded (to break a run part-way through)."""
+        """Answer `count` calls of `method` (or "response_url" or "file_upload") with a 429 or a
+        500, once `after` more calls have succeeded (to break a run part-way through)."""
         if status not in (429, 500):
             raise ValueError(f"fail_next fakes 429 or 500, not {status}")
         with self._lock:
@@ -237,6 +268,9 @@ class FakeSlack:
             self._views.clear()
             self._triggers.clear()
             self._response_urls.clear()
+            self._upload_urls.clear()
+            self._uploads.clear()
+            self._uploaded.clear()
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -269,6 +303,13 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._messages.get(_dm_channel(channel), []))
 
+    def uploaded_files(self, channel: str | None = None) -> list[UploadedFile]:
+        """The completed uploads in order, or only those shared to `channel` (a user id: the DM)."""
+        with self._lock:
+            if channel is None:
+                return list(self._uploaded)
+            return [f for f in self._uploaded if f.channel == _dm_channel(channel)]
+
     # Serving ------------------------------------------------------------------------------------
 
     def _serve(self, request: _Handler) -> None:
@@ -276,28 +317,46 @@ class FakeSlack:
         time.sleep(self.latency)
         url = urllib.parse.urlsplit(request.path)
         is_response_url = url.path.startswith("/response/")
-        method = "response_url" if is_response_url else url.path.removeprefix("/api/")
+        is_upload = url.path.startswith(UPLOAD_PATH)
+        if is_response_url or is_upload:
+            method = "response_url" if is_response_url else "file_upload"
+        else:
+            method = url.path.removeprefix("/api/")
         args: dict[str, Any] = {}
         headers: dict[str, str] = {}
+        content = b""
         try:
-            args = _read_args(request, url.query)
-            if is_response_url:
+            if is_upload:  # raw bytes, whatever Content-Type urllib gives them
+                content = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+                args = {"size": len(content)}
+            else:
+                args = _read_args(request, url.query)
+            if is_response_url or is_upload:
                 args["url"] = self._origin + url.path
             failure = self._take_failure(method) or self._over_post_limits(method, args)
             if failure is not None:
                 status, answer, headers = failure
             elif is_response_url:
                 status, answer = 200, self._post_to_response_url(url.path.rsplit("/", 1)[1], args)
+            elif is_upload:
+                status, answer = 200, self._post_to_upload_url(url.path.rsplit("/", 1)[1], content)
             else:
                 authorization = request.headers.get("Authorization") or ""
                 status, answer = 200, self._call(method, args, authorization)
         except SlackRefusal as refusal:
-            status, answer = refusal.status or (400 if is_response_url else 200), refusal.answer()
+            plain = is_response_url or is_upload
+            status, answer = refusal.status or (400 if plain else 200), refusal.answer()
         except Exception as bug:
             status, answer = 500, SlackRefusal("fake_slack_bug", repr(bug)).answer()
         self._record(Call(method, args, status, answer["ok"], answer.get("error"), answer))
-        # Response URLs answer in plain text ("ok" or the error), the Web API in JSON.
-        body = (answer.get("error") or "ok") if is_response_url else json.dumps(answer)
+        # Response URLs answer in plain text ("ok" or the error), upload URLs too ("OK - <bytes>"),
+        # the Web API in JSON.
+        if is_response_url:
+            body = answer.get("error") or "ok"
+        elif is_upload:
+            body = answer.get("error") or f"OK - {len(content)}"
+        else:
+            body = json.dumps(answer)
         with contextlib.suppress(ConnectionError):  # a client that gave up is not our problem
             _send(request, status, body, headers)
 
@@ -351,6 +410,21 @@ class FakeSlack:
         if not args.get("delete_original"):
             _check_message(args)
         return {"ok": True}
+
+    def _post_to_upload_url(self, token: str, content: bytes) -> dict[str, Any]:
+        """Keep the bytes for the file, refusing a count other than the `length` announced
+        (Slack refuses that mismatch; here the upload URL does, so the SDK fails at once)."""
+        with self._lock:
+            upload = self._uploads.get(self._upload_urls.get(token, ""))
+            if upload is None:
+                raise SlackRefusal("not_found", status=404)
+            if len(content) != upload.length:
+                raise SlackRefusal(
+                    "file_upload_size_mismatch",
+                    f"got {len(content)} bytes, length was {upload.length}",
+                )
+            upload.content = content
+        return {"ok": True, "file_id": upload.file_id}
 
     # The methods -------------------------------------------------------------------------------
 
@@ -435,6 +509,55 @@ class FakeSlack:
             message = self._find_message(channel, args["ts"])
             self._messages[channel].remove(message)
         return {"channel": channel, "ts": args["ts"]}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        length = str(args["length"])
+        if not length.isdecimal() or int(length) == 0:
+            raise SlackRefusal(
+                "invalid_arguments", "length must be a positive integer [json-pointer:/length]"
+            )
+        number = next(self._counter)
+        file_id, token = f"F{number:08d}", f"UP{number:06d}"
+        with self._lock:
+            self._uploads[file_id] = _Upload(file_id, token, str(args["filename"]), int(length))
+            self._upload_urls[token] = file_id
+        return {"upload_url": f"{self._origin}{UPLOAD_PATH}{token}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Complete every file or none; a bot shares into a DM by its D… id, not a user id."""
+        entries = args["files"]
+        if not isinstance(entries, list) or not all(
+            isinstance(entry, dict) and entry.get("id") for entry in entries
+        ):
+            raise SlackRefusal(
+                "invalid_arguments", "must be an array of objects with an id [json-pointer:/files]"
+            )
+        channel = args.get("channel_id") or None
+        if channel is not None and channel[:1] in {"U", "W"}:
+            raise SlackRefusal("invalid_channel")
+        comment = str(args.get("initial_comment") or "")
+        with self._lock:
+            completed: dict[str, UploadedFile] = {}
+            for entry in entries:
+                upload = self._uploads.get(str(entry["id"]))
+                # Unknown, never posted to its upload URL, or completed already (here or before).
+                if upload is None or upload.content is None or upload.file_id in completed:
+                    raise SlackRefusal("file_not_found")
+                title = entry.get("title") or upload.filename
+                completed[upload.file_id] = UploadedFile(
+                    upload.file_id, upload.filename, title, channel, upload.content, comment
+                )
+            for file_id in completed:
+                del self._upload_urls[self._uploads.pop(file_id).token]
+            self._uploaded.extend(completed.values())
+            files = [_file_object(file) for file in completed.values()]
+            if channel is not None:
+                message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID}
+                message |= {"ts": self._next_ts(), "text": comment, "files": files}
+                if args.get("thread_ts"):
+                    message["thread_ts"] = args["thread_ts"]
+                self._messages.setdefault(channel, []).append(message)
+            return {"files": copy.deepcopy(files)}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _check_view(args["view"], {"modal"})
@@ -552,6 +675,16 @@ def _absent(value: Any) -> bool:
 def _dm_channel(channel: str) -> str:
     """A user id as a channel means that user's DM with the bot, as on Slack."""
     return "D" + channel[1:] if channel[:1] in {"U", "W"} else channel
+
+
+def _file_object(file: UploadedFile) -> dict[str, Any]:
+    """A file as Slack shows it in answers and messages, cut to what tests look at."""
+    return {
+        "id": file.file_id,
+        "name": file.filename,
+        "title": file.title,
+        "size": len(file.content),
+    }
 
 
 def _content(args: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
