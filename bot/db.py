@@ -18,7 +18,7 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
     """An engine that behaves alike on both backends: foreign keys on, waits on SQLite locks."""
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -27,7 +27,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +67,17 @@ def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, A
         .returning(*table.primary_key.columns)
     )
     return session.connection().execute(statement).first() is not None
+
+
+# Full-text search objects are made by hand in migration 0002; autogenerate must not drop them.
+HAND_MADE = ("search", "partner_update_fts", "ix_partner_update_search")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Which schema objects Alembic compares with the models: all but the hand-made ones."""
+    return not (reflected and name and name.startswith(HAND_MADE))
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,7 +5,7 @@ The schema itself is owned by Alembic (`migrations/`); these classes describe it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,7 @@ class Partnership(SQLModel, table=True):
     opportunities_channel: str | None = Field(default=None, max_length=30)
     digest_channel: str | None = Field(default=None, max_length=30)
     schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}; see jobs.schedule
+    bank_holidays: str = Field(default="ENG", max_length=3)  # ENG, SCT, WLS or NIR
 
 
 class Topic(SQLModel, table=True):
@@ -73,6 +74,9 @@ class HotdeskOffer(SQLModel, table=True):
     weekdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
     half_days: bool = Field(default=True)
     needs_approval: bool = Field(default=False)
+    closures: str = Field(default="", max_length=2000)  # ISO dates, comma-separated
+    closed_on_bank_holidays: bool = Field(default=True)
+    max_days_ahead: int = Field(default=60)
 
 
 class Member(SQLModel, table=True):
@@ -172,3 +176,44 @@ class Delivery(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=30)
     error: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DeskBooking(SQLModel, table=True):
+    """A visit to a host agency: pending (awaiting approval) → confirmed, or cancelled, declined
+    or released. The desks it takes are its `DeskHold` rows, deleted when it ends."""
+
+    __tablename__ = "desk_booking"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    visitor_id: str = Field(max_length=30, index=True)
+    visitor_organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", ondelete="SET NULL"
+    )
+    day: date = Field(index=True)
+    part: str = Field(max_length=3)  # am, pm or day
+    status: str = Field(max_length=10, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=30)
+    ended_by: str | None = Field(default=None, max_length=30)
+    ended_at: datetime | None = None
+
+
+class DeskHold(SQLModel, table=True):
+    """One desk for one half-day, held by one booking. The unique constraints are the rules:
+    a seat number is held once per half-day (seats are numbered up to the agency's desks), and a
+    visitor holds at most one desk per half-day, so no check-then-insert race can break either."""
+
+    __tablename__ = "desk_hold"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "day", "half", "seat"),
+        UniqueConstraint("visitor_id", "day", "half"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    visitor_id: str = Field(max_length=30)
+    day: date
+    half: str = Field(max_length=2)  # am or pm
+    seat: int

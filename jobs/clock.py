@@ -26,7 +26,7 @@ from bot.models import Partnership, utcnow
 from bot.services.events import forget_old_events
 from bot.services.schedule import Schedule, When
 from bot.services.updates import forget_old_drafts
-from jobs import digest
+from jobs import digest, reminders
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.clock")
@@ -47,6 +47,7 @@ def housekeeping(context: JobContext, fire: datetime) -> str:
 JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     "digest": digest.run,
     "housekeeping": housekeeping,
+    reminders.HOTDESK_JOB: reminders.hotdesk,
 }
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import Delivery, JobRun, utcnow
 from bot.slack.blocks.common import Message
+from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.jobs")
 
@@ -49,10 +51,20 @@ class Outcome:
         return ", ".join(parts)
 
 
+Compose = Callable[[Session], dict[str, Message]]
+
+
 def claim(
-    engine: Engine, job: str, scope: str, period: str, messages: dict[str, Message]
+    engine: Engine,
+    job: str,
+    scope: str,
+    period: str,
+    messages: dict[str, Message] | Compose,
 ) -> int | None:
-    """Claim the period and record its deliveries in one transaction; None if already claimed."""
+    """Claim the period and record its deliveries in one transaction; None if already claimed.
+
+    `messages` may be a function of the claiming transaction's session, for jobs whose work
+    (releasing a booking, say) must happen exactly when, and only if, the claim is won."""
     with session_scope(engine) as session:
         won = insert_ignoring_conflict(
             session,
@@ -66,9 +78,31 @@ def claim(
                 JobRun.job == job, JobRun.scope == scope, JobRun.period == period
             )
         ).one()
+        if callable(messages):
+            messages = messages(session)
         for recipient, message in messages.items():
             session.add(Delivery(job_run_id=run_id, recipient=recipient, message=_dump(message)))
         return run_id
+
+
+def send_once(
+    context: JobContext, job: str, scope: str, period: str, messages: dict[str, Message] | Compose
+) -> str:
+    """Claim the period and deliver its messages, or resume a claim a crash left unfinished."""
+    engine = context.engine
+    run_id = claim(engine, job, scope, period, messages)
+    resumed = ""
+    if run_id is None:
+        earlier = existing_run(engine, job, scope, period)
+        if earlier is None or earlier.finished_at is not None:
+            return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
+        run_id, resumed = earlier.id or 0, "resumed: "
+    assert context.client is not None, "a real run needs Slack"
+    outcome = deliver(engine, run_id, context.client)
+    summary = f"{period}: {resumed}{outcome}"
+    if not outcome.deferred:
+        finish(engine, run_id, summary)
+    return summary
 
 
 def existing_run(engine: Engine, job: str, scope: str, period: str) -> JobRun | None:

@@ -8,10 +8,11 @@ from bot.services.digest import Digest, build_digest
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
 from jobs.context import JobContext
-from jobs.delivery import claim, deliver, existing_run, finish
+from jobs.delivery import claim, finish, send_once
 
 JOB = "digest"
 SCOPE = "partnership"
+NOTHING = "nothing happened this week; nothing sent"
 
 
 def period_of(fire: datetime) -> str:
@@ -41,19 +42,9 @@ def run(context: JobContext, fire: datetime) -> str:
         for recipient, message in messages.items():
             context.show(f"would send to {recipient}: {message.text}")
         return f"{period}: would send {len(messages)} messages (dry run: nothing claimed)"
-    run_id = claim(context.engine, JOB, SCOPE, period, messages)
-    resumed = ""
-    if run_id is None:
-        earlier = existing_run(context.engine, JOB, SCOPE, period)
-        if earlier is None or earlier.finished_at is not None:
-            return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
-        run_id, resumed = earlier.id or 0, "resumed: "
-    elif digest.empty:
-        finish(context.engine, run_id, "nothing happened this week; nothing sent")
-        return f"{period}: nothing happened this week; nothing sent"
-    assert context.client is not None, "a real run needs Slack"
-    outcome = deliver(context.engine, run_id, context.client)
-    summary = f"{period}: {resumed}{outcome}"
-    if not outcome.deferred:
-        finish(context.engine, run_id, summary)
-    return summary
+    if digest.empty:  # claimed all the same, so a later run of the week does not look again
+        run_id = claim(context.engine, JOB, SCOPE, period, {})
+        if run_id is not None:
+            finish(context.engine, run_id, NOTHING)
+            return f"{period}: {NOTHING}"
+    return send_once(context, JOB, SCOPE, period, messages)

@@ -4,17 +4,7 @@ from alembic import context
 
 from bot import models
 from bot.config import load_settings
-from bot.db import make_engine
-
-# Full-text search objects are made by hand in migration 0002; autogenerate must not drop them.
-HAND_MADE = ("search", "partner_update_fts")
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    return not (reflected and name and name.startswith(HAND_MADE))
-
+from bot.db import include_object, make_engine
 
 engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)
 

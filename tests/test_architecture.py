@@ -5,6 +5,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
+
+from bot.db import include_object
+from bot.models import metadata
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,3 +54,13 @@ def test_production_code_never_creates_tables_behind_alembic() -> None:
     for folder in ("bot", "jobs"):
         for path in (ROOT / folder).rglob("*.py"):
             assert "create_all(" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(engine: Engine) -> None:
+    """A model changed without a migration (or the reverse) fails here, on both backends."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": include_object},
+        )
+        assert compare_metadata(context, metadata) == []

@@ -117,6 +117,30 @@ def _calendar_date(text: str, cleaned: str, today: date) -> date:
     raise DateError(text)
 
 
+RANGE = re.compile(r"\s+to\s+|\s*–\s*|\s+-\s+")
+SLASHED_RANGE = re.compile(r"^(\d{1,2}/[\d/]+)-(\d{1,2}/[\d/]+)$")  # 24/12-2/1
+RANGE_DAYS_MAX = 366
+
+
+def parse_dates(text: str, today: date) -> list[date]:
+    """A list of dates and ranges, comma- or line-separated: "24/12, 27/12 to 2/1/2027"."""
+    days: list[date] = []
+    for entry in re.split(r"[,;\n]+", text):
+        if not entry.strip():
+            continue
+        slashed = SLASHED_RANGE.match(entry.strip())
+        ends = list(slashed.groups()) if slashed else RANGE.split(entry.strip(), maxsplit=1)
+        first = parse_date(ends[0], today)
+        last = parse_date(ends[1], first) if len(ends) > 1 else first
+        span = (last - first).days
+        if not 0 <= span <= RANGE_DAYS_MAX:
+            raise DateError(
+                entry, "A range runs from the earlier date to the later, within a year."
+            )
+        days += [first + timedelta(days=n) for n in range(span + 1)]
+    return sorted(set(days))
+
+
 def format_date(day: date, today: date) -> str:
     """Short and friendly: "today", "tomorrow", "Tue 24 Nov"; the year only when not this one."""
     if day == today:

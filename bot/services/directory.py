@@ -264,7 +264,7 @@ class Directory:
             organisation.visitor_protocol = clean(edit.visitor_protocol)
             organisation.updated_at = utcnow()
             session.add(organisation)
-            _replace_slack_key_workers(session, organisation, edit.key_worker_ids)
+            replace_slack_key_workers(session, organisation, edit.key_worker_ids)
             return _ref(organisation)
 
     def view_for_edit(self, actor_id: str, query: str) -> OrganisationCard:
@@ -376,7 +376,7 @@ def _card(session: Session, organisation: Organisation) -> OrganisationCard:
     )
 
 
-def _replace_slack_key_workers(
+def replace_slack_key_workers(
     session: Session, organisation: Organisation, user_ids: list[str]
 ) -> None:
     """Key workers picked in Slack replace those with Slack ids; name-only entries stay."""

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,17 @@ from bot.services.schedule import (
     Schedule,
     parse_when,
 )
+from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIVACY_POLICIES = ("warn", "block")
 CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
 USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_KINDS = ("updates", "opportunities", "digest")
+OFFER_KEYS = (
+    "desks", "weekdays", "half_days", "needs_approval", "closures", "closed_on_bank_holidays",
+    "max_days_ahead",
+)  # fmt: skip
+CLOSURES_MAX = 366
 
 
 class PartnershipFileError(Exception):
@@ -45,6 +51,9 @@ class OfferSpec:
     weekdays: tuple[str, ...]
     half_days: bool
     needs_approval: bool
+    closures: tuple[date, ...] = ()
+    closed_on_bank_holidays: bool = True
+    max_days_ahead: int = 60
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class PartnershipSpec:
     coordinators: tuple[CoordinatorSpec, ...]
     organisations: tuple[OrganisationSpec, ...]
     schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
+    bank_holidays: str = DEFAULT_REGION
 
 
 @dataclass
@@ -207,7 +217,11 @@ class _Checker:
         )
         top = self.table(data, (), "partnership")
         where: Path_ = ("partnership",)
-        self.unknown_keys(top, where, ("name", "privacy", "topics"))
+        self.unknown_keys(top, where, ("name", "privacy", "topics", "bank_holidays"))
+        try:
+            bank_holidays = region_code(self.text(top, where, "bank_holidays") or DEFAULT_REGION)
+        except ValueError as problem:
+            raise self.fail((*where, "bank_holidays"), str(problem)) from None
         privacy = self.text(top, where, "privacy") or "warn"
         if privacy not in PRIVACY_POLICIES:
             raise self.fail((*where, "privacy"), 'should be "warn" or "block"')
@@ -234,6 +248,7 @@ class _Checker:
             ),
             organisations=self.organisations(data),
             schedule=self.schedule(self.table(data, (), "schedule")),
+            bank_holidays=bank_holidays,
         )
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
@@ -331,7 +346,7 @@ class _Checker:
     def offer(self, data: Any, where: Path_) -> OfferSpec:
         if not isinstance(data, dict):
             raise self.fail(where, "should be a table")
-        self.unknown_keys(data, where, ("desks", "weekdays", "half_days", "needs_approval"))
+        self.unknown_keys(data, where, OFFER_KEYS)
         desks = data.get("desks", 1)
         if not isinstance(desks, int) or isinstance(desks, bool) or not 0 < desks <= 50:
             raise self.fail((*where, "desks"), "should be a whole number from 1 to 50")
@@ -348,7 +363,46 @@ class _Checker:
             weekdays=tuple(day for day in WEEKDAYS if day in chosen),
             half_days=self.boolean(data, where, "half_days", True),
             needs_approval=self.boolean(data, where, "needs_approval", False),
+            closures=self.closures(data.get("closures", []), (*where, "closures")),
+            closed_on_bank_holidays=self.boolean(data, where, "closed_on_bank_holidays", True),
+            max_days_ahead=self.whole_number(data, where, "max_days_ahead", 60, 1, 365),
         )
+
+    def whole_number(
+        self, data: dict[str, Any], where: Path_, key: str, default: int, low: int, high: int
+    ) -> int:
+        value = data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self.fail((*where, key), f"should be a whole number from {low} to {high}")
+        return value
+
+    def closures(self, data: Any, where: Path_) -> tuple[date, ...]:
+        """Dates the office is shut: 2026-12-24, or a range "2026-12-24 to 2027-01-02"."""
+        example = 'e.g. [2026-12-24, "2026-12-29 to 2027-01-02"]'
+        if not isinstance(data, list):
+            raise self.fail(where, f"should be a list of dates, {example}")
+        days: list[date] = []
+        for entry in data:
+            try:
+                days += _closure_days(entry)
+            except ValueError:
+                raise self.fail(where, f"{entry!r} is not a date or a range; {example}") from None
+            if len(days) > CLOSURES_MAX:
+                raise self.fail(where, f"lists more than {CLOSURES_MAX} days")
+        return tuple(sorted(set(days)))
+
+
+def _closure_days(entry: Any) -> list[date]:
+    if isinstance(entry, date) and not isinstance(entry, datetime):
+        return [entry]
+    if not isinstance(entry, str):
+        raise ValueError(entry)
+    first, _, last = entry.partition(" to ")
+    start = date.fromisoformat(first.strip())
+    end = date.fromisoformat(last.strip()) if last else start
+    if end < start or (end - start).days > CLOSURES_MAX:
+        raise ValueError(entry)
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
@@ -422,6 +476,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.opportunities_channel = spec.channels["opportunities"]
     row.digest_channel = spec.channels["digest"]
     row.schedule = spec.schedule.to_json()
+    row.bank_holidays = spec.bank_holidays
     report.partnership.count(before, row.model_dump())
     session.add(row)
 
@@ -469,6 +524,9 @@ def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadRe
         offer.weekdays = ",".join(spec.hotdesk.weekdays)
         offer.half_days = spec.hotdesk.half_days
         offer.needs_approval = spec.hotdesk.needs_approval
+        offer.closures = ",".join(day.isoformat() for day in spec.hotdesk.closures)
+        offer.closed_on_bank_holidays = spec.hotdesk.closed_on_bank_holidays
+        offer.max_days_ahead = spec.hotdesk.max_days_ahead
         session.add(offer)
     session.flush()
     report.organisations.count(before, _organisation_state(session, row))
@@ -488,5 +546,14 @@ def _organisation_state(session: Session, row: Organisation) -> tuple:
         row.address,
         row.visitor_protocol,
         tuple(workers),
-        offer and (offer.desks, offer.weekdays, offer.half_days, offer.needs_approval),
+        offer
+        and (
+            offer.desks,
+            offer.weekdays,
+            offer.half_days,
+            offer.needs_approval,
+            offer.closures,
+            offer.closed_on_bank_holidays,
+            offer.max_days_ahead,
+        ),
     )

@@ -10,9 +10,15 @@ import json
 import re
 from dataclasses import dataclass
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.services.working_days import WEEKDAYS
+
+DAYS = WEEKDAYS
 GROUPS = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
-DEFAULT_SCHEDULE = {"digest": "mon 09:00", "housekeeping": "daily 04:30"}
+DEFAULT_SCHEDULE = {
+    "digest": "mon 09:00",
+    "housekeeping": "daily 04:30",
+    "hotdesk-reminders": "weekdays 17:00",
+}
 DEFAULT_CATCH_UP_HOURS = 24
 WHEN = re.compile(r"^([a-z,\s]+?)\s+(\d{1,2}):(\d{2})$")
 

@@ -23,10 +23,16 @@ def user_id_in(text: str) -> str | None:
 
 
 def input_value(view: dict[str, Any], block_id: str) -> Any:
-    """The value of the single element (action_id "value") in an input block of a submitted view."""
-    element = view["state"]["values"].get(block_id, {}).get("value", {})
+    """The value of the one element in an input block of a submitted view, whatever its kind:
+    text, number, date, a single or multiple choice, or people."""
+    block = view["state"]["values"].get(block_id, {})
+    element = next(iter(block.values()), {}) if block else {}
     if "selected_users" in element:
         return element["selected_users"] or []
     if "selected_options" in element:
         return [option["value"] for option in element["selected_options"] or []]
+    if "selected_option" in element:
+        return (element["selected_option"] or {}).get("value") or ""
+    if "selected_date" in element:
+        return element["selected_date"] or ""
     return element.get("value") or ""

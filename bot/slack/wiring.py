@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.hotdesk import Hotdesk
 from bot.services.updates import Updates
 
 
@@ -17,7 +18,8 @@ class Services:
     zone: ZoneInfo
     directory: Directory
     updates: Updates
+    hotdesk: Hotdesk
 
     @classmethod
     def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
-        return cls(engine, zone, Directory(engine), Updates(engine, zone))
+        return cls(engine, zone, Directory(engine), Updates(engine, zone), Hotdesk(engine, zone))

@@ -29,6 +29,16 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Hot desks",
+        (
+            ("/hotdesk", "book a desk at a partner agency (the form shows its visitor protocol)"),
+            ("/hotdesk free", "free desks over the next five working days"),
+            ("/hotdesk book HRS next tue am", "book directly: agency, date, am / pm / day"),
+            ("/hotdesk mine", "your bookings, to cancel; visitors to your agency"),
+            ("/hotdesk help", "everything about hot desks, including `offer` for key workers"),
+        ),
+    ),
+    (
         "Coordinators",
         (
             ("/partners org add BHA Bridges Health Access", "add an organisation"),
@@ -38,7 +48,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-COMING_SOON = ("/hotdesk", "/opportunity", "/session")
+COMING_SOON = ("/opportunity", "/session")
 
 
 def help_message() -> Message:
@@ -50,10 +60,10 @@ def help_message() -> Message:
         context(
             "Coming soon: "
             + ", ".join(f"`{command}`" for command in COMING_SOON)
-            + " — hot desks, opportunities and session follow-ups."
+            + " — opportunities and session follow-ups."
         )
     )
-    return Message(text="Partnerbot help: /partners and /update", blocks=blocks)
+    return Message(text="Partnerbot help: /partners, /update and /hotdesk", blocks=blocks)
 
 
 def not_yet_available(command: str) -> Message:

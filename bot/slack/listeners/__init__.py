@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from bot.slack.listeners import directory, home, placeholders, updates
+from bot.slack.listeners import directory, home, hotdesk, placeholders, updates
 
 
 def register(app: App) -> None:
-    for module in (directory, updates, home, placeholders):
+    for module in (directory, updates, hotdesk, home, placeholders):
         module.register(app)

@@ -1,0 +1,395 @@
+"""`/hotdesk`: book, look, cancel, approve, and change an agency's offer.
+
+Each listener acks first (forms: after checking the input, so problems show by the field),
+translates Slack's input, calls one service method and renders. Telling the other side (the key
+worker, the visitor) and the calendar file happen after the booking is safely stored; a Slack
+failure there is reported to the person, never undoes the booking.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.services.calendar_file import visit_calendar
+from bot.services.dates import DateError, parse_date, parse_dates
+from bot.services.directory import UnknownOrganisation
+from bot.services.hotdesk import (
+    Booked,
+    Booking,
+    Ended,
+    HotdeskProblem,
+    OfferEdit,
+    OfferInvalid,
+    Part,
+    parse_part,
+    parse_ref,
+)
+from bot.slack.blocks import hotdesk as blocks
+from bot.slack.blocks.common import Message, reply, section
+from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.parsing import first_word, input_value
+from bot.slack.wiring import Services
+
+log = logging.getLogger(__name__)
+
+CALENDAR_FAILED = (
+    "I couldn't put the calendar entry in your DMs just now; the booking stands "
+    "(`/hotdesk mine` shows it)."
+)
+BOOK_ACTIONS = re.compile(f"^{blocks.BOOK_ACTION}(:|$)")
+Outcome = Message | View
+
+
+def now_in(services: Services) -> datetime:
+    return datetime.now(services.zone)
+
+
+def answer(work: Callable[[], Outcome], today: date) -> Outcome:
+    """Run one service call and render; every refusal becomes a clear private reply."""
+    try:
+        return work()
+    except UnknownOrganisation as error:
+        return unknown_organisation(error, SHOW_ACTION)
+    except HotdeskProblem as problem:
+        return blocks.refused(problem, today)
+    except DateError as problem:
+        return blocks.refused(HotdeskProblem(str(problem), "/hotdesk book HRS next tue am"), today)
+
+
+class Notifier:
+    """The Slack side of a booking's life: DMs to the other side and the calendar file."""
+
+    def __init__(self, client: WebClient, services: Services) -> None:
+        self.client = client
+        self.services = services
+
+    def dm(self, user_id: str, message: Message) -> bool:
+        try:
+            self.client.chat_postMessage(
+                channel=user_id, text=message.text, blocks=list(message.blocks)
+            )
+        except SlackApiError as error:
+            log.warning("DM to %s failed: %s", user_id, error.response.get("error"))
+            return False
+        return True
+
+    def calendar(self, booking: Booking) -> bool:
+        """Upload the visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
+        today = now_in(self.services).date()
+        content = visit_calendar(
+            uid=f"hotdesk-{booking.ref}@partnerbot",
+            summary=f"Hot desk at {booking.host.name}",
+            day=booking.day,
+            hours=booking.part.hours,
+            zone=self.services.zone,
+            location=booking.host.address,
+            description=blocks.calendar_text(booking),
+        )
+        try:
+            channel = self.client.conversations_open(users=booking.visitor_id)["channel"]["id"]
+            self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=f"visit-{booking.host.code.lower()}-{booking.day.isoformat()}.ics",
+                title=f"Visit to {booking.host.name}, {booking.day:%-d %b %Y}",
+                initial_comment=blocks.calendar_note(booking, today),
+            )
+        except SlackApiError as error:
+            log.warning("calendar for %s failed: %s", booking.ref, error.response.get("error"))
+            return False
+        return True
+
+    def after_booking(self, result: Booked) -> list[str]:
+        """Tell the host's key workers, send the calendar entry; say what could not be done."""
+        if result.already:
+            return []
+        booking, today = result.booking, now_in(self.services).date()
+        problems = []
+        told = [
+            self.dm(person, blocks.visit_for_host(booking, today))
+            for person in booking.host.key_worker_ids
+        ]
+        if not any(told):
+            problems.append(
+                f"I couldn't reach {booking.host.name}'s key worker by DM: "
+                "please let them know you're coming."
+            )
+        if booking.status == "confirmed" and not self.calendar(booking):
+            problems.append(CALENDAR_FAILED)
+        return problems
+
+    def after_end(self, ended: Ended) -> list[str]:
+        if ended.already:
+            return []
+        today = now_in(self.services).date()
+        unreached = [p for p in ended.tell if not self.dm(p, blocks.ended_notice(ended, today))]
+        problems = [f"I couldn't tell <@{person}> by DM; please tell them." for person in unreached]
+        if ended.booking.status == "confirmed" and not self.calendar(ended.booking):
+            problems.append("I couldn't send the visitor their calendar entry.")
+        return problems
+
+
+def with_problems(message: Message, problems: list[str]) -> Message:
+    if not problems:
+        return message
+    notes = [section(f":warning: {problem}") for problem in problems]
+    return Message(text=message.text, blocks=[*message.blocks, *notes])
+
+
+def parse_booking(text: str, today: date) -> tuple[str, date, Part | None]:
+    """ "Harbour Refugee Support next thu am" → ("Harbour Refugee Support", <date>, Part.AM)."""
+    words = text.split()
+    part = parse_part(words[-1]) if words else None
+    if part is not None:
+        words = words[:-1]
+    for size in (3, 2, 1):
+        if len(words) > size:
+            try:
+                return " ".join(words[:-size]), parse_date(" ".join(words[-size:]), today), part
+            except DateError:
+                continue
+    raise HotdeskProblem(
+        "Say which agency and which day, then am, pm or day.", "/hotdesk book HRS next tue am"
+    )
+
+
+# The command ------------------------------------------------------------------------------------
+
+
+def _book(services: Services, client: WebClient, user_id: str, text: str) -> Message:
+    now = now_in(services)
+    host, day, part = parse_booking(text, now.date())
+    result = services.hotdesk.book(user_id, host, day, part, now)
+    problems = Notifier(client, services).after_booking(result)
+    return with_problems(blocks.booked(result, now.date()), problems)
+
+
+def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) -> Message:
+    booking_id = parse_ref(ref_text)
+    if booking_id is None:
+        raise HotdeskProblem("Which booking? Give its reference.", "/hotdesk cancel D12")
+    now = now_in(services)
+    ended = services.hotdesk.cancel(user_id, booking_id, now)
+    problems = Notifier(client, services).after_end(ended)
+    return with_problems(blocks.ended_reply(ended, now.date()), problems)
+
+
+def _free(services: Services, day_text: str) -> Message:
+    now = now_in(services)
+    day = parse_date(day_text, now.date()) if day_text else None
+    return blocks.free_grid(services.hotdesk.free(day, now), now.date())
+
+
+def _form(services: Services, user_id: str, offer_of: str | None, metadata: dict) -> View:
+    """The offer form (`offer_of` names the agency, "" for one's own), else the booking form."""
+    if offer_of is not None:
+        host = services.hotdesk.offer_for_edit(user_id, offer_of)
+        return blocks.offer_form(host, {**metadata, "code": host.code})
+    day = services.hotdesk.working_days().next_after(now_in(services).date())
+    return blocks.booking_form(services.hotdesk.hosts(), None, day, metadata)
+
+
+def hotdesk_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    text = (command.get("text") or "").strip()
+    word, rest = first_word(text)
+    user_id = command["user_id"]
+    today = now_in(services).date()
+    metadata = {"response_url": command.get("response_url")}
+    if not text or word == "offer":
+        outcome = answer(lambda: _form(services, user_id, rest if text else None, metadata), today)
+        if isinstance(outcome, View):
+            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        else:
+            reply(respond, outcome)
+        return
+    subcommands: dict[str, Callable[[], Message]] = {
+        "help": blocks.help_message,
+        "book": lambda: _book(services, client, user_id, rest),
+        "free": lambda: _free(services, rest),
+        "mine": lambda: blocks.my_bookings(services.hotdesk.mine(user_id, now_in(services)), today),
+        "cancel": lambda: _cancel(services, client, user_id, rest),
+    }
+    # Anything else is read as a booking ("/hotdesk HRS thu am"), since that is what people try.
+    work = subcommands.get(word) or (lambda: _book(services, client, user_id, text))
+    reply(respond, _message(answer(work, today)))
+
+
+def _message(outcome: Outcome) -> Message:
+    assert isinstance(outcome, Message), "only the forms are views"
+    return outcome
+
+
+# Buttons ----------------------------------------------------------------------------------------
+
+
+def _user(body: dict) -> str:
+    return body["user"]["id"]
+
+
+def book_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    chosen = json.loads(action.get("value") or "{}")
+
+    def book() -> Message:
+        now = now_in(services)
+        result = services.hotdesk.book(
+            _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
+            Part(chosen["part"]), now,
+        )  # fmt: skip
+        problems = Notifier(client, services).after_booking(result)
+        return with_problems(blocks.booked(result, now.date()), problems)
+
+    reply(respond, _message(answer(book, now_in(services).date())), replace_original=False)
+
+
+def cancel_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    message = answer(
+        lambda: _cancel(services, client, _user(body), action.get("value") or ""),
+        now_in(services).date(),
+    )
+    reply(respond, _message(message), replace_original=False)
+
+
+def _decide(approve: bool) -> Callable[..., None]:
+    def decided(
+        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+    ) -> None:
+        ack()
+        today = now_in(services).date()
+
+        def decide() -> Message:
+            ended = services.hotdesk.decide(_user(body), int(action.get("value") or 0), approve)
+            problems = Notifier(client, services).after_end(ended)
+            return with_problems(blocks.ended_reply(ended, today), problems)
+
+        reply(respond, _message(answer(decide, today)), replace_original=True)
+
+    return decided
+
+
+def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services: Services) -> None:
+    """Choosing an agency in the booking form shows its protocol and slots before submitting."""
+    ack()
+    view = body["view"]
+    today = now_in(services).date()
+    try:
+        chosen = services.hotdesk.host((action.get("selected_option") or {}).get("value") or "")
+    except (HotdeskProblem, UnknownOrganisation):
+        return  # the form keeps its note: choose an agency
+    picked_day = input_value(view, "day")
+    day = date.fromisoformat(picked_day) if picked_day else today
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    form = blocks.booking_form(services.hotdesk.hosts(), chosen, day, metadata)
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
+    except SlackApiError as error:  # the person changed the form meanwhile: theirs wins
+        log.info("booking form not refreshed: %s", error.response.get("error"))
+
+
+# Forms ------------------------------------------------------------------------------------------
+
+
+def _send_result(client: WebClient, user_id: str, metadata: dict, message: Message) -> None:
+    """After a form: reply where the command was typed, else by DM."""
+    if metadata.get("response_url"):
+        reply(Respond(response_url=metadata["response_url"]), message, replace_original=False)
+    else:
+        client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
+
+
+def booking_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    now = now_in(services)
+    host, day_text = input_value(view, "host"), input_value(view, "day")
+    part = parse_part(input_value(view, "part") or "day")
+    if not host or not day_text:
+        errors = {"host": "Choose an agency."} if not host else {}
+        ack(response_action="errors", errors=errors | ({} if day_text else {"day": "Pick a date."}))
+        return
+    try:
+        result = services.hotdesk.book(_user(body), host, date.fromisoformat(day_text), part, now)
+    except HotdeskProblem as problem:
+        message = str(problem)
+        if problem.alternatives:
+            message += " Free nearby: " + ", ".join(
+                f"{slot.host.code} {slot.day:%a %-d %b} {slot.part.label}"
+                for slot in problem.alternatives
+            )
+        ack(response_action="errors", errors={problem.field or "day": message[:2000]})
+        return
+    ack()
+    problems = Notifier(client, services).after_booking(result)
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    message = with_problems(blocks.booked(result, now.date()), problems)
+    _send_result(client, _user(body), metadata, message)
+
+
+def offer_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    flags = set(input_value(view, "flags") or [])
+    try:
+        closures = tuple(parse_dates(input_value(view, "closures"), now_in(services).date()))
+    except DateError as problem:
+        ack(response_action="errors", errors={"closures": str(problem)})
+        return
+    edit = OfferEdit(
+        desks=_whole_number(input_value(view, "desks")),
+        weekdays=tuple(input_value(view, "weekdays") or ()),
+        half_days="half_days" in flags,
+        needs_approval="needs_approval" in flags,
+        closures=closures,
+        closed_on_bank_holidays="bank_holidays" in flags,
+        max_days_ahead=_whole_number(input_value(view, "max_days_ahead")),
+        address=input_value(view, "address"),
+        protocol=input_value(view, "protocol"),
+        key_worker_ids=tuple(input_value(view, "key_workers") or ()),
+    )
+    try:
+        host = services.hotdesk.save_offer(_user(body), metadata.get("code", ""), edit)
+    except OfferInvalid as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except (HotdeskProblem, UnknownOrganisation) as problem:
+        ack(response_action="errors", errors={"desks": str(problem)})
+        return
+    ack()
+    _send_result(client, _user(body), metadata, blocks.offer_saved(host))
+
+
+def _whole_number(text: str) -> int:
+    """Slack's number input sends text; anything unreadable becomes 0, which the rules refuse."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return 0
+
+
+def register(app: App) -> None:
+    app.command("/hotdesk")(hotdesk_command)
+    app.action(BOOK_ACTIONS)(book_clicked)
+    app.action(blocks.CANCEL_ACTION)(cancel_clicked)
+    app.action(blocks.APPROVE_ACTION)(_decide(approve=True))
+    app.action(blocks.DECLINE_ACTION)(_decide(approve=False))
+    app.action(blocks.HOST_PICKED)(host_picked)
+    app.view(blocks.BOOK_FORM)(booking_submitted)
+    app.view(blocks.OFFER_FORM)(offer_submitted)
