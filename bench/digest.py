@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from sqlalchemy import Engine, event, insert, make_url, text
+from sqlalchemy import Engine, event, insert
 
-from bot.db import make_engine, upgrade
+from bench.common import database
 from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.digest import build_digest
 from bot.slack.blocks.common import Message
@@ -33,34 +30,6 @@ from jobs.delivery import claim, deliver
 
 ZONE = ZoneInfo("Europe/London")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
-
-
-@contextmanager
-def database() -> Iterator[Engine]:
-    """A fresh, migrated database: a temporary SQLite file, or a private PostgreSQL schema."""
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        with tempfile.TemporaryDirectory() as folder:
-            engine = make_engine(f"sqlite:///{folder}/bench.db")
-            upgrade(engine)
-            yield engine
-            engine.dispose()
-        return
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"pb_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def populate(engine: Engine, organisations: int, members: int, updates: int) -> None:

@@ -451,3 +451,16 @@ def test_service_refuses_a_whole_day_when_one_half_is_full(loaded_engine: Engine
     assert next((s.day, s.part) for s in refused.value.alternatives) == (wednesday, Part.AM)
     with Session(loaded_engine) as session:
         assert session.exec(select(func.count()).select_from(DeskBooking)).one() == 1
+
+
+def test_slack_failing_after_the_booking_keeps_it_and_says_what_was_not_done(
+    members: Bot,
+) -> None:
+    """The booking is stored before anyone is told; Slack's 500s only cost the notices."""
+    members.fake.fail_next("chat.postMessage", 500, count=3)
+    members.fake.fail_next("files.completeUploadExternal", 500, count=3)
+    answer = shown(members.ask(f"book HRS {typed(coming('thu'))} pm", command="/hotdesk"))
+    assert "Booked a desk" in answer
+    assert "couldn't reach Harbour Refugee Support's key worker" in answer
+    assert "calendar entry" in answer and "the booking stands" in answer
+    assert [b.status for b in bookings(members)] == ["confirmed"]

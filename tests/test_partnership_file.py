@@ -114,6 +114,26 @@ BROKEN = [
         "organisations[2].code",
         "another organisation",
     ),
+    (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        '[organisations.hotdesk]\nclosures = ["christmas"]\n',
+        7,
+        "organisations[1].hotdesk.closures",
+        "not a date or a range",
+    ),
+    (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        "[organisations.hotdesk]\nmax_days_ahead = 0\n",
+        7,
+        "organisations[1].hotdesk.max_days_ahead",
+        "from 1 to 365",
+    ),
+    (
+        '[partnership]\nname = "P"\nbank_holidays = "mars"\n',
+        3,
+        "partnership.bank_holidays",
+        "scotland",
+    ),
 ]
 
 

@@ -284,7 +284,10 @@ class Hotdesk:
                 session.flush()
                 for half in part.halves:
                     _hold(session, booking, organisation, host, half)
-                return Booked(_booking(session, booking))
+                own = session.get(Organisation, visitor.organisation_id)  # already loaded
+                return Booked(
+                    _view(booking, host, visitor.name or user_id, own.name if own else None)
+                )
         except _Already as already:
             with session_scope(self.engine) as session:
                 return Booked(_booking(session, session.get(DeskBooking, already.booking_id)), True)
@@ -715,19 +718,16 @@ def _bookings(session: Session, rows: Sequence[DeskBooking]) -> list[Booking]:
             organisation, HotdeskOffer(organisation_id=organisation.id), ()
         )  # the agency stopped lending desks since: still show the booking
         visitor_org = organisations.get(row.visitor_organisation_id or 0)
-        views.append(
-            Booking(
-                id=row.id or 0,
-                host=host,
-                visitor_id=row.visitor_id,
-                visitor_name=names.get(row.visitor_id) or row.visitor_id,
-                visitor_organisation=visitor_org.name if visitor_org else None,
-                day=row.day,
-                part=Part(row.part),
-                status=row.status,
-            )
-        )
+        name = names.get(row.visitor_id) or row.visitor_id
+        views.append(_view(row, host, name, visitor_org.name if visitor_org else None))
     return views
+
+
+def _view(row: DeskBooking, host: Host, visitor_name: str, visitor_org: str | None) -> Booking:
+    return Booking(
+        id=row.id or 0, host=host, visitor_id=row.visitor_id, visitor_name=visitor_name,
+        visitor_organisation=visitor_org, day=row.day, part=Part(row.part), status=row.status,
+    )  # fmt: skip
 
 
 def _booking(session: Session, row: DeskBooking) -> Booking:

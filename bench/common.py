@@ -1,0 +1,41 @@
+"""What the benchmarks share: a fresh, migrated database on either backend."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, make_url, text
+
+from bot.db import make_engine, upgrade
+
+
+@contextmanager
+def database(pool_size: int = 5) -> Iterator[Engine]:
+    """A fresh, migrated database: a temporary SQLite file, or a private PostgreSQL schema."""
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{folder}/bench.db", pool_size)
+            upgrade(engine)
+            yield engine
+            engine.dispose()
+        return
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"pb_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size)
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
