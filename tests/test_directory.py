@@ -91,9 +91,8 @@ def test_choosing_a_suggested_organisation_joins_it_and_a_double_click_is_harmle
     for _ in range(2):
         reply = bot.slack.block_action(MEMBER, button["action_id"], button["value"])
         assert reply.status == 200
-    calls = bot.fake.wait_for("response_url", count=3)
-    assert "joined *Bridges Health Access*" in shown(calls[1].args)
-    assert "already in" in shown(calls[2].args)
+    clicks = " ".join(shown(c.args) for c in bot.fake.wait_for("response_url", count=3)[1:])
+    assert "joined *Bridges Health Access*" in clicks and "already in" in clicks  # either order
     assert organisation_of(bot, MEMBER) == "BHA"
 
 
