@@ -217,3 +217,37 @@ class DeskHold(SQLModel, table=True):
     day: date
     half: str = Field(max_length=2)  # am or pm
     seat: int
+
+
+class Opportunity(SQLModel, table=True):
+    """Training, an event, funding, a vacancy or a volunteering role shared by an organisation.
+
+    Open until its closing date (the job marks it closed), closed early, or withdrawn; closed
+    ones are kept, and listed on request."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    poster_id: str = Field(max_length=30, index=True)
+    kind: str = Field(max_length=12, index=True)
+    title: str = Field(max_length=150)
+    description: str = Field(default="", max_length=3000)
+    link: str | None = Field(default=None, max_length=500)
+    closes_on: date | None = Field(default=None, index=True)
+    event_on: date | None = None
+    places: int | None = None
+    status: str = Field(default="open", max_length=10, index=True)
+    channel: str | None = Field(default=None, max_length=80)
+    ts: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    edited_at: datetime | None = None
+    ended_by: str | None = Field(default=None, max_length=30)
+
+
+class OpportunityInterest(SQLModel, table=True):
+    """A member's "I'm interested": one row per member and opportunity, so a toggle is atomic."""
+
+    __tablename__ = "opportunity_interest"
+
+    opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True, ondelete="CASCADE")
+    member_id: str = Field(max_length=30, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -48,6 +48,7 @@ JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     "digest": digest.run,
     "housekeeping": housekeeping,
     reminders.HOTDESK_JOB: reminders.hotdesk,
+    reminders.OPPORTUNITY_JOB: reminders.opportunities,
 }
 
 

@@ -1,7 +1,8 @@
-"""Reminders: the evening before a hot-desk visit, and releasing requests nobody decided.
+"""Reminders: the evening before a hot-desk visit (and releasing requests nobody decided), and
+opportunities closing soon (and closing them on their closing date).
 
-One claim per evening (job, "partnership", the local date): releasing the undecided requests
-and recording whom to tell happen in the claiming transaction, so each release and each
+Hot desks: one claim per evening (job, "partnership", the local date): releasing the undecided
+requests and recording whom to tell happen in the claiming transaction, so each release and each
 reminder is told once, however often or however many clocks run the job.
 """
 
@@ -13,12 +14,16 @@ from sqlmodel import Session
 
 from bot.db import session_scope
 from bot.services.hotdesk import Hotdesk
+from bot.services.opportunities import Opportunities, OpportunityView
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.hotdesk import evening_messages
+from bot.slack.blocks.opportunities import channel_post, closing_reminder
+from bot.slack.posting import tolerate_gone
 from jobs.context import JobContext
 from jobs.delivery import send_once
 
 HOTDESK_JOB = "hotdesk-reminders"
+OPPORTUNITY_JOB = "opportunity-reminders"
 SCOPE = "partnership"
 
 
@@ -48,3 +53,37 @@ def hotdesk(context: JobContext, fire: datetime) -> str:
     if counts:
         summary += f" ({counts['released']} released, {counts['visits']} visits reminded)"
     return summary
+
+
+def opportunities(context: JobContext, fire: datetime) -> str:
+    """Close what reaches its closing date (the channel message says so), and remind the
+    interested three days before: once per opportunity, however often the job runs."""
+    today = fire.astimezone(context.zone).date()
+    service = Opportunities(context.engine)
+    with session_scope(context.engine) as session:
+        due = [r for r in service.closing_soon(session, today) if r.member_ids]
+    if context.dry_run:
+        for reminder in due:
+            title, count = reminder.opportunity.title, len(reminder.member_ids)
+            context.show(f"would remind {count} about {title}")
+        return f"{today}: would remind about {len(due)} opportunities (dry run)"
+    assert context.client is not None, "a real run needs Slack"
+    client = context.client
+
+    def mark_closed(view: OpportunityView) -> None:
+        message = channel_post(view, today)
+        if view.channel and view.ts:
+            tolerate_gone(
+                lambda: client.chat_update(
+                    channel=view.channel, ts=view.ts, text=message.text, blocks=list(message.blocks)
+                )
+            )
+
+    closed = service.expire(today, mark_closed)
+    sent = []
+    for reminder in due:
+        message = closing_reminder(reminder.opportunity, today)
+        scope = f"opportunity-{reminder.opportunity.id}"
+        messages = dict.fromkeys(reminder.member_ids, message)
+        sent.append(send_once(context, OPPORTUNITY_JOB, scope, "closing", messages))
+    return f"{today}: {len(closed)} closed; reminders: " + ("; ".join(sent) or "none due")

@@ -192,5 +192,5 @@ def test_unknown_subcommands_and_missing_arguments_get_a_pointer_to_help(bot: Bo
 
 
 def test_commands_still_being_built_say_so(bot: Bot) -> None:
-    for command in ("/opportunity", "/session"):
+    for command in ("/session",):
         assert "not available yet" in shown(bot.ask("anything", command=command))

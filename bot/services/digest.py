@@ -1,4 +1,5 @@
-"""What goes in the weekly digest: the week's updates by organisation, and who has gone quiet.
+"""What goes in the weekly digest: the week's updates by organisation, new and closing-soon
+opportunities, and who has gone quiet.
 
 Built with a fixed number of queries however many organisations, members or updates there are.
 """
@@ -14,6 +15,7 @@ from sqlmodel import col, select
 from bot.db import session_scope
 from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.directory import OrganisationRef
+from bot.services.opportunities import OpportunityView, opportunities_between
 from bot.services.updates import UpdateView, views_of
 
 QUIET_AFTER = timedelta(weeks=4)
@@ -35,11 +37,13 @@ class Digest:
     channel: str | None = None
     dm_member_ids: list[str] = field(default_factory=list)
     coordinator_ids: list[str] = field(default_factory=list)
+    new_opportunities: list[OpportunityView] = field(default_factory=list)
+    closing_soon: list[OpportunityView] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """A week with nothing in it sends nothing (quiet organisations alone are no news)."""
-        return not self.organisations
+        return not (self.organisations or self.new_opportunities or self.closing_soon)
 
 
 def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
@@ -70,6 +74,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
         members = session.exec(
             select(Member.slack_user_id, Member.digest_dm, Member.is_coordinator)
         ).all()
+        new_opportunities, closing_soon = opportunities_between(session, start, end)
         return Digest(
             partnership=settings.name,
             start=start,
@@ -79,4 +84,6 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
             channel=settings.digest_channel,
             dm_member_ids=sorted(uid for uid, wants_dm, _ in members if wants_dm),
             coordinator_ids=sorted(uid for uid, _, coordinator in members if coordinator),
+            new_opportunities=new_opportunities,
+            closing_soon=closing_soon,
         )

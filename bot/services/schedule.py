@@ -18,6 +18,7 @@ DEFAULT_SCHEDULE = {
     "digest": "mon 09:00",
     "housekeeping": "daily 04:30",
     "hotdesk-reminders": "weekdays 17:00",
+    "opportunity-reminders": "daily 18:00",
 }
 DEFAULT_CATCH_UP_HOURS = 24
 WHEN = re.compile(r"^([a-z,\s]+?)\s+(\d{1,2}):(\d{2})$")

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.services.directory import Directory
 from bot.services.hotdesk import Hotdesk
+from bot.services.opportunities import Opportunities
 from bot.services.updates import Updates
 
 
@@ -19,7 +20,15 @@ class Services:
     directory: Directory
     updates: Updates
     hotdesk: Hotdesk
+    opportunities: Opportunities
 
     @classmethod
     def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
-        return cls(engine, zone, Directory(engine), Updates(engine, zone), Hotdesk(engine, zone))
+        return cls(
+            engine,
+            zone,
+            Directory(engine),
+            Updates(engine, zone),
+            Hotdesk(engine, zone),
+            Opportunities(engine),
+        )

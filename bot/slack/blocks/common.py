@@ -6,7 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 SECTION_TEXT_MAX = 3000
 MESSAGE_BLOCKS_MAX = 50
@@ -74,3 +80,11 @@ def notice(text: str, hint: str | None = None) -> Message:
 def problem(text: str) -> Message:
     """A refusal; the text may quote what the person typed, so it is escaped."""
     return notice(f":warning: {escape(text)}", "Type `/partners help` to see every command.")
+
+
+def command_help(
+    title: str, fallback: str, examples: Sequence[tuple[str, str]], note: str
+) -> Message:
+    """One command's help: each example with what it does, and a closing note."""
+    lines = "\n".join(f"`{example}` — {what}" for example, what in examples)
+    return Message(text=fallback, blocks=[HeaderBlock(text=title), section(lines), context(note)])

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.services.digest import Digest, OrganisationWeek
 from bot.slack.blocks.common import Message, clip, context, escape, section, user_link
+from bot.slack.blocks.opportunities import opportunity_line
 
 ORGANISATIONS_SHOWN = 30  # well within 50 blocks, with the header, notes and footer
 TOTAL_TEXT = 7000  # of Slack's ~12,000 characters a message (JSON included), for organisations
 LINE_MAX = 220
 NAMES_MAX = 1000
+OPPORTUNITIES_SHOWN = 8
+OPPORTUNITIES_TEXT = 2500  # of a section's 3000 characters; a link is never cut in half
 
 
 def _organisation_section(week: OrganisationWeek, budget: int) -> str:
@@ -33,6 +37,25 @@ def _organisation_section(week: OrganisationWeek, budget: int) -> str:
     return "\n".join(lines)
 
 
+def _opportunities(digest: Digest, today: date) -> list[Block]:
+    """New this week, and closing in the week ahead: a few lines each, the rest by command."""
+    blocks: list[Block] = []
+    for title, views in (
+        ("New opportunities", digest.new_opportunities),
+        ("Closing in the next seven days", digest.closing_soon),
+    ):
+        if not views:
+            continue
+        shown = views[:OPPORTUNITIES_SHOWN]
+        lines = [f"• {opportunity_line(view, today)}" for view in shown]
+        if sum(len(line) for line in lines) > OPPORTUNITIES_TEXT:  # long links: titles only
+            lines = [f"• {clip(opportunity_line(v, today, linked=False), LINE_MAX)}" for v in shown]
+        if len(views) > OPPORTUNITIES_SHOWN:
+            lines.append(f"…and {len(views) - OPPORTUNITIES_SHOWN} more: `/opportunity list`")
+        blocks += [DividerBlock(), section(f"*{title}*\n" + "\n".join(lines))]
+    return blocks
+
+
 def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = False) -> Message:
     start = digest.start.astimezone(zone)
     end = digest.end.astimezone(zone)
@@ -49,6 +72,7 @@ def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = Fals
         DividerBlock(),
     ]
     blocks += [section(_organisation_section(week, budget)) for week in shown]
+    blocks += _opportunities(digest, end.date())
     hidden = digest.organisations[ORGANISATIONS_SHOWN:]
     if hidden:
         names = ", ".join(escape(week.organisation.name) for week in hidden)

@@ -39,6 +39,18 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Opportunities",
+        (
+            ("/opportunity", "share training, an event, funding, a vacancy or volunteering"),
+            (
+                "/opportunity funding Winter hardship grants closes 12/12 https://…",
+                "share in one line",
+            ),
+            ("/opportunity list", "open ones, closing soonest first (`list training`, `closed`)"),
+            ("/opportunity mine", "yours: edit, close early, withdraw, see who is interested"),
+        ),
+    ),
+    (
         "Coordinators",
         (
             ("/partners org add BHA Bridges Health Access", "add an organisation"),
@@ -48,7 +60,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-COMING_SOON = ("/opportunity", "/session")
+COMING_SOON = ("/session",)
 
 
 def help_message() -> Message:
@@ -60,10 +72,11 @@ def help_message() -> Message:
         context(
             "Coming soon: "
             + ", ".join(f"`{command}`" for command in COMING_SOON)
-            + " — opportunities and session follow-ups."
+            + " — session follow-ups."
         )
     )
-    return Message(text="Partnerbot help: /partners, /update and /hotdesk", blocks=blocks)
+    text = "Partnerbot help: /partners, /update, /hotdesk and /opportunity"
+    return Message(text=text, blocks=blocks)
 
 
 def not_yet_available(command: str) -> Message:

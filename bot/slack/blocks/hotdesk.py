@@ -41,7 +41,7 @@ from bot.services.hotdesk import (
     Part,
     Slot,
 )
-from bot.slack.blocks.common import Message, clip, context, escape, section, user_link
+from bot.slack.blocks.common import Message, clip, command_help, context, escape, section, user_link
 
 HOST_PICKED = "hotdesk_host_picked"
 BOOK_ACTION = "hotdesk_book"
@@ -65,17 +65,12 @@ HELP = (
 
 
 def help_message() -> Message:
-    lines = "\n".join(f"`{example}` — {what}" for example, what in HELP)
-    return Message(
-        text="Hot desks: /hotdesk help",
-        blocks=[
-            HeaderBlock(text="Hot desks at partner agencies"),
-            section(lines),
-            context(
-                "Visits are half days (09:00–13:00, 13:00–17:00) or whole days. Where an agency "
-                "approves visits, requests close at 17:00 the working day before."
-            ),
-        ],
+    return command_help(
+        "Hot desks at partner agencies",
+        "Hot desks: /hotdesk help",
+        HELP,
+        "Visits are half days (09:00–13:00, 13:00–17:00) or whole days. Where an agency "
+        "approves visits, requests close at 17:00 the working day before.",
     )
 
 

@@ -2,9 +2,16 @@
 
 from slack_bolt import App
 
-from bot.slack.listeners import directory, home, hotdesk, placeholders, updates
+from bot.slack.listeners import (
+    directory,
+    home,
+    hotdesk,
+    opportunities,
+    placeholders,
+    updates,
+)
 
 
 def register(app: App) -> None:
-    for module in (directory, updates, hotdesk, home, placeholders):
+    for module in (directory, updates, hotdesk, opportunities, home, placeholders):
         module.register(app)

@@ -37,6 +37,7 @@ from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, reply, section
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.parsing import first_word, input_value
+from bot.slack.posting import answer_form
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -306,14 +307,6 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
 # Forms ------------------------------------------------------------------------------------------
 
 
-def _send_result(client: WebClient, user_id: str, metadata: dict, message: Message) -> None:
-    """After a form: reply where the command was typed, else by DM."""
-    if metadata.get("response_url"):
-        reply(Respond(response_url=metadata["response_url"]), message, replace_original=False)
-    else:
-        client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
-
-
 def booking_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
@@ -339,7 +332,7 @@ def booking_submitted(
     problems = Notifier(client, services).after_booking(result)
     metadata = json.loads(view.get("private_metadata") or "{}")
     message = with_problems(blocks.booked(result, now.date()), problems)
-    _send_result(client, _user(body), metadata, message)
+    answer_form(client, _user(body), metadata, message)
 
 
 def offer_submitted(
@@ -373,7 +366,7 @@ def offer_submitted(
         ack(response_action="errors", errors={"desks": str(problem)})
         return
     ack()
-    _send_result(client, _user(body), metadata, blocks.offer_saved(host))
+    answer_form(client, _user(body), metadata, blocks.offer_saved(host))
 
 
 def _whole_number(text: str) -> int:

@@ -7,7 +7,7 @@ from slack_bolt import Ack, App, Respond
 from bot.slack.blocks.common import reply
 from bot.slack.blocks.help import not_yet_available
 
-NOT_YET = ("/opportunity", "/session")
+NOT_YET = ("/session",)
 
 
 def coming_soon(ack: Ack, command: dict, respond: Respond) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.services.dates import DateError, parse_date
@@ -31,10 +30,10 @@ from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.parsing import first_word, input_value
+from bot.slack.posting import answer_form, tolerate_gone
 from bot.slack.wiring import Services
 
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
-GONE = {"message_not_found", "channel_not_found", "cant_update_message", "cant_delete_message"}
 
 
 def today_in(services: Services) -> date:
@@ -77,7 +76,7 @@ class Messenger:
     def resend(self, update: UpdateView) -> None:
         if update.channel and update.ts:
             message = self._render(update)
-            self._tolerate_gone(
+            tolerate_gone(
                 lambda: self.client.chat_update(
                     channel=update.channel,
                     ts=update.ts,
@@ -88,18 +87,7 @@ class Messenger:
 
     def unsend(self, update: UpdateView) -> None:
         if update.channel and update.ts:
-            self._tolerate_gone(
-                lambda: self.client.chat_delete(channel=update.channel, ts=update.ts)
-            )
-
-    @staticmethod
-    def _tolerate_gone(call: Callable[[], Any]) -> None:
-        """A message someone already removed in Slack is no reason to refuse the change."""
-        try:
-            call()
-        except SlackApiError as error:
-            if error.response.get("error") not in GONE:
-                raise
+            tolerate_gone(lambda: self.client.chat_delete(channel=update.channel, ts=update.ts))
 
 
 def _posted(result: Published | UpdateView, services: Services) -> Message:
@@ -281,10 +269,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         return _posted(published, services)
 
     message = answer(save)
-    if metadata.get("response_url"):
-        reply(Respond(response_url=metadata["response_url"]), message, replace_original=False)
-    else:
-        client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
+    answer_form(client, user_id, metadata, message)
 
 
 def register(app: App) -> None:

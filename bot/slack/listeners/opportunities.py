@@ -1,0 +1,353 @@
+"""`/opportunity`: share, list, show interest, and change or close what you shared.
+
+Each listener acks first (the form: after its checks, so problems show by the field or as the
+form again with what to check), translates Slack's input, calls one service method, renders.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+
+from bot.services.dates import DateError, parse_date
+from bot.services.directory import OrganisationRef, UnknownOrganisation
+from bot.services.opportunities import (
+    KINDS,
+    Caution,
+    OpportunityInput,
+    OpportunityInvalid,
+    OpportunityProblem,
+    OpportunityView,
+    link_from_slack,
+    parse_kind,
+)
+from bot.slack.blocks import opportunities as blocks
+from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.parsing import first_word, input_value
+from bot.slack.posting import answer_form, tolerate_gone
+from bot.slack.wiring import Services
+
+CLOSES = re.compile(r"(?:^|\s)closes\s+(.+)$", re.IGNORECASE)
+INTEREST_ACTIONS = re.compile(f"^{blocks.INTEREST_ACTION}(:|$)")
+EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://example.org"
+Outcome = Message | View
+
+
+def today_in(services: Services) -> date:
+    return datetime.now(services.zone).date()
+
+
+def answer(work: Callable[[], Outcome], today: date) -> Outcome:
+    """Run one service call and render; every refusal becomes a clear private reply."""
+    try:
+        return work()
+    except Caution as warning:
+        return blocks.caution(warning, today)
+    except UnknownOrganisation as error:
+        return unknown_organisation(error, SHOW_ACTION)
+    except OpportunityProblem as problem:
+        return blocks.refused(problem)
+    except DateError as problem:
+        return blocks.refused(OpportunityProblem(str(problem), EXAMPLE))
+
+
+def _message(outcome: Outcome) -> Message:
+    assert isinstance(outcome, Message), "only the form is a view"
+    return outcome
+
+
+class Messenger:
+    """The Slack side of sharing: post, change and remove the channel message."""
+
+    def __init__(self, client: WebClient, services: Services) -> None:
+        self.client = client
+        self.today = today_in(services)
+
+    def send(self, view: OpportunityView) -> tuple[str, str]:
+        message = blocks.channel_post(view, self.today)
+        sent = self.client.chat_postMessage(
+            channel=view.channel, text=message.text, blocks=list(message.blocks)
+        )
+        return sent["channel"], sent["ts"]
+
+    def resend(self, view: OpportunityView) -> None:
+        if view.channel and view.ts:
+            message = blocks.channel_post(view, self.today)
+            tolerate_gone(
+                lambda: self.client.chat_update(
+                    channel=view.channel, ts=view.ts, text=message.text, blocks=list(message.blocks)
+                )
+            )
+
+    def unsend(self, view: OpportunityView) -> None:
+        if view.channel and view.ts:
+            tolerate_gone(lambda: self.client.chat_delete(channel=view.channel, ts=view.ts))
+
+
+def parse_one_line(text: str, today: date) -> OpportunityInput:
+    """ "training Trauma-informed practice closes 12/12 <https://…>" → typed input."""
+    word, rest = first_word(text)
+    kind = parse_kind(word)
+    if kind is None:
+        raise OpportunityProblem(
+            f"Start with the kind of opportunity ({', '.join(KINDS)}), then its title.", EXAMPLE
+        )
+    tokens = rest.split()
+    link = None
+    if tokens and ("://" in tokens[-1] or tokens[-1].startswith(("<", "www."))):
+        link = link_from_slack(tokens.pop())
+    title = " ".join(tokens)
+    closes_on = None
+    closes = CLOSES.search(title)
+    if closes:
+        closes_on = parse_date(closes[1], today)
+        title = title[: closes.start()].strip()
+    return OpportunityInput(kind=kind, title=title, link=link, closes_on=closes_on)
+
+
+# The command ------------------------------------------------------------------------------------
+
+
+def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
+    """A page of the open list, the closed list, a kind, or "mine"; the query rides in More."""
+    page, today = int(query.get("page", 1)), today_in(services)
+    if query.get("kind") == "mine":
+        found = services.opportunities.mine(user_id, page)
+        return blocks.page("Opportunities you shared", found, query, today)
+    kind, closed = query.get("only"), bool(query.get("closed"))
+    found = services.opportunities.browse(user_id, kind, closed, today, page)
+    title = ("Closed" if closed else "Open") + f" {kind or 'opportunities'}"
+    return blocks.page(title + ("" if closed else ", closing soonest first"), found, query, today)
+
+
+def _list_query(rest: str) -> dict[str, Any]:
+    word = rest.strip().lower()
+    if word == "closed":
+        return {"kind": "list", "closed": True}
+    if word and parse_kind(word) is None:
+        raise OpportunityProblem(
+            f"“{rest}” isn't a kind; try one of {', '.join(KINDS)}, or `closed`.",
+            "/opportunity list training",
+        )
+    return {"kind": "list", "only": parse_kind(word) if word else None}
+
+
+def _form(
+    services: Services,
+    user_id: str,
+    metadata: dict,
+    start: OpportunityInput | None = None,
+    warning: Caution | None = None,
+) -> View:
+    """The sharing form; coordinators may choose the organisation it is shared for."""
+    directory = services.directory
+    organisations = (
+        [OrganisationRef(org.code, org.name) for org in directory.organisations()]
+        if user_id in directory.coordinator_ids()
+        else []
+    )
+    return blocks.form(metadata, today_in(services), start, organisations, warning)
+
+
+def opportunity_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    text = (command.get("text") or "").strip()
+    word, rest = first_word(text)
+    user_id, today = command["user_id"], today_in(services)
+    if not text:
+        metadata = {"response_url": command.get("response_url")}
+        outcome = answer(lambda: _form(services, user_id, metadata), today)
+        if isinstance(outcome, View):
+            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        else:
+            reply(respond, outcome)
+        return
+    messenger = Messenger(client, services)
+    subcommands: dict[str, Callable[[], Outcome]] = {
+        "help": blocks.help_message,
+        "list": lambda: _browse(services, user_id, _list_query(rest)),
+        "mine": lambda: _browse(services, user_id, {"kind": "mine"}),
+    }
+    work = subcommands.get(word) or (
+        lambda: blocks.posted(
+            services.opportunities.publish(
+                user_id, parse_one_line(text, today), today, messenger.send
+            ),
+            today,
+        )
+    )
+    reply(respond, _message(answer(work, today)))
+
+
+# Buttons ----------------------------------------------------------------------------------------
+
+
+def _user(body: dict) -> str:
+    return body["user"]["id"]
+
+
+def _id(action: dict) -> int:
+    return int(action.get("value") or 0)
+
+
+def interest_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    messenger = Messenger(client, services)
+
+    def toggle() -> Message:
+        result = services.opportunities.toggle_interest(_user(body), _id(action), messenger.resend)
+        return blocks.interest_noted(result.interested, result.opportunity)
+
+    reply(respond, _message(answer(toggle, today_in(services))), replace_original=False)
+
+
+def who_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+    ack()
+
+    def who() -> Message:
+        view, people = services.opportunities.interested_people(_user(body), _id(action))
+        return blocks.interested_people(view, people)
+
+    reply(respond, _message(answer(who, today_in(services))), replace_original=False)
+
+
+def _ending(change: str) -> Callable[..., None]:
+    """Close early or withdraw, by the poster or a coordinator; the channel message follows."""
+
+    def ended(
+        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+    ) -> None:
+        ack()
+        messenger = Messenger(client, services)
+        opportunities = services.opportunities
+
+        def end() -> Message:
+            if change == "close":
+                view = opportunities.close(_user(body), _id(action), messenger.resend)
+                return blocks.changed(view, "Closed")
+            view = opportunities.withdraw(_user(body), _id(action), messenger.unsend)
+            return blocks.changed(view, "Withdrew")
+
+        reply(respond, _message(answer(end, today_in(services))), replace_original=False)
+
+    return ended
+
+
+def edit_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+
+    def open_form() -> View:
+        view = services.opportunities.for_edit(_user(body), _id(action))
+        start = OpportunityInput(
+            kind=view.kind, title=view.title, description=view.description, link=view.link,
+            closes_on=view.closes_on, event_on=view.event_on, places=view.places,
+        )  # fmt: skip
+        metadata = {"edit": view.id, "response_url": body.get("response_url")}
+        return blocks.form(metadata, today_in(services), start, editing=True)
+
+    outcome = answer(open_form, today_in(services))
+    if isinstance(outcome, View):
+        client.views_open(trigger_id=body["trigger_id"], view=outcome)
+    else:
+        reply(respond, outcome, replace_original=False)
+
+
+def post_anyway_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    today, messenger = today_in(services), Messenger(client, services)
+    attempt = OpportunityInput.from_json(action.get("value") or "{}")
+
+    def post() -> Message:
+        posted = services.opportunities.publish(
+            _user(body), attempt, today, messenger.send, anyway=True
+        )
+        return blocks.posted(posted, today)
+
+    reply(respond, _message(answer(post, today)), replace_original=True)
+
+
+def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+    ack()
+    query = json.loads(action.get("value") or "{}")
+    outcome = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    reply(respond, _message(outcome), replace_original=False)
+
+
+# The form ---------------------------------------------------------------------------------------
+
+
+def _from_form(view: dict) -> OpportunityInput:
+    closes, event = input_value(view, "closes_on"), input_value(view, "event_on")
+    places = str(input_value(view, "places")).strip()
+    return OpportunityInput(
+        kind=input_value(view, "kind") or "other",
+        title=input_value(view, "title"),
+        description=input_value(view, "description"),
+        link=input_value(view, "link") or None,
+        closes_on=date.fromisoformat(closes) if closes else None,
+        event_on=date.fromisoformat(event) if event else None,
+        places=int(places) if places.lstrip("-").isdigit() else (-1 if places else None),
+        organisation=input_value(view, "organisation") or None,
+    )
+
+
+def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
+    user_id, today = _user(body), today_in(services)
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    attempt = _from_form(view)
+    anyway = blocks.ANYWAY in (input_value(view, blocks.ANYWAY) or [])
+    opportunities, messenger = services.opportunities, Messenger(client, services)
+    try:
+        if metadata.get("edit"):
+            opportunities.review_edit(user_id, metadata["edit"], attempt, today)
+        else:
+            opportunities.review(user_id, attempt, today, anyway)
+    except OpportunityInvalid as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except Caution as warning:  # the form again, with what to check and a box to post anyway
+        again = _form(services, user_id, metadata, warning.attempt, warning)
+        ack(response_action="update", view=again)
+        return
+    except OpportunityProblem as problem:
+        ack(response_action="errors", errors={"title": str(problem)})
+        return
+    ack()
+
+    def save() -> Message:
+        if metadata.get("edit"):
+            edited = opportunities.edit(user_id, metadata["edit"], attempt, today, messenger.resend)
+            return blocks.changed(edited, "Changed")
+        posted = opportunities.publish(user_id, attempt, today, messenger.send, anyway=anyway)
+        return blocks.posted(posted, today)
+
+    message = _message(answer(save, today))
+    answer_form(client, user_id, metadata, message)
+
+
+def register(app: App) -> None:
+    app.command("/opportunity")(opportunity_command)
+    app.action(INTEREST_ACTIONS)(interest_clicked)
+    app.action(blocks.WHO_ACTION)(who_clicked)
+    app.action(blocks.EDIT_ACTION)(edit_clicked)
+    app.action(blocks.CLOSE_ACTION)(_ending("close"))
+    app.action(blocks.WITHDRAW_ACTION)(_ending("withdraw"))
+    app.action(blocks.POST_ANYWAY_ACTION)(post_anyway_clicked)
+    app.action(blocks.MORE_ACTION)(more_clicked)
+    app.view(blocks.FORM_CALLBACK)(form_submitted)
