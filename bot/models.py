@@ -36,6 +36,7 @@ class Partnership(SQLModel, table=True):
     digest_channel: str | None = Field(default=None, max_length=30)
     schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}; see jobs.schedule
     bank_holidays: str = Field(default="ENG", max_length=3)  # ENG, SCT, WLS or NIR
+    followup_after: int = Field(default=2)  # working days from a session to its follow-up DMs
 
 
 class Topic(SQLModel, table=True):
@@ -251,3 +252,61 @@ class OpportunityInterest(SQLModel, table=True):
     opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True, ondelete="CASCADE")
     member_id: str = Field(max_length=30, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PartnershipSession(SQLModel, table=True):
+    """A partnership meeting as the group chose to record it: no transcript, no recording."""
+
+    __tablename__ = "partnership_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=150)
+    kind: str = Field(max_length=20)
+    held_on: date = Field(index=True)
+    next_on: date | None = Field(default=None, index=True)
+    next_place: str = Field(default="", max_length=300)
+    created_by: str = Field(max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionOrganisation(SQLModel, table=True):
+    """An organisation that attended a session."""
+
+    __tablename__ = "session_organisation"
+
+    session_id: int = Field(
+        foreign_key="partnership_session.id", primary_key=True, ondelete="CASCADE"
+    )
+    organisation_id: int = Field(
+        foreign_key="organisation.id", primary_key=True, ondelete="CASCADE"
+    )
+
+
+class Commitment(SQLModel, table=True):
+    """Something someone undertook at a session: open → working / help → done.
+
+    `nudges` counts follow-up DMs about it, raised in the same transaction that claims each one,
+    so the cap of three holds however many clocks run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
+    owner_id: str = Field(max_length=30, index=True)
+    what: str = Field(max_length=500)
+    due_on: date | None = None
+    status: str = Field(default="open", max_length=10, index=True)
+    note: str = Field(default="", max_length=500)
+    nudges: int = Field(default=0)
+    created_by: str = Field(max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Rsvp(SQLModel, table=True):
+    """A member's answer to the invitation to the session after `session_id`."""
+
+    session_id: int = Field(
+        foreign_key="partnership_session.id", primary_key=True, ondelete="CASCADE"
+    )
+    member_id: str = Field(max_length=30, primary_key=True)
+    answer: str = Field(max_length=10)  # coming, cant, colleague
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -26,7 +26,7 @@ from bot.models import Partnership, utcnow
 from bot.services.events import forget_old_events
 from bot.services.schedule import Schedule, When
 from bot.services.updates import forget_old_drafts
-from jobs import digest, reminders
+from jobs import digest, nudges, reminders
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.clock")
@@ -49,6 +49,7 @@ JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     "housekeeping": housekeeping,
     reminders.HOTDESK_JOB: reminders.hotdesk,
     reminders.OPPORTUNITY_JOB: reminders.opportunities,
+    nudges.JOB: nudges.run,
 }
 
 
@@ -58,6 +59,8 @@ class UnknownJob(Exception):
 
 
 def trigger(when: When, context: JobContext) -> CronTrigger:
+    if when.every_minutes:
+        return CronTrigger(minute=f"*/{when.every_minutes}", timezone=context.zone)
     return CronTrigger(
         day_of_week=when.day_of_week, hour=when.hour, minute=when.minute, timezone=context.zone
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 
@@ -37,3 +38,10 @@ def buttons(payload: dict) -> list[dict]:
             if element.get("type") == "button":
                 found.append(element)
     return found
+
+
+def replies_to(bot: Any, act: Callable[[], object], count: int = 1) -> list[dict]:
+    """What the app answered through response URLs to `act` (a click or a form), in order."""
+    seen = len(bot.fake.calls_to("response_url"))
+    act()
+    return [call.args for call in bot.fake.wait_for("response_url", count=seen + count)[seen:]]

@@ -189,8 +189,3 @@ def test_unknown_subcommands_and_missing_arguments_get_a_pointer_to_help(bot: Bo
     assert "isn't a command I know" in shown(bot.ask("frobnicate"))
     assert "Which organisation?" in shown(bot.ask("join"))
     assert "@mention" in shown(bot.ask("coordinator add nobody", user_id=COORDINATOR))
-
-
-def test_commands_still_being_built_say_so(bot: Bot) -> None:
-    for command in ("/session",):
-        assert "not available yet" in shown(bot.ask("anything", command=command))

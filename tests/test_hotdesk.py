@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from bot.services.working_days import WorkingDays
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import MEMBER, OTHER, Bot
-from tests.helpers import buttons, shown
+from tests.helpers import buttons, replies_to, shown
 from tests.test_clock import context
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,13 +55,6 @@ def members(bot: Bot) -> Bot:
     for user_id, code in ((MEMBER, "NCL"), (OTHER, "BHA")):
         bot.ask(f"join {code}", user_id=user_id)
     return bot
-
-
-def replies_to(bot: Bot, act: Callable[[], object], count: int = 1) -> list[dict]:
-    """What the app answered through response URLs to `act` (a click or a form)."""
-    seen = len(bot.fake.calls_to("response_url"))
-    act()
-    return [call.args for call in bot.fake.wait_for("response_url", count=seen + count)[seen:]]
 
 
 def bookings(bot: Bot) -> list[DeskBooking]:

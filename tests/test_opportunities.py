@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from bot.slack.blocks.digest import digest_message
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, shown
+from tests.helpers import buttons, replies_to, shown
 from tests.test_clock import context
 
 LONDON = ZoneInfo("Europe/London")
@@ -41,12 +40,6 @@ def members(bot: Bot) -> Bot:
     bot.ask("join HRS", user_id=MEMBER)
     bot.ask("join NRH", user_id=OTHER)
     return bot
-
-
-def replies_to(bot: Bot, act: Callable[[], object], count: int = 1) -> list[dict]:
-    seen = len(bot.fake.calls_to("response_url"))
-    act()
-    return [call.args for call in bot.fake.wait_for("response_url", count=seen + count)[seen:]]
 
 
 def rows(bot: Bot) -> list[Opportunity]:

@@ -137,7 +137,7 @@ class Directory:
 
     def whoami(self, user_id: str, load_profile: ProfileLoader) -> MemberView:
         with session_scope(self.engine) as session:
-            member = _member(session, user_id, load_profile)
+            member = ensure_member(session, user_id, load_profile)
             organisation = _organisation_of(session, member)
             key_for = session.exec(
                 select(Organisation)
@@ -158,7 +158,7 @@ class Directory:
         """Put the member in the organisation the query names, moving them if need be."""
         with session_scope(self.engine) as session:
             organisation = find_organisation(session, query)
-            member = _member(session, user_id, load_profile)
+            member = ensure_member(session, user_id, load_profile)
             previous = _organisation_of(session, member)
             if previous is not None and previous.id == organisation.id:
                 return JoinResult(_ref(organisation), None, already_member=True)
@@ -172,7 +172,7 @@ class Directory:
     def set_digest_dm(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
         """Whether the weekly digest also comes to this member by DM (off unless asked)."""
         with session_scope(self.engine) as session:
-            member = _member(session, user_id, load_profile)
+            member = ensure_member(session, user_id, load_profile)
             member.digest_dm = wanted
             session.add(member)
 
@@ -180,7 +180,7 @@ class Directory:
         """Make `user_id` a coordinator; False when they already were one."""
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "add coordinators")
-            member = _member(session, user_id, load_profile)
+            member = ensure_member(session, user_id, load_profile)
             if member.is_coordinator:
                 return False
             member.is_coordinator = True
@@ -295,7 +295,7 @@ def _organisation_of(session: Session, member: Member) -> Organisation | None:
     return session.get(Organisation, member.organisation_id)
 
 
-def _member(session: Session, user_id: str, load_profile: ProfileLoader) -> Member:
+def ensure_member(session: Session, user_id: str, load_profile: ProfileLoader) -> Member:
     """The member row for a Slack user, created on first sight, profile refreshed daily."""
     insert_ignoring_conflict(  # two clicks at once must not both create the member
         session,

@@ -89,6 +89,7 @@ class PartnershipSpec:
     organisations: tuple[OrganisationSpec, ...]
     schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
     bank_holidays: str = DEFAULT_REGION
+    followup_after: int = 2
 
 
 @dataclass
@@ -217,7 +218,9 @@ class _Checker:
         )
         top = self.table(data, (), "partnership")
         where: Path_ = ("partnership",)
-        self.unknown_keys(top, where, ("name", "privacy", "topics", "bank_holidays"))
+        self.unknown_keys(
+            top, where, ("name", "privacy", "topics", "bank_holidays", "followup_after")
+        )
         try:
             bank_holidays = region_code(self.text(top, where, "bank_holidays") or DEFAULT_REGION)
         except ValueError as problem:
@@ -249,6 +252,7 @@ class _Checker:
             organisations=self.organisations(data),
             schedule=self.schedule(self.table(data, (), "schedule")),
             bank_holidays=bank_holidays,
+            followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
         )
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
@@ -477,6 +481,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.digest_channel = spec.channels["digest"]
     row.schedule = spec.schedule.to_json()
     row.bank_holidays = spec.bank_holidays
+    row.followup_after = spec.followup_after
     report.partnership.count(before, row.model_dump())
     session.add(row)
 

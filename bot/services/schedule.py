@@ -1,4 +1,5 @@
-"""When the partnership's jobs run: "mon 09:00", "mon,thu 09:00", "daily 04:30", "weekdays 08:30".
+"""When the partnership's jobs run: "mon 09:00", "mon,thu 09:00", "daily 04:30", "weekdays 08:30",
+or "every 15 minutes" for jobs that decide for themselves what is due (the follow-ups).
 
 Day names only (crontab's numbers count from Monday in APScheduler and from Sunday elsewhere),
 and never 01:00–02:59 local, when clocks change and a wall-clock schedule can fire twice or not.
@@ -19,9 +20,11 @@ DEFAULT_SCHEDULE = {
     "housekeeping": "daily 04:30",
     "hotdesk-reminders": "weekdays 17:00",
     "opportunity-reminders": "daily 18:00",
+    "session-followups": "every 15 minutes",
 }
 DEFAULT_CATCH_UP_HOURS = 24
 WHEN = re.compile(r"^([a-z,\s]+?)\s+(\d{1,2}):(\d{2})$")
+EVERY = re.compile(r"^every\s+(\d{1,2})\s+min(?:ute)?s?$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class When:
     days: tuple[str, ...]
     hour: int
     minute: int
+    every_minutes: int = 0  # set: fires every so many minutes, every day (hour/minute unused)
 
     @property
     def day_of_week(self) -> str:
@@ -36,12 +40,20 @@ class When:
         return ",".join(self.days)
 
     def __str__(self) -> str:
+        if self.every_minutes:
+            return f"every {self.every_minutes} minutes"
         return f"{','.join(self.days)} {self.hour:02d}:{self.minute:02d}"
 
 
 def parse_when(text: str) -> When:
     """Read a schedule entry, or raise ValueError saying what is wrong and what works."""
     example = 'e.g. "mon 09:00", "mon,thu 09:00", "daily 04:30" or "weekdays 08:30"'
+    every = EVERY.match(text.strip().lower())
+    if every:
+        minutes = int(every[1])
+        if not 0 < minutes <= 60 or 60 % minutes:
+            raise ValueError(f"{text!r}: use a number of minutes that divides the hour (5, 15, 30)")
+        return When(DAYS, 0, 0, minutes)
     match = WHEN.match(text.strip().lower())
     if not match:
         raise ValueError(f"{text!r} is not a schedule; {example}")

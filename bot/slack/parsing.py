@@ -31,6 +31,8 @@ def input_value(view: dict[str, Any], block_id: str) -> Any:
         return element["selected_users"] or []
     if "selected_options" in element:
         return [option["value"] for option in element["selected_options"] or []]
+    if "selected_user" in element:
+        return element["selected_user"] or ""
     if "selected_option" in element:
         return (element["selected_option"] or {}).get("value") or ""
     if "selected_date" in element:

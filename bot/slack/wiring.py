@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from bot.services.directory import Directory
 from bot.services.hotdesk import Hotdesk
 from bot.services.opportunities import Opportunities
+from bot.services.sessions import Sessions
 from bot.services.updates import Updates
 
 
@@ -21,6 +22,7 @@ class Services:
     updates: Updates
     hotdesk: Hotdesk
     opportunities: Opportunities
+    sessions: Sessions
 
     @classmethod
     def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
@@ -31,4 +33,5 @@ class Services:
             Updates(engine, zone),
             Hotdesk(engine, zone),
             Opportunities(engine),
+            Sessions(engine, zone),
         )

@@ -88,3 +88,14 @@ def command_help(
     """One command's help: each example with what it does, and a closing note."""
     lines = "\n".join(f"`{example}` — {what}" for example, what in examples)
     return Message(text=fallback, blocks=[HeaderBlock(text=title), section(lines), context(note)])
+
+
+def refusal(reason: str, example: str, command: str) -> Message:
+    """A command's refusal: the reason (escaped), an example that works, or where help is."""
+    text = f":warning: {escape(reason)}"
+    hint = (
+        f"For example: `{escape(example)}`"
+        if example
+        else f"`{command} help` shows what you can do."
+    )
+    return Message(text=text, blocks=[section(text), context(hint)])

@@ -51,8 +51,17 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Sessions and commitments",
+        (
+            ("/session commit me share the job description by 12/12", "add your commitment"),
+            ("/session mine", "your open commitments: done, still working or need help"),
+            ("/session list", "recent sessions; `/session show S3` for one"),
+        ),
+    ),
+    (
         "Coordinators",
         (
+            ("/session new", "record a session: who came, commitments, the next date"),
             ("/partners org add BHA Bridges Health Access", "add an organisation"),
             ("/partners org edit BHA", "edit its description, address, protocol, key workers"),
             ("/partners coordinator add @amina", "make someone a coordinator"),
@@ -60,30 +69,12 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-COMING_SOON = ("/session",)
-
 
 def help_message() -> Message:
     blocks = [HeaderBlock(text="Partnerbot: what you can do")]
     for audience, commands in HELP:
         lines = "\n".join(f"`{example}` — {what}" for example, what in commands)
         blocks += [section(f"*{audience}*\n{lines}"), DividerBlock()]
-    blocks.append(
-        context(
-            "Coming soon: "
-            + ", ".join(f"`{command}`" for command in COMING_SOON)
-            + " — session follow-ups."
-        )
-    )
-    text = "Partnerbot help: /partners, /update, /hotdesk and /opportunity"
+    blocks.append(context("Each command also answers `help`, e.g. `/hotdesk help`."))
+    text = "Partnerbot help: /partners, /update, /hotdesk, /opportunity and /session"
     return Message(text=text, blocks=blocks)
-
-
-def not_yet_available(command: str) -> Message:
-    return Message(
-        text=f"{command} is not available yet.",
-        blocks=[
-            section(f"`{command}` is not available yet: it is being built."),
-            context("Meanwhile, `/partners help` lists what works today."),
-        ],
-    )

@@ -44,6 +44,7 @@ from bot.slack.blocks.common import (
     command_help,
     context,
     escape,
+    refusal,
     section,
     sections,
     user_link,
@@ -239,11 +240,7 @@ def caution(warning: Caution, today: date) -> Message:
 
 
 def refused(problem: OpportunityProblem) -> Message:
-    text = f":warning: {escape(str(problem))}"
-    hint = f"For example: `{escape(problem.example)}`" if problem.example else None
-    blocks: list[Block] = [section(text)]
-    blocks.append(context(hint or "`/opportunity help` shows everything you can do."))
-    return Message(text=text, blocks=blocks)
+    return refusal(str(problem), problem.example, "/opportunity")
 
 
 def page(title: str, found: Page, query: dict, today: date) -> Message:

@@ -7,11 +7,11 @@ from bot.slack.listeners import (
     home,
     hotdesk,
     opportunities,
-    placeholders,
+    sessions,
     updates,
 )
 
 
 def register(app: App) -> None:
-    for module in (directory, updates, hotdesk, opportunities, home, placeholders):
+    for module in (directory, updates, hotdesk, opportunities, sessions, home):
         module.register(app)

@@ -90,7 +90,7 @@ class Messenger:
             tolerate_gone(lambda: self.client.chat_delete(channel=update.channel, ts=update.ts))
 
 
-def _posted(result: Published | UpdateView, services: Services) -> Message:
+def posted_reply(result: Published | UpdateView, services: Services) -> Message:
     if isinstance(result, Published):
         return blocks.posted(result, services.zone, today_in(services))
     return blocks.changed(result)
@@ -125,7 +125,7 @@ def update_command(
     else:
         messenger = Messenger(client, services)
         message = answer(
-            lambda: _posted(
+            lambda: posted_reply(
                 services.updates.publish(user_id, text, (), False, messenger.send), services
             )
         )
@@ -228,7 +228,7 @@ def post_anyway_clicked(
     ack()
     messenger = Messenger(client, services)
     message = answer(
-        lambda: _posted(
+        lambda: posted_reply(
             services.updates.post_draft(
                 _user(body), int(action["value"]), messenger.send, messenger.resend
             ),
@@ -266,7 +266,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         published = services.updates.publish(
             user_id, text, topics, wants_help, messenger.send, replaces_draft=replaces
         )
-        return _posted(published, services)
+        return posted_reply(published, services)
 
     message = answer(save)
     answer_form(client, user_id, metadata, message)

@@ -1,0 +1,557 @@
+"""Partnership sessions, the commitments made there, and their follow-up.
+
+What is recorded is what the group chose to record: a title, a kind, who came, the next date,
+and commitments (owner, what, by when). The follow-up rules live here: when each owner is
+nudged (working days, 09:00–17:00 in their own time zone, at most three times, never once
+done), when members are invited to the next session and reminded, when coordinators get
+their summary. Whether a nudge was already sent is the job's claim, not a flag here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot.db import insert_ignoring_conflict, session_scope
+from bot.models import (
+    Commitment,
+    Member,
+    Organisation,
+    Partnership,
+    PartnershipSession,
+    Rsvp,
+    SessionOrganisation,
+    utcnow,
+)
+from bot.services.directory import OrganisationRef, ProfileLoader, ensure_member, find_organisation
+from bot.services.text import clean
+from bot.services.working_days import WorkingDays
+
+KINDS = {
+    "reflective": "Reflective practice",
+    "operational": "Operational meeting",
+    "strategic": "Strategic meeting",
+    "training": "Shared training",
+}
+STATUSES = {"open": "open", "working": "still working", "help": "needs help", "done": "done"}
+ANSWERS = {"coming": "coming", "cant": "can't make it", "colleague": "sending a colleague"}
+TITLE_MAX = 150
+WHAT_MAX = 500
+NOTE_MAX = 500
+PLACE_MAX = 300
+NUDGES_MAX = 3
+WORKING_HOURS = (time(9), time(17))
+INVITE_BEFORE = timedelta(days=7)
+REMIND_BEFORE = timedelta(days=2)
+
+
+class SessionProblem(Exception):
+    """A request refused: `str()` is the sentence to show, with an example that works."""
+
+    def __init__(self, message: str, example: str = "") -> None:
+        super().__init__(message)
+        self.example = example
+
+
+class SessionInvalid(SessionProblem):
+    """The form's problems by field, to show next to each field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class CommitmentInput:
+    owner_id: str
+    what: str
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    title: str
+    kind: str
+    held_on: date
+    organisations: tuple[str, ...] = ()  # codes
+    next_on: date | None = None
+    next_place: str = ""
+    commitments: tuple[CommitmentInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    id: int
+    session_id: int
+    session_title: str
+    owner_id: str
+    what: str
+    due_on: date | None
+    status: str
+    note: str
+
+    @property
+    def ref(self) -> str:
+        return f"C{self.id}"
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    title: str
+    kind: str
+    held_on: date
+    next_on: date | None
+    next_place: str
+    organisations: list[OrganisationRef] = field(default_factory=list)
+    commitments: list[CommitmentView] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"S{self.id}"
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    commitment: CommitmentView
+    changed: bool
+    coordinator_ids: list[str]  # to tell when someone needs help
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reason to write to people now; the job claims (scope, period) before sending."""
+
+    scope: str
+    period: str
+    session_id: int
+    owner_id: str | None = None  # for follow-ups and nudges
+    commitment_id: int | None = None  # for nudges
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The coordinators' picture before the next session."""
+
+    session: SessionView
+    by_status: dict[str, int]
+    answers: dict[str, dict[str, int]]  # organisation name → answer → count
+    silent: list[str]  # organisations from which nobody answered
+
+
+class Sessions:
+    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+        self.engine = engine
+        self.zone = zone
+
+    # Recording ----------------------------------------------------------------------------------
+
+    def check(self, entry: SessionInput, today: date) -> None:
+        """Raise SessionInvalid with each field's problem; nothing is written."""
+        errors = {}
+        if not clean(entry.title):
+            errors["title"] = "Give the session a title."
+        elif len(clean(entry.title)) > TITLE_MAX:
+            errors["title"] = f"That's {len(entry.title)} characters; the limit is {TITLE_MAX}."
+        if entry.kind not in KINDS:
+            errors["kind"] = f"Choose a kind: {', '.join(KINDS.values())}."
+        if entry.held_on > today:
+            errors["held_on"] = "Record a session once it has happened."
+        if entry.next_on and entry.next_on <= entry.held_on:
+            errors["next_on"] = "The next session comes after this one."
+        if len(entry.next_place) > PLACE_MAX:
+            errors["next_place"] = f"The limit is {PLACE_MAX} characters."
+        for number, commitment in enumerate(entry.commitments, start=1):
+            problem = _commitment_problem(commitment, entry.held_on)
+            if problem:
+                errors[f"what_{number}"] = problem
+        if errors:
+            raise SessionInvalid(errors)
+
+    def record(
+        self, user_id: str, entry: SessionInput, today: date, load_profile: ProfileLoader
+    ) -> SessionView:
+        """A coordinator records a session, its attendance and its commitments, in one go."""
+        self.check(entry, today)
+        with session_scope(self.engine) as session:
+            _require_coordinator(session, user_id, "record sessions")
+            row = PartnershipSession(
+                title=" ".join(clean(entry.title).split()), kind=entry.kind,
+                held_on=entry.held_on, next_on=entry.next_on,
+                next_place=clean(entry.next_place), created_by=user_id,
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            for code in dict.fromkeys(entry.organisations):
+                organisation = find_organisation(session, code)
+                session.add(SessionOrganisation(session_id=row.id, organisation_id=organisation.id))
+            for commitment in entry.commitments:
+                _add_commitment(session, row, commitment, user_id, load_profile)
+            session.flush()
+            return _session_view(session, row)
+
+    def commit(
+        self,
+        user_id: str,
+        commitment: CommitmentInput,
+        today: date,
+        load_profile: ProfileLoader,
+    ) -> CommitmentView:
+        """Add a commitment to the latest session: members their own, coordinators anyone's."""
+        with session_scope(self.engine) as session:
+            latest = session.exec(
+                select(PartnershipSession).order_by(
+                    col(PartnershipSession.held_on).desc(), col(PartnershipSession.id).desc()
+                )
+            ).first()
+            if latest is None:
+                raise SessionProblem(
+                    "No session has been recorded yet: a coordinator starts with `/session new`."
+                )
+            if commitment.owner_id != user_id:
+                _require_coordinator(session, user_id, "add commitments for someone else")
+            problem = _commitment_problem(commitment, min(latest.held_on, today))
+            if problem:
+                raise SessionProblem(
+                    problem, "/session commit me share the job description by 12/12"
+                )
+            row = _add_commitment(session, latest, commitment, user_id, load_profile)
+            session.flush()
+            return _commitment_views(session, [row])[0]
+
+    # Looking ------------------------------------------------------------------------------------
+
+    def recent(self, limit: int = 10) -> list[SessionView]:
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(PartnershipSession)
+                .order_by(col(PartnershipSession.held_on).desc(), col(PartnershipSession.id).desc())
+                .limit(limit)
+            ).all()
+            return [_session_view(session, row) for row in rows]
+
+    def show(self, session_id: int) -> SessionView:
+        with session_scope(self.engine) as session:
+            row = session.get(PartnershipSession, session_id)
+            if row is None:
+                raise SessionProblem(f"There is no session S{session_id}.", "/session list")
+            return _session_view(session, row)
+
+    def mine(self, user_id: str) -> list[CommitmentView]:
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Commitment)
+                .where(Commitment.owner_id == user_id, Commitment.status != "done")
+                .order_by(col(Commitment.due_on).is_(None), col(Commitment.due_on))
+            ).all()
+            return _commitment_views(session, rows)
+
+    # Answering ----------------------------------------------------------------------------------
+
+    def set_status(
+        self, user_id: str, commitment_id: int, status: str, note: str = ""
+    ) -> StatusChange:
+        """Done, still working or need help (with a note), by the owner or a coordinator."""
+        if status not in STATUSES or status == "open":
+            raise SessionProblem("A commitment is done, still being worked on, or needs help.")
+        note = clean(note)[:NOTE_MAX]
+        with session_scope(self.engine) as session:
+            row = session.get(Commitment, commitment_id)
+            if row is None:
+                raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
+            if user_id != row.owner_id and not _is_coordinator(session, user_id):
+                raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
+            changed = (row.status, row.note) != (status, note or row.note)
+            moved = session.connection().execute(
+                update(Commitment)
+                .where(col(Commitment.id) == commitment_id)
+                .values(status=status, note=note or row.note, updated_at=utcnow())
+            )
+            assert moved.rowcount == 1
+            session.refresh(row)
+            coordinators = _coordinator_ids(session) if status == "help" and changed else []
+            return StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+
+    def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
+        """Coming, can't make it, or sending a colleague; the last answer counts."""
+        if answer not in ANSWERS:
+            raise SessionProblem("Answer coming, can't make it, or sending a colleague.")
+        with session_scope(self.engine) as session:
+            row = session.get(PartnershipSession, session_id)
+            if row is None or row.next_on is None:
+                raise SessionProblem("That invitation is no longer open.")
+            values = {"session_id": session_id, "member_id": user_id, "answer": answer}
+            changed = insert_ignoring_conflict(
+                session, Rsvp.__table__, values | {"updated_at": utcnow()}
+            )
+            if not changed:
+                moved = session.connection().execute(
+                    update(Rsvp)
+                    .where(
+                        col(Rsvp.session_id) == session_id,
+                        col(Rsvp.member_id) == user_id,
+                        col(Rsvp.answer) != answer,
+                    )
+                    .values(answer=answer, updated_at=utcnow())
+                )
+                changed = moved.rowcount == 1
+            return _session_view(session, row), changed
+
+    # What the follow-up job should do now ---------------------------------------------------------
+
+    def due(self, now: datetime) -> list[Due]:
+        """Every reason to write to someone at `now`; the job claims each before sending."""
+        with session_scope(self.engine) as session:
+            settings = session.get(Partnership, 1) or Partnership()
+            working = WorkingDays(settings.bank_holidays)
+            zones = dict(session.exec(select(Member.slack_user_id, Member.tz)).all())
+            rows = session.exec(
+                select(Commitment, PartnershipSession)
+                .join(PartnershipSession)
+                .where(Commitment.status != "done", Commitment.nudges < NUDGES_MAX)
+            ).all()
+            found: list[Due] = []
+            for commitment, meeting in rows:
+                local = _in_zone(now, zones.get(commitment.owner_id), self.zone)
+                if not _in_working_hours(local, working):
+                    continue
+                followup_on = meeting.held_on
+                for _ in range(settings.followup_after):
+                    followup_on = working.next_after(followup_on)
+                if local.date() >= followup_on:
+                    found.append(
+                        Due(
+                            f"followup-{meeting.id}-{commitment.owner_id}",
+                            "followup",
+                            meeting.id or 0,
+                            commitment.owner_id,
+                        )
+                    )
+                reason = _nudge_reason(commitment.due_on, local.date(), followup_on)
+                if reason:
+                    found.append(
+                        Due(
+                            f"commitment-{commitment.id}",
+                            reason,
+                            meeting.id or 0,
+                            commitment.owner_id,
+                            commitment.id,
+                        )
+                    )
+            found += self._invitations_due(session, now, working)
+            return list(dict.fromkeys(found))  # one follow-up per owner and session
+
+    def _invitations_due(self, session: Session, now: datetime, working: WorkingDays) -> list[Due]:
+        local = now.astimezone(self.zone)
+        if not _in_working_hours(local, working):
+            return []
+        today = local.date()
+        coming = session.exec(
+            select(PartnershipSession).where(
+                col(PartnershipSession.next_on).is_not(None), PartnershipSession.next_on > today
+            )
+        ).all()
+        found = []
+        for row in coming:
+            assert row.next_on is not None
+            scope = f"next-{row.id}"
+            if today >= row.next_on - INVITE_BEFORE:
+                found.append(Due(scope, "invite", row.id or 0))
+            if today >= row.next_on - REMIND_BEFORE:
+                found += [Due(scope, "reminder", row.id or 0), Due(scope, "summary", row.id or 0)]
+        return found
+
+    # Claimed work (inside the job's claiming transaction) ----------------------------------------
+
+    def take_followup(self, session: Session, due: Due) -> list[CommitmentView]:
+        """The owner's open commitments from the session, each counted as one nudge."""
+        rows = session.exec(
+            select(Commitment).where(
+                Commitment.session_id == due.session_id,
+                Commitment.owner_id == due.owner_id,
+                Commitment.status != "done",
+                Commitment.nudges < NUDGES_MAX,
+            )
+        ).all()
+        return self._count_nudges(session, rows)
+
+    def take_nudge(self, session: Session, due: Due) -> list[CommitmentView]:
+        rows = session.exec(
+            select(Commitment).where(
+                Commitment.id == due.commitment_id,
+                Commitment.status != "done",
+                Commitment.nudges < NUDGES_MAX,
+            )
+        ).all()
+        return self._count_nudges(session, rows)
+
+    def _count_nudges(self, session: Session, rows: Sequence[Commitment]) -> list[CommitmentView]:
+        ids = [row.id for row in rows]
+        if ids:
+            session.connection().execute(
+                update(Commitment)
+                .where(col(Commitment.id).in_(ids))
+                .values(nudges=Commitment.nudges + 1)
+            )
+        return _commitment_views(session, rows)
+
+    def invitees(self, session: Session, due: Due) -> tuple[SessionView, list[str]]:
+        """Everyone in an organisation (the invitation), or those yet to answer (the reminder)."""
+        row = session.get(PartnershipSession, due.session_id)
+        assert row is not None
+        members = select(Member.slack_user_id).where(col(Member.organisation_id).is_not(None))
+        if due.period == "reminder":
+            answered = select(Rsvp.member_id).where(Rsvp.session_id == due.session_id)
+            members = members.where(col(Member.slack_user_id).not_in(answered))
+        return _session_view(session, row), sorted(session.exec(members).all())
+
+    def summary(self, session: Session, due: Due) -> tuple[Summary, list[str]]:
+        row = session.get(PartnershipSession, due.session_id)
+        assert row is not None
+        view = _session_view(session, row)
+        by_status: dict[str, int] = {}
+        for commitment in view.commitments:
+            by_status[commitment.status] = by_status.get(commitment.status, 0) + 1
+        answers: dict[str, dict[str, int]] = {}
+        for name, answer in session.exec(
+            select(Organisation.name, Rsvp.answer)
+            .join(Member, col(Member.slack_user_id) == Rsvp.member_id)
+            .join(Organisation, col(Organisation.id) == Member.organisation_id)
+            .where(Rsvp.session_id == due.session_id)
+        ).all():
+            counts = answers.setdefault(name, {})
+            counts[answer] = counts.get(answer, 0) + 1
+        silent = [
+            name
+            for name in session.exec(select(Organisation.name).order_by(Organisation.name)).all()
+            if name not in answers
+        ]
+        return Summary(view, by_status, answers, silent), _coordinator_ids(session)
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _commitment_problem(commitment: CommitmentInput, earliest: date) -> str | None:
+    what = clean(commitment.what)
+    if not what:
+        return "Say what was committed to."
+    if len(what) > WHAT_MAX:
+        return f"That's {len(what)} characters; the limit is {WHAT_MAX}."
+    if commitment.due_on and commitment.due_on < earliest:
+        return f"{commitment.due_on:%-d %b %Y} has passed; give a date to come."
+    return None
+
+
+def _add_commitment(
+    session: Session,
+    meeting: PartnershipSession,
+    commitment: CommitmentInput,
+    by: str,
+    load_profile: ProfileLoader,
+) -> Commitment:
+    ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
+    row = Commitment(
+        session_id=meeting.id, owner_id=commitment.owner_id,
+        what=" ".join(clean(commitment.what).split()), due_on=commitment.due_on, created_by=by,
+    )  # fmt: skip
+    session.add(row)
+    return row
+
+
+def _nudge_reason(due_on: date | None, today: date, followup_on: date) -> str | None:
+    """After the follow-up day: on the due date (or the first working moment after it), then
+    once a week. A due date before the follow-up is covered by the follow-up itself."""
+    if due_on is None or today < due_on or today <= followup_on:
+        return None
+    weeks = (today - due_on).days // 7
+    if weeks == 0:
+        return "due" if due_on > followup_on else None
+    return f"week-{weeks}"
+
+
+def _in_zone(now: datetime, name: str | None, fallback: ZoneInfo) -> datetime:
+    try:
+        return now.astimezone(ZoneInfo(name) if name else fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(fallback)
+
+
+def _in_working_hours(local: datetime, working: WorkingDays) -> bool:
+    start, end = WORKING_HOURS
+    return working.is_working_day(local.date()) and start <= local.time() < end
+
+
+def _is_coordinator(session: Session, user_id: str) -> bool:
+    return bool(
+        session.exec(select(Member.is_coordinator).where(Member.slack_user_id == user_id)).first()
+    )
+
+
+def _require_coordinator(session: Session, user_id: str, action: str) -> None:
+    if not _is_coordinator(session, user_id):
+        raise SessionProblem(
+            f"Only the partnership's coordinators can {action}.", "/session commit me …"
+        )
+
+
+def _coordinator_ids(session: Session) -> list[str]:
+    return list(
+        session.exec(
+            select(Member.slack_user_id)
+            .where(col(Member.is_coordinator))
+            .order_by(col(Member.slack_user_id))
+        ).all()
+    )
+
+
+def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[CommitmentView]:
+    if not rows:
+        return []
+    titles = dict(
+        session.exec(
+            select(PartnershipSession.id, PartnershipSession.title).where(
+                col(PartnershipSession.id).in_({row.session_id for row in rows})
+            )
+        ).all()
+    )
+    return [
+        CommitmentView(
+            id=row.id or 0,
+            session_id=row.session_id,
+            session_title=titles[row.session_id],
+            owner_id=row.owner_id,
+            what=row.what,
+            due_on=row.due_on,
+            status=row.status,
+            note=row.note,
+        )
+        for row in rows
+    ]
+
+
+def _session_view(session: Session, row: PartnershipSession) -> SessionView:
+    organisations = session.exec(
+        select(Organisation)
+        .join(SessionOrganisation)
+        .where(SessionOrganisation.session_id == row.id)
+        .order_by(Organisation.name)
+    ).all()
+    commitments = session.exec(
+        select(Commitment).where(Commitment.session_id == row.id).order_by(col(Commitment.id))
+    ).all()
+    return SessionView(
+        id=row.id or 0, title=row.title, kind=row.kind, held_on=row.held_on,
+        next_on=row.next_on, next_place=row.next_place,
+        organisations=[OrganisationRef(org.code, org.name) for org in organisations],
+        commitments=_commitment_views(session, commitments),
+    )  # fmt: skip

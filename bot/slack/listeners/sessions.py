@@ -1,0 +1,294 @@
+"""`/session`: record sessions and commitments, answer follow-ups, RSVP, reflect.
+
+Each listener acks first (forms: after checking, so problems show by the field), translates
+Slack's input, calls one service method and renders.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.services.dates import DateError, parse_date
+from bot.services.directory import OrganisationRef, UnknownOrganisation
+from bot.services.sessions import CommitmentInput, SessionInput, SessionInvalid, SessionProblem
+from bot.services.updates import UpdateProblem, check_text
+from bot.slack.blocks import sessions as blocks
+from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.listeners.updates import Messenger as UpdateMessenger
+from bot.slack.listeners.updates import answer as update_answer
+from bot.slack.listeners.updates import posted_reply as update_posted
+from bot.slack.parsing import first_word, input_value, user_id_in
+from bot.slack.posting import answer_form
+from bot.slack.profiles import profile_loader
+from bot.slack.wiring import Services
+
+log = logging.getLogger(__name__)
+
+BY = re.compile(r"(?:^|\s)by\s+(.+)$", re.IGNORECASE)
+REF = re.compile(r"^[sS]?(\d{1,9})$")
+STATUS_ACTIONS = re.compile(f"^{blocks.STATUS_ACTION}(:|$)")
+RSVP_ACTIONS = re.compile(f"^{blocks.RSVP_ACTION}(:|$)")
+COMMIT_EXAMPLE = "/session commit me share the job description by 12/12"
+Outcome = Message | View
+
+
+def today_in(services: Services) -> date:
+    return datetime.now(services.zone).date()
+
+
+def answer(work: Callable[[], Outcome]) -> Outcome:
+    """Run one service call and render; every refusal becomes a clear private reply."""
+    try:
+        return work()
+    except UnknownOrganisation as error:
+        return unknown_organisation(error, SHOW_ACTION)
+    except SessionProblem as problem:
+        return blocks.refused(problem)
+    except DateError as problem:
+        return blocks.refused(SessionProblem(str(problem), COMMIT_EXAMPLE))
+
+
+def _message(outcome: Outcome) -> Message:
+    assert isinstance(outcome, Message), "only the forms are views"
+    return outcome
+
+
+def parse_commitment(text: str, user_id: str, today: date) -> CommitmentInput:
+    """ "me share the JD by 12/12" or "<@U123|amina> prototype the service" → typed input."""
+    who, rest = first_word(text)
+    owner = user_id if who == "me" else user_id_in(text.split(maxsplit=1)[0] if text else "")
+    if owner is None or not rest:
+        raise SessionProblem(
+            "Say whose commitment it is (`me` or @someone) and what.", COMMIT_EXAMPLE
+        )
+    due_on = None
+    by = BY.search(rest)
+    if by:
+        due_on = parse_date(by[1], today)
+        rest = rest[: by.start()].strip()
+    return CommitmentInput(owner_id=owner, what=rest, due_on=due_on)
+
+
+def _session_id(text: str) -> int:
+    match = REF.match(text.strip())
+    if match is None:
+        raise SessionProblem("Which session? Give its reference.", "/session show S3")
+    return int(match[1])
+
+
+# The command ------------------------------------------------------------------------------------
+
+
+def _new_form(services: Services, user_id: str, metadata: dict) -> View:
+    if user_id not in services.directory.coordinator_ids():
+        raise SessionProblem(
+            "Only the partnership's coordinators record sessions; anyone can add their own "
+            "commitment to the latest one.",
+            COMMIT_EXAMPLE,
+        )
+    organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
+    return blocks.session_form(organisations, today_in(services), metadata)
+
+
+def session_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    text = (command.get("text") or "").strip()
+    word, rest = first_word(text)
+    user_id, today, sessions = command["user_id"], today_in(services), services.sessions
+    if word == "new":
+        outcome = answer(
+            lambda: _new_form(services, user_id, {"response_url": command.get("response_url")})
+        )
+        if isinstance(outcome, View):
+            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        else:
+            reply(respond, outcome)
+        return
+    subcommands: dict[str, Callable[[], Outcome]] = {
+        "commit": lambda: blocks.committed(
+            sessions.commit(
+                user_id, parse_commitment(rest, user_id, today), today, profile_loader(client)
+            ),
+            today,
+        ),
+        "list": lambda: blocks.session_list(sessions.recent(), today),
+        "show": lambda: blocks.session_card(sessions.show(_session_id(rest)), today),
+        "mine": lambda: blocks.my_commitments(sessions.mine(user_id), today),
+    }
+    reply(respond, _message(answer(subcommands.get(word, blocks.help_message))))
+
+
+# Buttons ----------------------------------------------------------------------------------------
+
+
+def _user(body: dict) -> str:
+    return body["user"]["id"]
+
+
+def _tell(client: WebClient, people: list[str], message: Message) -> None:
+    for person in people:
+        try:
+            client.chat_postMessage(channel=person, text=message.text, blocks=list(message.blocks))
+        except SlackApiError as error:
+            log.warning("could not tell %s: %s", person, error.response.get("error"))
+
+
+def status_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    """Done and Still working at once; Need help first asks what would help."""
+    ack()
+    chosen = json.loads(action.get("value") or "{}")
+    if chosen.get("status") == "help":
+        metadata = {"response_url": body.get("response_url")}
+        client.views_open(
+            trigger_id=body["trigger_id"], view=blocks.note_form(chosen["id"], metadata)
+        )
+        return
+    today = today_in(services)
+
+    def change() -> Message:
+        result = services.sessions.set_status(_user(body), int(chosen["id"]), chosen["status"])
+        return blocks.status_changed(result.commitment, result.changed, today)
+
+    reply(respond, _message(answer(change)), replace_original=False)
+
+
+def rsvp_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+    ack()
+    chosen = json.loads(action.get("value") or "{}")
+
+    def answer_invitation() -> Message:
+        view, changed = services.sessions.rsvp(
+            _user(body), int(chosen["session"]), chosen["answer"]
+        )
+        return blocks.rsvp_noted(view, chosen["answer"], changed, today_in(services))
+
+    reply(respond, _message(answer(answer_invitation)), replace_original=False)
+
+
+def reflect_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    ack()
+    session_id = int(action.get("value") or 0)
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.reflect_form(session_id))
+
+
+def share_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    """Share a reflection as an update: the update's own path, privacy guard included."""
+    ack()
+    messenger = UpdateMessenger(client, services)
+    text = action.get("value") or ""
+    message = update_answer(
+        lambda: update_posted(
+            services.updates.publish(_user(body), text, (), False, messenger.send), services
+        )
+    )
+    reply(respond, message, replace_original=False)
+
+
+# Forms ------------------------------------------------------------------------------------------
+
+
+def _from_form(view: dict) -> SessionInput:
+    def day(block: str) -> date | None:
+        value = input_value(view, block)
+        return date.fromisoformat(value) if value else None
+
+    commitments = []
+    for row in range(1, blocks.COMMITMENT_ROWS + 1):
+        owner, what = input_value(view, f"owner_{row}"), input_value(view, f"what_{row}")
+        if owner or what:
+            commitments.append(CommitmentInput(owner or "", what, day(f"due_{row}")))
+    return SessionInput(
+        title=input_value(view, "title"),
+        kind=input_value(view, "kind"),
+        held_on=day("held_on") or date.min,
+        organisations=tuple(c for c in input_value(view, "organisations") or () if c != "-"),
+        next_on=day("next_on"),
+        next_place=input_value(view, "next_place"),
+        commitments=tuple(commitments),
+    )
+
+
+def session_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    entry, today = _from_form(view), today_in(services)
+    missing = {
+        f"owner_{number}": "Who made this commitment?"
+        for number, commitment in enumerate(entry.commitments, start=1)
+        if not commitment.owner_id
+    }
+    try:
+        services.sessions.check(entry, today)
+    except SessionInvalid as invalid:
+        missing |= invalid.errors
+    if missing:
+        ack(response_action="errors", errors=missing)
+        return
+    ack()
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    message = _message(
+        answer(
+            lambda: blocks.recorded(
+                services.sessions.record(_user(body), entry, today, profile_loader(client)), today
+            )
+        )
+    )
+    answer_form(client, _user(body), metadata, message)
+
+
+def help_note_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    ack()
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    today = today_in(services)
+
+    def ask_for_help() -> Message:
+        result = services.sessions.set_status(
+            _user(body), int(metadata["commitment"]), "help", input_value(view, "note")
+        )
+        _tell(client, result.coordinator_ids, blocks.help_needed(result.commitment, today))
+        return blocks.status_changed(result.commitment, result.changed, today)
+
+    answer_form(client, _user(body), metadata, _message(answer(ask_for_help)))
+
+
+def reflection_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    text = input_value(view, "answer")
+    try:
+        check_text(text)
+    except UpdateProblem as problem:  # the update's own rules: the answer may become one
+        ack(response_action="errors", errors={"answer": str(problem)})
+        return
+    ack()
+    message = blocks.reflection(text.strip())
+    client.chat_postMessage(channel=_user(body), text=message.text, blocks=list(message.blocks))
+
+
+def register(app: App) -> None:
+    app.command("/session")(session_command)
+    app.action(STATUS_ACTIONS)(status_clicked)
+    app.action(RSVP_ACTIONS)(rsvp_clicked)
+    app.action(blocks.REFLECT_ACTION)(reflect_clicked)
+    app.action(blocks.SHARE_ACTION)(share_clicked)
+    app.view(blocks.SESSION_FORM)(session_submitted)
+    app.view(blocks.HELP_FORM)(help_note_submitted)
+    app.view(blocks.REFLECT_FORM)(reflection_submitted)

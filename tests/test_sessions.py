@@ -1,0 +1,286 @@
+"""Sessions and their follow-up, end to end and with the clock driven through a fortnight."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.models import Commitment, PartnerUpdate, Rsvp
+from bot.services.directory import Directory, Profile
+from bot.services.sessions import CommitmentInput, Due, SessionInput, Sessions
+from bot.testing.fake_slack import FakeSlack
+from jobs import nudges
+from jobs.clock import run_job
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
+from tests.helpers import buttons, replies_to, shown
+from tests.test_clock import context
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = "America/New_York"
+
+
+@pytest.fixture
+def members(bot: Bot) -> Bot:
+    bot.ask("join HRS", user_id=MEMBER)
+    bot.ask("join NRH", user_id=OTHER)
+    return bot
+
+
+def commitments(engine: Engine) -> list[Commitment]:
+    with Session(engine) as session:
+        return list(session.exec(select(Commitment).order_by(Commitment.id)).all())
+
+
+def open_form(bot: Bot, user_id: str = COORDINATOR) -> dict:
+    seen = len(bot.fake.calls_to("views.open"))
+    bot.slack.command("/session", "new", user_id=user_id)
+    return bot.fake.wait_for("views.open", count=seen + 1)[-1].response["view"]
+
+
+def form_values(held_on: str, **rows: tuple[str | None, str, str | None]) -> dict:
+    values = {
+        "title": {"value": {"type": "plain_text_input", "value": "Winter reflective session"}},
+        "kind": {"value": {"type": "static_select", "selected_option": {"value": "reflective"}}},
+        "held_on": {"value": {"type": "datepicker", "selected_date": held_on}},
+        "organisations": {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": "HRS"}, {"value": "NRH"}],
+            }
+        },
+        "next_on": {"value": {"type": "datepicker", "selected_date": None}},
+        "next_place": {"value": {"type": "plain_text_input", "value": "Harbour, 14 Quay Street"}},
+    }
+    for row, (owner, what, due) in rows.items():
+        number = row.removeprefix("row")
+        values[f"owner_{number}"] = {"value": {"type": "users_select", "selected_user": owner}}
+        values[f"what_{number}"] = {"value": {"type": "plain_text_input", "value": what}}
+        values[f"due_{number}"] = {"value": {"type": "datepicker", "selected_date": due}}
+    return values
+
+
+def test_only_coordinators_record_and_the_form_checks_each_commitment(members: Bot) -> None:
+    assert "Only the partnership's coordinators" in shown(members.ask("new", command="/session"))
+    view = open_form(members)
+    today = datetime.now(LONDON).date()
+    bad = form_values(today.isoformat(), row1=(None, "Share the job description", None))
+    reply = members.slack.view_submission(COORDINATOR, view, bad)
+    assert reply.json["errors"] == {"owner_1": "Who made this commitment?"}
+    future = form_values((today + timedelta(days=3)).isoformat())
+    assert (
+        "once it has happened"
+        in members.slack.view_submission(COORDINATOR, view, future).json["errors"]["held_on"]
+    )
+    good = form_values(
+        today.isoformat(),
+        row1=(MEMBER, "Share the new job description with managers", None),
+        row2=(OTHER, "Prototype the service", (today + timedelta(days=14)).isoformat()),
+    )
+    (recorded,) = replies_to(
+        members, lambda: members.slack.view_submission(COORDINATOR, view, good)
+    )
+    text = shown(recorded)
+    assert "Recorded S1" in text and "Prototype the service" in text
+    assert "Harbour Refugee Support, New Roots Housing" in text
+    assert [c.owner_id for c in commitments(members.engine)] == [MEMBER, OTHER]
+
+
+def test_members_add_their_own_commitments_and_see_and_answer_them(members: Bot) -> None:
+    assert "No session has been recorded yet" in shown(
+        members.ask("commit me write the guide", command="/session")
+    )
+    _record(members.engine, date.today() - timedelta(days=1))
+    by = datetime.now(LONDON).date() + timedelta(days=10)
+    added = shown(members.ask(f"commit me write the guide by {by:%-d/%-m/%Y}", command="/session"))
+    assert "Added to *Winter session*" in added and "write the guide" in added
+    assert "has passed" in shown(members.ask("commit me something by 1/1/2020", command="/session"))
+    assert "Only the partnership's coordinators" in shown(
+        members.ask(f"commit <@{OTHER}|olu> do something", command="/session")
+    )
+    assert "Say whose commitment" in shown(members.ask("commit write it", command="/session"))
+    mine = members.ask("mine", command="/session")
+    done = next(b for b in buttons(mine) if b["action_id"].endswith(":done"))
+    first, second = replies_to(
+        members,
+        lambda: [
+            members.slack.block_action(MEMBER, done["action_id"], done["value"]) for _ in "ab"
+        ],
+        count=2,
+    )
+    texts = shown(first) + shown(second)
+    assert "is now *done*" in texts and "was already *done*" in texts
+    still_open = shown(members.ask("mine", command="/session"))
+    # the one with a date came first, and is done; the undated one is still open
+    assert "write the guide" not in still_open and "Share the job description" in still_open
+    listed = shown(members.ask("list", command="/session"))
+    assert "S1 · Winter session" in listed
+    assert "write the guide" in shown(members.ask("show S1", command="/session"))
+    assert "There is no session S9" in shown(members.ask("show S9", command="/session"))
+
+
+def test_need_help_asks_what_would_help_and_tells_the_coordinators(members: Bot) -> None:
+    _record(members.engine, date.today() - timedelta(days=1), owner=MEMBER)
+    mine = members.ask("mine", command="/session")
+    need_help = next(b for b in buttons(mine) if b["action_id"].endswith(":help"))
+    members.slack.block_action(MEMBER, need_help["action_id"], need_help["value"])
+    form = members.fake.wait_for("views.open")[-1].response["view"]
+    note = {"note": {"value": {"type": "plain_text_input", "value": "Need a template"}}}
+    (answered,) = replies_to(members, lambda: members.slack.view_submission(MEMBER, form, note))
+    assert "needs help" in shown(answered) and "coordinators have been told" in shown(answered)
+    told = members.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert "needs help" in shown(told[0].args) and "Need a template" in shown(told[0].args)
+
+
+def test_a_reflection_can_be_shared_as_an_update_through_the_privacy_guard(members: Bot) -> None:
+    members.slack.block_action(MEMBER, "session_reflect", "1")
+    form = members.fake.wait_for("views.open")[-1].response["view"]
+    answer = {"answer": {"value": {"type": "plain_text_input", "value": "We now meet monthly"}}}
+    members.slack.view_submission(MEMBER, form, answer)
+    dm = members.fake.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] == MEMBER and "reflection" in c.args["text"]
+    )[0]
+    share = next(b for b in buttons(dm.args) if b["action_id"] == "session_share_reflection")
+    (posted,) = replies_to(
+        members, lambda: members.slack.block_action(MEMBER, share["action_id"], share["value"])
+    )
+    assert "Posted to" in shown(posted)
+    with Session(members.engine) as session:
+        assert session.exec(select(PartnerUpdate.text)).all() == ["We now meet monthly"]
+
+
+# The follow-up job across a fortnight ------------------------------------------------------------
+
+WEDNESDAY_23_DEC = date(2026, 12, 23)  # Christmas Friday, Boxing Day observed Monday 28
+
+
+def _record(
+    engine: Engine,
+    held_on: date,
+    owner: str = MEMBER,
+    due_on: date | None = None,
+    next_on: date | None = None,
+    more: tuple[CommitmentInput, ...] = (),
+) -> None:
+    entry = SessionInput(
+        title="Winter session", kind="reflective", held_on=held_on, organisations=("HRS", "NRH"),
+        next_on=next_on, next_place="Harbour",
+        commitments=(CommitmentInput(owner, "Share the job description", due_on), *more),
+    )  # fmt: skip
+    profiles = {MEMBER: Profile("Sam", tz="Europe/London"), OTHER: Profile("Olu", tz=NEW_YORK)}
+    Sessions(engine, LONDON).record(
+        COORDINATOR, entry, held_on, lambda user_id: profiles.get(user_id, Profile(user_id))
+    )
+
+
+def test_nudges_across_a_fortnight_with_a_bank_holiday_and_two_time_zones(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    for user_id, code, zone in ((MEMBER, "HRS", "Europe/London"), (OTHER, "NRH", NEW_YORK)):
+        Directory(loaded_engine).join(user_id, code, lambda _, u=user_id, z=zone: Profile(u, tz=z))
+    due = date(2026, 12, 30)
+    _record(
+        loaded_engine, WEDNESDAY_23_DEC, MEMBER, due,
+        next_on=date(2027, 1, 14), more=(CommitmentInput(OTHER, "Prototype the service", due),),
+    )  # fmt: skip
+    jobs = context(loaded_engine, fake_slack)
+    sent: list[tuple[datetime, str, str]] = []
+
+    def run_at(moment: datetime) -> None:
+        before = len(fake_slack.calls_to("chat.postMessage"))
+        nudges.run(jobs, moment)
+        for call in fake_slack.calls_to("chat.postMessage")[before:]:
+            sent.append((moment, call.args["channel"], shown(call.args)))
+
+    start = datetime(2026, 12, 23, 0, 0, tzinfo=UTC)
+    moment = start
+    while moment < datetime(2027, 1, 13, tzinfo=UTC):
+        step = timedelta(minutes=5) if moment.date() == date(2026, 12, 29) else timedelta(hours=1)
+        if moment == datetime(2026, 12, 31, 12, tzinfo=UTC):  # OTHER finishes theirs
+            other = next(c for c in commitments(loaded_engine) if c.owner_id == OTHER)
+            Sessions(loaded_engine, LONDON).set_status(OTHER, other.id, "done")
+        run_at(moment)
+        moment += step
+
+    def to(person: str) -> list[tuple[datetime, str]]:
+        return [(when, text) for when, channel, text in sent if channel == person]
+
+    member = to(MEMBER)
+    other_dms = to(OTHER)
+    commitment_dms = [(w, t) for w, t in member if "commitment" in t.lower()]
+    # The follow-up two working days after Wed 23 Dec, skipping Christmas and Boxing Day
+    # (observed Mon 28): Tue 29 at 09:00 London; the due date Wed 30; a week later Wed 6 Jan.
+    assert [w for w, _ in commitment_dms] == [
+        datetime(2026, 12, 29, 9, tzinfo=UTC),
+        datetime(2026, 12, 30, 9, tzinfo=UTC),
+        datetime(2027, 1, 6, 9, tzinfo=UTC),
+    ]
+    assert "Your commitments from *Winter session*" in commitment_dms[0][1]
+    other_commitments = [w for w, t in other_dms if "commitment" in t.lower()]
+    # New York is five hours behind: 09:00 there is 14:00 UTC; done on 31 Dec, so no more.
+    assert other_commitments == [
+        datetime(2026, 12, 29, 14, tzinfo=UTC),
+        datetime(2026, 12, 30, 14, tzinfo=UTC),
+    ]
+    with Session(loaded_engine) as session:
+        assert [c.nudges for c in session.exec(select(Commitment).order_by(Commitment.id))] == [
+            3,
+            2,
+        ]
+    # Invitations to the session of Thu 14 Jan: from Thu 7 Jan 09:00 London, once each;
+    # the reminder (and the coordinators' summary) from Tue 12 Jan to those yet to answer.
+    invitations = [(w, c) for w, c, t in sent if "You're invited" in t]
+    assert {c for _, c in invitations} == {MEMBER, OTHER}
+    assert {w for w, _ in invitations} == {datetime(2027, 1, 7, 9, tzinfo=UTC)}
+    reminders = [(w, c) for w, c, t in sent if "Reminder — will you come?" in t]
+    assert {c for _, c in reminders} == {MEMBER, OTHER}
+    summaries = [c for _, c, t in sent if "Before the next session" in t]
+    assert COORDINATOR in summaries and summaries.count(COORDINATOR) == 1
+    assert all(w.weekday() < 5 for w, _, _ in sent)
+    assert not [w for w, _, _ in sent if w.date() in (date(2026, 12, 25), date(2026, 12, 28))]
+
+
+def test_rsvps_are_counted_by_organisation_and_a_second_click_changes_nothing(
+    members: Bot,
+) -> None:
+    next_on = datetime.now(LONDON).date() + timedelta(days=5)
+    _record(members.engine, date.today() - timedelta(days=1), next_on=next_on)
+    value = '{"session": 1, "answer": "coming"}'
+    first, second = replies_to(
+        members,
+        lambda: [members.slack.block_action(MEMBER, "session_rsvp:1:coming", value) for _ in "ab"],
+        count=2,
+    )
+    assert "Noted: *coming*" in shown(first) + shown(second)
+    assert "Already noted" in shown(first) + shown(second)
+    (changed,) = replies_to(
+        members,
+        lambda: members.slack.block_action(
+            OTHER, "session_rsvp:1:cant", '{"session": 1, "answer": "cant"}'
+        ),
+    )
+    assert "can't make it" in shown(changed)
+    with Session(members.engine) as session:
+        assert sorted(session.exec(select(Rsvp.member_id, Rsvp.answer)).all()) == [
+            (MEMBER, "coming"), (OTHER, "cant"),
+        ]  # fmt: skip
+    service = Sessions(members.engine, LONDON)
+    with Session(members.engine) as session:
+        report, coordinators = service.summary(session, Due("next-1", "summary", 1))
+    assert report.answers == {
+        "Harbour Refugee Support": {"coming": 1},
+        "New Roots Housing": {"cant": 1},
+    }
+    assert "Safe Passage Legal Advice" in report.silent and COORDINATOR in coordinators
+
+
+def test_the_clock_runs_the_follow_ups_by_name(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    summary = run_job(
+        "session-followups", context(loaded_engine, fake_slack), datetime(2026, 12, 29, 9, 2)
+    )
+    assert summary == "nothing due"
