@@ -305,7 +305,7 @@ class Opportunities:
                     col(Opportunity.id).desc(),
                 )
             rows = session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-            views = _views(session, rows[:PAGE_SIZE])
+            views = opportunity_views(session, rows[:PAGE_SIZE])
             return Page(views, page, len(rows) > PAGE_SIZE, _changeable(session, user_id, views))
 
     def mine(self, user_id: str, page: int = 1) -> Page:
@@ -317,7 +317,7 @@ class Opportunities:
                 .offset((page - 1) * PAGE_SIZE)
                 .limit(PAGE_SIZE + 1)
             ).all()
-            views = _views(session, rows[:PAGE_SIZE])
+            views = opportunity_views(session, rows[:PAGE_SIZE])
             return Page(views, page, len(rows) > PAGE_SIZE, frozenset(v.id for v in views))
 
     # Changing ------------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ class Opportunities:
         """Close what closes today or has closed: the channel message is marked first, then the
         row, so a run interrupted between the two redoes the (idempotent) message next time."""
         with session_scope(self.engine) as session:
-            due = _views(
+            due = opportunity_views(
                 session,
                 session.exec(
                     select(Opportunity).where(
@@ -424,7 +424,7 @@ class Opportunities:
                 col(Opportunity.closes_on) <= today + REMIND_BEFORE,
             )
         ).all()
-        views = {view.id: view for view in _views(session, rows)}
+        views = {view.id: view for view in opportunity_views(session, rows)}
         people: dict[int, list[str]] = {}
         for opportunity_id, member_id in session.exec(
             select(OpportunityInterest.opportunity_id, OpportunityInterest.member_id)
@@ -457,7 +457,7 @@ def opportunities_between(
         )
         .order_by(col(Opportunity.closes_on))
     ).all()
-    return _views(session, new), _views(session, closing)
+    return opportunity_views(session, new), opportunity_views(session, closing)
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -525,7 +525,7 @@ def _duplicates(
             or SequenceMatcher(None, normalise(row.title), title).ratio() >= SIMILAR_TITLE
         )
     ]
-    return _views(session, found[:3])
+    return opportunity_views(session, found[:3])
 
 
 def _existing(session: Session, opportunity_id: int) -> Opportunity:
@@ -557,7 +557,7 @@ def _changeable(session: Session, user_id: str, views: list[OpportunityView]) ->
     return frozenset(view.id for view in views if view.poster_id == user_id)
 
 
-def _views(session: Session, rows: Sequence[Opportunity]) -> list[OpportunityView]:
+def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[OpportunityView]:
     """Views of many opportunities in two queries (organisations, interest counts)."""
     if not rows:
         return []
@@ -600,7 +600,7 @@ def _views(session: Session, rows: Sequence[Opportunity]) -> list[OpportunityVie
 
 
 def _view(session: Session, row: Opportunity) -> OpportunityView:
-    return _views(session, [row])[0]
+    return opportunity_views(session, [row])[0]
 
 
 LINK_IN_SLACK = re.compile(r"^<(https?://[^|>]+)(?:\|[^>]*)?>$")

@@ -197,7 +197,7 @@ class Sessions:
             for commitment in entry.commitments:
                 _add_commitment(session, row, commitment, user_id, load_profile)
             session.flush()
-            return _session_view(session, row)
+            return session_view(session, row)
 
     def commit(
         self,
@@ -237,14 +237,14 @@ class Sessions:
                 .order_by(col(PartnershipSession.held_on).desc(), col(PartnershipSession.id).desc())
                 .limit(limit)
             ).all()
-            return [_session_view(session, row) for row in rows]
+            return [session_view(session, row) for row in rows]
 
     def show(self, session_id: int) -> SessionView:
         with session_scope(self.engine) as session:
             row = session.get(PartnershipSession, session_id)
             if row is None:
                 raise SessionProblem(f"There is no session S{session_id}.", "/session list")
-            return _session_view(session, row)
+            return session_view(session, row)
 
     def mine(self, user_id: str) -> list[CommitmentView]:
         with session_scope(self.engine) as session:
@@ -304,7 +304,7 @@ class Sessions:
                     .values(answer=answer, updated_at=utcnow())
                 )
                 changed = moved.rowcount == 1
-            return _session_view(session, row), changed
+            return session_view(session, row), changed
 
     # What the follow-up job should do now ---------------------------------------------------------
 
@@ -412,12 +412,12 @@ class Sessions:
         if due.period == "reminder":
             answered = select(Rsvp.member_id).where(Rsvp.session_id == due.session_id)
             members = members.where(col(Member.slack_user_id).not_in(answered))
-        return _session_view(session, row), sorted(session.exec(members).all())
+        return session_view(session, row), sorted(session.exec(members).all())
 
     def summary(self, session: Session, due: Due) -> tuple[Summary, list[str]]:
         row = session.get(PartnershipSession, due.session_id)
         assert row is not None
-        view = _session_view(session, row)
+        view = session_view(session, row)
         by_status: dict[str, int] = {}
         for commitment in view.commitments:
             by_status[commitment.status] = by_status.get(commitment.status, 0) + 1
@@ -539,7 +539,7 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
     ]
 
 
-def _session_view(session: Session, row: PartnershipSession) -> SessionView:
+def session_view(session: Session, row: PartnershipSession) -> SessionView:
     organisations = session.exec(
         select(Organisation)
         .join(SessionOrganisation)

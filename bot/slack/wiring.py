@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.home import Home
 from bot.services.hotdesk import Hotdesk
 from bot.services.opportunities import Opportunities
 from bot.services.sessions import Sessions
@@ -23,6 +24,7 @@ class Services:
     hotdesk: Hotdesk
     opportunities: Opportunities
     sessions: Sessions
+    home: Home
 
     @classmethod
     def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
@@ -34,4 +36,5 @@ class Services:
             Hotdesk(engine, zone),
             Opportunities(engine),
             Sessions(engine, zone),
+            Home(engine, zone),
         )

@@ -107,7 +107,7 @@ def _book_value(host_code: str, day: date, part: Part) -> str:
     return json.dumps({"host": host_code, "day": day.isoformat(), "part": part.value})
 
 
-def _cancel_button(booking: Booking, label: str = "Cancel") -> ButtonElement:
+def cancel_button(booking: Booking, label: str = "Cancel") -> ButtonElement:
     return ButtonElement(
         text=label,
         action_id=CANCEL_ACTION,
@@ -143,7 +143,7 @@ def booked(result: Booked, today: date) -> Message:
     blocks: list[Block] = [
         section(headline),
         *host_details(booking.host),
-        ActionsBlock(elements=[_cancel_button(booking)]),
+        ActionsBlock(elements=[cancel_button(booking)]),
     ]
     if booking.status == "confirmed":
         blocks.append(context("A calendar entry (.ics) is in your DMs with Partnerbot."))
@@ -208,7 +208,7 @@ def visit_for_host(booking: Booking, today: date) -> Message:
     else:
         blocks = [
             section(f":wave: {visitor}{from_org} is coming to *{host}* {when} ({booking.ref})."),
-            ActionsBlock(elements=[_cancel_button(booking, "Cancel visit")]),
+            ActionsBlock(elements=[cancel_button(booking, "Cancel visit")]),
         ]
         text = f"Visitor coming to {booking.host.name} {when}"
     return Message(text=escape(text), blocks=blocks)
@@ -269,7 +269,7 @@ def ended_notice(ended: Ended, today: date) -> Message:
                 f":white_check_mark: {by} approved your visit to *{host}* {when} ({booking.ref})."
             ),
             *host_details(booking.host),
-            ActionsBlock(elements=[_cancel_button(booking)]),
+            ActionsBlock(elements=[cancel_button(booking)]),
         ]
         return Message(text=escape(f"Visit approved: {booking.host.name} {when}"), blocks=blocks)
     if booking.status == "declined":
@@ -353,7 +353,7 @@ def my_bookings(mine: MyBookings, today: date) -> Message:
             SectionBlock(
                 text=f"*{booking.ref}* {escape(booking.host.name)} — "
                 f"{_when(booking, today)}{status}",
-                accessory=_cancel_button(booking),
+                accessory=cancel_button(booking),
             )
         )
     if mine.hosting:
@@ -371,7 +371,7 @@ def my_bookings(mine: MyBookings, today: date) -> Message:
                 blocks.append(section(line + " · _awaiting your approval_"))
                 blocks.append(visit_for_host(booking, today).blocks[-1])
             else:
-                blocks.append(SectionBlock(text=line, accessory=_cancel_button(booking)))
+                blocks.append(SectionBlock(text=line, accessory=cancel_button(booking)))
     return Message(text="Your hot-desk bookings", blocks=blocks[:50])
 
 

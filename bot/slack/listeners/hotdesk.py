@@ -36,6 +36,7 @@ from bot.services.hotdesk import (
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, reply, section
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form
 from bot.slack.wiring import Services
@@ -254,7 +255,8 @@ def book_clicked(
         problems = Notifier(client, services).after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
-    reply(respond, _message(answer(book, now_in(services).date())), replace_original=False)
+    message = _message(answer(book, now_in(services).date()))
+    reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
 def cancel_clicked(
@@ -265,7 +267,7 @@ def cancel_clicked(
         lambda: _cancel(services, client, _user(body), action.get("value") or ""),
         now_in(services).date(),
     )
-    reply(respond, _message(message), replace_original=False)
+    reply_or_refresh(body, respond, client, services, _message(message), replace_original=False)
 
 
 def _decide(approve: bool) -> Callable[..., None]:
@@ -280,7 +282,8 @@ def _decide(approve: bool) -> Callable[..., None]:
             problems = Notifier(client, services).after_end(ended)
             return with_problems(blocks.ended_reply(ended, today), problems)
 
-        reply(respond, _message(answer(decide, today)), replace_original=True)
+        message = _message(answer(decide, today))
+        reply_or_refresh(body, respond, client, services, message, replace_original=True)
 
     return decided
 

@@ -31,6 +31,7 @@ from bot.services.opportunities import (
 from bot.slack.blocks import opportunities as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form, tolerate_gone
 from bot.slack.wiring import Services
@@ -140,7 +141,7 @@ def _list_query(rest: str) -> dict[str, Any]:
     return {"kind": "list", "only": parse_kind(word) if word else None}
 
 
-def _form(
+def sharing_form(
     services: Services,
     user_id: str,
     metadata: dict,
@@ -166,7 +167,7 @@ def opportunity_command(
     user_id, today = command["user_id"], today_in(services)
     if not text:
         metadata = {"response_url": command.get("response_url")}
-        outcome = answer(lambda: _form(services, user_id, metadata), today)
+        outcome = answer(lambda: sharing_form(services, user_id, metadata), today)
         if isinstance(outcome, View):
             client.views_open(trigger_id=command["trigger_id"], view=outcome)
         else:
@@ -210,7 +211,8 @@ def interest_clicked(
         result = services.opportunities.toggle_interest(_user(body), _id(action), messenger.resend)
         return blocks.interest_noted(result.interested, result.opportunity)
 
-    reply(respond, _message(answer(toggle, today_in(services))), replace_original=False)
+    message = _message(answer(toggle, today_in(services)))
+    reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
 def who_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
@@ -322,7 +324,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         ack(response_action="errors", errors=invalid.errors)
         return
     except Caution as warning:  # the form again, with what to check and a box to post anyway
-        again = _form(services, user_id, metadata, warning.attempt, warning)
+        again = sharing_form(services, user_id, metadata, warning.attempt, warning)
         ack(response_action="update", view=again)
         return
     except OpportunityProblem as problem:

@@ -24,6 +24,7 @@ from bot.services.updates import UpdateProblem, check_text
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.updates import Messenger as UpdateMessenger
 from bot.slack.listeners.updates import answer as update_answer
 from bot.slack.listeners.updates import posted_reply as update_posted
@@ -163,10 +164,13 @@ def status_clicked(
         result = services.sessions.set_status(_user(body), int(chosen["id"]), chosen["status"])
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    reply(respond, _message(answer(change)), replace_original=False)
+    message = _message(answer(change))
+    reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
-def rsvp_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
+def rsvp_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
     ack()
     chosen = json.loads(action.get("value") or "{}")
 
@@ -176,7 +180,8 @@ def rsvp_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services:
         )
         return blocks.rsvp_noted(view, chosen["answer"], changed, today_in(services))
 
-    reply(respond, _message(answer(answer_invitation)), replace_original=False)
+    message = _message(answer(answer_invitation))
+    reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
 def reflect_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
