@@ -37,6 +37,8 @@ class Partnership(SQLModel, table=True):
     schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}; see jobs.schedule
     bank_holidays: str = Field(default="ENG", max_length=3)  # ENG, SCT, WLS or NIR
     followup_after: int = Field(default=2)  # working days from a session to its follow-up DMs
+    retention: str = Field(default="", max_length=500)  # JSON {kind: months}; see services.rights
+    sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
 
 
 class Topic(SQLModel, table=True):
@@ -310,3 +312,16 @@ class Rsvp(SQLModel, table=True):
     member_id: str = Field(max_length=30, primary_key=True)
     answer: str = Field(max_length=10)  # coming, cant, colleague
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: every coordinator action and every erasure. It names an erased
+    member by a reference only, never by Slack id, and never holds erased content."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=40)
+    action: str = Field(max_length=40)
+    detail: str = Field(default="", max_length=500)

@@ -24,9 +24,10 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Partnership, utcnow
 from bot.services.events import forget_old_events
+from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import forget_old_drafts
-from jobs import digest, nudges, reminders
+from jobs import digest, nudges, reminders, retention
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.clock")
@@ -50,7 +51,9 @@ JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     reminders.HOTDESK_JOB: reminders.hotdesk,
     reminders.OPPORTUNITY_JOB: reminders.opportunities,
     nudges.JOB: nudges.run,
+    retention.JOB: retention.run,
 }
+WORKS_WHILE_PAUSED = {"housekeeping", retention.JOB}  # they send nothing
 
 
 class UnknownJob(Exception):
@@ -91,6 +94,8 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
         now = now.replace(tzinfo=context.zone)
+    if name not in WORKS_WHILE_PAUSED and sending_paused(context.engine):
+        return f"{name}: paused — the app was uninstalled or its token revoked; nothing sent"
     fire = latest_fire(schedule_of(context).jobs[name], context, now)
     if fire is None:
         return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.slack.listeners import home
+from bot.slack import listeners
 from tests.conftest import Bot
 from tests.helpers import shown
 
@@ -41,4 +41,4 @@ def test_every_declared_command_is_answered_and_every_handled_event_declared(bot
     for command in data["features"]["slash_commands"]:
         assert command["description"] and command["usage_hint"]
         assert shown(bot.ask("help", command=command["command"])), command["command"]
-    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == set(home.HANDLED)
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == set(listeners.EVENTS)

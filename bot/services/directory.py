@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
+from bot.services import audit
 from bot.services.matching import best_match
 from bot.services.text import clean
 
@@ -185,6 +186,7 @@ class Directory:
                 return False
             member.is_coordinator = True
             session.add(member)
+            audit.record(session, actor_id, "coordinator added", user_id)
             return True
 
     def coordinator_ids(self) -> list[str]:
@@ -237,6 +239,7 @@ class Directory:
             _require_unique(session, code, name, exclude_id=None)
             organisation = Organisation(code=code, name=name)
             session.add(organisation)
+            audit.record(session, actor_id, "organisation added", f"{code} {name}")
             return _ref(organisation)
 
     def edit_organisation(
@@ -265,6 +268,7 @@ class Directory:
             organisation.updated_at = utcnow()
             session.add(organisation)
             replace_slack_key_workers(session, organisation, edit.key_worker_ids)
+            audit.record(session, actor_id, "organisation edited", organisation.code)
             return _ref(organisation)
 
     def view_for_edit(self, actor_id: str, query: str) -> OrganisationCard:
@@ -314,6 +318,23 @@ def ensure_member(session: Session, user_id: str, load_profile: ProfileLoader) -
     session.add(member)
     session.flush()
     return member
+
+
+def is_coordinator(session: Session, user_id: str) -> bool:
+    return bool(
+        session.exec(select(Member.is_coordinator).where(Member.slack_user_id == user_id)).first()
+    )
+
+
+def coordinators_in(session: Session) -> list[str]:
+    """The coordinators' Slack ids, in a stable order."""
+    return list(
+        session.exec(
+            select(Member.slack_user_id)
+            .where(col(Member.is_coordinator))
+            .order_by(col(Member.slack_user_id))
+        ).all()
+    )
 
 
 def _require_coordinator(session: Session, user_id: str, action: str) -> None:

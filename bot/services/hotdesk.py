@@ -30,11 +30,13 @@ from bot.models import (
     Partnership,
     utcnow,
 )
+from bot.services import audit
 from bot.services.dates import format_date
 from bot.services.directory import (
     OrganisationRef,
     Person,
     find_organisation,
+    is_coordinator,
     replace_slack_key_workers,
 )
 from bot.services.text import clean
@@ -311,7 +313,7 @@ class Hotdesk:
         with session_scope(self.engine) as session:
             row = _existing(session, booking_id)
             host = _host(session, session.get(Organisation, row.organisation_id))
-            is_host_side = user_id in host.key_worker_ids or _is_coordinator(session, user_id)
+            is_host_side = user_id in host.key_worker_ids or is_coordinator(session, user_id)
             if user_id != row.visitor_id and not is_host_side:
                 raise HotdeskProblem(
                     f"Only the visitor, {host.name}'s key worker or a coordinator can cancel "
@@ -322,6 +324,8 @@ class Hotdesk:
             if row.day < today:
                 raise HotdeskProblem(f"Booking D{booking_id} was for a day that has passed.")
             _end(session, row, "cancelled", user_id)
+            if user_id != row.visitor_id:
+                audit.record(session, user_id, "booking cancelled", f"D{booking_id} (host side)")
             tell = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
             return Ended(_booking(session, row), user_id, tuple(p for p in tell if p != user_id))
 
@@ -330,7 +334,7 @@ class Hotdesk:
         with session_scope(self.engine) as session:
             row = _existing(session, booking_id)
             host = _host(session, session.get(Organisation, row.organisation_id))
-            if user_id not in host.key_worker_ids and not _is_coordinator(session, user_id):
+            if user_id not in host.key_worker_ids and not is_coordinator(session, user_id):
                 raise HotdeskProblem(
                     f"Only {host.name}'s key worker or a coordinator can approve or decline visits."
                 )
@@ -380,7 +384,7 @@ class Hotdesk:
             hosting = session.exec(
                 coming.where(col(DeskBooking.organisation_id).in_(hosted_by))
             ).all()
-            return MyBookings(_bookings(session, visiting), _bookings(session, hosting))
+            return MyBookings(booking_views(session, visiting), booking_views(session, hosting))
 
     # The evening job ----------------------------------------------------------------------------
 
@@ -411,7 +415,7 @@ class Hotdesk:
             )
             .order_by(col(DeskBooking.day), col(DeskBooking.id))
         ).all()
-        return Nightly(_bookings(session, released), _bookings(session, visits))
+        return Nightly(booking_views(session, released), booking_views(session, visits))
 
     # The offer ----------------------------------------------------------------------------------
 
@@ -445,8 +449,8 @@ class Hotdesk:
             organisation.visitor_protocol = clean(edit.protocol)
             organisation.updated_at = utcnow()
             session.add(organisation)
-            if edit.key_worker_ids:
-                replace_slack_key_workers(session, organisation, list(edit.key_worker_ids))
+            replace_slack_key_workers(session, organisation, list(edit.key_worker_ids))
+            audit.record(session, user_id, "hot-desk offer changed", organisation.code)
             session.flush()
             return _host(session, organisation)
 
@@ -538,12 +542,6 @@ def _visitor(session: Session, user_id: str) -> Member:
             "/partners join Harbour",
         )
     return member
-
-
-def _is_coordinator(session: Session, user_id: str) -> bool:
-    return bool(
-        session.exec(select(Member.is_coordinator).where(Member.slack_user_id == user_id)).first()
-    )
 
 
 def closed_reason(host: Host, day: date, working: WorkingDays) -> str | None:
@@ -692,7 +690,7 @@ def _end(session: Session, row: DeskBooking, status: str, by: str | None) -> boo
     return won
 
 
-def _bookings(session: Session, rows: Sequence[DeskBooking]) -> list[Booking]:
+def booking_views(session: Session, rows: Sequence[DeskBooking]) -> list[Booking]:
     """Views of many bookings in a fixed number of queries."""
     if not rows:
         return []
@@ -731,7 +729,7 @@ def _view(row: DeskBooking, host: Host, visitor_name: str, visitor_org: str | No
 
 
 def _booking(session: Session, row: DeskBooking) -> Booking:
-    return _bookings(session, [row])[0]
+    return booking_views(session, [row])[0]
 
 
 def _taken(session: Session, org_ids: Iterable[int], days: Sequence[date]) -> dict:
@@ -823,7 +821,7 @@ def _alternatives(
 def _editable(session: Session, user_id: str, query: str) -> Organisation:
     """The organisation whose offer the person may change: theirs as key worker, or any for a
     coordinator. An empty query means the one they are key worker for."""
-    coordinator = _is_coordinator(session, user_id)
+    coordinator = is_coordinator(session, user_id)
     keyed = session.exec(
         select(Organisation)
         .join(KeyWorker)

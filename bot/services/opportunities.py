@@ -18,7 +18,12 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import Member, Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
-from bot.services.directory import OrganisationRef, find_organisation
+from bot.services import audit
+from bot.services.directory import (
+    OrganisationRef,
+    find_organisation,
+    is_coordinator,
+)
 from bot.services.matching import normalise
 from bot.services.privacy import Finding, scan
 from bot.services.text import clean
@@ -380,6 +385,8 @@ class Opportunities:
                 .where(col(Opportunity.id) == opportunity_id, col(Opportunity.status) == "open")
                 .values(status=status, ended_by=user_id)
             )
+            if user_id != row.poster_id and moved.rowcount == 1:
+                audit.record(session, user_id, f"opportunity {status}", f"opportunity {row.id}")
             session.refresh(row)
             view = _view(session, row)
         if moved.rowcount == 1:
@@ -535,14 +542,8 @@ def _existing(session: Session, opportunity_id: int) -> Opportunity:
     return row
 
 
-def _is_coordinator(session: Session, user_id: str) -> bool:
-    return bool(
-        session.exec(select(Member.is_coordinator).where(Member.slack_user_id == user_id)).first()
-    )
-
-
 def _require_poster(session: Session, user_id: str, row: Opportunity, action: str) -> None:
-    if user_id != row.poster_id and not _is_coordinator(session, user_id):
+    if user_id != row.poster_id and not is_coordinator(session, user_id):
         raise OpportunityProblem(f"Only the person who shared it or a coordinator can {action}.")
 
 
@@ -552,7 +553,7 @@ def _require_status(row: Opportunity, status: str, verb: str) -> None:
 
 
 def _changeable(session: Session, user_id: str, views: list[OpportunityView]) -> frozenset[int]:
-    if _is_coordinator(session, user_id):
+    if is_coordinator(session, user_id):
         return frozenset(view.id for view in views)
     return frozenset(view.id for view in views if view.poster_id == user_id)
 

@@ -8,6 +8,7 @@ not programmers.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from sqlmodel import Session, select
 from bot.db import session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
 from bot.services.directory import CODE_PATTERN
+from bot.services.rights import DEFAULT_RETENTION, RETENTION_MAX
 from bot.services.schedule import (
     DEFAULT_CATCH_UP_HOURS,
     DEFAULT_SCHEDULE,
@@ -90,6 +92,7 @@ class PartnershipSpec:
     schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
     bank_holidays: str = DEFAULT_REGION
     followup_after: int = 2
+    retention: dict[str, int] = field(default_factory=dict)  # months, by kind
 
 
 @dataclass
@@ -214,7 +217,9 @@ class _Checker:
 
     def partnership(self, data: dict[str, Any]) -> PartnershipSpec:
         self.unknown_keys(
-            data, (), ("partnership", "channels", "coordinators", "organisations", "schedule")
+            data,
+            (),
+            ("partnership", "channels", "coordinators", "organisations", "schedule", "retention"),
         )
         top = self.table(data, (), "partnership")
         where: Path_ = ("partnership",)
@@ -253,7 +258,18 @@ class _Checker:
             schedule=self.schedule(self.table(data, (), "schedule")),
             bank_holidays=bank_holidays,
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
+            retention=self.retention(self.table(data, (), "retention")),
         )
+
+    def retention(self, data: dict[str, Any]) -> dict[str, int]:
+        """Months to keep each kind of record (updates 24, bookings 12 after the visit, …)."""
+        where: Path_ = ("retention",)
+        self.unknown_keys(data, where, tuple(DEFAULT_RETENTION))
+        return {
+            kind: self.whole_number(data, where, kind, months, 1, RETENTION_MAX)
+            for kind, months in DEFAULT_RETENTION.items()
+            if kind in data
+        }
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
         where: Path_ = ("schedule",)
@@ -482,6 +498,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.schedule = spec.schedule.to_json()
     row.bank_holidays = spec.bank_holidays
     row.followup_after = spec.followup_after
+    row.retention = json.dumps(spec.retention) if spec.retention else ""
     report.partnership.count(before, row.model_dump())
     session.add(row)
 

@@ -21,6 +21,7 @@ DEFAULT_SCHEDULE = {
     "hotdesk-reminders": "weekdays 17:00",
     "opportunity-reminders": "daily 18:00",
     "session-followups": "every 15 minutes",
+    "retention": "daily 03:30",
 }
 DEFAULT_CATCH_UP_HOURS = 24
 WHEN = re.compile(r"^([a-z,\s]+?)\s+(\d{1,2}):(\d{2})$")

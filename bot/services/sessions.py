@@ -28,7 +28,15 @@ from bot.models import (
     SessionOrganisation,
     utcnow,
 )
-from bot.services.directory import OrganisationRef, ProfileLoader, ensure_member, find_organisation
+from bot.services import audit
+from bot.services.directory import (
+    OrganisationRef,
+    ProfileLoader,
+    coordinators_in,
+    ensure_member,
+    find_organisation,
+    is_coordinator,
+)
 from bot.services.text import clean
 from bot.services.working_days import WorkingDays
 
@@ -197,6 +205,7 @@ class Sessions:
             for commitment in entry.commitments:
                 _add_commitment(session, row, commitment, user_id, load_profile)
             session.flush()
+            audit.record(session, user_id, "session recorded", f"S{row.id} {row.title}")
             return session_view(session, row)
 
     def commit(
@@ -226,6 +235,8 @@ class Sessions:
                 )
             row = _add_commitment(session, latest, commitment, user_id, load_profile)
             session.flush()
+            if commitment.owner_id != user_id:
+                audit.record(session, user_id, "commitment added", f"C{row.id} for someone")
             return _commitment_views(session, [row])[0]
 
     # Looking ------------------------------------------------------------------------------------
@@ -268,7 +279,7 @@ class Sessions:
             row = session.get(Commitment, commitment_id)
             if row is None:
                 raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
-            if user_id != row.owner_id and not _is_coordinator(session, user_id):
+            if user_id != row.owner_id and not is_coordinator(session, user_id):
                 raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
             changed = (row.status, row.note) != (status, note or row.note)
             moved = session.connection().execute(
@@ -278,7 +289,7 @@ class Sessions:
             )
             assert moved.rowcount == 1
             session.refresh(row)
-            coordinators = _coordinator_ids(session) if status == "help" and changed else []
+            coordinators = coordinators_in(session) if status == "help" and changed else []
             return StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
 
     def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
@@ -435,7 +446,7 @@ class Sessions:
             for name in session.exec(select(Organisation.name).order_by(Organisation.name)).all()
             if name not in answers
         ]
-        return Summary(view, by_status, answers, silent), _coordinator_ids(session)
+        return Summary(view, by_status, answers, silent), coordinators_in(session)
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -491,27 +502,11 @@ def _in_working_hours(local: datetime, working: WorkingDays) -> bool:
     return working.is_working_day(local.date()) and start <= local.time() < end
 
 
-def _is_coordinator(session: Session, user_id: str) -> bool:
-    return bool(
-        session.exec(select(Member.is_coordinator).where(Member.slack_user_id == user_id)).first()
-    )
-
-
 def _require_coordinator(session: Session, user_id: str, action: str) -> None:
-    if not _is_coordinator(session, user_id):
+    if not is_coordinator(session, user_id):
         raise SessionProblem(
             f"Only the partnership's coordinators can {action}.", "/session commit me …"
         )
-
-
-def _coordinator_ids(session: Session) -> list[str]:
-    return list(
-        session.exec(
-            select(Member.slack_user_id)
-            .where(col(Member.is_coordinator))
-            .order_by(col(Member.slack_user_id))
-        ).all()
-    )
 
 
 def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[CommitmentView]:

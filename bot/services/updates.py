@@ -26,6 +26,7 @@ from bot.models import (
     UpdateTopic,
     utcnow,
 )
+from bot.services import audit
 from bot.services.directory import OrganisationRef, find_organisation
 from bot.services.privacy import Finding, scan
 from bot.services.search import matching_updates, search_words
@@ -285,6 +286,8 @@ class Updates:
         with session_scope(self.engine) as session:
             update = _own_update(session, user_id, update_id, coordinator_ok=True)
             view = _view(session, update)
+            if update.author_id != user_id:
+                audit.record(session, user_id, "update deleted", f"update {update_id}")
             session.delete(update)
             session.flush()
             unsend(view)

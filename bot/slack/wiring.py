@@ -11,6 +11,7 @@ from bot.services.directory import Directory
 from bot.services.home import Home
 from bot.services.hotdesk import Hotdesk
 from bot.services.opportunities import Opportunities
+from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
 
@@ -25,6 +26,7 @@ class Services:
     opportunities: Opportunities
     sessions: Sessions
     home: Home
+    rights: Rights
 
     @classmethod
     def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
@@ -37,4 +39,5 @@ class Services:
             Opportunities(engine),
             Sessions(engine, zone),
             Home(engine, zone),
+            Rights(engine, zone),
         )

@@ -27,8 +27,9 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def user_link(user_id: str) -> str:
-    return f"<@{user_id}>"
+def user_link(user_id: str | None) -> str:
+    """A mention; someone whose data was erased is "a former member"."""
+    return f"<@{user_id}>" if user_id and user_id[:1] in "UW" else "a former member"
 
 
 @dataclass(frozen=True)

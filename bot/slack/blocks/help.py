@@ -16,6 +16,8 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners org NRH", "one organisation: what it does, key worker, hot desks, people"),
             ("/partners whoami", "your organisation, role and digest setting"),
             ("/partners digest dm on", "get the weekly digest by DM too (off: `dm off`)"),
+            ("/partners my-data", "everything the bot holds about you, as a file in your DMs"),
+            ("/partners forget-me", "erase your data (it says exactly what happens first)"),
         ),
     ),
     (
@@ -65,6 +67,8 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners org add BHA Bridges Health Access", "add an organisation"),
             ("/partners org edit BHA", "edit its description, address, protocol, key workers"),
             ("/partners coordinator add @amina", "make someone a coordinator"),
+            ("/partners remove @sam", "erase the data of someone who has left"),
+            ("/partners audit", "who changed what, and when"),
         ),
     ),
 )

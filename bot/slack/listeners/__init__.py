@@ -7,11 +7,15 @@ from bot.slack.listeners import (
     home,
     hotdesk,
     opportunities,
+    rights,
     sessions,
     updates,
 )
 
+# The Events API events handled, which manifest.yml subscribes to (a test keeps them equal).
+EVENTS = {**home.HANDLED, **rights.HANDLED}
+
 
 def register(app: App) -> None:
-    for module in (directory, updates, hotdesk, opportunities, sessions, home):
+    for module in (directory, updates, hotdesk, opportunities, sessions, home, rights):
         module.register(app)

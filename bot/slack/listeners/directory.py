@@ -18,6 +18,7 @@ from bot.services.directory import (
 from bot.slack.blocks import directory as directory_blocks
 from bot.slack.blocks.common import Message, problem, reply
 from bot.slack.blocks.help import help_message
+from bot.slack.listeners import rights
 from bot.slack.parsing import first_word, input_value, user_id_in
 from bot.slack.profiles import profile_loader
 from bot.slack.wiring import Services
@@ -31,6 +32,7 @@ class Invocation:
     args: str
     services: Services
     load_profile: ProfileLoader
+    client: WebClient
 
 
 Outcome = Message | View
@@ -98,6 +100,28 @@ def digest(call: Invocation) -> Outcome:
     return directory_blocks.digest_preference(wanted)
 
 
+def my_data(call: Invocation) -> Outcome:
+    return rights.my_data(call.user_id, call.client, call.services)
+
+
+def forget_me(call: Invocation) -> Outcome:
+    return rights.forget_form(call.user_id, "", call.services)
+
+
+def remove(call: Invocation) -> Outcome:
+    if not call.args:
+        return problem("Name the person with an @mention: `/partners remove @sam`.")
+    return rights.forget_form(call.user_id, call.args, call.services)
+
+
+def resume(call: Invocation) -> Outcome:
+    return rights.resume(call.user_id, call.services)
+
+
+def audit(call: Invocation) -> Outcome:
+    return rights.audit_trail(call.user_id, call.services)
+
+
 SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
     "": show_help,
     "help": show_help,
@@ -109,6 +133,11 @@ SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
     "whoami": whoami,
     "coordinator": coordinator,
     "digest": digest,
+    "my-data": my_data,
+    "forget-me": forget_me,
+    "remove": remove,
+    "audit": audit,
+    "resume": resume,
 }
 
 
@@ -121,7 +150,7 @@ def partners(
     if handler is None:
         reply(respond, problem(f"`/partners {word}` isn't a command I know."))
         return
-    call = Invocation(command["user_id"], args, services, profile_loader(client))
+    call = Invocation(command["user_id"], args, services, profile_loader(client), client)
     try:
         outcome = handler(call)
     except UnknownOrganisation as error:

@@ -1,0 +1,131 @@
+"""Data protection: `/partners my-data`, `forget-me`, `remove`, `audit`, and Slack's events about
+users leaving and the app being uninstalled."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.services.audit import NotAllowed, entries
+from bot.services.rights import RightsProblem, resume_sending
+from bot.slack.blocks import rights as blocks
+from bot.slack.blocks.common import Message, notice, problem
+from bot.slack.parsing import input_value, user_id_in
+from bot.slack.posting import tolerate_gone
+from bot.slack.wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+def my_data(user_id: str, client: WebClient, services: Services) -> Message:
+    """Everything the bot holds about the member, as a JSON file in their DM."""
+    content = json.dumps(services.rights.export(user_id), indent=2, ensure_ascii=False).encode()
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename="partnerbot-my-data.json",
+            title="Everything Partnerbot holds about you",
+            initial_comment="Here is everything Partnerbot holds about you, as JSON.",
+        )
+    except SlackApiError as error:
+        log.warning("export upload failed: %s", error.response.get("error"))
+        return problem("I couldn't put the file in your DMs just now. Please try again shortly.")
+    return notice(":inbox_tray: Sent to your DMs: everything Partnerbot holds about you (JSON).")
+
+
+def forget_form(user_id: str, subject_text: str, services: Services) -> Message | View:
+    """The confirmation first: for oneself, or (coordinators) for someone who has left."""
+    if not subject_text:
+        return blocks.forget_form(user_id, by_self=True)
+    subject = user_id_in(subject_text)
+    if subject is None:
+        return problem("Name the person with an @mention: `/partners remove @sam`.")
+    if user_id not in services.directory.coordinator_ids():
+        return problem("Only coordinators can remove someone else's data.")
+    return blocks.forget_form(subject, by_self=False)
+
+
+def resume(user_id: str, services: Services) -> Message:
+    try:
+        resumed = resume_sending(services.engine, user_id)
+    except RightsProblem as refusal:
+        return problem(str(refusal))
+    if not resumed:
+        return notice("Scheduled sending wasn't paused; nothing to do.")
+    return notice(":arrow_forward: Scheduled sending has resumed: digests, reminders, follow-ups.")
+
+
+def audit_trail(user_id: str, services: Services) -> Message:
+    try:
+        return blocks.audit_trail(entries(services.engine, user_id), services.zone)
+    except NotAllowed as refusal:
+        return problem(str(refusal))
+
+
+def forget_submitted(
+    ack: Ack, body: dict, view: dict, client: WebClient, services: Services
+) -> None:
+    ack()
+    actor = body["user"]["id"]
+    subject = json.loads(view.get("private_metadata") or "{}").get("subject") or actor
+    delete_content = input_value(view, "content") == blocks.DELETE_CONTENT
+    now = datetime.now(services.zone)
+    try:
+        done = services.rights.forget(actor, subject, delete_content, now)
+    except RightsProblem as refusal:
+        message = problem(str(refusal))
+    else:
+        for booking in done.bookings_cancelled:
+            _tell(client, booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date()))
+        for channel, ts in done.messages_to_delete:
+            try:
+                tolerate_gone(lambda c=channel, t=ts: client.chat_delete(channel=c, ts=t))
+            except SlackApiError as error:
+                log.warning("could not delete %s/%s: %s", channel, ts, error.response.get("error"))
+        message = blocks.receipt(done, by_self=actor == subject)
+    _tell(client, [actor], message)
+
+
+def _tell(client: WebClient, people: list[str] | tuple[str, ...], message: Message) -> None:
+    for person in people:
+        try:
+            client.chat_postMessage(channel=person, text=message.text, blocks=list(message.blocks))
+        except SlackApiError as error:
+            log.warning("could not tell %s: %s", person, error.response.get("error"))
+
+
+def user_changed(event: dict, client: WebClient, services: Services) -> None:
+    """Deactivated in Slack: the coordinators get what needs handing over."""
+    user = event.get("user") or {}
+    if not user.get("deleted"):
+        return
+    now = datetime.now(services.zone)
+    leaving = services.rights.handover(user.get("id", ""), now)
+    if leaving is not None:
+        _tell(client, leaving.coordinator_ids, blocks.handover(leaving, now.date()))
+
+
+def uninstalled(event: dict, services: Services) -> None:
+    """Scheduled sending stops; the data stays until retention removes it."""
+    services.rights.pause_sending(event.get("type", "app_uninstalled"))
+
+
+HANDLED = {
+    "user_change": user_changed,
+    "app_uninstalled": uninstalled,
+    "tokens_revoked": uninstalled,
+}
+
+
+def register(app: App) -> None:
+    for event_type, listener in HANDLED.items():
+        app.event(event_type)(listener)
+    app.view(blocks.FORGET_FORM)(forget_submitted)
