@@ -47,6 +47,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("web", help="serve HTTP (POST /slack/events, GET /healthz) with gunicorn")
     commands.add_parser("socket", help="connect to Slack over Socket Mode")
     commands.add_parser("clock", help="run the scheduler for the partnership's jobs")
+    playground = commands.add_parser(
+        "playground", help="try it without Slack: the real bot, a fake Slack, a page on 127.0.0.1"
+    )
+    playground.add_argument("--port", type=int, default=None, help="the page's port (PORT)")
     job = commands.add_parser("run-job", help="run one scheduled job now")
     job.add_argument("name")
     job.add_argument(
@@ -92,7 +96,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> None:
-    command = args.command or ("socket" if settings.socket_mode else "web")
+    command = args.command or default_command(settings)
+    if command == "playground":
+        from bot.playground.server import run_playground
+
+        run_playground(settings, getattr(args, "port", None) or settings.port)
+        return
     engine = make_engine(settings.database_url)
     if command == "db":
         migrate(engine)
@@ -117,6 +126,21 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         check_token(settings)
         prepare(engine, settings)
         start(command, settings, engine)
+
+
+def default_command(settings: Settings) -> str:
+    """Socket Mode with an app token, HTTP with a bot token, and without Slack the playground."""
+    if settings.socket_mode:
+        return "socket"
+    if settings.slack_bot_token:
+        return "web"
+    print(
+        "partnerbot: no Slack tokens are set, so this is the playground: the real bot with a "
+        "fake Slack, to try in your browser. To connect to Slack, copy .env.example to .env "
+        "(the README's 'Creating the Slack app' says where each value comes from).",
+        file=sys.stderr,
+    )
+    return "playground"
 
 
 def start(command: str, settings: Settings, engine: Engine) -> None:

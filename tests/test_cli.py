@@ -43,8 +43,8 @@ def clean_env(cwd: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def test_without_slack_tokens_it_says_what_to_set_and_exits_non_zero(tmp_path: Path) -> None:
-    result = run([], tmp_path)
+def test_without_slack_tokens_web_says_what_to_set_and_exits_non_zero(tmp_path: Path) -> None:
+    result = run(["web"], tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "SLACK_BOT_TOKEN is not set" in result.stderr
@@ -201,3 +201,37 @@ def clock_start_lines(cwd: Path, env: dict[str, str]) -> list[str]:
         clock.terminate()
         clock.wait(timeout=15)
     return [line for line in lines if "catch-up at start" in line]
+
+
+def test_without_slack_tokens_the_run_command_starts_the_playground(tmp_path: Path) -> None:
+    """The README's first command on a fresh machine: a page on 127.0.0.1, and the API behind it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path, PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/state", timeout=2) as answer:
+                    state = json.loads(answer.read())
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout
+                time.sleep(0.2)
+        assert state["bound"] == f"127.0.0.1:{port}"
+        assert "#partnership-updates" in [c["id"] for c in state["channels"]]
+        with urllib.request.urlopen(f"{base}/", timeout=5) as page:
+            assert page.status == 200 and b"playground" in page.read().lower()
+        assert (tmp_path / "playground.db").exists()
+        assert not (tmp_path / "partnerbot.db").exists()  # never the real database
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=15)
+    assert "no Slack tokens are set" in output and "Traceback" not in output

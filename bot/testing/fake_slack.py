@@ -117,6 +117,9 @@ class UploadedFile:
 class _ResponseUrl:
     issued: float
     uses: int = 0
+    user: str | None = None  # who the reply is for, and where: ephemeral messages are theirs
+    channel: str | None = None
+    message_ts: str | None = None  # the message the click came from (replace_original)
 
 
 @dataclass
@@ -171,7 +174,12 @@ class FakeSlack:
         self._upload_urls: dict[str, str] = {}  # upload URL token -> file id
         self._uploads: dict[str, _Upload] = {}  # by file id, until completed
         self._uploaded: list[UploadedFile] = []
+        self._ephemeral: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (user, channel)
+        self._modals: dict[str, list[str]] = {}  # user → stack of open modal view ids
+        self._homes: dict[str, str] = {}  # user → published Home view id
+        self._trigger_users: dict[str, str] = {}
         self._counter = itertools.count(1)
+        self._last_ts = 0
         self._server: _Server | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------
@@ -236,16 +244,25 @@ class FakeSlack:
         with self._lock:
             self._users[user_id] = user
 
-    def new_response_url(self) -> str:
+    def new_response_url(
+        self, user: str | None = None, channel: str | None = None, message_ts: str | None = None
+    ) -> str:
+        """A response URL; given the user and channel, replies to it are kept as ephemeral
+        messages only that user sees there (and `replace_original` replaces `message_ts`)."""
         token = f"R{next(self._counter):06d}"
         with self._lock:
-            self._response_urls[token] = _ResponseUrl(issued=time.monotonic())
+            self._response_urls[token] = _ResponseUrl(
+                time.monotonic(), 0, user, _dm_channel(channel) if channel else None, message_ts
+            )
         return f"{self._origin}/response/{token}"
 
-    def new_trigger_id(self) -> str:
+    def new_trigger_id(self, user: str | None = None) -> str:
+        """A trigger id; given the user, the modal it opens is theirs (see `modal_of`)."""
         trigger = f"{next(self._counter)}.{TEAM_ID}.trigger"
         with self._lock:
             self._triggers[trigger] = time.monotonic()
+            if user:
+                self._trigger_users[trigger] = user
         return trigger
 
     def fail_next(
@@ -271,6 +288,10 @@ class FakeSlack:
             self._upload_urls.clear()
             self._uploads.clear()
             self._uploaded.clear()
+            self._ephemeral.clear()
+            self._modals.clear()
+            self._homes.clear()
+            self._trigger_users.clear()
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -409,7 +430,57 @@ class FakeSlack:
             url.uses += 1
         if not args.get("delete_original"):
             _check_message(args)
+        if url.user and url.channel:
+            self._keep_response(url, args)
         return {"ok": True}
+
+    def _keep_response(self, url: _ResponseUrl, args: dict[str, Any]) -> None:
+        """What a person would see: an ephemeral reply, or the original replaced or deleted."""
+        assert url.user and url.channel
+        with self._lock:
+            mine = self._ephemeral.setdefault((url.user, url.channel), [])
+            original = next((m for m in mine if m["ts"] == url.message_ts), None)
+            if args.get("delete_original") and original is not None:
+                mine.remove(original)
+                return
+            if args.get("replace_original") and original is not None:
+                original.update(_content(args, {}))
+                return
+            if args.get("response_type") == "in_channel":
+                message = {"type": "message", "user": BOT_USER_ID, "ts": self._next_ts()}
+                message.update(_content(args, {"text": "", "blocks": []}))
+                self._messages.setdefault(url.channel, []).append(message)
+                return
+            message = {"type": "message", "ephemeral": True, "ts": self._next_ts()}
+            mine.append(message | _content(args, {"text": "", "blocks": []}))
+
+    # Surfaces a person sees (for the playground) -------------------------------------------------
+
+    def ephemeral_messages(self, user: str, channel: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._ephemeral.get((user, _dm_channel(channel)), []))
+
+    def modal_of(self, user: str) -> dict[str, Any] | None:
+        """The modal on top of the user's stack, as Slack holds it, or None."""
+        with self._lock:
+            stack = self._modals.get(user) or []
+            return copy.deepcopy(self._views.get(stack[-1])) if stack else None
+
+    def close_modal(self, user: str, everything: bool = False) -> None:
+        with self._lock:
+            stack = self._modals.get(user) or []
+            del stack[0 if everything else -1 :]
+
+    def replace_modal(self, user: str, view: dict[str, Any]) -> None:
+        """A view_submission answered with response_action "update"."""
+        current = self.modal_of(user)
+        if current is not None:
+            self._store_view(_check_view(view, {"modal"}), current["id"])
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        with self._lock:
+            view_id = self._homes.get(user)
+            return copy.deepcopy(self._views.get(view_id)) if view_id else None
 
     def _post_to_upload_url(self, token: str, content: bytes) -> dict[str, Any]:
         """Keep the bytes for the file, refusing a count other than the `length` announced
@@ -559,12 +630,19 @@ class FakeSlack:
                 self._messages.setdefault(channel, []).append(message)
             return {"files": copy.deepcopy(files)}
 
-    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _views_open(self, args: dict[str, Any], push: bool = False) -> dict[str, Any]:
         view = _check_view(args["view"], {"modal"})
         self._exchange_trigger(args["trigger_id"])
-        return {"view": self._store_view(view)}
+        stored = self._store_view(view)
+        with self._lock:
+            user = self._trigger_users.get(args["trigger_id"])
+            if user:
+                stack = self._modals.setdefault(user, [])
+                stack[:] = [*stack, stored["id"]] if push else [stored["id"]]
+        return {"view": stored}
 
-    _views_push = _views_open
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._views_open(args, push=True)
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _check_view(args["view"], {"modal", "home"})
@@ -581,13 +659,23 @@ class FakeSlack:
         return {"view": self._store_view(view, current["id"], current["external_id"])}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"view": self._store_view(_check_view(args["view"], {"home"}))}
+        """One Home view per user, updated in place as Slack does."""
+        view = _check_view(args["view"], {"home"})
+        with self._lock:
+            current = self._homes.get(args["user_id"])
+        stored = self._store_view(view, current)
+        with self._lock:
+            self._homes[args["user_id"]] = stored["id"]
+        return {"view": stored}
 
     # Helpers -----------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        """Unique, increasing message timestamps in Slack's "seconds.micros" form."""
-        micros = 1_700_000_000_000_000 + 100 * next(self._counter)
+        """Unique, increasing message timestamps in Slack's "seconds.micros" form: the time
+        of posting, as on Slack (the playground shows it), nudged on when two share a moment."""
+        with self._lock:
+            self._last_ts = max(time.time_ns() // 1000, self._last_ts + 100)
+            micros = self._last_ts
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find_message(self, channel: str, ts: str) -> dict[str, Any]:

@@ -67,8 +67,8 @@ class SlackDriver:
             "text": text,
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
-            "response_url": self.fake.new_response_url(),
-            "trigger_id": self.fake.new_trigger_id(),
+            "response_url": self.fake.new_response_url(user_id, channel_id),
+            "trigger_id": self.fake.new_trigger_id(user_id),
         }
         return self._post(
             urllib.parse.urlencode(form),
@@ -105,7 +105,7 @@ class SlackDriver:
         payload: dict[str, Any] = {
             "type": "block_actions",
             **self._who(user_id),
-            "trigger_id": self.fake.new_trigger_id(),
+            "trigger_id": self.fake.new_trigger_id(user_id),
             "actions": [action],
         }
         if view is not None:
@@ -124,7 +124,7 @@ class SlackDriver:
             }
             payload["channel"] = {"id": channel_id, "name": "general"}
             payload["message"] = held[0] if held else {"type": "message", "ts": ts}
-            payload["response_url"] = self.fake.new_response_url()
+            payload["response_url"] = self.fake.new_response_url(user_id, channel_id, ts)
             payload["state"] = {"values": {}}
         else:
             raise ValueError("a block action comes from a message (channel_id) or a view")
@@ -137,7 +137,7 @@ class SlackDriver:
         payload = {
             "type": "view_submission",
             **self._who(user_id),
-            "trigger_id": self.fake.new_trigger_id(),
+            "trigger_id": self.fake.new_trigger_id(user_id),
             "view": {**self._as_stored(view), "state": {"values": values}},
             "response_urls": [],
         }

@@ -1,0 +1,298 @@
+"""The playground: the real Bolt app, listeners and jobs on the embedded SQLite default, the
+project's fake Slack Web API, and a local page (127.0.0.1 only) that plays Slack's part.
+
+Every request from the page reaches the bot as Slack's would: signed slash commands,
+`block_actions` and `view_submission` payloads, and the `app_home_opened` event, sent by the
+same driver the tests use. What the bot sends back lands in the fake Slack, which the page reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from bot.db import make_engine, upgrade
+from bot.models import Member, Organisation, Partnership
+from bot.services.directory import Directory, Profile
+from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.slack.app import create_app
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.slack_driver import SlackDriver
+from bot.web import wsgi_app
+from jobs.clock import JOBS, run_job
+from jobs.context import JobContext
+
+log = logging.getLogger("partnerbot.playground")
+
+HOST = "127.0.0.1"  # never anything else: the page can act as anyone
+PAGE = Path(__file__).resolve().parent / "static" / "index.html"
+SAMPLE = Path(__file__).resolve().parent.parent.parent / "partnership.example.toml"
+DEFAULT_FILE = "playground.db"
+ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
+
+
+@dataclass
+class Playground:
+    """The running pieces, shared by the page's requests."""
+
+    fake: FakeSlack
+    driver: SlackDriver
+    engine: Engine
+    settings: Settings
+    bound: str = ""
+
+    def state(self, user: str) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            partnership = session.get(Partnership, 1) or Partnership()
+            names = dict(session.exec(select(Organisation.id, Organisation.name)).all())
+            members = session.exec(
+                select(Member).where(col(Member.name) != "").order_by(Member.name)
+            ).all()
+            people = [
+                {"id": m.slack_user_id, "name": m.name,
+                 "organisation": names.get(m.organisation_id or 0) or "no organisation yet"}
+                for m in members
+            ]  # fmt: skip
+        channels = [
+            c for c in (partnership.updates_channel, partnership.opportunities_channel,
+                        partnership.digest_channel) if c
+        ]  # fmt: skip
+        bot_dm = "D" + user[1:]
+        messages = {
+            channel: self.fake.messages(channel) + self.fake.ephemeral_messages(user, channel)
+            for channel in [*channels, bot_dm]
+        }
+        modal = self.fake.modal_of(user)
+        home = self.fake.home_of(user)
+        return {
+            "me": user,
+            "members": people,
+            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(channels)],
+            "bot_dm": bot_dm,
+            "messages": messages,
+            "modal": modal
+            and {
+                "id": modal["id"],
+                "title": _text(modal.get("title")),
+                "submit": _text(modal.get("submit")) or "Submit",
+                "close": _text(modal.get("close")) or "Cancel",
+                "blocks": modal["blocks"],
+                "errors": {},
+            },
+            "home": home and {"id": home["id"], "blocks": home["blocks"]},
+            "jobs": sorted(JOBS),
+            "bound": self.bound,
+        }
+
+    # What the page asks for: each takes the person and the request's JSON body --------------
+
+    def command(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel") or "D" + user[1:]
+        name, _, rest = str(body.get("text", "")).strip().partition(" ")
+        if not name.startswith("/"):
+            return {"error": "Type a slash command, e.g. /partners help"}
+        reply = self.driver.command(name, rest, user_id=user, channel_id=channel)
+        return {"status": reply.status}
+
+    def action(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("action") or {}
+        view_id = body.get("view_id")
+        view = None
+        if view_id == "home":
+            view = self.fake.home_of(user)
+        elif view_id:
+            view = self.fake.modal_of(user)
+            if view is not None and view_id in ("modal", view["id"]):
+                values = body.get("values")
+                if values:
+                    view = {**view, "state": {"values": values}}
+        extra = {k: v for k, v in action.items() if k not in ("action_id", "block_id", "value")}
+        reply = self.driver.block_action(
+            user,
+            action.get("action_id", ""),
+            action.get("value"),
+            action.get("block_id") or "b",
+            channel_id=None if view is not None else body.get("channel"),
+            message_ts=body.get("message_ts"),
+            view=view,
+            extra_action=extra,
+        )
+        return {"status": reply.status}
+
+    def submit(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        view = self.fake.modal_of(user)
+        if view is None or view["id"] != body.get("view_id"):
+            return {"errors": {}, "gone": True}
+        reply = self.driver.view_submission(user, view, body.get("values") or {})
+        answer = reply.json or {}
+        action = answer.get("response_action")
+        if action == "errors":
+            return {"errors": answer.get("errors") or {}}
+        if action == "update":
+            self.fake.replace_modal(user, answer["view"])
+        else:
+            self.fake.close_modal(user, everything=action == "clear")
+        return {}
+
+    def close(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.fake.close_modal(user)
+        return {}
+
+    def home(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        return {"status": reply.status}
+
+    def job(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Run a job as of a chosen time, so the digest and nudges show without waiting."""
+        name, now = str(body.get("name", "")), str(body.get("now", ""))
+        client = WebClient(token=self.settings.slack_bot_token, base_url=self.fake.base_url)
+        context = JobContext(self.engine, self.settings.zone, client)
+        when = datetime.fromisoformat(now) if now else None
+        try:
+            return {"summary": run_job(name, context, when)}
+        except Exception as error:  # shown to the person trying it, never a dead page
+            log.exception("job %s failed", name)
+            return {"summary": f"{name} failed: {error}"}
+
+
+def _text(value: Any) -> str:
+    return value.get("text", "") if isinstance(value, dict) else str(value or "")
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """The page polls every second; the terminal stays readable."""
+
+
+def start_bot(settings: Settings, engine: Engine) -> str:
+    """The real app on a private port, exactly as `partnerbot web` serves it."""
+    app = wsgi_app(create_app(settings, engine), engine)
+    server = make_server(HOST, 0, app, _ThreadingWSGIServer, _Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://{HOST}:{server.server_port}/slack/events"
+
+
+def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
+    """The sample partnership, and its people in the fake Slack, each in their organisation."""
+    spec = read_partnership_file(partnership_file)
+    apply_partnership(engine, spec)
+    directory = Directory(engine)
+    people: list[tuple[str, str, str | None]] = []
+    for organisation in spec.organisations:
+        people += [
+            (w.slack, w.name, organisation.code) for w in organisation.key_workers if w.slack
+        ]
+    codes = [organisation.code for organisation in spec.organisations]
+    for number, coordinator in enumerate(spec.coordinators):
+        people.append(
+            (coordinator.slack, coordinator.name, codes[number % len(codes)] if codes else None)
+        )
+    for user_id, name, code in people:
+        fake.add_user(user_id, name, display_name=name.split()[0])
+        if code:
+            directory.join(user_id, code, lambda _, name=name: Profile(name, tz="Europe/London"))
+
+
+def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE) -> Playground:
+    fake = FakeSlack().start()
+    engine = make_engine(database_url)
+    upgrade(engine)
+    seed(engine, fake, partnership_file)
+    settings = replace(
+        settings,
+        slack_bot_token="xoxb-playground",
+        slack_signing_secret=secrets.token_hex(16),
+        slack_app_token=None,
+        slack_api_url=fake.base_url,
+        database_url=database_url,
+    )
+    driver = SlackDriver(start_bot(settings, engine), settings.slack_signing_secret or "", fake)
+    return Playground(fake, driver, engine, settings)
+
+
+class _Page(BaseHTTPRequestHandler):
+    server: _PageServer
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path in ("/", "/index.html"):
+            self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
+        elif url.path == "/api/state":
+            user = parse_qs(url.query).get("user", [""])[0] or self.server.default_user
+            self._json(self.server.playground.state(user))
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        user = body.get("user") or self.server.default_user
+        name = urlsplit(self.path).path.removeprefix("/api/")
+        if name not in ROUTES:
+            self._send(404, b"not found", "text/plain")
+            return
+        self._json(getattr(self.server.playground, name)(user, body))
+
+    def _json(self, value: Any) -> None:
+        self._send(200, json.dumps(value).encode(), "application/json")
+
+    def _send(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the page polls."""
+
+
+class _PageServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, playground: Playground, port: int) -> None:
+        super().__init__((HOST, port), _Page)
+        self.playground = playground
+        self.default_user = next(iter(playground.state("U0")["members"]), {"id": "U0"})["id"]
+
+
+def serve(playground: Playground, port: int) -> _PageServer:
+    """The page's server, started in the background; its address is on the playground."""
+    server = _PageServer(playground, port)
+    playground.bound = f"{HOST}:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_playground(settings: Settings, port: int) -> None:
+    """`partnerbot playground`: until Ctrl-C."""
+    playground = build(settings, f"sqlite:///{DEFAULT_FILE}")  # never the real database
+    server = serve(playground, port)
+    print(
+        f"Partnerbot playground on http://{playground.bound}/ (this machine only: it binds "
+        f"{HOST}). The real bot talks to a fake Slack; nothing leaves this computer. Ctrl-C stops."
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.shutdown()
+        playground.fake.stop()

@@ -1,0 +1,118 @@
+"""The playground, driven in a real headless browser (Debian's Chromium through Playwright):
+what a newcomer with no Slack workspace does first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from bot.config import Settings
+from bot.playground.server import Playground, build, serve
+from bot.services.working_days import WorkingDays
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+LONDON = ZoneInfo("Europe/London")
+AMINA = "U0000AMINA1"  # Harbour Refugee Support's key worker: she visits Kinship Youth Trust
+EWAN = "U0000EWAN01"  # Kinship Youth Trust's key worker: tue and thu, no approval needed
+
+
+def next_open_day(weekdays: tuple[int, ...] = (1, 3)) -> date:
+    """A Tuesday or Thursday at least two days ahead that is not a bank holiday."""
+    working = WorkingDays()
+    day = datetime.now(LONDON).date() + timedelta(days=2)
+    while day.weekday() not in weekdays or not working.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.fixture
+def playground(tmp_path: Path) -> Iterator[Playground]:
+    running = build(Settings(), f"sqlite:///{tmp_path}/playground.db")
+    server = serve(running, 0)
+    yield running
+    server.shutdown()
+    running.fake.stop()
+
+
+@pytest.fixture
+def page(playground: Playground) -> Iterator[Page]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}: install Debian's chromium (CI does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"http://{playground.bound}/")
+        yield page
+        browser.close()
+
+
+def as_user(page: Page, user_id: str) -> None:
+    page.select_option("#user", user_id)
+
+
+def open_channel(page: Page, channel: str) -> None:
+    page.click(f'[data-channel="{channel}"]')
+
+
+def command(page: Page, text: str) -> None:
+    page.fill("#composer", text)
+    page.press("#composer", "Enter")
+
+
+def test_it_binds_to_this_machine_only_and_says_so(page: Page, playground: Playground) -> None:
+    assert playground.bound.startswith("127.0.0.1:")
+    expect(page.locator("body")).to_contain_text("127.0.0.1")
+
+
+def test_book_a_desk_in_the_form_and_the_host_is_told(page: Page) -> None:
+    as_user(page, AMINA)
+    open_channel(page, "#partnership-updates")
+    command(page, "/hotdesk")
+    modal = page.locator("#modal")
+    expect(modal).to_be_visible()
+    modal.locator('[data-block-id="host"] select').select_option("KYT")
+    expect(modal).to_contain_text("A worker will meet you at the door")  # protocol, before booking
+    modal.locator('[data-block-id="day"] input').fill(next_open_day().isoformat())
+    modal.locator('[data-block-id="part"]').get_by_text("whole day").click()
+    page.click("#modal-submit")
+    expect(modal).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("Booked a desk at Kinship Youth Trust")
+    as_user(page, EWAN)
+    open_channel(page, "D0000EWAN01")
+    expect(page.locator("#messages")).to_contain_text("is coming to Kinship Youth Trust")
+
+
+def test_a_click_changes_the_message_in_place(page: Page) -> None:
+    as_user(page, AMINA)
+    open_channel(page, "#partnership-opportunities")
+    command(page, "/opportunity event Partnership learning day")
+    message = page.locator(".message:not(.ephemeral)", has_text="Partnership learning day")
+    expect(message).to_contain_text("0 interested")
+    message.locator('button[data-action-id="opportunity_interest"]').click()
+    expect(message).to_contain_text("1 interested")
+    expect(page.locator(".message.ephemeral")).to_have_count(2)  # "shared" and "noted", hers only
+
+
+def test_running_the_digest_shows_it_in_the_digest_channel(page: Page) -> None:
+    as_user(page, AMINA)
+    open_channel(page, "#partnership-updates")
+    command(page, "/update We have opened a Saturday drop-in for young people")
+    expect(page.locator("#messages")).to_contain_text("Posted to")
+    monday = datetime.now(LONDON).date() + timedelta(days=7 - datetime.now(LONDON).weekday())
+    page.select_option("#job", "digest")
+    page.fill("#job-now", f"{monday.isoformat()}T09:00")
+    page.click("#job-run")
+    expect(page.locator("#job-result")).to_contain_text("1 sent")
+    open_channel(page, "#partnership-digest")
+    expect(page.locator("#messages")).to_contain_text("Saturday drop-in")
+    if os.environ.get("PLAYGROUND_SCREENSHOT"):  # how the README's picture is made
+        page.screenshot(path=os.environ["PLAYGROUND_SCREENSHOT"])
+    open_channel(page, "home")
+    expect(page.locator("#home")).to_contain_text("Your partnership this week")
