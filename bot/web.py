@@ -18,6 +18,7 @@ from bot.db import make_engine, schema_version
 from bot.slack.app import create_app
 
 log = logging.getLogger("partnerbot.web")
+MAX_BODY = 1024 * 1024  # Slack's largest payloads (a big modal's state) are far smaller
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -45,6 +46,15 @@ def health_app(engine: Engine) -> WSGIApp:
     return health
 
 
+def too_large(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    body = b"request body too large"
+    start_response(
+        "413 Payload Too Large",
+        [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
 def wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
     slack = SlackRequestHandler(bolt_app)
     health = health_app(engine)
@@ -52,6 +62,12 @@ def wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             return health(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = MAX_BODY + 1
+        if length > MAX_BODY:  # refused before reading: Slack never sends this much
+            return too_large(environ, start_response)
         return slack(environ, start_response)
 
     return route

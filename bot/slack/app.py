@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -12,21 +11,16 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.services.events import claim_event
 from bot.slack import listeners
+from bot.slack.guard import apology, tell
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
-
-SORRY = (
-    "Sorry, something went wrong on our side and nothing was changed. "
-    "Please try again in a minute. (reference {reference})"
-)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -83,16 +77,8 @@ def apologise(
     client: WebClient,
     context: BoltContext,
 ) -> BoltResponse | None:
-    """Any listener failure: log it with a reference, and tell the person briefly and kindly."""
-    reference = uuid.uuid4().hex[:8]
-    log.error(
-        "listener failed reference=%s type=%s user=%s",
-        reference,
-        body.get("type") or ("command" if "command" in body else "unknown"),
-        context.user_id,
-        exc_info=error,
-    )
-    text = SORRY.format(reference=reference)
+    """A failure outside the listeners (which are guarded): log it, tell the person."""
+    text = apology(error, body, context)
     acked = response is None
     if not acked and "command" in body:  # a command not acknowledged yet: answer in the ack
         return BoltResponse(
@@ -100,12 +86,6 @@ def apologise(
             body=json.dumps({"response_type": "ephemeral", "text": text}),
             headers={"content-type": ["application/json;charset=utf-8"]},
         )
-    try:
-        if respond is not None and context.response_url:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        elif context.user_id and body.get("type") in {"view_submission", "block_actions"}:
-            client.chat_postMessage(channel=context.user_id, text=text)
-    except SlackApiError:
-        log.exception("could not tell the user about reference=%s", reference)
+    tell(text, body, respond, client, context)
     # Not acknowledged yet: a plain 200 closes a form or settles a click instead of an error.
     return None if acked else BoltResponse(status=200, body="")

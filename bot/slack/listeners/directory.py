@@ -18,6 +18,7 @@ from bot.services.directory import (
 from bot.slack.blocks import directory as directory_blocks
 from bot.slack.blocks.common import Message, problem, reply
 from bot.slack.blocks.help import help_message
+from bot.slack.guard import guarded
 from bot.slack.listeners import rights
 from bot.slack.parsing import first_word, input_value, user_id_in
 from bot.slack.profiles import profile_loader
@@ -214,7 +215,7 @@ def organisation_edited(
 
 
 def register(app: App) -> None:
-    app.command("/partners")(partners)
-    app.action(directory_blocks.JOIN_ACTION)(join_clicked)
-    app.action(directory_blocks.SHOW_ACTION)(show_clicked)
-    app.view(directory_blocks.EDIT_CALLBACK)(organisation_edited)
+    app.command("/partners")(guarded(partners))
+    app.action(directory_blocks.JOIN_ACTION)(guarded(join_clicked))
+    app.action(directory_blocks.SHOW_ACTION)(guarded(show_clicked))
+    app.view(directory_blocks.EDIT_CALLBACK)(guarded(organisation_edited))

@@ -16,6 +16,7 @@ from bot.slack.blocks import home as blocks
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, section
+from bot.slack.guard import guarded
 from bot.slack.home_tab import publish_home
 from bot.slack.listeners.opportunities import sharing_form
 from bot.slack.parsing import input_value
@@ -92,10 +93,10 @@ HANDLED = {"app_home_opened": home_opened}  # manifest.yml subscribes to exactly
 
 def register(app: App) -> None:
     for event_type, listener in HANDLED.items():
-        app.event(event_type)(listener)
-    app.action(blocks.JOIN_ACTION)(join_clicked)
-    app.view(blocks.JOIN_FORM)(join_submitted)
-    app.action(blocks.DIGEST_ACTION)(digest_clicked)
-    app.action(blocks.UPDATE_ACTION)(update_clicked)
-    app.action(blocks.BOOK_ACTION)(book_clicked)
-    app.action(blocks.SHARE_ACTION)(share_clicked)
+        app.event(event_type)(guarded(listener))
+    app.action(blocks.JOIN_ACTION)(guarded(join_clicked))
+    app.view(blocks.JOIN_FORM)(guarded(join_submitted))
+    app.action(blocks.DIGEST_ACTION)(guarded(digest_clicked))
+    app.action(blocks.UPDATE_ACTION)(guarded(update_clicked))
+    app.action(blocks.BOOK_ACTION)(guarded(book_clicked))
+    app.action(blocks.SHARE_ACTION)(guarded(share_clicked))

@@ -36,6 +36,7 @@ from bot.services.hotdesk import (
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, reply, section
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form
@@ -381,11 +382,11 @@ def _whole_number(text: str) -> int:
 
 
 def register(app: App) -> None:
-    app.command("/hotdesk")(hotdesk_command)
-    app.action(BOOK_ACTIONS)(book_clicked)
-    app.action(blocks.CANCEL_ACTION)(cancel_clicked)
-    app.action(blocks.APPROVE_ACTION)(_decide(approve=True))
-    app.action(blocks.DECLINE_ACTION)(_decide(approve=False))
-    app.action(blocks.HOST_PICKED)(host_picked)
-    app.view(blocks.BOOK_FORM)(booking_submitted)
-    app.view(blocks.OFFER_FORM)(offer_submitted)
+    app.command("/hotdesk")(guarded(hotdesk_command))
+    app.action(BOOK_ACTIONS)(guarded(book_clicked))
+    app.action(blocks.CANCEL_ACTION)(guarded(cancel_clicked))
+    app.action(blocks.APPROVE_ACTION)(guarded(_decide(approve=True)))
+    app.action(blocks.DECLINE_ACTION)(guarded(_decide(approve=False)))
+    app.action(blocks.HOST_PICKED)(guarded(host_picked))
+    app.view(blocks.BOOK_FORM)(guarded(booking_submitted))
+    app.view(blocks.OFFER_FORM)(guarded(offer_submitted))

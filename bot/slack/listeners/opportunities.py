@@ -31,6 +31,7 @@ from bot.services.opportunities import (
 from bot.slack.blocks import opportunities as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form, tolerate_gone
@@ -344,12 +345,12 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
 
 
 def register(app: App) -> None:
-    app.command("/opportunity")(opportunity_command)
-    app.action(INTEREST_ACTIONS)(interest_clicked)
-    app.action(blocks.WHO_ACTION)(who_clicked)
-    app.action(blocks.EDIT_ACTION)(edit_clicked)
-    app.action(blocks.CLOSE_ACTION)(_ending("close"))
-    app.action(blocks.WITHDRAW_ACTION)(_ending("withdraw"))
-    app.action(blocks.POST_ANYWAY_ACTION)(post_anyway_clicked)
-    app.action(blocks.MORE_ACTION)(more_clicked)
-    app.view(blocks.FORM_CALLBACK)(form_submitted)
+    app.command("/opportunity")(guarded(opportunity_command))
+    app.action(INTEREST_ACTIONS)(guarded(interest_clicked))
+    app.action(blocks.WHO_ACTION)(guarded(who_clicked))
+    app.action(blocks.EDIT_ACTION)(guarded(edit_clicked))
+    app.action(blocks.CLOSE_ACTION)(guarded(_ending("close")))
+    app.action(blocks.WITHDRAW_ACTION)(guarded(_ending("withdraw")))
+    app.action(blocks.POST_ANYWAY_ACTION)(guarded(post_anyway_clicked))
+    app.action(blocks.MORE_ACTION)(guarded(more_clicked))
+    app.view(blocks.FORM_CALLBACK)(guarded(form_submitted))

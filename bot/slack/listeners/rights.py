@@ -16,6 +16,7 @@ from bot.services.audit import NotAllowed, entries
 from bot.services.rights import RightsProblem, resume_sending
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
+from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
 from bot.slack.posting import tolerate_gone
 from bot.slack.wiring import Services
@@ -127,5 +128,5 @@ HANDLED = {
 
 def register(app: App) -> None:
     for event_type, listener in HANDLED.items():
-        app.event(event_type)(listener)
-    app.view(blocks.FORGET_FORM)(forget_submitted)
+        app.event(event_type)(guarded(listener))
+    app.view(blocks.FORGET_FORM)(guarded(forget_submitted))

@@ -24,6 +24,7 @@ from bot.services.updates import UpdateProblem, check_text
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.updates import Messenger as UpdateMessenger
 from bot.slack.listeners.updates import answer as update_answer
@@ -289,11 +290,11 @@ def reflection_submitted(
 
 
 def register(app: App) -> None:
-    app.command("/session")(session_command)
-    app.action(STATUS_ACTIONS)(status_clicked)
-    app.action(RSVP_ACTIONS)(rsvp_clicked)
-    app.action(blocks.REFLECT_ACTION)(reflect_clicked)
-    app.action(blocks.SHARE_ACTION)(share_clicked)
-    app.view(blocks.SESSION_FORM)(session_submitted)
-    app.view(blocks.HELP_FORM)(help_note_submitted)
-    app.view(blocks.REFLECT_FORM)(reflection_submitted)
+    app.command("/session")(guarded(session_command))
+    app.action(STATUS_ACTIONS)(guarded(status_clicked))
+    app.action(RSVP_ACTIONS)(guarded(rsvp_clicked))
+    app.action(blocks.REFLECT_ACTION)(guarded(reflect_clicked))
+    app.action(blocks.SHARE_ACTION)(guarded(share_clicked))
+    app.view(blocks.SESSION_FORM)(guarded(session_submitted))
+    app.view(blocks.HELP_FORM)(guarded(help_note_submitted))
+    app.view(blocks.REFLECT_FORM)(guarded(reflection_submitted))

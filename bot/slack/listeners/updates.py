@@ -29,6 +29,7 @@ from bot.services.updates import (
 from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form, tolerate_gone
 from bot.slack.wiring import Services
@@ -273,10 +274,10 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
 
 
 def register(app: App) -> None:
-    app.command("/update")(update_command)
-    app.action(blocks.MORE_ACTION)(more_clicked)
-    app.action(blocks.EDIT_ACTION)(edit_clicked)
-    app.action(blocks.DELETE_ACTION)(delete_clicked)
-    app.action(blocks.DRAFT_EDIT_ACTION)(draft_edit_clicked)
-    app.action(blocks.POST_ANYWAY_ACTION)(post_anyway_clicked)
-    app.view(blocks.FORM_CALLBACK)(form_submitted)
+    app.command("/update")(guarded(update_command))
+    app.action(blocks.MORE_ACTION)(guarded(more_clicked))
+    app.action(blocks.EDIT_ACTION)(guarded(edit_clicked))
+    app.action(blocks.DELETE_ACTION)(guarded(delete_clicked))
+    app.action(blocks.DRAFT_EDIT_ACTION)(guarded(draft_edit_clicked))
+    app.action(blocks.POST_ANYWAY_ACTION)(guarded(post_anyway_clicked))
+    app.view(blocks.FORM_CALLBACK)(guarded(form_submitted))

@@ -1,0 +1,107 @@
+"""Listeners that never fail as far as Slack can tell.
+
+Bolt runs a listener in a thread after it acks; when the listener then raises, Bolt resets
+the acknowledgement it already gave (slack_bolt's thread runner sets `ack.response` back to
+None), and a failure within a few milliseconds of `ack()` (the database refusing connections,
+say) races the request thread and reaches Slack as 404 "unhandled request": a timeout to the
+person. So every listener is wrapped: a failure is logged with a reference, acknowledged if it
+was not yet, and the person is told briefly and kindly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from slack_bolt import Ack, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+log = logging.getLogger("partnerbot")
+
+DATABASE_AWAY = (
+    "The partnership's database is unavailable for a moment, so nothing was changed. "
+    "Please try again in a moment. (reference {reference})"
+)
+SORRY = (
+    "Sorry, something went wrong on our side and nothing was changed. "
+    "Please try again in a minute. (reference {reference})"
+)
+NEEDED = ("ack", "body", "respond", "client", "context")
+
+
+def apology(error: Exception, body: dict[str, Any], context: BoltContext) -> str:
+    """Log the failure with a reference and say, in a sentence, what the person should do."""
+    reference = uuid.uuid4().hex[:8]
+    log.error(
+        "listener failed reference=%s type=%s user=%s",
+        reference,
+        body.get("type") or ("command" if "command" in body else "unknown"),
+        context.user_id,
+        exc_info=error,
+    )
+    return (DATABASE_AWAY if database_away(error) else SORRY).format(reference=reference)
+
+
+def database_away(error: Exception) -> bool:
+    """The database unreachable or busy for now (not a bug): worth trying again shortly."""
+    if isinstance(error, DBAPIError):
+        return (
+            error.connection_invalidated
+            or isinstance(error.orig, psycopg.OperationalError)
+            or "database is locked" in str(error.orig)
+        )
+    return isinstance(error, DisconnectionError)
+
+
+def tell(
+    text: str,
+    body: dict[str, Any],
+    respond: Respond | None,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    try:
+        if respond is not None and context.response_url:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif context.user_id and body.get("type") in {"view_submission", "block_actions"}:
+            client.chat_postMessage(channel=context.user_id, text=text)
+    except SlackApiError:
+        log.exception("could not tell the user: %s", text)
+
+
+def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
+    """The listener, with Bolt's arguments it asks for, plus those needed to apologise."""
+    own = list(inspect.signature(listener).parameters)
+    names = list(dict.fromkeys([*own, *NEEDED]))
+
+    def run(**arguments: Any) -> None:
+        ack: Ack = arguments["ack"]
+        try:
+            listener(**{name: arguments[name] for name in own})
+        except Exception as error:
+            text = apology(error, arguments["body"], arguments["context"])
+            if ack.response is None:  # not acknowledged yet: answer in the acknowledgement
+                if "command" in arguments["body"]:
+                    ack(text=text)
+                    return
+                ack()
+            tell(
+                text,
+                arguments["body"],
+                arguments["respond"],
+                arguments["client"],
+                arguments["context"],
+            )
+
+    run.__name__ = getattr(listener, "__name__", "listener")
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # what Bolt injects
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names]
+    )
+    return run
