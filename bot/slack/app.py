@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -21,6 +21,7 @@ from bot.slack.guard import apology, tell
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
+LISTENER_THREADS = 64  # per process: listeners mostly wait on Slack and the database
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -42,7 +43,9 @@ def create_app(
     """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads."""
     app = App(
         client=client or make_client(settings),
-        listener_executor=listener_executor,
+        # Bolt's default pool (CPU count + 4 threads) queues new listeners behind the work
+        # earlier ones do after ack() — Web API calls of ~150 ms each — and so delays the acks.
+        listener_executor=listener_executor or ThreadPoolExecutor(LISTENER_THREADS),
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         logger=log,

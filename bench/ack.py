@@ -1,0 +1,260 @@
+"""Acknowledgement latency, memory and start-up, measured (a benchmark that prints a table).
+
+The bot runs under gunicorn exactly as the Procfile runs it (`partnerbot web`), on PostgreSQL,
+beside a bare Bolt app that only acknowledges (bench/bare_app.py) under the same server
+settings. Both get the same signed requests from 20 concurrent clients; the fake Slack adds
+150 ms to every Web API call, as the real Slack does from a UK server, so a call made before
+`ack()` would show.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench.ack
+    ... -m bench.ack --requests 300                     # a first look
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench.common import database
+from bot.services.directory import Directory, Profile
+from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.signing import signature_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+CLIENTS = 20
+ALONE = 50  # requests of each kind from a single client first: the unloaded figure
+SLACK_LATENCY = 0.150
+WORKERS = "2"  # the machine's cores; WEB_CONCURRENCY, as the Procfile host would set
+USERS = [f"UBENCH{n:03d}" for n in range(CLIENTS)]
+CODES = ("HRS", "NCL", "NRH", "BHA", "KYT", "SPL")
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def command_body(fake: FakeSlack, user: str, command: str, text: str) -> str:
+    return urllib.parse.urlencode(
+        {"token": "x", "team_id": "T0FAKE", "team_domain": "bench", "channel_id": "C0BENCH",
+         "channel_name": "bench", "user_id": user, "user_name": user.lower(), "command": command,
+         "text": text, "api_app_id": "A0PARTNERBOT", "is_enterprise_install": "false",
+         "response_url": fake.new_response_url(), "trigger_id": fake.new_trigger_id()}
+    )  # fmt: skip
+
+
+def click_body(fake: FakeSlack, user: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T0FAKE"},
+        "team": {"id": "T0FAKE", "domain": "bench"}, "api_app_id": "A0PARTNERBOT",
+        "token": "x", "trigger_id": fake.new_trigger_id(),
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C0BENCH",
+                      "is_ephemeral": True},
+        "channel": {"id": "C0BENCH", "name": "bench"}, "message": {"type": "message", "ts": "1.1"},
+        "response_url": fake.new_response_url(), "state": {"values": {}},
+        "actions": [{"action_id": "update_more", "block_id": "b", "type": "button",
+                     "value": json.dumps({"kind": "search", "q": "drop-in", "page": 2}),
+                     "action_ts": "1.2"}],
+    }  # fmt: skip
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+REQUESTS: dict[str, Callable[[FakeSlack, str], str]] = {
+    "/partners help": lambda f, u: command_body(f, u, "/partners", "help"),
+    "/update <text>": lambda f, u: command_body(
+        f, u, "/update", "We've opened a Saturday drop-in for young people"
+    ),
+    "/update search": lambda f, u: command_body(f, u, "/update", "search drop-in"),
+    "/hotdesk free": lambda f, u: command_body(f, u, "/hotdesk", "free"),
+    "/hotdesk book": lambda f, u: command_body(f, u, "/hotdesk", "book KYT next thu am"),
+    "/opportunity list": lambda f, u: command_body(f, u, "/opportunity", "list"),
+    "block_actions click": click_body,
+}
+
+
+def load(port: int, fake: FakeSlack, per_kind: int, clients: int) -> dict[str, list[float]]:
+    """Clients on keep-alive connections, each sending every kind in turn, back to back."""
+    times: dict[str, list[float]] = {kind: [] for kind in REQUESTS}
+    lock = threading.Lock()
+    rounds = per_kind // clients + 1
+
+    def client(user: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(rounds):
+            for kind, make in REQUESTS.items():
+                body = make(fake, user)
+                headers = {"Content-Type": "application/x-www-form-urlencoded",
+                           **signature_headers(SECRET, body)}  # fmt: skip
+                started = time.perf_counter()
+                connection.request("POST", "/slack/events", body, headers)
+                answer = connection.getresponse()
+                answer.read()
+                took = time.perf_counter() - started
+                if answer.status != 200:
+                    raise RuntimeError(f"{kind}: HTTP {answer.status}")
+                with lock:
+                    times[kind].append(took)
+
+    threads = [threading.Thread(target=client, args=(user,)) for user in USERS[:clients]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited ({process.returncode})")
+        try:
+            host, _, rest = url.removeprefix("http://").partition("/")
+            connection = http.client.HTTPConnection(*host.split(":"), timeout=1)
+            connection.request("GET", "/" + rest)
+            if connection.getresponse().status == 200:
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with closing(socket.socket()) as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                time.sleep(1)  # the workers, after the master
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def prepare(engine: Engine) -> None:
+    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    directory = Directory(engine)
+    for number, user in enumerate(USERS):
+        directory.join(user, CODES[number % len(CODES)], lambda _, u=user: Profile(u))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests of each kind")
+    per_kind = parser.parse_args().requests
+    os.environ.setdefault("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    with database() as engine, FakeSlack(latency=SLACK_LATENCY) as fake:
+        prepare(engine)
+        for user in USERS:
+            fake.add_user(user, user)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+            "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.base_url, "WEB_CONCURRENCY": WORKERS,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "PYTHONPATH": str(ROOT),
+        }  # fmt: skip
+        results, alone, memory, startup = {}, {}, {}, 0.0
+        for name in ("bot", "bare"):
+            port = free_port()
+            if name == "bot":
+                argv = [sys.executable, "-m", "bot", "web"]
+            else:
+                argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
+                        "--threads", "8", "--timeout", "30", "-w", WORKERS,
+                        "-b", f"127.0.0.1:{port}", "bench.bare_app:create_wsgi_app()"]  # fmt: skip
+            started = time.perf_counter()
+            server = subprocess.Popen(
+                argv, env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, cwd=ROOT,
+            )  # fmt: skip
+            try:
+                if name == "bot":
+                    wait_for(f"http://127.0.0.1:{port}/healthz", server)
+                    startup = time.perf_counter() - started
+                else:
+                    wait_for_port(port, server)
+                alone[name] = load(port, fake, ALONE, 1)
+                results[name] = load(port, fake, per_kind, CLIENTS)
+                memory[name] = [rss_mib(pid) for pid in children(server.pid)]
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        clock = subprocess.Popen(
+            [sys.executable, "-m", "bot", "clock"], env=env, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(8)  # started, migrated, caught up
+        clock_rss = rss_mib(clock.pid)
+        clock.terminate()
+        clock.wait(timeout=30)
+    lines = [
+        f"Acknowledgement latency: {CLIENTS} concurrent clients, {per_kind}+ requests of each "
+        f"kind per app, fake Slack adding {SLACK_LATENCY * 1000:.0f} ms a call, gunicorn "
+        f"gthread {WORKERS} workers × 8 threads, PostgreSQL",
+        "",
+        "| request | bot median | bot p99 | bare median | bare p99 | median ratio "
+        "| bot alone, median |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in REQUESTS:
+        bot, bare = results["bot"][kind], results["bare"][kind]
+        ratio = statistics.median(bot) / statistics.median(bare)
+        figures = [
+            statistics.median(bot), percentile(bot, 0.99),
+            statistics.median(bare), percentile(bare, 0.99),
+        ]  # fmt: skip
+        shown = " | ".join(f"{seconds * 1000:.1f} ms" for seconds in figures)
+        by_itself = statistics.median(alone["bot"][kind]) * 1000
+        lines.append(f"| {kind} | {shown} | {ratio:.2f}× | {by_itself:.1f} ms |")
+    lines += [
+        "",
+        f"Start-up, `partnerbot web` to the first 200 on /healthz: {startup:.2f} s",
+        "Resident memory after the run: web workers "
+        + ", ".join(f"{mib:.0f} MiB" for mib in memory["bot"])
+        + f" (bare app: {', '.join(f'{mib:.0f} MiB' for mib in memory['bare'])}); "
+        f"clock {clock_rss:.0f} MiB",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
