@@ -347,6 +347,9 @@ class Hotdesk:
             session.refresh(row)
             if not won:
                 return Ended(_booking(session, row), row.decided_by or "", (), already=True)
+            if user_id not in host.key_worker_ids:  # a coordinator deciding for the host
+                verb = "approved" if approve else "declined"
+                audit.record(session, user_id, f"visit {verb}", f"D{booking_id} for {host.code}")
             return Ended(_booking(session, row), user_id, (row.visitor_id,))
 
     # Looking ------------------------------------------------------------------------------------

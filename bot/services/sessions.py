@@ -289,6 +289,8 @@ class Sessions:
             )
             assert moved.rowcount == 1
             session.refresh(row)
+            if user_id != row.owner_id and changed:
+                audit.record(session, user_id, "commitment changed", f"C{row.id} → {status}")
             coordinators = coordinators_in(session) if status == "help" and changed else []
             return StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
 
