@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine
-from bot.models import DeskBooking, DeskHold, PartnerUpdate
+from bot.models import DeskBooking, DeskHold, OpportunityInterest, PartnerUpdate
 from bot.slack.app import create_app
 from bot.testing.signing import signature_headers
 from bot.testing.slack_driver import SlackDriver
@@ -166,6 +166,38 @@ def test_slack_failing_loses_no_update_and_the_author_is_told(bot: Bot) -> None:
         assert session.exec(select(func.count()).select_from(PartnerUpdate)).one() == 1
     bot.fake.fail_next("views.open", 500)
     assert "nothing was changed" in shown(bot.ask("", command="/hotdesk"))
+
+
+@pytest.mark.parametrize(
+    ("method", "act", "expected"),
+    [
+        ("users.info", lambda bot: bot.ask("join NRH"), "You've joined"),
+        ("chat.update", lambda bot: _interest(bot), "Noted your interest"),
+        ("conversations.open", lambda bot: bot.ask("my-data"), "couldn't put the file"),
+        ("files.getUploadURLExternal", lambda bot: bot.ask("my-data"), "couldn't put the file"),
+    ],
+)
+def test_slack_failing_on_a_method_still_gets_an_answer(
+    bot: Bot, method: str, act: object, expected: str
+) -> None:
+    """The work stands where it was done; what Slack could not do is said, not hidden."""
+    bot.ask("join HRS", user_id=MEMBER)
+    bot.fake.fail_next(method, 500)
+    assert callable(act)
+    assert expected in shown(act(bot))
+
+
+def _interest(bot: Bot) -> dict:
+    bot.ask("event Learning day", command="/opportunity")
+    post = bot.fake.messages("#partnership-opportunities")[0]
+    seen = len(bot.fake.calls_to("response_url"))
+    bot.slack.block_action(
+        MEMBER, "opportunity_interest", post["blocks"][-1]["elements"][0]["value"]
+    )
+    reply = bot.fake.wait_for("response_url", count=seen + 1)[-1].args
+    with Session(bot.engine) as session:
+        assert session.exec(select(func.count()).select_from(OpportunityInterest)).one() == 1
+    return reply
 
 
 # The database going away ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ form again with what to check), translates Slack's input, calls one service meth
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.services.dates import DateError, parse_date
@@ -37,6 +39,7 @@ from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form, tolerate_gone
 from bot.slack.wiring import Services
 
+log = logging.getLogger(__name__)
 CLOSES = re.compile(r"(?:^|\s)closes\s+(.+)$", re.IGNORECASE)
 INTEREST_ACTIONS = re.compile(f"^{blocks.INTEREST_ACTION}(:|$)")
 EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://example.org"
@@ -81,13 +84,21 @@ class Messenger:
         return sent["channel"], sent["ts"]
 
     def resend(self, view: OpportunityView) -> None:
+        """Bring the channel message up to date; it is a picture of what is stored, so Slack
+        failing here loses nothing: the next change redraws it."""
         if view.channel and view.ts:
             message = blocks.channel_post(view, self.today)
-            tolerate_gone(
-                lambda: self.client.chat_update(
-                    channel=view.channel, ts=view.ts, text=message.text, blocks=list(message.blocks)
+            try:
+                tolerate_gone(
+                    lambda: self.client.chat_update(
+                        channel=view.channel,
+                        ts=view.ts,
+                        text=message.text,
+                        blocks=list(message.blocks),
+                    )
                 )
-            )
+            except SlackApiError as error:
+                log.warning("opportunity %s not redrawn: %s", view.id, error.response.get("error"))
 
     def unsend(self, view: OpportunityView) -> None:
         if view.channel and view.ts:
