@@ -151,10 +151,6 @@ class Booking:
     def ref(self) -> str:
         return f"D{self.id}"
 
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
 
 @dataclass(frozen=True)
 class Booked:
