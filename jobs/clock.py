@@ -27,6 +27,7 @@ from bot.services.events import forget_old_events
 from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import forget_old_drafts
+from bot.slack.client import DependableClient
 from jobs import digest, nudges, reminders, retention
 from jobs.context import JobContext
 
@@ -127,7 +128,7 @@ def run_safely(name: str, context: JobContext, now: datetime | None = None) -> s
 
 def job_client(settings: Settings) -> WebClient:
     """The clock's Slack client waits out 429s and retries 5xx with backoff."""
-    return WebClient(
+    return DependableClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,

@@ -24,13 +24,16 @@ from sqlmodel import Session, col, select
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import Delivery, JobRun, utcnow
 from bot.slack.blocks.common import Message
+from bot.slack.client import UNCERTAIN, UNREACHABLE
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.jobs")
 
 PER_CHANNEL_GAP = 1.0  # Slack allows about one message a second in a channel
 STUCK_AFTER = timedelta(minutes=10)
-TRY_AGAIN_LATER = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
+TRY_AGAIN_LATER = {
+    "ratelimited", "internal_error", "fatal_error", "service_unavailable", UNREACHABLE,
+}  # fmt: skip
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
     stuck: int = 0
     deferred: int = 0
+    unconfirmed: int = 0
 
     def __str__(self) -> str:
         parts = [f"{self.sent} sent"]
@@ -46,6 +50,8 @@ class Outcome:
             parts.append(f"{len(self.failed)} failed ({', '.join(sorted(set(self.failed)))})")
         if self.deferred:
             parts.append(f"{self.deferred} left for the next run (Slack busy)")
+        if self.unconfirmed:
+            parts.append(f"{self.unconfirmed} not confirmed by Slack (timed out), not resent")
         if self.stuck:
             parts.append(f"{self.stuck} interrupted mid-send, not resent: check them in Slack")
         return ", ".join(parts)
@@ -183,8 +189,11 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
                 outcome.deferred += 1
                 continue
             _set(engine, delivery_id, "sending", status="failed", error=code[:200])
-            outcome.failed.append(code)
             log.warning("delivery %s to %s failed: %s", delivery_id, recipient, code)
+            if code in UNCERTAIN:  # perhaps delivered after all: never sent again
+                outcome.unconfirmed += 1
+            else:
+                outcome.failed.append(code)
             continue
         _set(engine, delivery_id, "sending", status="sent", ts=sent.get("ts"))
         outcome.sent += 1

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, inspect, make_url, text
 from bot.config import Settings, load_settings
 from bot.db import make_engine, upgrade
 from bot.services.partnership_file import apply_partnership, read_partnership_file
-from bot.slack.app import create_app
+from bot.slack.app import create_app, make_client
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
@@ -28,6 +28,7 @@ from bot.web import wsgi_app
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+SLACK_TIMEOUT = 1.5  # seconds: short, so that tests of Slack timing out are quick
 COORDINATOR = "U0000COORD1"  # a coordinator in partnership.example.toml
 MEMBER = "U0MEMBER"
 OTHER = "U0OTHER"
@@ -158,7 +159,8 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
         database_url=database_url,
     )
     executor = ThreadPoolExecutor(max_workers=5)
-    app = create_app(settings, loaded_engine, listener_executor=executor)
+    client = make_client(settings, timeout=SLACK_TIMEOUT)
+    app = create_app(settings, loaded_engine, client=client, listener_executor=executor)
     server = make_server(
         "127.0.0.1", 0, wsgi_app(app, loaded_engine), _ThreadingWSGIServer, _QuietHandler
     )

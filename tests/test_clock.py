@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
@@ -17,10 +17,11 @@ from bot.db import make_engine
 from bot.models import Delivery, JobRun, Member, Organisation, PartnerUpdate, utcnow
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
+from bot.slack.client import DependableClient
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import catch_up, latest_fire, run_job
 from jobs.context import JobContext
-from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
+from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import shown
 
 LONDON = ZoneInfo("Europe/London")
@@ -29,11 +30,16 @@ DIGEST_CHANNEL = "#partnership-digest"
 
 
 def context(
-    engine: Engine, fake: FakeSlack, dry_run: bool = False, shown_lines: list | None = None
+    engine: Engine,
+    fake: FakeSlack,
+    dry_run: bool = False,
+    shown_lines: list | None = None,
+    slack_url: str | None = None,
 ) -> JobContext:
-    client = WebClient(
-        token="xoxb-test", base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler(3)]
-    )
+    client = DependableClient(
+        token="xoxb-test", base_url=slack_url or fake.base_url, timeout=SLACK_TIMEOUT,
+        retry_handlers=[RateLimitErrorRetryHandler(3)],
+    )  # fmt: skip
     show = shown_lines.append if shown_lines is not None else print
     return JobContext(engine, LONDON, client, dry_run, show)
 
@@ -165,6 +171,32 @@ def test_a_delivery_interrupted_mid_send_is_reported_not_resent(
     )
     assert "1 interrupted mid-send, not resent" in summary
     assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.ok]) == 1
+
+
+def test_a_delivery_slack_did_not_confirm_is_reported_and_never_sent_again(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine, opted_in=(MEMBER,))
+    fake_slack.stall_next("chat.postMessage", SLACK_TIMEOUT + 0.5)  # the channel's copy
+    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    assert summary == "2026-W48: 1 sent, 1 not confirmed by Slack (timed out), not resent"
+    later = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    assert "already done" in later
+    assert len(channel_posts(fake_slack)) == 1  # Slack had posted it; the bot never posts twice
+
+
+def test_slack_unreachable_leaves_the_run_for_the_next_catch_up(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine, opted_in=(MEMBER,))
+    with socket.socket() as closed:  # a port nothing listens on: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    offline = context(loaded_engine, fake_slack, slack_url=nowhere)
+    assert "2 left for the next run" in run_job("digest", offline, MONDAY_9)
+    later = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    assert "digest: 2026-W48: resumed: 2 sent" in later, later
+    assert len(channel_posts(fake_slack)) == 1
 
 
 def test_a_missed_monday_is_caught_up_once(loaded_engine: Engine, fake_slack: FakeSlack) -> None:

@@ -17,19 +17,22 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.services.events import claim_event
 from bot.slack import listeners
+from bot.slack.client import DependableClient
 from bot.slack.guard import apology, tell
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
 LISTENER_THREADS = 64  # per process: listeners mostly wait on Slack and the database
+SLACK_TIMEOUT = 10.0  # seconds: well past Slack's usual answer, well short of a person's patience
 
 
-def make_client(settings: Settings) -> WebClient:
-    """The Web API client; it waits out Slack's 429s (after ack, never before)."""
-    return WebClient(
+def make_client(settings: Settings, timeout: float = SLACK_TIMEOUT) -> WebClient:
+    """The Web API client; it waits out Slack's 429s (after ack, never before), and never
+    retries a timeout, which Slack may have acted on."""
+    return DependableClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=timeout,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
     )
 
@@ -65,7 +68,12 @@ def create_app(
         next()
         return None
 
+    def dependable_slack(context: BoltContext, next: Callable[[], None]) -> None:
+        context["client"] = DependableClient.like(context.client)
+        next()
+
     app.use(provide_services)
+    app.use(dependable_slack)
     app.use(skip_repeated_events)
     app.error(apologise)
     listeners.register(app)

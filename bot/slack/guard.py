@@ -29,6 +29,10 @@ DATABASE_AWAY = (
     "The partnership's database is unavailable for a moment, so nothing was changed. "
     "Please try again in a moment. (reference {reference})"
 )
+SLACK_AWAY = (
+    "Slack didn't answer as it should just now, so that wasn't done. "
+    "Please try again in a minute. (reference {reference})"
+)
 SORRY = (
     "Sorry, something went wrong on our side and nothing was changed. "
     "Please try again in a minute. (reference {reference})"
@@ -46,7 +50,9 @@ def apology(error: Exception, body: dict[str, Any], context: BoltContext) -> str
         context.user_id,
         exc_info=error,
     )
-    return (DATABASE_AWAY if database_away(error) else SORRY).format(reference=reference)
+    if database_away(error):
+        return DATABASE_AWAY.format(reference=reference)
+    return (SLACK_AWAY if isinstance(error, SlackApiError) else SORRY).format(reference=reference)
 
 
 def database_away(error: Exception) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.home import home_view
@@ -17,9 +18,16 @@ from bot.slack.wiring import Services
 def publish_home(
     client: WebClient, services: Services, user_id: str, notice: Message | None = None
 ) -> None:
+    """The tab, with `notice` (the answer to something just done) at its top. The work is
+    done by then, so if Slack fails to redraw the tab the notice goes by DM instead."""
     now = datetime.now(services.zone)
     data = services.home.for_member(user_id, now, profile_loader(client))
-    client.views_publish(user_id=user_id, view=home_view(data, now.date(), notice))
+    try:
+        client.views_publish(user_id=user_id, view=home_view(data, now.date(), notice))
+    except SlackApiError:
+        if notice is None:
+            raise
+        client.chat_postMessage(channel=user_id, text=notice.text, blocks=list(notice.blocks))
 
 
 def from_home(body: dict) -> bool:

@@ -167,6 +167,7 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._users: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, deque[tuple[int, int]]] = {}
+        self._stalls: dict[str, deque[float]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._triggers: dict[str, float | None] = {}  # issue time; None once exchanged
@@ -276,11 +277,18 @@ class FakeSlack:
             queued = self._failures.setdefault(method, deque())
             queued.extend([(200, 0)] * after + [(status, retry_after)] * count)
 
+    def stall_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """Do `count` calls of `method` but answer each only after `seconds`: the timeout after
+        which the client cannot know that Slack acted (as real Slack sometimes does)."""
+        with self._lock:
+            self._stalls.setdefault(method, deque()).extend([seconds] * count)
+
     def reset(self) -> None:
         """Forget everything but the users, so one running fake can serve many tests."""
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self._stalls.clear()
             self._messages.clear()
             self._views.clear()
             self._triggers.clear()
@@ -378,6 +386,10 @@ class FakeSlack:
             body = answer.get("error") or f"OK - {len(content)}"
         else:
             body = json.dumps(answer)
+        with self._lock:
+            stalls = self._stalls.get(method)
+            stall = stalls.popleft() if stalls else 0.0
+        time.sleep(stall)
         with contextlib.suppress(ConnectionError):  # a client that gave up is not our problem
             _send(request, status, body, headers)
 

@@ -304,8 +304,10 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
     form = blocks.booking_form(services.hotdesk.hosts(), chosen, day, metadata)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
-    except SlackApiError as error:  # the person changed the form meanwhile: theirs wins
-        log.info("booking form not refreshed: %s", error.response.get("error"))
+    except SlackApiError as error:
+        if error.response.get("error") != "hash_conflict":
+            raise  # Slack failing: the guard tells the person
+        log.info("booking form not refreshed: the person changed it meanwhile; theirs wins")
 
 
 # Forms ------------------------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""The Web API client: every way Slack can fail arrives as a SlackApiError.
+
+slack_sdk raises SlackApiError for Slack's answers, but a timeout, a refused connection or a
+failed file upload comes out as TimeoutError, URLError or SlackRequestError. Code that handles
+"Slack could not do it" would miss those and fall through to a generic apology, telling the
+person nothing was changed when, say, their booking stands. Here they become SlackApiError with
+the error `slack_timeout` (Slack may have done it; we cannot know) or `slack_unreachable` (the
+request never reached Slack), so one `except SlackApiError` covers them all.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from ssl import SSLContext
+from typing import Any
+from urllib.error import HTTPError, URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web import SlackResponse
+
+TIMEOUT = "slack_timeout"  # Slack may have acted on the request; it did not say
+UNREACHABLE = "slack_unreachable"  # the request did not reach Slack
+UNCERTAIN = {TIMEOUT}  # errors after which the action may or may not have happened
+TRANSPORT_ERRORS = (TimeoutError, URLError, ConnectionError, http.client.HTTPException)
+
+
+class DependableClient(WebClient):
+    """A WebClient whose failures are all SlackApiError (see the module docstring)."""
+
+    @classmethod
+    def like(cls, client: WebClient) -> DependableClient:
+        """The same client, dependable: Bolt makes a plain WebClient for each request."""
+        team_id = client.default_params.get("team_id")
+        return cls(
+            token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
+            proxy=client.proxy, headers=client.headers, team_id=team_id, logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )  # fmt: skip
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        try:
+            return super().api_call(api_method, **kwargs)
+        except TRANSPORT_ERRORS as error:
+            raise self._failure(api_method, error) from error
+
+    def _upload_file(
+        self,
+        *,
+        url: str,
+        data: bytes,
+        logger: logging.Logger,
+        timeout: int,
+        proxy: str | None,
+        ssl: SSLContext | None,
+    ) -> Any:
+        try:
+            result = super()._upload_file(
+                url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
+            )
+        except TRANSPORT_ERRORS as error:
+            raise self._failure("file upload", error) from error
+        if result.status != 200:  # slack_sdk would raise SlackRequestError
+            raise self._failure("file upload", SlackRequestError(f"HTTP {result.status}"))
+        return result
+
+    def _failure(self, what: str, error: Exception) -> SlackApiError:
+        timed_out = isinstance(error, TimeoutError) or (
+            isinstance(error, URLError) and isinstance(error.reason, TimeoutError)
+        )
+        if isinstance(error, HTTPError):  # the upload URL answered with an error status
+            code = f"http_{error.code}"
+        else:
+            code = TIMEOUT if timed_out else UNREACHABLE
+        answer = SlackResponse(
+            client=self, http_verb="POST", api_url=f"{self.base_url}{what}", req_args={},
+            data={"ok": False, "error": code}, headers={}, status_code=0,
+        )  # fmt: skip
+        return SlackApiError(f"{what}: {code} ({error.__class__.__name__}: {error})", answer)
