@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from wsgiref.simple_server import make_server
 
@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine
-from bot.models import DeskBooking, DeskHold, OpportunityInterest, PartnerUpdate
+from bot.models import DeskBooking, DeskHold, Opportunity, OpportunityInterest, PartnerUpdate
 from bot.slack.app import create_app
 from bot.testing.signing import signature_headers
 from bot.testing.slack_driver import SlackDriver
@@ -31,16 +31,19 @@ from tests.conftest import (
     BOT_TOKEN,
     MEMBER,
     SIGNING_SECRET,
+    SLACK_TIMEOUT,
     Bot,
     _QuietHandler,
     _ThreadingWSGIServer,
 )
-from tests.helpers import shown
+from tests.helpers import buttons, replies_to, shown
 from tests.proxy import CuttableProxy
+from tests.test_hotdesk import coming, typed
 
 COMMANDS = ("/partners", "/update", "/hotdesk", "/opportunity", "/session")
 ACTION_IDS = (
-    "update_more", "update_edit", "update_delete", "update_post_anyway", "hotdesk_book:x",
+    "update_more", "update_edit", "update_delete", "update_post_anyway", "update_repost",
+    "opportunity_repost", "hotdesk_book:x",
     "hotdesk_cancel", "hotdesk_approve", "hotdesk_decline", "opportunity_interest",
     "opportunity_who", "opportunity_close", "opportunity_withdraw", "opportunity_post_anyway",
     "session_status:1:done", "session_rsvp:1:coming", "session_share_reflection", "home_digest",
@@ -153,51 +156,172 @@ def test_an_oversized_body_is_refused_before_it_is_read(bot: Bot) -> None:
     assert grown < 64 * 1024, f"memory grew {grown} KiB"
 
 
-def test_slack_failing_loses_no_update_and_the_author_is_told(bot: Bot) -> None:
+# Slack failing ----------------------------------------------------------------------------------
+
+FAILURES = ("500", "429", "timeout")
+
+
+def slack_fails(bot: Bot, method: str, how: str) -> None:
+    """The next call of `method` fails as Slack's do: an error, a rate limit (waited out), or
+    no answer in time (Slack acts on the call, but answers after the client has given up)."""
+    if how == "timeout":
+        bot.fake.stall_next(method, SLACK_TIMEOUT + 0.5)
+    else:
+        bot.fake.fail_next(method, int(how), retry_after=0)
+
+
+POSTS = {  # what is shared in a channel: command, text, table, channel, the reply once posted
+    "update": ("/update", "A new advice clinic", PartnerUpdate, "#partnership-updates", "Posted"),
+    "opportunity": (
+        "/opportunity", "event Learning day", Opportunity, "#partnership-opportunities", "Shared",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("how", FAILURES)
+@pytest.mark.parametrize("kind", POSTS)
+def test_a_post_slack_fails_is_kept_and_can_be_posted_again(bot: Bot, kind: str, how: str) -> None:
+    """Saved first, then posted: Slack failing loses nothing, and the author can post again."""
+    command, text, model, channel, done = POSTS[kind]
     bot.ask("join HRS", user_id=MEMBER)
-    bot.fake.fail_next("chat.postMessage", 500)
-    reply = shown(bot.ask("A new advice clinic on Tuesdays", command="/update"))
-    assert "nothing was changed" in reply
+    slack_fails(bot, "chat.postMessage", how)
+    reply = bot.ask(text, command=command)
+
+    def stored() -> list:
+        with Session(bot.engine) as session:
+            return list(session.exec(select(model)).all())
+
+    if how == "429":  # waited out, then posted once
+        assert done in shown(reply) and len(bot.fake.messages(channel)) == 1
+        assert stored()[0].ts
+        return
+    assert "saved in the partnership's history" in shown(reply)
+    assert ("didn't confirm" if how == "timeout" else "couldn't post") in shown(reply)
+    assert [row.ts for row in stored()] == [None]
+    (again,) = buttons(reply)
+    click = lambda: bot.slack.block_action(MEMBER, again["action_id"], again["value"])  # noqa: E731
+    (posted,) = replies_to(bot, click)
+    assert done in shown(posted)
+    (row,) = stored()
+    assert row.ts and row.ts == bot.fake.messages(channel)[-1]["ts"]
+    # Slack acted on the call that timed out, as the author was warned it might have.
+    assert len(bot.fake.messages(channel)) == (2 if how == "timeout" else 1)
+    (stale,) = replies_to(bot, click)
+    assert "already posted" in shown(stale)
+    assert len(stored()) == 1
+
+
+def _join(bot: Bot, arm: Callable[[], None]) -> str:
+    arm()
+    return shown(bot.ask("join NRH"))
+
+
+def _my_data(bot: Bot, arm: Callable[[], None]) -> str:
+    arm()
+    return shown(bot.ask("my-data"))
+
+
+def _interest(bot: Bot, arm: Callable[[], None]) -> str:
+    bot.ask("event Learning day", command="/opportunity")
+    post = bot.fake.messages("#partnership-opportunities")[0]
+    value = post["blocks"][-1]["elements"][0]["value"]
+    arm()
+    (reply,) = replies_to(
+        bot, lambda: bot.slack.block_action(MEMBER, "opportunity_interest", value)
+    )
     with Session(bot.engine) as session:
-        assert session.exec(select(func.count()).select_from(PartnerUpdate)).one() == 0
-    bot.fake.fail_next("chat.postMessage", 429, retry_after=1)  # waited out, then posted once
-    assert "Posted to" in shown(bot.ask("A new advice clinic on Tuesdays", command="/update"))
+        assert session.exec(select(func.count()).select_from(OpportunityInterest)).one() == 1
+    return shown(reply)
+
+
+def _delete_update(bot: Bot, arm: Callable[[], None]) -> str:
+    posted = bot.ask("A new advice clinic", command="/update")
+    delete = next(b for b in buttons(posted) if b["action_id"] == "update_delete")
+    arm()
+    click = lambda: bot.slack.block_action(MEMBER, "update_delete", delete["value"])  # noqa: E731
+    (reply,) = replies_to(bot, click)
+    return shown(reply)
+
+
+def _book(bot: Bot, arm: Callable[[], None]) -> str:
+    arm()  # the first message is the DM to the host's key worker, Amina
+    reply = shown(bot.ask(f"book HRS {typed(coming('thu'))} am", command="/hotdesk"))
     with Session(bot.engine) as session:
-        assert session.exec(select(func.count()).select_from(PartnerUpdate)).one() == 1
-    bot.fake.fail_next("views.open", 500)
-    assert "nothing was changed" in shown(bot.ask("", command="/hotdesk"))
+        assert session.exec(select(func.count()).select_from(DeskBooking)).one() == 1
+    return reply
+
+
+def _direct_message(bot: Bot, act: Callable[[], object]) -> str:
+    seen = len(bot.fake.calls_to("chat.postMessage"))
+    act()
+    return shown(bot.fake.wait_for("chat.postMessage", count=seen + 1)[-1].args)
+
+
+def _pick_agency(bot: Bot, arm: Callable[[], None]) -> str:
+    seen = len(bot.fake.calls_to("views.open"))
+    bot.slack.command("/hotdesk", "", user_id=MEMBER)
+    view = bot.fake.wait_for("views.open", count=seen + 1)[-1].response["view"]
+    option = {"text": {"type": "plain_text", "text": "Harbour"}, "value": "HRS"}
+    picked = {"type": "static_select", "selected_option": option}
+    arm()
+    return _direct_message(
+        bot,
+        lambda: bot.slack.block_action(
+            MEMBER, "hotdesk_host_picked", block_id="host", view=view, extra_action=picked
+        ),
+    )
+
+
+def _digest_from_home(bot: Bot, arm: Callable[[], None]) -> str:
+    seen = len(bot.fake.calls_to("views.publish"))
+    bot.slack.event({"type": "app_home_opened", "user": MEMBER, "tab": "home"})
+    view = bot.fake.wait_for("views.publish", count=seen + 1)[-1].response["view"]
+    arm()
+    return _direct_message(
+        bot, lambda: bot.slack.block_action(MEMBER, "home_digest", "on", view=view)
+    )
+
+
+def _open_form(bot: Bot, arm: Callable[[], None]) -> str:
+    arm()
+    return shown(bot.ask("", command="/hotdesk"))
+
+
+SAYS = "Slack didn't answer"
+COULD_NOT_SEND = "couldn't put the file"
+
+
+METHODS = [  # method, what uses it, what the person reads when it fails, and when a 429 passes
+    ("users.info", _join, "You've joined", "You've joined"),
+    ("chat.update", _interest, "Noted your interest", "Noted your interest"),
+    ("chat.postMessage", _book, "let them know you're coming", "Booked"),
+    ("chat.delete", _delete_update, SAYS, "Deleted the update"),
+    ("conversations.open", _my_data, COULD_NOT_SEND, "Sent to your DMs"),
+    ("files.getUploadURLExternal", _my_data, COULD_NOT_SEND, "Sent to your DMs"),
+    ("file_upload", _my_data, COULD_NOT_SEND, None),  # Slack's upload URL has no 429
+    ("files.completeUploadExternal", _my_data, COULD_NOT_SEND, "Sent to your DMs"),
+    ("views.open", _open_form, SAYS, None),  # None: a 429 waited out leaves no reply to read
+    ("views.update", _pick_agency, SAYS, None),
+    ("views.publish", _digest_from_home, "Weekly digest by DM is on", None),
+]
 
 
 @pytest.mark.parametrize(
-    ("method", "act", "expected"),
+    ("method", "act", "how", "expected"),
     [
-        ("users.info", lambda bot: bot.ask("join NRH"), "You've joined"),
-        ("chat.update", lambda bot: _interest(bot), "Noted your interest"),
-        ("conversations.open", lambda bot: bot.ask("my-data"), "couldn't put the file"),
-        ("files.getUploadURLExternal", lambda bot: bot.ask("my-data"), "couldn't put the file"),
+        (method, act, how, waited if how == "429" else failed)
+        for method, act, failed, waited in METHODS
+        for how in FAILURES
+        if how != "429" or waited is not None
     ],
 )
-def test_slack_failing_on_a_method_still_gets_an_answer(
-    bot: Bot, method: str, act: object, expected: str
+def test_slack_failing_on_a_method_loses_nothing_and_says_so(
+    bot: Bot, method: str, act: Callable[[Bot, Callable[[], None]], str], how: str, expected: str
 ) -> None:
-    """The work stands where it was done; what Slack could not do is said, not hidden."""
-    bot.ask("join HRS", user_id=MEMBER)
-    bot.fake.fail_next(method, 500)
-    assert callable(act)
-    assert expected in shown(act(bot))
-
-
-def _interest(bot: Bot) -> dict:
-    bot.ask("event Learning day", command="/opportunity")
-    post = bot.fake.messages("#partnership-opportunities")[0]
-    seen = len(bot.fake.calls_to("response_url"))
-    bot.slack.block_action(
-        MEMBER, "opportunity_interest", post["blocks"][-1]["elements"][0]["value"]
-    )
-    reply = bot.fake.wait_for("response_url", count=seen + 1)[-1].args
-    with Session(bot.engine) as session:
-        assert session.exec(select(func.count()).select_from(OpportunityInterest)).one() == 1
-    return reply
+    """Whatever Slack does, the person hears what happened and the stored work stands."""
+    bot.ask("join NCL", user_id=MEMBER)
+    assert expected in act(bot, lambda: slack_fails(bot, method, how))
+    consistent(bot.engine)
 
 
 # The database going away ------------------------------------------------------------------------

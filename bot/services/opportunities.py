@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import Member, Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
 from bot.services import audit
+from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
 from bot.services.directory import (
     OrganisationRef,
     find_organisation,
@@ -210,7 +211,7 @@ class Opportunities:
         self, user_id: str, attempt: OpportunityInput, today: date, send: Send, anyway: bool = False
     ) -> OpportunityView:
         """Post unless it looks shared already or holds personal data (then Caution, unless
-        `anyway` and the partnership allows it); the row and the channel message go together."""
+        `anyway` and the partnership allows it): saved first, then sent (see channel_posts)."""
         with session_scope(self.engine) as session:
             attempt, organisation, channel = self._review(session, user_id, attempt, today, anyway)
             row = Opportunity(
@@ -221,9 +222,19 @@ class Opportunities:
             )  # fmt: skip
             session.add(row)
             session.flush()
-            row.channel, row.ts = send(_view(session, row))
-            session.add(row)
-            return _view(session, row)
+            row_id = row.id or 0
+        return post_saved(self.engine, Opportunity, row_id, _view, send)
+
+    def repost(self, user_id: str, opportunity_id: int, send: Send) -> OpportunityView:
+        """Post again one Slack did not take (or did not confirm): its poster only."""
+        with session_scope(self.engine) as session:
+            row = _existing(session, opportunity_id)
+            _require_poster(session, user_id, row, "post it")
+            _require_status(row, "open", "posted")
+        try:
+            return post_saved(self.engine, Opportunity, opportunity_id, _view, send)
+        except AlreadyPosted:
+            raise OpportunityProblem("That one is already posted (or being posted now).") from None
 
     def _review(
         self, session: Session, user_id: str, attempt: OpportunityInput, today: date, anyway: bool
@@ -594,7 +605,7 @@ def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[Opp
             interested=counts.get(row.id, 0),
             created_at=row.created_at,
             channel=row.channel,
-            ts=row.ts,
+            ts=shown_ts(row.ts),
         )
         for row in rows
     ]

@@ -27,6 +27,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services import audit
+from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
 from bot.services.directory import OrganisationRef, find_organisation
 from bot.services.privacy import Finding, scan
 from bot.services.search import matching_updates, search_words
@@ -168,7 +169,7 @@ class Updates:
         anyway: bool = False,
         replaces_draft: int | None = None,
     ) -> Published:
-        """Post unless the guard holds it back; the row and the channel message succeed together."""
+        """Post unless the guard holds it back: saved first, then sent (see channel_posts)."""
         text = check_text(text)
         with session_scope(self.engine) as session:
             _member_with_organisation(session, user_id, text)
@@ -186,9 +187,18 @@ class Updates:
             session.add(update)
             session.flush()
             _set_topics(session, update, topics)
-            update.channel, update.ts = send(_view(session, update))
-            session.add(update)
-            view = _view(session, update)
+            update_id = update.id or 0
+        view = post_saved(self.engine, PartnerUpdate, update_id, _view, send)
+        return Published(view, self.related(view))
+
+    def repost(self, user_id: str, update_id: int, send: Send) -> Published:
+        """Post again an update Slack did not take (or did not confirm): its author only."""
+        with session_scope(self.engine) as session:
+            _own_update(session, user_id, update_id, coordinator_ok=False)
+        try:
+            view = post_saved(self.engine, PartnerUpdate, update_id, _view, send)
+        except AlreadyPosted:
+            raise UpdateProblem("That update is already posted (or being posted now).") from None
         return Published(view, self.related(view))
 
     def post_draft(
@@ -447,7 +457,7 @@ def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateV
             created_at=u.created_at,
             edited=u.edited_at is not None,
             channel=u.channel,
-            ts=u.ts,
+            ts=shown_ts(u.ts),
         )
         for u in updates
     ]

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+
+from bot.services.channel_posts import NotPosted
 
 SECTION_TEXT_MAX = 3000
 MESSAGE_BLOCKS_MAX = 50
@@ -100,3 +104,22 @@ def refusal(reason: str, example: str, command: str) -> Message:
         else f"`{command} help` shows what you can do."
     )
     return Message(text=text, blocks=[section(text), context(hint)])
+
+
+def not_posted(failure: NotPosted, what: str, action_id: str) -> Message:
+    """Saved but not in the channel: say which, and offer to post it again."""
+    where = escape(failure.channel or "the channel")
+    if failure.unsure:
+        text = (
+            f"Slack didn't confirm that your {what} reached {where}. It is saved in the "
+            f"partnership's history either way. If it isn't in {where} in a minute, post it again."
+        )
+    else:
+        text = (
+            f"Slack couldn't post your {what} to {where} just now, but it is saved in the "
+            "partnership's history. Post it again when you're ready."
+        )
+    button = ButtonElement(text="Post it again", action_id=action_id, value=str(failure.row_id))
+    return Message(
+        text=text, blocks=[section(f":warning: {text}"), ActionsBlock(elements=[button])]
+    )

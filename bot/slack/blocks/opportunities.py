@@ -57,6 +57,7 @@ CLOSE_ACTION = "opportunity_close"
 WITHDRAW_ACTION = "opportunity_withdraw"
 POST_ANYWAY_ACTION = "opportunity_post_anyway"
 MORE_ACTION = "opportunity_more"
+REPOST_ACTION = "opportunity_repost"
 FORM_CALLBACK = "opportunity_form"
 ANYWAY = "anyway"
 EMOJI = {

@@ -48,6 +48,7 @@ DELETE_ACTION = "update_delete"
 DRAFT_EDIT_ACTION = "update_draft_edit"
 POST_ANYWAY_ACTION = "update_post_anyway"
 MORE_ACTION = "update_more"
+REPOST_ACTION = "update_repost"
 FORM_CALLBACK = "update_form"
 WANTS_HELP = "wants_help"
 TOPIC_OPTIONS_MAX = 100

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.services.channel_posts import NotPosted
 from bot.services.dates import DateError, parse_date
 from bot.services.directory import OrganisationRef, UnknownOrganisation
 from bot.services.opportunities import (
@@ -31,12 +32,12 @@ from bot.services.opportunities import (
     parse_kind,
 )
 from bot.slack.blocks import opportunities as blocks
-from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.common import Message, not_posted, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form, tolerate_gone
+from bot.slack.posting import answer_form, post_to_channel, tolerate_gone
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def answer(work: Callable[[], Outcome], today: date) -> Outcome:
         return work()
     except Caution as warning:
         return blocks.caution(warning, today)
+    except NotPosted as failure:
+        return not_posted(failure, "opportunity", blocks.REPOST_ACTION)
     except UnknownOrganisation as error:
         return unknown_organisation(error, SHOW_ACTION)
     except OpportunityProblem as problem:
@@ -77,11 +80,7 @@ class Messenger:
         self.today = today_in(services)
 
     def send(self, view: OpportunityView) -> tuple[str, str]:
-        message = blocks.channel_post(view, self.today)
-        sent = self.client.chat_postMessage(
-            channel=view.channel, text=message.text, blocks=list(message.blocks)
-        )
-        return sent["channel"], sent["ts"]
+        return post_to_channel(self.client, view.channel, blocks.channel_post(view, self.today))
 
     def resend(self, view: OpportunityView) -> None:
         """Bring the channel message up to date; it is a picture of what is stored, so Slack
@@ -296,6 +295,19 @@ def post_anyway_clicked(
     reply(respond, _message(answer(post, today)), replace_original=True)
 
 
+def repost_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    today, messenger = today_in(services), Messenger(client, services)
+
+    def post() -> Message:
+        posted = services.opportunities.repost(_user(body), int(action["value"]), messenger.send)
+        return blocks.posted(posted, today)
+
+    reply(respond, _message(answer(post, today)), replace_original=True)
+
+
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
     query = json.loads(action.get("value") or "{}")
@@ -363,5 +375,6 @@ def register(app: App) -> None:
     app.action(blocks.CLOSE_ACTION)(guarded(_ending("close")))
     app.action(blocks.WITHDRAW_ACTION)(guarded(_ending("withdraw")))
     app.action(blocks.POST_ANYWAY_ACTION)(guarded(post_anyway_clicked))
+    app.action(blocks.REPOST_ACTION)(guarded(repost_clicked))
     app.action(blocks.MORE_ACTION)(guarded(more_clicked))
     app.view(blocks.FORM_CALLBACK)(guarded(form_submitted))

@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
+from bot.services.channel_posts import NotPosted
 from bot.services.dates import DateError, parse_date
 from bot.services.directory import UnknownOrganisation
 from bot.services.updates import (
@@ -27,11 +28,11 @@ from bot.services.updates import (
     check_text,
 )
 from bot.slack.blocks import updates as blocks
-from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.common import Message, not_posted, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form, tolerate_gone
+from bot.slack.posting import answer_form, post_to_channel, tolerate_gone
 from bot.slack.wiring import Services
 
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
@@ -49,6 +50,8 @@ def answer(work: Callable[[], Message]) -> Message:
         return blocks.not_in_organisation(problem, problem.text)
     except Held as hold:
         return blocks.held(hold)
+    except NotPosted as failure:
+        return not_posted(failure, "update", blocks.REPOST_ACTION)
     except UnknownOrganisation as error:
         return unknown_organisation(error, SHOW_ACTION)
     except UpdateProblem as problem:
@@ -68,11 +71,7 @@ class Messenger:
         return blocks.channel_post(update, self.services.zone, today_in(self.services))
 
     def send(self, update: UpdateView) -> tuple[str, str]:
-        message = self._render(update)
-        sent = self.client.chat_postMessage(
-            channel=update.channel, text=message.text, blocks=list(message.blocks)
-        )
-        return sent["channel"], sent["ts"]
+        return post_to_channel(self.client, update.channel, self._render(update))
 
     def resend(self, update: UpdateView) -> None:
         if update.channel and update.ts:
@@ -239,6 +238,19 @@ def post_anyway_clicked(
     reply(respond, message, replace_original=True)
 
 
+def repost_clicked(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    messenger = Messenger(client, services)
+    message = answer(
+        lambda: posted_reply(
+            services.updates.repost(_user(body), int(action["value"]), messenger.send), services
+        )
+    )
+    reply(respond, message, replace_original=True)
+
+
 # The form ----------------------------------------------------------------------------------------
 
 
@@ -280,4 +292,5 @@ def register(app: App) -> None:
     app.action(blocks.DELETE_ACTION)(guarded(delete_clicked))
     app.action(blocks.DRAFT_EDIT_ACTION)(guarded(draft_edit_clicked))
     app.action(blocks.POST_ANYWAY_ACTION)(guarded(post_anyway_clicked))
+    app.action(blocks.REPOST_ACTION)(guarded(repost_clicked))
     app.view(blocks.FORM_CALLBACK)(guarded(form_submitted))
