@@ -222,33 +222,38 @@ def draft_edit_clicked(
     _open_form(ack, body, respond, client, form)
 
 
-def post_anyway_clicked(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
-) -> None:
-    ack()
-    messenger = Messenger(client, services)
-    message = answer(
-        lambda: posted_reply(
-            services.updates.post_draft(
-                _user(body), int(action["value"]), messenger.send, messenger.resend
-            ),
-            services,
-        )
-    )
-    reply(respond, message, replace_original=True)
+PostWith = Callable[[Services, Messenger, str, int], Published | UpdateView]
 
 
-def repost_clicked(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
-) -> None:
-    ack()
-    messenger = Messenger(client, services)
-    message = answer(
-        lambda: posted_reply(
-            services.updates.repost(_user(body), int(action["value"]), messenger.send), services
+def _posting_click(post: PostWith) -> Callable[..., None]:
+    """A button that posts (a held draft, or an update Slack did not take) in place of the
+    message it was in."""
+
+    def clicked(
+        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+    ) -> None:
+        ack()
+        messenger = Messenger(client, services)
+        posted = answer(
+            lambda: posted_reply(
+                post(services, messenger, _user(body), int(action["value"])), services
+            )
         )
+        reply(respond, posted, replace_original=True)
+
+    return clicked
+
+
+post_anyway_clicked = _posting_click(
+    lambda services, messenger, user_id, draft_id: services.updates.post_draft(
+        user_id, draft_id, messenger.send, messenger.resend
     )
-    reply(respond, message, replace_original=True)
+)
+repost_clicked = _posting_click(
+    lambda services, messenger, user_id, update_id: services.updates.repost(
+        user_id, update_id, messenger.send
+    )
+)
 
 
 # The form ----------------------------------------------------------------------------------------
