@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,6 +20,7 @@ from bot.db import make_engine, schema_version
 from bot.slack.app import create_app
 
 log = logging.getLogger("partnerbot.web")
+GIL_SWITCH_INTERVAL = 0.001  # seconds
 MAX_BODY = 1024 * 1024  # Slack's largest payloads (a big modal's state) are far smaller
 
 StartResponse = Callable[..., Any]
@@ -93,7 +96,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", 30)
 
     def load(self) -> WSGIApp:
-        return create_wsgi_app(self.settings)
+        """Each worker's app. A request thread waiting for the GIL behind listener threads
+        gets it within 1 ms, not Python's default 5 (it needs it a dozen times to read, check
+        and acknowledge a request); and the start-up objects, never garbage, are left out of
+        every later collection, which shortens the pauses collections make."""
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+        app = create_wsgi_app(self.settings)
+        gc.freeze()
+        return app
 
 
 def serve(settings: Settings) -> None:

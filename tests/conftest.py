@@ -28,7 +28,8 @@ from bot.web import wsgi_app
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
-SLACK_TIMEOUT = 1.5  # seconds: short, so that tests of Slack timing out are quick
+SLACK_TIMEOUT = 1.0  # seconds: short, so that tests of Slack timing out are quick
+LISTENER_THREADS = 5  # the test app's pool
 COORDINATOR = "U0000COORD1"  # a coordinator in partnership.example.toml
 MEMBER = "U0MEMBER"
 OTHER = "U0OTHER"
@@ -158,7 +159,7 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
     )
-    executor = ThreadPoolExecutor(max_workers=5)
+    executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     client = make_client(settings, timeout=SLACK_TIMEOUT)
     app = create_app(settings, loaded_engine, client=client, listener_executor=executor)
     server = make_server(

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import head_revision
 from bot.models import Member, ProcessedEvent
-from tests.conftest import MEMBER, Bot
+from tests.conftest import LISTENER_THREADS, MEMBER, Bot
 from tests.helpers import shown
 
 
@@ -92,6 +92,19 @@ def test_a_form_that_fails_before_ack_is_closed_and_the_user_told(bot: Bot) -> N
     told = bot.fake.wait_for("chat.postMessage")[0].args
     assert told["channel"] == "U0000COORD1"
     assert "Sorry, something went wrong" in told["text"]
+
+
+def test_an_acknowledgement_never_waits_for_earlier_listeners_work(bot: Bot) -> None:
+    """Every listener thread is held (Slack is slow to take their replies); a new command is
+    still acknowledged at once, and answered once a thread is free."""
+    bot.fake.stall_next("response_url", 2.5, count=LISTENER_THREADS)
+    for _ in range(LISTENER_THREADS):
+        assert bot.slack.command("/partners", "help").status == 200
+    bot.fake.wait_for("response_url", count=LISTENER_THREADS)  # each thread now waits on Slack
+    started = time.monotonic()
+    assert bot.slack.command("/partners", "help").status == 200
+    assert time.monotonic() - started < 1.5
+    bot.fake.wait_for("response_url", count=LISTENER_THREADS + 1, timeout=10)
 
 
 def test_slack_rate_limiting_is_waited_out_after_ack(bot: Bot) -> None:

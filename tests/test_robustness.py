@@ -165,7 +165,7 @@ def slack_fails(bot: Bot, method: str, how: str) -> None:
     """The next call of `method` fails as Slack's do: an error, a rate limit (waited out), or
     no answer in time (Slack acts on the call, but answers after the client has given up)."""
     if how == "timeout":
-        bot.fake.stall_next(method, SLACK_TIMEOUT + 0.5)
+        bot.fake.stall_next(method, SLACK_TIMEOUT + 0.3)
     else:
         bot.fake.fail_next(method, int(how), retry_after=0)
 
@@ -306,6 +306,7 @@ METHODS = [  # method, what uses it, what the person reads when it fails, and wh
 ]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # Slack's part only
 @pytest.mark.parametrize(
     ("method", "act", "how", "expected"),
     [

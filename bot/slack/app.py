@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -18,11 +21,12 @@ from bot.config import Settings
 from bot.services.events import claim_event
 from bot.slack import listeners
 from bot.slack.client import DependableClient
-from bot.slack.guard import apology, tell
+from bot.slack.guard import WORK_POOL, apology, tell
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
 LISTENER_THREADS = 64  # per process: listeners mostly wait on Slack and the database
+LISTENER_NICENESS = 10  # listeners' work comes after acknowledging the next request
 SLACK_TIMEOUT = 10.0  # seconds: well past Slack's usual answer, well short of a person's patience
 
 
@@ -44,11 +48,15 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads."""
+    work_pool = listener_executor or ThreadPoolExecutor(
+        LISTENER_THREADS, initializer=_behind_acknowledgements
+    )
     app = App(
         client=client or make_client(settings),
-        # Bolt's default pool (CPU count + 4 threads) queues new listeners behind the work
-        # earlier ones do after ack() — Web API calls of ~150 ms each — and so delays the acks.
-        listener_executor=listener_executor or ThreadPoolExecutor(LISTENER_THREADS),
+        # Listeners are acknowledged in the request thread and run in `work_pool` (see
+        # bot.slack.guard): an acknowledgement never waits for a thread.
+        process_before_response=True,
+        listener_executor=work_pool,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         logger=log,
@@ -57,6 +65,7 @@ def create_app(
 
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services
+        context[WORK_POOL] = work_pool
         next()
 
     def skip_repeated_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
@@ -78,6 +87,13 @@ def create_app(
     app.error(apologise)
     listeners.register(app)
     return app
+
+
+def _behind_acknowledgements() -> None:
+    """A listener thread yields the CPU to the threads acknowledging requests: on Linux a
+    thread has its own niceness. (Elsewhere this changes nothing.)"""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LISTENER_NICENESS)
 
 
 def apologise(

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 import psycopg
@@ -82,12 +84,41 @@ def tell(
         log.exception("could not tell the user: %s", text)
 
 
+CHECKED_FIRST = {"view_submission"}  # a form is checked before it is acknowledged
+ACK_DEADLINE = 2.5  # seconds: Slack gives up on an acknowledgement at 3
+WORK_POOL = "work_pool"  # the context key of the Executor that runs listeners
+
+
+class _SignallingAck:
+    """The listener's `ack`, which also tells the waiting request thread it has been given."""
+
+    def __init__(self, ack: Ack) -> None:
+        self.ack, self.given = ack, threading.Event()
+
+    @property
+    def response(self) -> Any:
+        return self.ack.response
+
+    def __call__(self, **answer: Any) -> Any:
+        try:
+            return self.ack(**answer)
+        finally:
+            self.given.set()
+
+
 def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
-    """The listener, with Bolt's arguments it asks for, plus those needed to apologise."""
+    """The listener, acknowledged at once and run in the work pool, every failure answered.
+
+    The app runs with Bolt's `process_before_response`, so this runs in the request thread:
+    it acknowledges and hands the listener to the pool, so an acknowledgement never waits
+    behind earlier listeners' work (their Slack calls and queries). The listener's own `ack()`
+    then changes nothing. A form's listener checks its input first and answers in the
+    acknowledgement, so the request thread waits for that, as Bolt's own runner does.
+    """
     own = list(inspect.signature(listener).parameters)
     names = list(dict.fromkeys([*own, *NEEDED]))
 
-    def run(**arguments: Any) -> None:
+    def work(arguments: dict[str, Any]) -> None:
         ack: Ack = arguments["ack"]
         try:
             listener(**{name: arguments[name] for name in own})
@@ -105,6 +136,20 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
                 arguments["client"],
                 arguments["context"],
             )
+
+    def run(**arguments: Any) -> None:
+        pool: Executor = arguments["context"][WORK_POOL]
+        if arguments["body"].get("type") not in CHECKED_FIRST:
+            arguments["ack"]()
+            pool.submit(work, arguments)
+            return
+        ack = _SignallingAck(arguments["ack"])
+        pool.submit(work, {**arguments, "ack": ack})
+        if not ack.given.wait(ACK_DEADLINE):
+            log.warning(
+                "%s: no acknowledgement in %ss; closing the form", run.__name__, ACK_DEADLINE
+            )
+            ack()
 
     run.__name__ = getattr(listener, "__name__", "listener")
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # what Bolt injects
