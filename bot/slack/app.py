@@ -25,7 +25,9 @@ from bot.slack.guard import WORK_POOL, apology, tell
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
-LISTENER_THREADS = 64  # per process: listeners mostly wait on Slack and the database
+# Listener threads a process: acknowledgements never wait for them (see bot.slack.guard), and
+# each more thread, runnable, is one more contender for the GIL the acknowledging thread needs.
+LISTENER_THREADS = 8
 LISTENER_NICENESS = 10  # listeners' work comes after acknowledging the next request
 SLACK_TIMEOUT = 10.0  # seconds: well past Slack's usual answer, well short of a person's patience
 

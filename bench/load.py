@@ -1,0 +1,73 @@
+"""The timed clients of bench/ack.py, in a process of their own.
+
+The fake Slack in bench/ack.py checks every block the bot sends it with slack_sdk's models: CPU
+work that holds that process's GIL. Clients timed in the same process would count their waits
+for the GIL as the app's latency, and only for the bot, since the bare app calls no Web API. So
+bench/ack.py makes the bodies (they need the fake's response URLs and trigger ids) and this
+process only signs, sends and times them.
+
+    python -m bench.load < job.json > times.json
+
+The job is a `Job` as JSON; the answer maps each request kind to its latencies in seconds.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypedDict
+
+from bot.testing.signing import signature_headers
+
+FORM = "application/x-www-form-urlencoded"
+
+
+class Job(TypedDict):
+    """What to send where: one list of (kind, body) a client, each sent in order."""
+
+    port: int
+    secret: str
+    clients: list[list[tuple[str, str]]]
+
+
+def client(port: int, secret: str, requests: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    """One closed-loop client on a keep-alive connection: each request as soon as the last is
+    answered, signed just before it goes (Slack refuses a stale timestamp)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    for kind, body in requests:
+        headers = {"Content-Type": FORM, **signature_headers(secret, body)}
+        started = time.perf_counter()
+        connection.request("POST", "/slack/events", body, headers)
+        answer = connection.getresponse()
+        answer.read()
+        took = time.perf_counter() - started
+        if answer.status != 200:
+            raise RuntimeError(f"{kind}: HTTP {answer.status}")
+        times.append((kind, took))
+    connection.close()
+    return times
+
+
+def run(job: Job) -> dict[str, list[float]]:
+    """All the clients at once; the first failure of any of them is raised."""
+    by_kind: dict[str, list[float]] = {}
+    with ThreadPoolExecutor(max_workers=len(job["clients"])) as pool:
+        futures = [
+            pool.submit(client, job["port"], job["secret"], requests) for requests in job["clients"]
+        ]
+        for future in futures:
+            for kind, took in future.result():
+                by_kind.setdefault(kind, []).append(took)
+    return by_kind
+
+
+def main() -> None:
+    json.dump(run(json.load(sys.stdin)), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
