@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import head_revision
 from bot.models import Member, ProcessedEvent
+from bot.slack.guard import ACK_DEADLINE
 from tests.conftest import LISTENER_THREADS, MEMBER, Bot
 from tests.helpers import shown
 
@@ -94,17 +95,37 @@ def test_a_form_that_fails_before_ack_is_closed_and_the_user_told(bot: Bot) -> N
     assert "Sorry, something went wrong" in told["text"]
 
 
-def test_an_acknowledgement_never_waits_for_earlier_listeners_work(bot: Bot) -> None:
-    """Every listener thread is held (Slack is slow to take their replies); a new command is
-    still acknowledged at once, and answered once a thread is free."""
-    bot.fake.stall_next("response_url", 2.5, count=LISTENER_THREADS)
+def hold_every_listener_thread(bot: Bot, seconds: float) -> None:
+    """Occupy the test app's whole listener pool: each thread's reply is stalled at Slack."""
+    seen = len(bot.fake.calls_to("response_url"))
+    bot.fake.stall_next("response_url", seconds, count=LISTENER_THREADS)
     for _ in range(LISTENER_THREADS):
         assert bot.slack.command("/partners", "help").status == 200
-    bot.fake.wait_for("response_url", count=LISTENER_THREADS)  # each thread now waits on Slack
+    bot.fake.wait_for("response_url", count=seen + LISTENER_THREADS)  # each now waits on Slack
+
+
+def test_an_acknowledgement_never_waits_for_earlier_listeners_work(bot: Bot) -> None:
+    """A new command is acknowledged at once, and answered once a thread is free."""
+    hold_every_listener_thread(bot, 2.5)
     started = time.monotonic()
     assert bot.slack.command("/partners", "help").status == 200
     assert time.monotonic() - started < 1.5
     bot.fake.wait_for("response_url", count=LISTENER_THREADS + 1, timeout=10)
+
+
+def test_a_form_checked_after_slack_stopped_waiting_is_answered_by_dm(bot: Bot) -> None:
+    """A form waits for its checks, but not past Slack's deadline: then it is closed, and
+    what the checks found reaches the person by DM, never silently lost."""
+    bot.ask("join HRS")
+    seen = len(bot.fake.calls_to("views.open"))
+    bot.slack.command("/update", "")
+    form = bot.fake.wait_for("views.open", count=seen + 1)[-1].args["view"]
+    hold_every_listener_thread(bot, ACK_DEADLINE + 1)
+    values = {"text": {"value": {"type": "plain_text_input", "value": "   "}}}
+    reply = bot.slack.view_submission(MEMBER, form, values)
+    assert reply.status == 200 and not reply.body  # closed, within Slack's three seconds
+    told = bot.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == MEMBER)[0]
+    assert "waited too long" in told.args["text"] and "needs some text" in told.args["text"]
 
 
 def test_slack_rate_limiting_is_waited_out_after_ack(bot: Bot) -> None:

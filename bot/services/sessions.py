@@ -276,7 +276,8 @@ class Sessions:
             raise SessionProblem("A commitment is done, still being worked on, or needs help.")
         note = clean(note)[:NOTE_MAX]
         with session_scope(self.engine) as session:
-            row = session.get(Commitment, commitment_id)
+            # Locked, so that of two clicks at once the second sees the first's change.
+            row = session.get(Commitment, commitment_id, with_for_update=True)
             if row is None:
                 raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
             if user_id != row.owner_id and not is_coordinator(session, user_id):

@@ -89,21 +89,50 @@ ACK_DEADLINE = 2.5  # seconds: Slack gives up on an acknowledgement at 3
 WORK_POOL = "work_pool"  # the context key of the Executor that runs listeners
 
 
+LATE = (
+    "Your form waited too long for the bot, so Slack closed it and nothing was saved{why}. "
+    "Please open it again."
+)
+
+
+class LateAnswer(Exception):
+    """A form's answer (its errors, say) came after Slack stopped waiting for it."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        errors = answer.get("errors") or {}
+        why = f" ({'; '.join(map(str, errors.values()))})" if errors else ""
+        super().__init__(LATE.format(why=why))
+
+
 class _SignallingAck:
-    """The listener's `ack`, which also tells the waiting request thread it has been given."""
+    """The listener's `ack`, which also tells the waiting request thread it has been given;
+    once that thread has given up, an answer is raised as LateAnswer to be told instead."""
 
     def __init__(self, ack: Ack) -> None:
-        self.ack, self.given = ack, threading.Event()
+        self.ack, self.given, self.too_late = ack, threading.Event(), False
+        self.lock = threading.Lock()
 
     @property
     def response(self) -> Any:
         return self.ack.response
 
     def __call__(self, **answer: Any) -> Any:
-        try:
-            return self.ack(**answer)
-        finally:
-            self.given.set()
+        with self.lock:
+            if self.too_late:
+                if answer:
+                    raise LateAnswer(answer)
+                return None
+            try:
+                return self.ack(**answer)
+            finally:
+                self.given.set()
+
+    def give_up(self) -> None:
+        """The request thread's deadline: close the form, unless it was answered meanwhile."""
+        with self.lock:
+            if not self.given.is_set():
+                self.too_late = True
+                self.ack()
 
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
@@ -120,22 +149,20 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
 
     def work(arguments: dict[str, Any]) -> None:
         ack: Ack = arguments["ack"]
+        body, context = arguments["body"], arguments["context"]
         try:
             listener(**{name: arguments[name] for name in own})
+            return
+        except LateAnswer as late:
+            text = str(late)
         except Exception as error:
-            text = apology(error, arguments["body"], arguments["context"])
+            text = apology(error, body, context)
             if ack.response is None:  # not acknowledged yet: answer in the acknowledgement
-                if "command" in arguments["body"]:
+                if "command" in body:
                     ack(text=text)
                     return
                 ack()
-            tell(
-                text,
-                arguments["body"],
-                arguments["respond"],
-                arguments["client"],
-                arguments["context"],
-            )
+        tell(text, body, arguments["respond"], arguments["client"], context)
 
     def run(**arguments: Any) -> None:
         pool: Executor = arguments["context"][WORK_POOL]
@@ -149,7 +176,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
             log.warning(
                 "%s: no acknowledgement in %ss; closing the form", run.__name__, ACK_DEADLINE
             )
-            ack()
+            ack.give_up()  # the listener's answer, when it comes, is told instead
 
     run.__name__ = getattr(listener, "__name__", "listener")
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # what Bolt injects
