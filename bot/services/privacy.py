@@ -4,13 +4,16 @@ Partners write free text (updates, opportunities, commitments) quickly, often st
 case conversation. Before the bot posts it, `scan` looks for what could identify a client: contact
 details, government and health numbers, dates of birth and home postcodes. The rules favour
 recall on real identifiers while staying quiet on ordinary partnership prose: helplines, generic
-team inboxes, event dates, money, times and age ranges are not flagged.
+team inboxes, event dates, money, times and age ranges are not flagged. Text pasted from Word,
+Outlook or a phone keyboard is normalised before matching, but findings point into, and mask, the
+author's own characters.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -71,6 +74,90 @@ def _mask(text: str, keep_start: int = 0, keep_end: int = 0) -> str:
     return "".join(MASK if i in hidden else char for i, char in enumerate(text))
 
 
+# --- Normalisation ---------------------------------------------------------------------------
+
+# Word and Outlook paste non-breaking spaces, keyboards autocorrect hyphens into dashes, CJK input
+# methods type fullwidth letters and digits, and web pages carry invisible characters. The
+# patterns are written for plain ASCII, so each of these is folded to what it looks like.
+_SPACES = frozenset("\u202f\u2007")  # with every other Unicode space separator (Zs)
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+
+
+def _fold(char: str) -> str:
+    if char in _INVISIBLE:
+        return ""
+    if char in _DASHES:
+        return "-"
+    if char in _SPACES or unicodedata.category(char) == "Zs":
+        return " "
+    return char
+
+
+def _clusters(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of a character and the combining marks after it, which NFKC may compose together."""
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not unicodedata.combining(text[i]):
+            yield start, i
+            start = i
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The normalised text that detectors match, and where each of its characters came from, so
+    that findings can point into and mask the text the author actually wrote."""
+
+    original: str
+    text: str
+    starts: Sequence[int]  # for each normalised character, the start of its original cluster
+    ends: Sequence[int]  # ... and the end
+
+    @classmethod
+    def of(cls, original: str) -> _Source:
+        if original.isascii():  # nothing to fold
+            return cls(original, original, range(len(original)), range(1, len(original) + 1))
+        pieces: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in _clusters(original):
+            nfkc = unicodedata.normalize("NFKC", original[start:end])
+            piece = "".join(_fold(char) for char in nfkc)
+            pieces.append(piece)
+            starts += [start] * len(piece)
+            ends += [end] * len(piece)
+        return cls(original, "".join(pieces), starts, ends)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span behind a non-empty normalised span."""
+        return self.starts[start], self.ends[end - 1]
+
+    def finding(self, kind: Kind, start: int, end: int, masked: str) -> Finding:
+        """A finding for a normalised span whose mask keeps its length. Every original letter,
+        number or symbol behind a masked character is masked (a symbol such as ⒈ may hide a
+        digit); spaces, punctuation and marks are shown as written."""
+        hidden = {
+            i
+            for offset, (seen, shown) in enumerate(zip(self.text[start:end], masked, strict=True))
+            if seen != shown
+            for i in range(self.starts[start + offset], self.ends[start + offset])
+        }
+        first, last = self.span(start, end)
+        shown = "".join(
+            MASK
+            if i in hidden and unicodedata.category(self.original[i])[0] in "LNS"
+            else self.original[i]
+            for i in range(first, last)
+        )
+        return Finding(kind, shown, first, last)
+
+
+def normalise(text: str) -> str:
+    """The text as the detectors see it: NFKC, every space an ASCII space, every dash a hyphen,
+    zero-width characters and soft hyphens removed, so pasted text matches like typed text."""
+    return _Source.of(text).text
+
+
 # --- Email -----------------------------------------------------------------------------------
 
 _EMAIL = re.compile(
@@ -105,14 +192,22 @@ GENERIC_MAILBOXES = frozenset(
 )
 
 
-def _emails(text: str) -> Iterator[Finding]:
-    for match in _EMAIL.finditer(text):
+def _emails(src: _Source) -> Iterator[Finding]:
+    for match in _EMAIL.finditer(src.text):
         local, domain = match["local"], match["domain"]
         if re.split(r"[._+-]", local.lower())[0] in GENERIC_MAILBOXES:
             continue
-        first_label, _, rest = domain.partition(".")
-        masked = f"{local[0]}{MASK * 3}@{first_label[0]}{MASK * 3}.{rest}"
-        yield Finding(Kind.EMAIL, masked, match.start(), match.end())
+        # Shown as written, keeping only the first character of the name and of the host.
+        start, end = src.span(*match.span())
+        at = src.span(match.start("domain") - 1, match.start("domain"))
+        host = src.starts[match.start("domain")]
+        dot = src.starts[match.start("domain") + domain.index(".")]
+        original = src.original
+        masked = (
+            f"{original[start]}{MASK * 3}{original[slice(*at)]}"
+            f"{original[host]}{MASK * 3}{original[dot:end]}"
+        )
+        yield Finding(Kind.EMAIL, masked, start, end)
 
 
 # --- Phone -----------------------------------------------------------------------------------
@@ -124,8 +219,8 @@ _PHONE = re.compile(
 )
 
 
-def _phones(text: str) -> Iterator[Finding]:
-    for match in _PHONE.finditer(text):
+def _phones(src: _Source) -> Iterator[Finding]:
+    for match in _PHONE.finditer(src.text):
         digits = re.sub(r"[^0-9]", "", match[0])
         if match["intl"]:
             digits = "0" + digits[2:].removeprefix("0")
@@ -138,7 +233,7 @@ def _phones(text: str) -> Iterator[Finding]:
         prefix = match["intl"] or ""
         number = match[0][len(prefix) :]
         masked = prefix + _mask(number, 1 if prefix else 2, 3)
-        yield Finding(Kind.PHONE, masked, match.start(), match.end())
+        yield src.finding(Kind.PHONE, *match.span(), masked)
 
 
 # --- National Insurance number ---------------------------------------------------------------
@@ -154,12 +249,12 @@ _NI_NEVER = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 _NI_SPECIMEN = "QQ"
 
 
-def _ni_numbers(text: str) -> Iterator[Finding]:
-    for match in _NI.finditer(text):
+def _ni_numbers(src: _Source) -> Iterator[Finding]:
+    for match in _NI.finditer(src.text):
         prefix = match["prefix"].upper()
         valid = prefix[0] in _NI_FIRST and prefix[1] in _NI_SECOND and prefix not in _NI_NEVER
         if valid or prefix == _NI_SPECIMEN:
-            yield Finding(Kind.NI_NUMBER, _mask(match[0], 2, 1), match.start(), match.end())
+            yield src.finding(Kind.NI_NUMBER, *match.span(), _mask(match[0], 2, 1))
 
 
 # --- NHS number ------------------------------------------------------------------------------
@@ -178,11 +273,11 @@ def _nhs_check_digit(first_nine: str) -> int | None:
     return {11: 0, 10: None}.get(check, check)
 
 
-def _nhs_numbers(text: str) -> Iterator[Finding]:
-    for match in _NHS.finditer(text):
+def _nhs_numbers(src: _Source) -> Iterator[Finding]:
+    for match in _NHS.finditer(src.text):
         digits = re.sub(r"[^0-9]", "", match[0])
         if _nhs_check_digit(digits[:9]) == int(digits[9]):
-            yield Finding(Kind.NHS_NUMBER, _mask(match[0], 3), match.start(), match.end())
+            yield src.finding(Kind.NHS_NUMBER, *match.span(), _mask(match[0], 3))
 
 
 # --- Home Office reference -------------------------------------------------------------------
@@ -199,12 +294,11 @@ _HO_LABELLED = re.compile(
 )
 
 
-def _home_office_refs(text: str) -> Iterator[Finding]:
-    for match in _HO_SHAPES.finditer(text):
-        yield Finding(Kind.HOME_OFFICE_REF, _mask(match[0], 1, 2), match.start(), match.end())
-    for match in _HO_LABELLED.finditer(text):
-        start, end = match.span("id")
-        yield Finding(Kind.HOME_OFFICE_REF, _mask(match["id"], 1, 2), start, end)
+def _home_office_refs(src: _Source) -> Iterator[Finding]:
+    for match in _HO_SHAPES.finditer(src.text):
+        yield src.finding(Kind.HOME_OFFICE_REF, *match.span(), _mask(match[0], 1, 2))
+    for match in _HO_LABELLED.finditer(src.text):
+        yield src.finding(Kind.HOME_OFFICE_REF, *match.span("id"), _mask(match["id"], 1, 2))
 
 
 # --- Date of birth ---------------------------------------------------------------------------
@@ -296,16 +390,16 @@ def _looks_like_birth(text: str, start: int, end: int, born: date, today: date) 
     return any(abs(int(m["age"]) - age) <= 1 for m in _AGE_NEARBY.finditer(f"{before} {after}"))
 
 
-def _dates_of_birth(text: str) -> Iterator[Finding]:
+def _dates_of_birth(src: _Source) -> Iterator[Finding]:
     today = date.today()
-    for match in _DATE.finditer(text):
+    for match in _DATE.finditer(src.text):
         parsed = _parse_date(match, today)
-        if parsed is None or not _looks_like_birth(text, *match.span(), parsed[0], today):
+        if parsed is None or not _looks_like_birth(src.text, *match.span(), parsed[0], today):
             continue
         year_start, year_end = (i - match.start() for i in match.span(parsed[1]))
         found = match[0]
         masked = _mask(found[:year_start]) + found[year_start:year_end] + _mask(found[year_end:])
-        yield Finding(Kind.DATE_OF_BIRTH, masked, match.start(), match.end())
+        yield src.finding(Kind.DATE_OF_BIRTH, *match.span(), masked)
 
 
 # --- Postcode --------------------------------------------------------------------------------
@@ -318,20 +412,20 @@ _POSTCODE = re.compile(
 _ORDINAL = re.compile(r"1st|2nd|3rd|[0-9]th")
 
 
-def _postcodes(text: str) -> Iterator[Finding]:
-    for match in _POSTCODE.finditer(text):
+def _postcodes(src: _Source) -> Iterator[Finding]:
+    for match in _POSTCODE.finditer(src.text):
         inward = match["inward"]
         if inward.islower() and _ORDINAL.fullmatch(inward):  # "room b2 3rd floor"
             continue
         keep = len(match["outward"])
-        yield Finding(Kind.POSTCODE, _mask(match[0], keep), match.start(), match.end())
+        yield src.finding(Kind.POSTCODE, *match.span(), _mask(match[0], keep))
 
 
 # --- Scan ------------------------------------------------------------------------------------
 
 # On a tie the earlier detector wins: an explicitly labelled Home Office reference beats a
 # checksum-valid NHS number, which beats a ten-digit string that merely looks like a phone number.
-_DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (
+_DETECTORS: tuple[Callable[[_Source], Iterator[Finding]], ...] = (
     _emails,
     _home_office_refs,
     _nhs_numbers,
@@ -345,11 +439,13 @@ _DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (
 def scan(text: str) -> list[Finding]:
     """Everything in the text that looks like a client's personal data, in order of position.
 
-    Where detectors claim overlapping text, the earlier and then the longer match wins, so each
+    Matching runs on `normalise(text)`; positions and masks refer to `text` itself. Where
+    detectors claim overlapping text, the earlier and then the longer match wins, so each
     character is reported at most once.
     """
+    src = _Source.of(text)
     candidates = sorted(
-        (finding for detect in _DETECTORS for finding in detect(text)),
+        (finding for detect in _DETECTORS for finding in detect(src)),
         key=lambda f: (f.start, f.start - f.end),
     )
     findings: list[Finding] = []
