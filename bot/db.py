@@ -15,19 +15,29 @@ from sqlalchemy import Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, create_engine
 
+from bot.logs import keep_logs_private
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """An engine that behaves alike on both backends: foreign keys on, waits on SQLite locks."""
+    """An engine that behaves alike on both backends: foreign keys on, waits on SQLite locks.
+    Its errors and logs never show a statement's values (`hide_parameters`, and `bot.logs`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 15}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, hide_parameters=True
+        )
+    keep_logs_private()  # every process makes an engine before its Bolt app, if it has one
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,8 @@ what a newcomer with no Slack workspace does first."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -116,3 +118,75 @@ def test_running_the_digest_shows_it_in_the_digest_channel(page: Page) -> None:
         page.screenshot(path=os.environ["PLAYGROUND_SCREENSHOT"])
     open_channel(page, "home")
     expect(page.locator("#home")).to_contain_text("Your partnership this week")
+
+
+# Only its own page: not another web page, not a name rebound to 127.0.0.1 -------------------
+
+COMMAND = json.dumps({"user": AMINA, "text": "/partners help"})
+
+
+def call(
+    playground: Playground,
+    method: str,
+    path: str,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """One request to the page's server, with exactly these headers (Host included)."""
+    host, port = playground.bound.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request(method, path, body, {"Host": playground.bound, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def post_json(playground: Playground, headers: dict[str, str] | None = None) -> int:
+    status, _ = call(
+        playground,
+        "POST",
+        "/api/command",
+        COMMAND,
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+    return status
+
+
+@pytest.mark.parametrize("host", ["rebound.example", "evil.example:{port}", "127.0.0.1:1"])
+def test_a_request_addressed_to_another_name_is_refused(playground: Playground, host: str) -> None:
+    """DNS rebinding: a page whose name now points at 127.0.0.1 reads nothing, does nothing."""
+    port = playground.bound.split(":")[1]
+    foreign = {"Host": host.format(port=port)}
+    for path in ("/", "/api/state"):
+        status, body = call(playground, "GET", path, headers=foreign)
+        assert status == 421 and "own address" in body and "members" not in body
+    assert post_json(playground, foreign) == 421
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1:1", "null"])
+def test_a_post_from_another_origin_is_refused(playground: Playground, origin: str) -> None:
+    assert post_json(playground, {"Origin": origin}) == 403
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_post_that_is_not_json_is_refused(
+    playground: Playground, content_type: str | None
+) -> None:
+    """A foreign page can send these without asking the browser first (no CORS preflight)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    status, body = call(playground, "POST", "/api/command", COMMAND, headers)
+    assert status == 415 and "application/json" in body
+
+
+def test_the_pages_own_requests_work_by_either_name(playground: Playground) -> None:
+    port = playground.bound.split(":")[1]
+    for name in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        own = {"Host": name, "Origin": f"http://{name}"}
+        status, body = call(playground, "GET", "/api/state", headers=own)
+        assert status == 200 and json.loads(body)["me"]
+        replies = len(playground.fake.calls_to("response_url"))
+        assert post_json(playground, own) == 200
+        playground.fake.wait_for("response_url", count=replies + 1)  # it reached the bot
+    assert post_json(playground) == 200  # a client that sends no Origin (curl) is let in

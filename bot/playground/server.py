@@ -230,9 +230,45 @@ def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE
 
 
 class _Page(BaseHTTPRequestHandler):
+    """The page and its API, for the page alone.
+
+    Binding to 127.0.0.1 keeps other machines out, not other web pages: any site open in the
+    developer's browser can send a `text/plain` POST here (no CORS preflight) and act as any
+    member, and a name rebound to 127.0.0.1 (DNS rebinding) can read `/api/state`. So only a
+    request addressed to this server by its own name and port is answered, a POST must come
+    from the page's own origin (when the browser says where from) and carry JSON, which a
+    foreign page can only send after a preflight this server never answers.
+    """
+
     server: _PageServer
 
+    def _own_names(self) -> set[str]:
+        """How the page addresses this server: `Host` values, also `http://…` origins."""
+        port = self.server.server_port
+        names = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        return names | ({"127.0.0.1", "localhost"} if port == 80 else set())
+
+    def _refused(self, posting: bool) -> bool:
+        """Answer, and say True, when the request is not the page's own."""
+        own = self._own_names()
+        if (self.headers.get("Host") or "").strip().lower() not in own:
+            self._send(421, b"this playground answers only at its own address", "text/plain")
+            return True
+        if not posting:
+            return False
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.lower() not in {f"http://{name}" for name in own}:
+            self._send(403, b"only the playground's own page may post here", "text/plain")
+            return True
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            self._send(415, b"post JSON (Content-Type: application/json)", "text/plain")
+            return True
+        return False
+
     def do_GET(self) -> None:
+        if self._refused(posting=False):
+            return
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
             self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
@@ -243,7 +279,17 @@ class _Page(BaseHTTPRequestHandler):
             self._send(404, b"not found", "text/plain")
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if self._refused(posting=True):
+            return
+        try:
+            body = json.loads(
+                self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}"
+            )
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            self._send(400, b"bad request: the body should be a JSON object", "text/plain")
+            return
         user = body.get("user") or self.server.default_user
         name = urlsplit(self.path).path.removeprefix("/api/")
         if name not in ROUTES:
