@@ -383,6 +383,7 @@ def test_reset_forgets_everything_but_the_users(fake: FakeSlack, client: WebClie
     assert fake.calls == [] and fake.messages("C1") == [] and fake.uploaded_files() == []
     assert client.auth_test()["ok"]
     assert client.users_info(user="U1")["user"]["real_name"] == "Amina Yusuf"
+    assert fake.escape_command_text("#general") == "<#C0GENERAL|general>"  # channels stay too
 
 
 def test_signatures_match_the_sdks_verifier() -> None:
@@ -527,6 +528,62 @@ def test_the_driver_can_send_stale_or_forged_requests(fake: FakeSlack, app: _App
     driver.command("/partners", signing_secret="forged")
     verifier = SignatureVerifier(SECRET)
     assert not any(verifier.is_valid_request(body, headers) for headers, body in app.received)
+
+
+def test_the_driver_sends_command_text_escaped_as_slack_does(
+    fake: FakeSlack, app: _AppServer
+) -> None:
+    """Commands set `should_escape: true`: the test passes what the person typed."""
+    driver = SlackDriver(f"http://127.0.0.1:{app.server_port}/slack/events", SECRET, fake)
+
+    def text_sent() -> str:
+        return urllib.parse.parse_qs(received(app)[1], keep_blank_values=True)["text"][0]
+
+    driver.command("/update", "Q&A <now> with @amina at https://example.org/qa?a=1&b=2 @here")
+    assert text_sent() == (
+        "Q&amp;A &lt;now&gt; with <@U1|amina> at <https://example.org/qa?a=1&amp;b=2> <!here>"
+    )
+    driver.command("/update", "<!channel> as Slack sent it", escape=False)
+    assert text_sent() == "<!channel> as Slack sent it"
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("", ""),
+        ("a & b < c > d", "a &amp; b &lt; c &gt; d"),
+        ("&amp; typed", "&amp;amp; typed"),
+        ("<@U1> typed", "&lt;@U1&gt; typed"),  # markup typed by hand stays text
+        ("<@U1|amina> <!here> <#general>", "&lt;@U1|amina&gt; &lt;!here&gt; &lt;#general&gt;"),
+        ("see https://example.org/a.", "see <https://example.org/a>."),
+        ("(https://example.org/a), then", "(<https://example.org/a>), then"),
+        ("https://example.org/a|b", "<https://example.org/a>|b"),
+        ("example.org/path!", "<http://example.org/path|example.org/path>!"),
+        ("www.harbour.org.uk", "<http://www.harbour.org.uk|www.harbour.org.uk>"),
+        ("node.js e.g. v1.2", "node.js e.g. v1.2"),
+        ("mail jo@harbour.org.", "mail <mailto:jo@harbour.org|jo@harbour.org>."),
+        ("@amina @Amina @U1 @amina's", "<@U1|amina> <@U1|amina> <@U1|amina> <@U1|amina>'s"),
+        ("@aminah @nobody me@amina", "@aminah @nobody me@amina"),
+        ("@here @channel @everyone", "<!here> <!channel> <!everyone>"),
+        ("#general #updates #nowhere", "<#C0GENERAL|general> <#C0UPDATES|updates> #nowhere"),
+    ],
+)
+def test_command_text_is_escaped_as_slack_escapes_it(
+    fake: FakeSlack, typed: str, sent: str
+) -> None:
+    fake.add_channel("C0UPDATES", "#updates")
+    assert fake.escape_command_text(typed) == sent
+
+
+def test_a_person_is_found_by_name_display_name_or_id_and_the_longest_wins(
+    fake: FakeSlack,
+) -> None:
+    fake.add_user("U2", "Sam Member")  # no display name: named "sam.member"
+    fake.add_user("U3", "Sam", "sam")
+    fake.add_user("U4", "Gone Person", "gone", deleted=True)
+    assert fake.escape_command_text("@sam.member, @sam. @gone") == (
+        "<@U2|sam.member>, <@U3|sam>. @gone"
+    )
 
 
 def test_required_arguments_cover_slacks_published_description() -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from bot.db import make_engine
-from bot.models import Opportunity, OpportunityInterest
+from bot.models import Opportunity, OpportunityInterest, Partnership
 from bot.services.digest import build_digest
 from bot.services.directory import Directory, Profile
 from bot.services.opportunities import Opportunities, OpportunityInput
@@ -59,7 +59,7 @@ def test_one_line_posts_to_the_opportunities_channel_with_interest(members: Bot)
     closes = today() + timedelta(days=20)
     answer = share(
         members,
-        f"training Trauma-informed practice closes {typed(closes)} <https://example.org/tip>",
+        f"training Trauma-informed practice closes {typed(closes)} https://example.org/tip",
     )
     assert "Shared in #partnership-opportunities" in shown(answer)
     assert {b["action_id"] for b in buttons(answer)} >= {"opportunity_edit", "opportunity_close"}
@@ -80,7 +80,9 @@ def test_one_line_posts_to_the_opportunities_channel_with_interest(members: Bot)
         ("funding Small grants closes 1/1/2020", "has passed"),
         ("funding Small grants closes someday", "couldn't read"),
         ("vacancy Caseworker ftp://example.org/job", "must start with http"),
-        ("vacancy Caseworker <javascript:alert(1)>", "must start with http"),
+        ("vacancy Caseworker javascript://alert(1)", "must start with http"),
+        ("event Open day http://[::1", "can't be read"),
+        ("event Open day https://partner.example/x?email=jo.bloggs@gmail.com", "email address"),
         ("event " + "x" * 151, "the limit is 150"),
         ("event", "Give it a title"),
     ],
@@ -105,7 +107,7 @@ def test_text_is_escaped_and_personal_data_is_held_back(members: Bot) -> None:
         members, lambda: members.slack.block_action(MEMBER, anyway["action_id"], anyway["value"])
     )
     assert "Shared in" in shown(posted)
-    assert "&lt;!channel&gt;" in shown(channel_messages(members)[0])
+    assert "<!channel>" not in shown(channel_messages(members)[0])  # pings nobody
 
 
 def test_the_same_link_or_title_within_30_days_is_caught_with_a_way_to_post_anyway(
@@ -323,6 +325,77 @@ def test_editing_changes_the_channel_message(members: Bot) -> None:
     )
     members.fake.wait_for("chat.update")
     assert "second run" in shown(channel_messages(members)[0])
+
+
+def _privacy(bot: Bot, policy: str) -> None:
+    with bot.engine.begin() as connection:
+        connection.execute(update(Partnership).values(privacy_policy=policy))
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://partner.example/><!channel><https://evil.example/phish", "can't contain"),
+        ("http://[::1", "can't be read"),
+        ("https://partner.example/a|b", "can't contain"),
+        ("mailto:jo@example.org", "must start with http"),
+    ],
+)
+def test_a_link_slack_could_read_as_markup_is_refused_by_its_field(
+    members: Bot, link: str, expected: str
+) -> None:
+    view = open_form(members)
+    reply = members.slack.view_submission(MEMBER, view, form_values(link=link))
+    assert reply.json["response_action"] == "errors"
+    assert expected in reply.json["errors"]["link"]
+    assert rows(members) == [] and channel_messages(members) == []
+
+
+def test_a_link_is_rebuilt_so_nothing_in_it_reaches_slack_as_markup(members: Bot) -> None:
+    view = open_form(members)
+    link = "https://partner.example/events?a=1&b=2#top"
+    replies_to(members, lambda: members.slack.view_submission(MEMBER, view, form_values(link=link)))
+    post = shown(channel_messages(members)[0])
+    assert "<https://partner.example/events?a=1&amp;b=2#top|Joint learning event>" in post
+    assert "<!channel>" not in post and "<!here>" not in post
+
+
+@pytest.mark.parametrize("policy", ["block", "warn"])
+def test_editing_goes_through_the_privacy_guard(members: Bot, policy: str) -> None:
+    _privacy(members, policy)
+    answer = share(members, "training Benefits basics")
+    edit = next(b for b in buttons(answer) if b["action_id"] == "opportunity_edit")
+    members.slack.block_action(MEMBER, "opportunity_edit", edit["value"])
+    view = members.fake.wait_for("views.open")[-1].response["view"]
+    personal = "Call Jo on 07700 900123, NI QQ 12 34 56 C"
+    reply = members.slack.view_submission(MEMBER, view, form_values(description=personal))
+    assert reply.json["response_action"] == "update"
+    again = reply.json["view"]
+    assert "UK phone number" in shown(again) and "National Insurance number" in shown(again)
+    assert "900123" not in shown(again)  # masked
+    assert rows(members)[0].description == ""
+    assert "07700" not in shown(channel_messages(members))
+    boxes = [block["block_id"] for block in again["blocks"] if block["type"] == "input"]
+    assert ("anyway" in boxes) == (policy == "warn")
+    if policy == "warn":
+        values = form_values(description=personal) | {
+            "anyway": {"value": {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}}
+        }
+        replies_to(members, lambda: members.slack.view_submission(MEMBER, again, values))
+        assert rows(members)[0].description == personal
+
+
+def test_post_anyway_clicked_twice_posts_once(members: Bot) -> None:
+    answer = share(members, "event Drop-in, call 07700 900123")
+    anyway = next(b for b in buttons(answer) if b["action_id"] == "opportunity_post_anyway")
+    click = lambda: members.slack.block_action(MEMBER, anyway["action_id"], anyway["value"])  # noqa: E731
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    first, second = replies_to(members, lambda: [t.start() for t in threads], count=2)
+    for thread in threads:
+        thread.join()
+    said = shown(first) + shown(second)
+    assert "Shared in" in said and "already posted" in said
+    assert len(rows(members)) == 1 and len(channel_messages(members)) == 1
 
 
 # The daily job -----------------------------------------------------------------------------------

@@ -69,13 +69,15 @@ def test_an_update_is_posted_for_the_organisation_and_the_author_can_edit_or_del
 
 
 def test_user_text_is_escaped_so_it_pings_nobody(members: Bot) -> None:
+    """Markup typed literally stays text; a person mentioned stays a mention of that person."""
     members.ask(
-        "Hello <!channel> <!here> <@U0OTHER> <https://evil.example|click> & more", command="/update"
+        "Hello <!channel> <!here> @channel <@U0OTHER> <https://evil.example|click> & more",
+        command="/update",
     )
     text = shown(members.fake.wait_for("chat.postMessage")[0].args)
-    escaped = "&lt;!channel&gt; &lt;!here&gt; &lt;@U0OTHER&gt; &lt;https://evil.example|click&gt;"
+    escaped = "&lt;!channel&gt; &lt;!here&gt; @channel <@U0OTHER> &lt;https://evil.example|click&gt;"
     assert f"{escaped} &amp; more" in text
-    assert "<!channel>" not in text and "<!here>" not in text
+    assert "<!channel>" not in text and "<!here>" not in text and "&amp;amp;" not in text
 
 
 def test_a_member_without_an_organisation_is_told_how_and_gets_the_text_back(bot: Bot) -> None:

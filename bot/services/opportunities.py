@@ -6,7 +6,6 @@ Slack is reached only through the `send`, `resend` and `unsend` callables the ca
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -17,16 +16,25 @@ from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, session_scope
-from bot.models import Member, Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
-from bot.services import audit
+from bot.models import (
+    Member,
+    Opportunity,
+    OpportunityInterest,
+    Organisation,
+    Partnership,
+    ProcessedEvent,
+    utcnow,
+)
+from bot.services import audit, gate
 from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
 from bot.services.directory import (
     OrganisationRef,
     find_organisation,
     is_coordinator,
 )
+from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach
 from bot.services.matching import normalise
-from bot.services.privacy import Finding, scan
+from bot.services.privacy import Finding
 from bot.services.text import clean
 
 KINDS = ("training", "event", "funding", "vacancy", "volunteering", "other")
@@ -171,16 +179,13 @@ def check(attempt: OpportunityInput, today: date) -> dict[str, str]:
         errors["description"] = (
             f"That's {len(attempt.description)} characters; the limit is {DESCRIPTION_MAX}."
         )
-    if attempt.link:
-        parts = urlsplit(attempt.link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in attempt.link:
-            errors["link"] = (
-                "A link must start with http:// or https:// (e.g. https://example.org)."
-            )
-        elif len(attempt.link) > LINK_MAX:
-            errors["link"] = (
-                f"That link is {len(attempt.link)} characters; the limit is {LINK_MAX}."
-            )
+    if attempt.link and len(attempt.link) > LINK_MAX:
+        errors["link"] = f"That link is {len(attempt.link)} characters; the limit is {LINK_MAX}."
+    elif attempt.link:
+        try:
+            gate.parse_link(attempt.link)
+        except BadLink as bad:
+            errors["link"] = str(bad)
     if attempt.closes_on and attempt.closes_on < today:
         errors["closes_on"] = (
             f"{attempt.closes_on:%-d %b %Y} has passed; closing dates are today or later."
@@ -208,15 +213,30 @@ class Opportunities:
             return self._review(session, user_id, attempt, today, anyway)[0]
 
     def publish(
-        self, user_id: str, attempt: OpportunityInput, today: date, send: Send, anyway: bool = False
+        self,
+        user_id: str,
+        attempt: OpportunityInput,
+        today: date,
+        send: Send,
+        anyway: bool = False,
+        once: str | None = None,
     ) -> OpportunityView:
         """Post unless it looks shared already or holds personal data (then Caution, unless
-        `anyway` and the partnership allows it): saved first, then sent (see channel_posts)."""
+        `anyway` and the partnership allows it): saved first, then sent (see channel_posts).
+
+        `once` names a click (Post anyway): the row is saved only by the first use of it."""
         with session_scope(self.engine) as session:
             attempt, organisation, channel = self._review(session, user_id, attempt, today, anyway)
+            text = _cleared(session, attempt, anyway)
+            if once and not insert_ignoring_conflict(
+                session,
+                ProcessedEvent.__table__,
+                {"event_id": f"opportunity:{once}"[:40], "received_at": utcnow()},
+            ):
+                raise OpportunityProblem("That one is already posted (or being posted now).")
             row = Opportunity(
                 organisation_id=organisation.id, poster_id=user_id, kind=attempt.kind,
-                title=attempt.title, description=attempt.description, link=attempt.link,
+                title=text["title"], description=text["description"], link=text["link"],
                 closes_on=attempt.closes_on, event_on=attempt.event_on, places=attempt.places,
                 channel=channel,
             )  # fmt: skip
@@ -251,7 +271,7 @@ class Opportunities:
                 "The partnership has no opportunities channel yet: a coordinator sets it in "
                 'the partnership file ([channels] opportunities = "#…").'
             )
-        findings = scan(f"{attempt.title}\n{attempt.description}")
+        findings = _findings(attempt)
         may_post_anyway = settings.privacy_policy != "block"
         duplicates = _duplicates(session, attempt, None)
         if (findings or duplicates) and not (anyway and (may_post_anyway or not findings)):
@@ -346,13 +366,21 @@ class Opportunities:
             return _view(session, row)
 
     def review_edit(
-        self, user_id: str, opportunity_id: int, attempt: OpportunityInput, today: date
+        self,
+        user_id: str,
+        opportunity_id: int,
+        attempt: OpportunityInput,
+        today: date,
+        anyway: bool = False,
     ) -> None:
         """What `edit` checks, without changing anything or calling Slack (forms answer first)."""
-        errors = check(_tidy(attempt), today)
+        attempt = _tidy(attempt)
+        errors = check(attempt, today)
         if errors:
             raise OpportunityInvalid(errors)
         self.for_edit(user_id, opportunity_id)
+        with session_scope(self.engine) as session:
+            _cleared(session, attempt, anyway)
 
     def edit(
         self,
@@ -361,7 +389,9 @@ class Opportunities:
         attempt: OpportunityInput,
         today: date,
         resend: Resend,
+        anyway: bool = False,
     ) -> OpportunityView:
+        """Change it, through the same checks and privacy guard as sharing it."""
         attempt = _tidy(attempt)
         errors = check(attempt, today)
         if errors:
@@ -370,7 +400,9 @@ class Opportunities:
             row = _existing(session, opportunity_id)
             _require_poster(session, user_id, row, "change it")
             _require_status(row, "open", "changed")
-            for name in ("kind", "title", "description", "link", "closes_on", "event_on", "places"):
+            text = _cleared(session, attempt, anyway)
+            row.title, row.description, row.link = text["title"], text["description"], text["link"]
+            for name in ("kind", "closes_on", "event_on", "places"):
                 setattr(row, name, getattr(attempt, name))
             row.edited_at = utcnow()
             session.add(row)
@@ -494,6 +526,31 @@ def _tidy(attempt: OpportunityInput) -> OpportunityInput:
     )
 
 
+def _findings(attempt: OpportunityInput) -> list[Finding]:
+    """What the guard finds in the typed text (title, description and link)."""
+    typed = (attempt.title, attempt.description, attempt.link or "")
+    return [finding for text in typed for finding in gate.findings_in(text)]
+
+
+def _cleared(
+    session: Session, attempt: OpportunityInput, anyway: bool
+) -> dict[str, Cleared | None]:
+    """Title, description and link through the gate; Caution when the guard holds them back."""
+    policy = (session.get(Partnership, 1) or Partnership()).privacy_policy
+    try:
+        return {
+            "title": gate.clear(attempt.title, Reach.OTHERS, policy=policy, anyway=anyway),
+            "description": gate.clear(
+                attempt.description, Reach.OTHERS, policy=policy, anyway=anyway
+            ),
+            "link": gate.clear_link(attempt.link, policy=policy, anyway=anyway)
+            if attempt.link
+            else None,
+        }
+    except LooksPersonal as looks:
+        raise Caution(attempt, [], _findings(attempt), looks.may_share_anyway) from None
+
+
 def _poster_organisation(session: Session, user_id: str, code: str | None) -> Organisation:
     member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
     own = (
@@ -613,12 +670,3 @@ def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[Opp
 
 def _view(session: Session, row: Opportunity) -> OpportunityView:
     return opportunity_views(session, [row])[0]
-
-
-LINK_IN_SLACK = re.compile(r"^<(https?://[^|>]+)(?:\|[^>]*)?>$")
-
-
-def link_from_slack(token: str) -> str:
-    """Slack sends typed links as `<https://…>` or `<https://…|label>`; anything else as typed."""
-    match = LINK_IN_SLACK.match(token.strip())
-    return match[1] if match else token.strip()

@@ -26,10 +26,11 @@ from bot.models import (
     UpdateTopic,
     utcnow,
 )
-from bot.services import audit
+from bot.services import audit, gate
 from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
 from bot.services.directory import OrganisationRef, find_organisation
-from bot.services.privacy import Finding, scan
+from bot.services.gate import Cleared, LooksPersonal, Reach
+from bot.services.privacy import Finding
 from bot.services.search import matching_updates, search_words
 from bot.services.text import clean
 
@@ -175,13 +176,13 @@ class Updates:
             _member_with_organisation(session, user_id, text)
             if not (session.get(Partnership, 1) or Partnership()).updates_channel:
                 raise NoUpdatesChannel()
-        self._guard(user_id, text, topics, wants_help, None, anyway)
+        cleared = self._guard(user_id, text, topics, wants_help, None, anyway)
         with session_scope(self.engine) as session:
             member = _member_with_organisation(session, user_id, text)
             settings = session.get(Partnership, 1) or Partnership()
             _discard_draft(session, user_id, replaces_draft)
             update = PartnerUpdate(
-                organisation_id=member.organisation_id, author_id=user_id, text=text,
+                organisation_id=member.organisation_id, author_id=user_id, text=cleared,
                 wants_help=wants_help, channel=settings.updates_channel,
             )  # fmt: skip
             session.add(update)
@@ -241,16 +242,15 @@ class Updates:
         wants_help: bool,
         update_id: int | None,
         anyway: bool,
-    ) -> None:
-        """Hold text that looks like personal data: keep it as a draft and raise Held."""
-        findings = scan(text)
-        if not findings:
-            return
+    ) -> Cleared:
+        """The text through the gate; held back when it looks like personal data: kept as a
+        draft, and Held raised."""
         with session_scope(self.engine) as session:
-            settings = session.get(Partnership, 1) or Partnership()
-            may_post_anyway = settings.privacy_policy != "block"
-            if anyway and may_post_anyway:
-                return
+            policy = (session.get(Partnership, 1) or Partnership()).privacy_policy
+            try:
+                return gate.clear(text, Reach.OTHERS, policy=policy, anyway=anyway)
+            except LooksPersonal as looks:
+                findings, may_post_anyway = looks.findings, looks.may_share_anyway
             draft = Draft(
                 author_id=user_id, text=text, topics=",".join(topics), wants_help=wants_help,
                 update_id=update_id,
@@ -280,11 +280,11 @@ class Updates:
         text = check_text(text)
         with session_scope(self.engine) as session:
             _own_update(session, user_id, update_id, coordinator_ok=False)
-        self._guard(user_id, text, topics, wants_help, update_id, anyway)
+        cleared = self._guard(user_id, text, topics, wants_help, update_id, anyway)
         with session_scope(self.engine) as session:
             update = _own_update(session, user_id, update_id, coordinator_ok=False)
             _discard_draft(session, user_id, replaces_draft)
-            update.text, update.wants_help, update.edited_at = text, wants_help, utcnow()
+            update.text, update.wants_help, update.edited_at = cleared, wants_help, utcnow()
             session.add(update)
             _set_topics(session, update, topics)
             view = _view(session, update)
@@ -356,9 +356,13 @@ class Updates:
             return _page(session, user_id, [PartnerUpdate.author_id == user_id], page)
 
 
-def forget_old_drafts(engine: Engine, now: datetime, dry_run: bool = False) -> int:
-    """Held drafts may contain what they were held for: keep them no longer than a day."""
-    too_old = Draft.created_at < now - DRAFT_LIFETIME
+def forget_old_drafts(
+    engine: Engine, now: datetime, dry_run: bool = False, older_than: timedelta = DRAFT_LIFETIME
+) -> int:
+    """Held drafts may contain what they were held for: keep them no longer than a day. The
+    clock sweeps every few minutes with `older_than` a day less that interval, so none outlives
+    its day (jobs.clock.sweep_drafts)."""
+    too_old = Draft.created_at < now - older_than
     with session_scope(engine) as session:
         if dry_run:
             return session.exec(select(func.count()).select_from(Draft).where(too_old)).one()

@@ -18,10 +18,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.logs import keep_logs_private
 from bot.services.events import claim_event
 from bot.slack import listeners
 from bot.slack.client import DependableClient
 from bot.slack.guard import WORK_POOL, apology, tell
+from bot.slack.inbound import typed_text
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
@@ -50,6 +52,7 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads."""
+    keep_logs_private()  # before Bolt makes its loggers, in Socket Mode too
     work_pool = listener_executor or ThreadPoolExecutor(
         LISTENER_THREADS, initializer=_behind_acknowledgements
     )
@@ -86,9 +89,18 @@ def create_app(
     app.use(provide_services)
     app.use(dependable_slack)
     app.use(skip_repeated_events)
+    app.use(as_typed)
     app.error(apologise)
     listeners.register(app)
     return app
+
+
+def as_typed(body: dict[str, Any], next: Callable[[], None]) -> None:
+    """A slash command's text as the person typed it, for every listener after (Bolt's
+    `command` is this same dict). Only commands: form inputs arrive unescaped."""
+    if "command" in body and isinstance(body.get("text"), str):
+        body["text"] = typed_text(body["text"])
+    next()
 
 
 def _behind_acknowledgements() -> None:

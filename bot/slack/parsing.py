@@ -17,7 +17,8 @@ def first_word(text: str) -> tuple[str, str]:
 
 
 def user_id_in(text: str) -> str | None:
-    """The Slack user id in an escaped mention (`<@U123|amina>`) or a bare id, else None."""
+    """The Slack user id in a mention or a bare id, else None: `<@U123>` is what command text
+    holds once decoded (bot.slack.inbound); `<@U123|amina>` is Slack's own markup."""
     match = MENTION.match(text.strip())
     return (match.group(1) or match.group(2)) if match else None
 

@@ -6,7 +6,9 @@ ephemeral port and accepts every form slack_sdk sends: GET query strings, form-e
 and views with slack_sdk's own models, so the limits it enforces are the SDK's, plus the ones the
 SDK leaves out (50 blocks and 12,000 characters of blocks a message, 40,000 characters of text).
 It takes files the way `files_upload_v2` sends them: an upload URL, the bytes posted there, then
-files.completeUploadExternal. It can be told to answer 429 or 500, or to be slow.
+files.completeUploadExternal. It can be told to answer 429 or 500, or to be slow. And it
+escapes slash-command text as Slack does for `should_escape: true` (`escape_command_text`),
+which the driver applies to what a test types.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import email.policy
 import itertools
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -44,6 +47,16 @@ TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
 UPLOAD_PATH = "/upload/v1/"
+GENERAL = ("C0GENERAL", "general")  # the channel the driver's commands come from by default
+# Slack links a typed URL up to a space, a `<`, `>` or `|`, leaving out the punctuation that
+# ends a sentence; a bare domain, when its top-level domain is one it knows.
+_URL = r"https?://[^\s<>|]+"
+_EMAIL = r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_TLDS = "com|org|net|uk|scot|wales|eu|io|info|gov|edu|co|me|app|dev|ai|ly|biz"
+_DOMAIN = rf"(?<![\w.@/-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-])(?:/[^\s<>|]*)?"
+# A mention right after `<` is markup typed by hand (`<@U123>`, as tests do): it stays text.
+_SPECIAL_MENTION = r"(?<![\w@<])@(?:here|channel|everyone)(?![\w-])"
+_TRAILING = ".,;:!?)]}'\""
 
 # Required arguments: Slack's published description (web_api_openapi_v2.json) plus what it misses
 # (users.info needs `user`; chat.delete needs `channel` and `ts`). The description predates the
@@ -175,6 +188,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._lock = threading.Condition()
         self._users: dict[str, dict[str, Any]] = {}
+        self._channels: dict[str, str] = dict([GENERAL])  # id → name
         self._failures: dict[str, deque[tuple[int, int]]] = {}
         self._stalls: dict[str, deque[float]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -253,6 +267,61 @@ class FakeSlack:
         }
         with self._lock:
             self._users[user_id] = user
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """A channel whose `#name` typed in a command Slack sends as `<#C…|name>`."""
+        with self._lock:
+            self._channels[channel_id] = name.lstrip("#")
+
+    def escape_command_text(self, text: str) -> str:
+        """The `text` Slack sends for a command with `should_escape: true`, from what the
+        person typed: `&`, `<`, `>` as entities; links as `<https://…>`, bare domains as
+        `<http://example.org|example.org>`, addresses as `<mailto:a@b.org|a@b.org>`; `@name`
+        of a person this fake knows (name, display name or id) as `<@U…|name>`, `#name` of a
+        channel it knows as `<#C…|name>`; `@here`, `@channel`, `@everyone` as `<!here>` etc."""
+        with self._lock:
+            users = [u for u in self._users.values() if not u["deleted"]]
+            channels = dict(self._channels)
+        people: dict[str, dict[str, Any]] = {}
+        for user in users:
+            for handle in (user["name"], user["profile"]["display_name"], user["id"]):
+                if handle:
+                    people.setdefault(handle.lower(), user)
+        kinds = [
+            ("url", _URL),
+            ("email", _EMAIL),
+            ("domain", _DOMAIN),
+            ("special", _SPECIAL_MENTION),
+        ]
+        if people:  # the longest handle first, so `@sam.member` is not read as `@sam`
+            handles = "|".join(map(re.escape, sorted(people, key=len, reverse=True)))
+            kinds.append(("person", rf"(?<![\w@<])@(?:{handles})(?![\w-])"))
+        by_name = {name.lower(): channel_id for channel_id, name in channels.items()}
+        if by_name:
+            names = "|".join(map(re.escape, sorted(by_name, key=len, reverse=True)))
+            kinds.append(("channel", rf"(?<![\w#&<])#(?:{names})(?![\w-])"))
+        pattern = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in kinds), re.IGNORECASE)
+        out: list[str] = []
+        done = 0
+        for match in pattern.finditer(text):
+            found, kind = match[0], match.lastgroup
+            out.append(_escaped(text[done : match.start()]))
+            done = match.end()
+            if kind in ("url", "domain"):
+                link = found.rstrip(_TRAILING)
+                out.append(_escaped_link(link, kind == "domain") + _escaped(found[len(link) :]))
+            elif kind == "email":
+                out.append(f"<mailto:{_escaped(found)}|{_escaped(found)}>")
+            elif kind == "special":
+                out.append(f"<!{found[1:].lower()}>")
+            elif kind == "person":
+                user = people[found[1:].lower()]
+                out.append(f"<@{user['id']}|{_escaped(user['name'])}>")
+            else:
+                name = found[1:].lower()
+                out.append(f"<#{by_name[name]}|{_escaped(channels[by_name[name]])}>")
+        out.append(_escaped(text[done:]))
+        return "".join(out)
 
     def new_response_url(
         self, user: str | None = None, channel: str | None = None, message_ts: str | None = None
@@ -777,6 +846,15 @@ def _read_args(request: BaseHTTPRequestHandler, query: str) -> dict[str, Any]:
             with contextlib.suppress(ValueError):  # left as a string, which the checks refuse
                 args[name] = json.loads(args[name])
     return args
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escaped_link(link: str, bare: bool) -> str:
+    """A typed link as Slack marks it up; a bare domain is given a scheme and keeps its text."""
+    return f"<http://{_escaped(link)}|{_escaped(link)}>" if bare else f"<{_escaped(link)}>"
 
 
 def _absent(value: Any) -> bool:

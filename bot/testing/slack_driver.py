@@ -53,8 +53,12 @@ class SlackDriver:
         channel_id: str = "C0GENERAL",
         timestamp: int | None = None,
         signing_secret: str | None = None,
+        escape: bool = True,
     ) -> Reply:
-        """A slash command; `timestamp`/`signing_secret` let a test send a stale or forged one."""
+        """A slash command; `text` is what the person typed, sent escaped as Slack sends it
+        (`should_escape: true`, see FakeSlack.escape_command_text), or as it is when `escape`
+        is False (to send exactly what Slack sent). `timestamp`/`signing_secret` let a test
+        send a stale or forged one."""
         form = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -64,7 +68,7 @@ class SlackDriver:
             "user_id": user_id,
             "user_name": user_id.lower(),
             "command": command,
-            "text": text,
+            "text": self.fake.escape_command_text(text) if escape else text,
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": self.fake.new_response_url(user_id, channel_id),

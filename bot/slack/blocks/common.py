@@ -1,4 +1,4 @@
-"""Pieces every surface uses: escaping user text, the message shape, short notices."""
+"""Pieces every surface uses: the gate out for typed text, the message shape, short notices."""
 
 from __future__ import annotations
 
@@ -17,14 +17,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.services.channel_posts import NotPosted
+from bot.services.gate import Shown, escape, link
+
+__all__ = ["Shown", "escape", "link"]  # the gate out, for every builder
 
 SECTION_TEXT_MAX = 3000
 MESSAGE_BLOCKS_MAX = 50
-
-
-def escape(text: str) -> str:
-    """Neutralise Slack's control sequences so user text can never <!channel> anybody."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import date
 
@@ -44,6 +45,7 @@ from bot.slack.blocks.common import (
     command_help,
     context,
     escape,
+    link,
     refusal,
     section,
     sections,
@@ -88,8 +90,7 @@ def help_message() -> Message:
 
 
 def _title(view: OpportunityView, linked: bool = True) -> str:
-    title = escape(view.title)
-    return f"<{view.link}|{title}>" if view.link and linked else title
+    return link(view.link, view.title) if view.link and linked else escape(view.title)
 
 
 def message_link(view: OpportunityView) -> str | None:
@@ -148,8 +149,8 @@ def channel_post(view: OpportunityView, today: date) -> Message:
         )
     else:
         blocks.append(context(":lock: *Closed* — no longer taking interest."))
-    text = f"{kind}: {view.title}" + (" (closed)" if view.status != "open" else "")
-    return Message(text=escape(text), blocks=blocks)
+    closed = " (closed)" if view.status != "open" else ""
+    return Message(text=escape(f"{kind}: {view.title}{closed}"), blocks=blocks)
 
 
 def _own_buttons(view: OpportunityView) -> ActionsBlock:
@@ -229,7 +230,7 @@ def caution(warning: Caution, today: date) -> Message:
                     ButtonElement(
                         text="Post anyway",
                         action_id=POST_ANYWAY_ACTION,
-                        value=clip(warning.attempt.to_json(), 2000),
+                        value=clip(_anyway_value(warning), 2000),
                         style="primary",
                     )
                 ]
@@ -238,6 +239,18 @@ def caution(warning: Caution, today: date) -> Message:
     else:
         blocks.append(context("The partnership doesn't post what looks like personal data."))
     return Message(text="Not shared yet: please check first.", blocks=blocks)
+
+
+def _anyway_value(warning: Caution) -> str:
+    """The attempt, and a key naming this one button, so that clicking it twice posts once."""
+    return json.dumps({"once": uuid.uuid4().hex, **json.loads(warning.attempt.to_json())})
+
+
+def anyway_value(value: str) -> tuple[OpportunityInput, str | None]:
+    """What a Post anyway button carries: the attempt, and its key."""
+    values = json.loads(value)
+    once = values.pop("once", None)
+    return OpportunityInput.from_json(json.dumps(values)), once
 
 
 def refused(problem: OpportunityProblem) -> Message:

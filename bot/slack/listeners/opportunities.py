@@ -28,7 +28,6 @@ from bot.services.opportunities import (
     OpportunityInvalid,
     OpportunityProblem,
     OpportunityView,
-    link_from_slack,
     parse_kind,
 )
 from bot.slack.blocks import opportunities as blocks
@@ -114,8 +113,8 @@ def parse_one_line(text: str, today: date) -> OpportunityInput:
         )
     tokens = rest.split()
     link = None
-    if tokens and ("://" in tokens[-1] or tokens[-1].startswith(("<", "www."))):
-        link = link_from_slack(tokens.pop())
+    if tokens and ("://" in tokens[-1] or tokens[-1].startswith("www.")):
+        link = tokens.pop()
     title = " ".join(tokens)
     closes_on = None
     closes = CLOSES.search(title)
@@ -159,14 +158,16 @@ def sharing_form(
     start: OpportunityInput | None = None,
     warning: Caution | None = None,
 ) -> View:
-    """The sharing form; coordinators may choose the organisation it is shared for."""
+    """The sharing (or, with `edit` in the metadata, editing) form; coordinators may choose the
+    organisation a new one is shared for."""
     directory = services.directory
     organisations = (
         [OrganisationRef(org.code, org.name) for org in directory.organisations()]
         if user_id in directory.coordinator_ids()
         else []
     )
-    return blocks.form(metadata, today_in(services), start, organisations, warning)
+    editing = bool(metadata.get("edit"))
+    return blocks.form(metadata, today_in(services), start, organisations, warning, editing)
 
 
 def opportunity_command(
@@ -284,11 +285,11 @@ def post_anyway_clicked(
 ) -> None:
     ack()
     today, messenger = today_in(services), Messenger(client, services)
-    attempt = OpportunityInput.from_json(action.get("value") or "{}")
+    attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
         posted = services.opportunities.publish(
-            _user(body), attempt, today, messenger.send, anyway=True
+            _user(body), attempt, today, messenger.send, anyway=True, once=once
         )
         return blocks.posted(posted, today)
 
@@ -341,7 +342,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     opportunities, messenger = services.opportunities, Messenger(client, services)
     try:
         if metadata.get("edit"):
-            opportunities.review_edit(user_id, metadata["edit"], attempt, today)
+            opportunities.review_edit(user_id, metadata["edit"], attempt, today, anyway)
         else:
             opportunities.review(user_id, attempt, today, anyway)
     except OpportunityInvalid as invalid:
@@ -358,7 +359,9 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
 
     def save() -> Message:
         if metadata.get("edit"):
-            edited = opportunities.edit(user_id, metadata["edit"], attempt, today, messenger.resend)
+            edited = opportunities.edit(
+                user_id, metadata["edit"], attempt, today, messenger.resend, anyway
+            )
             return blocks.changed(edited, "Changed")
         posted = opportunities.publish(user_id, attempt, today, messenger.send, anyway=anyway)
         return blocks.posted(posted, today)

@@ -1,0 +1,213 @@
+"""The one gate out: typed text that may reach other people passes here, and only here.
+
+Two promises hang on it: client details never reach a shared channel, and what people type is
+shown as they typed it (never as markup that pings `@channel` or hides a link). Each used to be
+kept separately on every path, and the path someone forgot broke them. So both are types:
+
+- `Cleared` is typed text the privacy guard let through (or that the author chose to share
+  anyway, where the partnership allows it). Only `clear`, `clear_link` and `trusted` make it,
+  and every column in `COLUMNS` that reaches others refuses any other value on assignment.
+- `Shown` is text escaped for Slack's mrkdwn. Only `escape` and `link` make it; block builders
+  put typed content into messages through them.
+
+`tests/test_gate.py` lists every typed field and column with its `Reach`, and fails when one is
+added without one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import event
+
+from bot.models import (
+    Commitment,
+    Draft,
+    KeyWorker,
+    Opportunity,
+    Organisation,
+    PartnershipSession,
+    PartnerUpdate,
+    Topic,
+)
+from bot.services.privacy import Finding, scan
+
+_KEY = object()  # held here alone: the types below refuse to be made without it
+
+# The one piece of markup typed text keeps: a person, as the inbound gate (bot.slack.inbound)
+# writes a mention. It renders as that person and pings nobody else.
+MENTION = re.compile(r"<@[UW][A-Z0-9]{2,}>")
+
+
+class Reach(StrEnum):
+    """Who may see a typed field, which decides what the gate does with it."""
+
+    OTHERS = "others"  # a channel, someone else's DM, the digest, email: guarded and escaped
+    LINK = "link"  # a web address shown to others: parsed, guarded, rebuilt and escaped
+    PUBLIC = "public"  # an organisation's own published details (names, addresses): escaped
+    AUTHOR = "author"  # shown back only to the person who typed it: escaped
+
+
+class Cleared(str):
+    """Typed text that passed the gate for where it is going. Made only by this module."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str, key: object = None) -> Cleared:
+        if key is not _KEY:
+            raise TypeError("only bot.services.gate makes Cleared text: call gate.clear()")
+        return super().__new__(cls, value)
+
+
+class Shown(str):
+    """Text escaped for Slack's mrkdwn (mentions kept). Made only by `escape` and `link`."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str, key: object = None) -> Shown:
+        if key is not _KEY:
+            raise TypeError("only bot.services.gate makes Shown text: call gate.escape()")
+        return super().__new__(cls, value)
+
+
+class LooksPersonal(Exception):
+    """Not saved or sent: the text looks like it holds a client's personal data."""
+
+    def __init__(self, field: str, findings: Sequence[Finding], may_share_anyway: bool) -> None:
+        super().__init__(f"{field} looks like it holds personal data")
+        self.field = field
+        self.findings = tuple(findings)
+        self.may_share_anyway = may_share_anyway
+
+
+class BadLink(ValueError):
+    """A link that is not a plain web address; the message says what to type instead."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def findings_in(text: str) -> list[Finding]:
+    """What the guard finds, with mentions blanked (a user id can look like a reference)."""
+    return scan(MENTION.sub(lambda match: " " * len(match[0]), text))
+
+
+def clear(
+    text: str, reach: Reach, *, policy: str, anyway: bool = False, field: str = "text"
+) -> Cleared:
+    """The text, cleared for `reach`; LooksPersonal when the guard holds it back.
+
+    `policy` is the partnership's (`warn` or `block`); with `warn`, `anyway` is the author's
+    informed choice to share it regardless."""
+    if reach in (Reach.OTHERS, Reach.LINK):
+        _guard(text, policy, anyway, field)
+    return Cleared(text, _KEY)
+
+
+def clear_link(text: str, *, policy: str, anyway: bool = False, field: str = "link") -> Cleared:
+    """A web address (see `parse_link`), guarded too: a query string can carry an email."""
+    address = parse_link(text, field)
+    _guard(address, policy, anyway, field)
+    return Cleared(address, _KEY)
+
+
+def parse_link(text: str, field: str = "link") -> str:
+    """A web address as typed, checked and rebuilt: `http` or `https`, a host, nothing Slack
+    would read as markup; BadLink saying what to type otherwise."""
+    text = text.strip()
+    example = "Give a web address starting with https:// (e.g. https://example.org/training)."
+    if any(char in text for char in '<>|"`\\') or any(char.isspace() for char in text):
+        raise BadLink(field, f"A link can't contain spaces or any of < > | \" ` \\. {example}")
+    try:
+        parts = urlsplit(text)
+        host, _port = parts.hostname, parts.port  # the port is read to check it
+    except ValueError:
+        raise BadLink(field, f"That link can't be read as a web address. {example}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise BadLink(field, f"A link must start with http:// or https://. {example}")
+    netloc = parts.netloc.rpartition("@")[2]  # never keep a user:password@ part
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    return rebuilt
+
+
+def trusted(text: str) -> Cleared:
+    """Text nobody typed in Slack: the bot's own words, and the partnership file a coordinator
+    wrote and loaded (checked by its loader)."""
+    return Cleared(text, _KEY)
+
+
+def _guard(text: str, policy: str, anyway: bool, field: str) -> None:
+    findings = findings_in(text)
+    may_share_anyway = policy != "block"
+    if findings and not (anyway and may_share_anyway):
+        raise LooksPersonal(field, findings, may_share_anyway)
+
+
+# --- Out to Slack -------------------------------------------------------------------------------
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SPECIAL = re.compile(r"[&<>]")
+
+
+def escape(text: str) -> Shown:
+    """Slack's control characters escaped, so typed text can never `<!channel>` anybody or hide
+    a link; a person the inbound gate recorded stays a mention of that person."""
+    pieces, last = [], 0
+    for match in MENTION.finditer(text):
+        pieces += [_SPECIAL.sub(lambda m: _ESCAPES[m[0]], text[last : match.start()]), match[0]]
+        last = match.end()
+    pieces.append(_SPECIAL.sub(lambda m: _ESCAPES[m[0]], text[last:]))
+    return Shown("".join(pieces), _KEY)
+
+
+_URL_UNSAFE = re.compile(r"[<>|\s\"`\\]")
+
+
+def link(url: str, label: str) -> Shown:
+    """A link with a label; the address percent-encodes anything Slack could read as markup."""
+    address = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), url)
+    return Shown(f"<{address.replace('&', '&amp;')}|{escape(label)}>", _KEY)
+
+
+# --- Columns ------------------------------------------------------------------------------------
+
+# Every column that holds typed text, with who may see it. Typed text reaching others must be
+# Cleared to be stored at all, so a new path that forgets the gate fails at once.
+COLUMNS: dict[Any, Reach] = {
+    PartnerUpdate.text: Reach.OTHERS,
+    Draft.text: Reach.AUTHOR,
+    Opportunity.title: Reach.OTHERS,
+    Opportunity.description: Reach.OTHERS,
+    Opportunity.link: Reach.LINK,
+    Organisation.name: Reach.PUBLIC,
+    Organisation.description: Reach.OTHERS,
+    Organisation.address: Reach.PUBLIC,
+    Organisation.visitor_protocol: Reach.OTHERS,
+    KeyWorker.name: Reach.PUBLIC,
+    Topic.name: Reach.PUBLIC,
+    PartnershipSession.title: Reach.OTHERS,
+    PartnershipSession.next_place: Reach.PUBLIC,
+    Commitment.what: Reach.OTHERS,
+    Commitment.note: Reach.OTHERS,
+}
+
+
+def _only_cleared(target: object, value: object, old: object, initiator: object) -> object:
+    if value is None or isinstance(value, Cleared):
+        return None if value is None else str(value)
+    column = getattr(initiator, "key", "a typed column")
+    owner = type(target).__name__
+    raise TypeError(f"{owner}.{column} takes only text cleared by bot.services.gate")
+
+
+def enforce_columns() -> None:
+    """Make every guarded column refuse text the gate has not cleared (once per process)."""
+    for column, reach in COLUMNS.items():
+        guarded = reach in (Reach.OTHERS, Reach.LINK)
+        if guarded and not event.contains(column, "set", _only_cleared):
+            event.listen(column, "set", _only_cleared, retval=True)

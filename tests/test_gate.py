@@ -1,0 +1,284 @@
+"""The gate out: what it makes, what it refuses, and a list of every typed field and column.
+
+The lists below are the product's typed inputs with who may see them. A form field, command or
+column added without a line here fails these tests: decide its Reach, and route it through the
+gate if others will see it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import SQLModel
+
+from bot.services import gate
+from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach, Shown
+from bot.slack.blocks import help as general_help
+from bot.slack.blocks import hotdesk, opportunities, sessions, updates
+from bot.slack.listeners.directory import SUBCOMMANDS
+from tests.helpers import shown
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCKS = ROOT / "bot" / "slack" / "blocks"
+
+# Every plain_text_input in every form, by builder module and block id.
+FORM_FIELDS: dict[tuple[str, str], Reach] = {
+    ("updates", "text"): Reach.OTHERS,
+    ("opportunities", "title"): Reach.OTHERS,
+    ("opportunities", "description"): Reach.OTHERS,
+    ("opportunities", "link"): Reach.LINK,
+    ("sessions", "title"): Reach.OTHERS,
+    ("sessions", "next_place"): Reach.PUBLIC,
+    ("sessions", "what_"): Reach.OTHERS,  # what_1 … what_5
+    ("sessions", "note"): Reach.OTHERS,  # "need help": sent to the coordinators
+    ("sessions", "answer"): Reach.OTHERS,  # a reflection, shareable as an update
+    ("hotdesk", "closures"): Reach.AUTHOR,  # dates, read as dates
+    ("hotdesk", "address"): Reach.PUBLIC,
+    ("hotdesk", "protocol"): Reach.OTHERS,
+    ("directory", "name"): Reach.PUBLIC,
+    ("directory", "description"): Reach.OTHERS,
+    ("directory", "address"): Reach.PUBLIC,
+    ("directory", "protocol"): Reach.OTHERS,
+}
+
+# Every command's arguments, by command and first word ("*": free text, e.g. an update).
+COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
+    ("/update", "*"): Reach.OTHERS,
+    ("/update", "search"): Reach.AUTHOR,
+    ("/update", "list"): Reach.AUTHOR,
+    ("/update", "mine"): Reach.AUTHOR,
+    ("/opportunity", "*"): Reach.OTHERS,  # kind, title, `closes <date>`, and a link (LINK)
+    ("/opportunity", "list"): Reach.AUTHOR,
+    ("/opportunity", "mine"): Reach.AUTHOR,
+    ("/hotdesk", "book"): Reach.AUTHOR,
+    ("/hotdesk", "free"): Reach.AUTHOR,
+    ("/hotdesk", "mine"): Reach.AUTHOR,
+    ("/hotdesk", "cancel"): Reach.AUTHOR,
+    ("/hotdesk", "offer"): Reach.AUTHOR,
+    ("/session", "new"): Reach.AUTHOR,
+    ("/session", "commit"): Reach.OTHERS,
+    ("/session", "list"): Reach.AUTHOR,
+    ("/session", "show"): Reach.AUTHOR,
+    ("/session", "mine"): Reach.AUTHOR,
+    ("/partners", "join"): Reach.AUTHOR,
+    ("/partners", "orgs"): Reach.AUTHOR,
+    ("/partners", "organisations"): Reach.AUTHOR,
+    ("/partners", "org"): Reach.PUBLIC,  # `org add BHA Bridges Health Access` names it
+    ("/partners", "organisation"): Reach.PUBLIC,
+    ("/partners", "whoami"): Reach.AUTHOR,
+    ("/partners", "digest"): Reach.AUTHOR,
+    ("/partners", "my-data"): Reach.AUTHOR,
+    ("/partners", "forget-me"): Reach.AUTHOR,
+    ("/partners", "coordinator"): Reach.AUTHOR,
+    ("/partners", "remove"): Reach.AUTHOR,
+    ("/partners", "audit"): Reach.AUTHOR,
+    ("/partners", "resume"): Reach.AUTHOR,
+}
+WITHOUT_ARGUMENTS = {"", "help"}
+
+# String columns that hold no typed text: ids, codes, states, the bot's own JSON and words.
+NOT_TYPED = {
+    "partnership.name", "partnership.privacy_policy", "partnership.updates_channel",
+    "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
+    "partnership.bank_holidays", "partnership.retention", "organisation.code",
+    "key_worker.slack_user_id", "hotdesk_offer.weekdays", "hotdesk_offer.closures",
+    "member.slack_user_id", "member.name", "member.display_name", "member.tz",
+    "processed_event.event_id", "partner_update.author_id", "partner_update.channel",
+    "partner_update.ts", "draft.author_id", "draft.topics", "job_run.job", "job_run.scope",
+    "job_run.period", "job_run.summary", "delivery.recipient", "delivery.message",
+    "delivery.status", "delivery.ts", "delivery.error", "desk_booking.visitor_id",
+    "desk_booking.part", "desk_booking.status", "desk_booking.decided_by",
+    "desk_booking.ended_by", "desk_hold.visitor_id", "desk_hold.half", "opportunity.poster_id",
+    "opportunity.kind", "opportunity.status", "opportunity.channel", "opportunity.ts",
+    "opportunity.ended_by", "opportunity_interest.member_id", "partnership_session.kind",
+    "partnership_session.created_by", "commitment.owner_id", "commitment.status",
+    "commitment.created_by", "rsvp.member_id", "rsvp.answer", "audit_entry.actor",
+    "audit_entry.action", "audit_entry.detail",
+}  # fmt: skip
+
+
+# --- The lists are complete ---------------------------------------------------------------------
+
+
+def _text_inputs(path: Path) -> set[str]:
+    """Block ids of every plain_text_input a builder module makes (f-strings by their prefix)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        keywords = {k.arg: k.value for k in node.keywords}
+        element = keywords.get("element")
+        is_text = (
+            isinstance(element, ast.Call)
+            and getattr(element.func, "id", "") == "PlainTextInputElement"
+        )
+        block_id = keywords.get("block_id")
+        if name == "_text_input" and node.args:  # bot/slack/blocks/directory.py's helper
+            block_id, is_text = node.args[0], True
+        if name not in ("InputBlock", "_text_input") or not is_text or block_id is None:
+            continue
+        if isinstance(block_id, ast.Name) and block_id.id == "block_id":
+            continue  # inside the _text_input helper itself: its callers are read instead
+        if isinstance(block_id, ast.Constant):
+            found.add(block_id.value)
+        elif isinstance(block_id, ast.JoinedStr) and isinstance(block_id.values[0], ast.Constant):
+            found.add(block_id.values[0].value)
+        else:
+            raise AssertionError(f"{path.name}: a text input's block_id is not a literal")
+    return found
+
+
+def test_every_form_field_has_a_reach() -> None:
+    found = {
+        (path.stem, block_id) for path in BLOCKS.glob("*.py") for block_id in _text_inputs(path)
+    }
+    assert found == set(FORM_FIELDS), "a typed form field was added or removed: list it above"
+
+
+def _examples() -> set[tuple[str, str]]:
+    texts = [
+        shown(general_help.help_message().blocks),
+        *(shown(module.help_message().blocks) for module in (updates, opportunities, hotdesk)),
+        shown(sessions.help_message().blocks),
+    ]
+    found = set()
+    for example in re.findall(r"`(/[a-z]+[^`]*)`", "\n".join(texts)):
+        command, _, rest = example.partition(" ")
+        word = rest.split(" ", 1)[0].lower()
+        known = (command, word) in COMMAND_ARGUMENTS or word in WITHOUT_ARGUMENTS
+        found.add((command, word if known else "*"))
+    return found
+
+
+def test_every_command_argument_has_a_reach() -> None:
+    examples = _examples()
+    unlisted = {e for e in examples if e not in COMMAND_ARGUMENTS and e[1] not in WITHOUT_ARGUMENTS}
+    assert not unlisted, f"commands without a reach: {unlisted}"
+    partners = {word for word in SUBCOMMANDS if word not in WITHOUT_ARGUMENTS}
+    assert partners == {word for command, word in COMMAND_ARGUMENTS if command == "/partners"}
+
+
+def test_every_string_column_is_typed_with_a_reach_or_named_as_not_typed() -> None:
+    listed = {f"{column.table.name}.{column.name}" for column in gate.COLUMNS}
+    strings = {
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if column.type.python_type is str and not column.foreign_keys
+    }
+    unknown = strings - listed - NOT_TYPED
+    assert not unknown, f"string columns with no Reach: {sorted(unknown)}"
+
+
+def test_only_the_gate_makes_its_types() -> None:
+    """Nothing else constructs Cleared or Shown, so text that has them passed the gate."""
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")]:
+        if path.name == "gate.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("Cleared", "Shown"):
+                raise AssertionError(f"{path}: makes {node.func.id} itself")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        Cleared("typed")
+    with pytest.raises(TypeError):
+        Shown("typed")
+
+
+# Attributes of services' views that carry typed text, and the builders that must escape them.
+TYPED_ATTRIBUTES = {"text", "title", "description", "what", "note", "visitor_protocol", "protocol"}
+ESCAPERS = {"escape", "link"}
+PLAIN_TEXT = {"calendar_text"}  # the .ics file's description: plain text, not Slack's markup
+
+
+def test_builders_never_put_typed_text_in_a_message_unescaped() -> None:
+    """In every f-string of a builder, a view's typed attribute is inside escape() or link()
+    (or the whole f-string is escaped); only plain-text surfaces (a calendar file) are exempt."""
+    bare = []
+    for path in BLOCKS.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        exempt = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in PLAIN_TEXT:
+                exempt |= {id(inner) for inner in ast.walk(node)}
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ESCAPERS:
+                exempt |= {id(inner) for arg in node.args for inner in ast.walk(arg)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr) or id(node) in exempt:
+                continue
+            for part in node.values:
+                value = getattr(part, "value", None)
+                if isinstance(value, ast.Attribute) and value.attr in TYPED_ATTRIBUTES:
+                    bare.append(f"{path.name}:{node.lineno} {{…{value.attr}}}")
+    assert not bare, f"typed text interpolated without escape(): {bare}"
+
+
+# --- What the gate does --------------------------------------------------------------------------
+
+
+def test_escape_neutralises_markup_and_keeps_a_mention() -> None:
+    assert (
+        escape_of("Q&A <!channel> <https://evil|x>")
+        == "Q&amp;A &lt;!channel&gt; &lt;https://evil|x&gt;"
+    )
+    assert escape_of("ask <@U0000AMINA1> & co") == "ask <@U0000AMINA1> &amp; co"
+    assert escape_of("<@U0000AMINA1|amina>") == "&lt;@U0000AMINA1|amina&gt;"  # only the bare form
+    assert isinstance(gate.escape("x"), Shown)
+
+
+def escape_of(text: str) -> str:
+    return str(gate.escape(text))
+
+
+@given(st.text())
+def test_escaped_text_holds_no_markup_but_mentions(text: str) -> None:
+    escaped = gate.MENTION.sub("", gate.escape(text))
+    assert "<" not in escaped and ">" not in escaped
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("https://partner.example/><!channel><https://evil.example/phish", "can't contain"),
+        ("http://[::1", "can't be read"),
+        ("javascript:alert(1)", "must start with http"),
+        ("https://", "must start with http"),
+        ("https://a.example/x y", "can't contain"),
+        ("https://a.example:99999/", "can't be read"),
+    ],
+)
+def test_links_that_are_not_plain_web_addresses_are_refused(typed: str, message: str) -> None:
+    with pytest.raises(BadLink, match=message):
+        gate.parse_link(typed)
+
+
+def test_a_link_is_rebuilt_without_credentials_and_escaped_in_a_message() -> None:
+    assert (
+        gate.parse_link(" HTTPS://user:pw@Example.org/a?b=1&c=2 ")
+        == "https://Example.org/a?b=1&c=2"
+    )
+    assert (
+        gate.link("https://example.org/?a=1&b=2", "Q&A")
+        == "<https://example.org/?a=1&amp;b=2|Q&amp;A>"
+    )
+
+
+def test_the_guard_holds_personal_data_back_unless_the_author_may_and_chooses() -> None:
+    personal = "Call Jo on 07700 900123"
+    with pytest.raises(LooksPersonal) as held:
+        gate.clear(personal, Reach.OTHERS, policy="warn", field="what")
+    assert held.value.field == "what" and held.value.may_share_anyway
+    assert gate.clear(personal, Reach.OTHERS, policy="warn", anyway=True) == personal
+    with pytest.raises(LooksPersonal):
+        gate.clear(personal, Reach.OTHERS, policy="block", anyway=True)
+    assert gate.clear(personal, Reach.AUTHOR, policy="block") == personal
+    with pytest.raises(LooksPersonal):
+        gate.clear_link("https://example.org/?email=jo.bloggs@gmail.com", policy="warn")
+
+
+def test_a_mention_is_not_taken_for_a_reference_number() -> None:
+    assert gate.findings_in("ask <@U1234567> about it") == []
