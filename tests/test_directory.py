@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import KeyWorker, Member, Organisation
+from bot.models import KeyWorker, Member, Organisation, Partnership
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, shown
 
@@ -128,7 +128,7 @@ def test_whoami_reports_organisation_and_roles(bot: Bot) -> None:
 
 
 def test_only_coordinators_change_the_directory(bot: Bot) -> None:
-    for text in ("org add TST Test Org", "org edit HRS", f"coordinator add <@{OTHER}|olu>"):
+    for text in ("org add TST Test Org", "org edit HRS", "coordinator add @olu"):
         reply = shown(bot.ask(text, user_id=MEMBER))
         assert "Only the partnership's coordinators can" in reply, text
     assert not bot.fake.calls_to("views.open")
@@ -138,8 +138,8 @@ def test_only_coordinators_change_the_directory(bot: Bot) -> None:
 
 
 def test_a_coordinator_adds_a_coordinator_and_an_organisation(bot: Bot) -> None:
-    assert "is now a coordinator" in shown(bot.ask(f"coordinator add <@{OTHER}|olu>", COORDINATOR))
-    assert "already a coordinator" in shown(bot.ask(f"coordinator add <@{OTHER}>", COORDINATOR))
+    assert "is now a coordinator" in shown(bot.ask("coordinator add @olu", COORDINATOR))
+    assert "already a coordinator" in shown(bot.ask(f"coordinator add @{OTHER}", COORDINATOR))
     reply = shown(bot.ask("org add GAP Govan Asylum Project", user_id=OTHER))
     assert "Added *Govan Asylum Project* (GAP)" in reply
     assert "already uses" in shown(bot.ask("org add HRS Another Harbour", user_id=OTHER))
@@ -189,3 +189,106 @@ def test_unknown_subcommands_and_missing_arguments_get_a_pointer_to_help(bot: Bo
     assert "isn't a command I know" in shown(bot.ask("frobnicate"))
     assert "Which organisation?" in shown(bot.ask("join"))
     assert "@mention" in shown(bot.ask("coordinator add nobody", user_id=COORDINATOR))
+
+
+# The privacy guard on the directory ---------------------------------------------------------------
+
+
+def privacy_policy(bot: Bot, policy: str) -> None:
+    """Set the partnership's privacy policy (`warn` or `block`), as its file would."""
+    with Session(bot.engine) as session:
+        settings = session.get(Partnership, 1)
+        assert settings is not None
+        settings.privacy_policy = policy
+        session.add(settings)
+        session.commit()
+
+
+def block_ids(view: dict) -> list[str]:
+    return [block.get("block_id", "") for block in view["blocks"]]
+
+
+def initial(view: dict, block_id: str) -> object:
+    """What a form field starts with when the form is shown (again)."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element = block["element"]
+    for key in ("initial_value", "initial_user", "initial_date", "initial_users"):
+        if key in element:
+            return element[key]
+    return None
+
+
+def ticked(values: dict) -> dict:
+    """The form's values with "I've checked: save it anyway" ticked."""
+    box = {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}
+    return {**values, "anyway": {"value": box}}
+
+
+def _description(bot: Bot, code: str) -> tuple[str, str]:
+    with Session(bot.engine) as session:
+        row = session.exec(select(Organisation).where(Organisation.code == code)).one()
+        return row.description, row.visitor_protocol
+
+
+def test_an_edit_that_looks_personal_is_held_back_and_saved_only_knowingly(bot: Bot) -> None:
+    before = _description(bot, "HRS")
+    bot.slack.command("/partners", "org edit HRS", user_id=COORDINATOR)
+    opened = bot.fake.wait_for("views.open")[0].response["view"]
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Harbour Refugee Support"}},
+        "description": {
+            "value": {"type": "plain_text_input", "value": "Casework; ask Ahmed on 07700 900123"}
+        },
+        "address": {"value": {"type": "plain_text_input", "value": "14 Quay Street, G42 8XY"}},
+        "protocol": {"value": {"type": "plain_text_input", "value": "Sign in at reception."}},
+        "key_workers": {"value": {"type": "multi_users_select", "selected_users": [OTHER]}},
+    }
+    # warn: the form again, as typed, the field marked, and the box to save it anyway
+    again = bot.slack.view_submission(COORDINATOR, opened, values).json
+    assert again["response_action"] == "update"
+    form = again["view"]
+    assert "anyway" in block_ids(form) and form["private_metadata"] == "HRS"
+    note = form["blocks"][block_ids(form).index("description") + 1]
+    assert "UK phone number" in shown(note) and "07••• •••123" in shown(note)
+    assert "900123" not in shown(form)  # what the form says shows it masked
+    assert initial(form, "description") == "Casework; ask Ahmed on 07700 900123"
+    assert initial(form, "address") == "14 Quay Street, G42 8XY"  # a public address: not held
+    assert initial(form, "key_workers") == [OTHER]
+    assert _description(bot, "HRS") == before
+    # not ticked: the error by the field, short enough for Slack
+    refused = bot.slack.view_submission(COORDINATOR, form, values).json
+    assert refused["response_action"] == "errors" and list(refused["errors"]) == ["description"]
+    error = refused["errors"]["description"]
+    assert "UK phone number found: 07••• •••123" in error and "Tick the box" in error
+    assert len(error) <= 150
+    assert _description(bot, "HRS") == before
+    # ticked: saved, knowingly
+    reply = bot.slack.view_submission(COORDINATOR, form, ticked(values))
+    assert reply.status == 200 and not reply.body
+    assert "Saved the directory entry" in shown(bot.fake.wait_for("chat.postMessage")[0].args)
+    assert _description(bot, "HRS") == (
+        "Casework; ask Ahmed on 07700 900123",
+        "Sign in at reception.",
+    )
+
+
+def test_where_the_policy_is_block_a_personal_protocol_is_never_saved(bot: Bot) -> None:
+    privacy_policy(bot, "block")
+    before = _description(bot, "NCL")
+    bot.slack.command("/partners", "org edit NCL", user_id=COORDINATOR)
+    opened = bot.fake.wait_for("views.open")[0].response["view"]
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Northside Care Leavers Project"}},
+        "description": {"value": {"type": "plain_text_input", "value": "Throughcare."}},
+        "protocol": {
+            "value": {"type": "plain_text_input", "value": "Young person's NI is QQ 12 34 56 C"}
+        },
+    }
+    for attempt in (values, ticked(values)):  # a forged "anyway" changes nothing
+        refused = bot.slack.view_submission(COORDINATOR, opened, attempt).json
+        assert refused["response_action"] == "errors"
+        error = refused["errors"]["protocol"]
+        assert "National Insurance number found" in error and "Never saved" in error
+        assert "12 34 56" not in error and len(error) <= 150
+    assert _description(bot, "NCL") == before
+    assert not bot.fake.calls_to("chat.postMessage")

@@ -15,13 +15,17 @@ from sqlmodel import Session, select
 from bot.db import make_engine
 from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation
 from bot.services.directory import Directory, Profile
-from bot.services.hotdesk import Hotdesk, HotdeskProblem, Part, SlotGone
+from bot.services.hotdesk import Booking, Host, Hotdesk, HotdeskProblem, Part, SlotGone
 from bot.services.working_days import WorkingDays
+from bot.slack.blocks import hotdesk as hotdesk_blocks
+from bot.slack.blocks.common import Message
+from bot.slack.listeners.hotdesk import with_problems
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import MEMBER, OTHER, Bot
 from tests.helpers import buttons, replies_to, shown
 from tests.test_clock import context
+from tests.test_directory import privacy_policy
 
 LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"  # key worker at Harbour (HRS): 2 desks, tue–thu, half days
@@ -330,6 +334,98 @@ def test_a_key_worker_changes_the_offer_and_others_may_not(members: Bot) -> None
             3, "mon", False, True,
         )  # fmt: skip
         assert offer.closures.count(",") == 2 and offer.max_days_ahead == 30
+
+
+def _offer_values(protocol: str) -> dict:
+    return {
+        "desks": {"value": {"type": "number_input", "value": "3"}},
+        "weekdays": {"value": {"type": "checkboxes", "selected_options": [{"value": "mon"}]}},
+        "flags": {"value": {"type": "checkboxes", "selected_options": []}},
+        "closures": {"value": {"type": "plain_text_input", "value": "24/12 to 26/12"}},
+        "max_days_ahead": {"value": {"type": "number_input", "value": "30"}},
+        "address": {"value": {"type": "plain_text_input", "value": "1 New Street, G42 8XY"}},
+        "protocol": {"value": {"type": "plain_text_input", "value": protocol}},
+        "key_workers": {"value": {"type": "multi_users_select", "selected_users": [AMINA]}},
+    }
+
+
+def _protocol(bot: Bot, code: str) -> tuple[str, str, int]:
+    with Session(bot.engine) as session:
+        row = session.exec(select(Organisation).where(Organisation.code == code)).one()
+        offer = session.get(HotdeskOffer, row.id)
+        return row.visitor_protocol, row.address, offer.desks
+
+
+def test_a_visitor_protocol_that_looks_personal_is_held_back_and_saved_only_knowingly(
+    members: Bot,
+) -> None:
+    members.fake.add_user(AMINA, "Amina Yusuf")
+    before = _protocol(members, "HRS")
+    view = open_form(members, "offer", user_id=AMINA)
+    values = _offer_values("Ask for Jo, her mobile is 07700 900123")
+    # warn: the form again as typed, the protocol marked, and the box to save it anyway
+    again = members.slack.view_submission(AMINA, view, values).json
+    assert again["response_action"] == "update"
+    form = again["view"]
+    ids = [block.get("block_id") for block in form["blocks"]]
+    assert "anyway" in ids and json.loads(form["private_metadata"])["code"] == "HRS"
+    note = shown(form["blocks"][ids.index("protocol") + 1])
+    assert "UK phone number" in note and "07••• •••123" in note and "900123" not in shown(form)
+    typed = {b["block_id"]: b["element"] for b in form["blocks"] if b.get("block_id") in values}
+    assert typed["protocol"]["initial_value"] == "Ask for Jo, her mobile is 07700 900123"
+    assert typed["closures"]["initial_value"] == "24/12 to 26/12"  # as written
+    assert typed["address"]["initial_value"] == "1 New Street, G42 8XY"  # public: not held
+    assert typed["desks"]["initial_value"] == "3"
+    assert typed["key_workers"]["initial_users"] == [AMINA]
+    assert _protocol(members, "HRS") == before
+    refused = members.slack.view_submission(AMINA, form, values).json
+    assert refused["response_action"] == "errors" and list(refused["errors"]) == ["protocol"]
+    assert "Tick the box" in refused["errors"]["protocol"]
+    assert len(refused["errors"]["protocol"]) <= 150
+    assert _protocol(members, "HRS") == before
+    box = {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}
+    (reply,) = replies_to(
+        members,
+        lambda: members.slack.view_submission(AMINA, form, {**values, "anyway": {"value": box}}),
+    )
+    assert "Saved the hot-desk offer" in shown(reply)
+    assert _protocol(members, "HRS") == (
+        "Ask for Jo, her mobile is 07700 900123", "1 New Street, G42 8XY", 3,
+    )  # fmt: skip
+
+
+def test_where_the_policy_is_block_a_personal_protocol_is_never_saved(members: Bot) -> None:
+    members.fake.add_user(AMINA, "Amina Yusuf")
+    privacy_policy(members, "block")
+    before = _protocol(members, "HRS")
+    view = open_form(members, "offer", user_id=AMINA)
+    values = _offer_values("Visitors: her DOB 03/04/2008 is on file")
+    box = {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}
+    for attempt in (values, {**values, "anyway": {"value": box}}):
+        refused = members.slack.view_submission(AMINA, view, attempt).json
+        assert refused["response_action"] == "errors"
+        assert "Date of birth found" in refused["errors"]["protocol"]
+        assert "Never saved" in refused["errors"]["protocol"]
+    assert _protocol(members, "HRS") == before
+
+
+def test_typed_agency_names_are_escaped_in_confirmations_and_problems() -> None:
+    host = Host(
+        code="AB", name="A&B <!channel>", address="", protocol="", key_workers=(), desks=1,
+        weekdays=("mon",), half_days=False, needs_approval=False, max_days_ahead=60,
+        closures=(), closed_on_bank_holidays=True,
+    )  # fmt: skip
+    booking = Booking(
+        id=7, host=host, visitor_id=MEMBER, visitor_name="Sam", visitor_organisation=None,
+        day=date(2026, 11, 23),
+        part=Part.DAY, status="confirmed",
+    )  # fmt: skip
+    confirm = hotdesk_blocks.cancel_button(booking).to_dict()["confirm"]["text"]["text"]
+    note = hotdesk_blocks.calendar_note(booking, date(2026, 11, 20))
+    problem = with_problems(Message("x"), [f"I couldn't tell <@{OTHER}> about {host.name}."])
+    for text in (confirm, note, shown(problem.blocks[0].to_dict())):
+        assert "A&amp;B &lt;!channel&gt;" in text and "<!channel>" not in text
+    assert f"<@{OTHER}>" in shown(problem.blocks[0].to_dict())
 
 
 def _org_id(session: Session, code: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.models import Commitment, PartnerUpdate, Rsvp
+from bot.models import Commitment, PartnershipSession, PartnerUpdate, Rsvp
 from bot.services.directory import Directory, Profile
 from bot.services.sessions import CommitmentInput, Due, SessionInput, Sessions
 from bot.testing.fake_slack import FakeSlack
@@ -18,6 +19,7 @@ from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, replies_to, shown
 from tests.test_clock import context
+from tests.test_directory import initial, privacy_policy, ticked
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = "America/New_York"
@@ -99,7 +101,7 @@ def test_members_add_their_own_commitments_and_see_and_answer_them(members: Bot)
     assert "Added to *Winter session*" in added and "write the guide" in added
     assert "has passed" in shown(members.ask("commit me something by 1/1/2020", command="/session"))
     assert "Only the partnership's coordinators" in shown(
-        members.ask(f"commit <@{OTHER}|olu> do something", command="/session")
+        members.ask("commit @olu do something", command="/session")
     )
     assert "Say whose commitment" in shown(members.ask("commit write it", command="/session"))
     mine = members.ask("mine", command="/session")
@@ -144,9 +146,12 @@ def test_a_reflection_can_be_shared_as_an_update_through_the_privacy_guard(membe
         "chat.postMessage", lambda c: c.args["channel"] == MEMBER and "reflection" in c.args["text"]
     )[0]
     share = next(b for b in buttons(dm.args) if b["action_id"] == "session_share_reflection")
-    (posted,) = replies_to(
-        members, lambda: members.slack.block_action(MEMBER, share["action_id"], share["value"])
-    )
+
+    def click() -> object:
+        where = {"channel_id": dm.response["channel"], "message_ts": dm.response["ts"]}
+        return members.slack.block_action(MEMBER, share["action_id"], share["value"], **where)
+
+    (posted,) = replies_to(members, click)
     assert "Posted to" in shown(posted)
     with Session(members.engine) as session:
         assert session.exec(select(PartnerUpdate.text)).all() == ["We now meet monthly"]
@@ -284,3 +289,192 @@ def test_the_clock_runs_the_follow_ups_by_name(
         "session-followups", context(loaded_engine, fake_slack), datetime(2026, 12, 29, 9, 2)
     )
     assert summary == "nothing due"
+
+
+# The privacy guard on sessions, commitments and notes ---------------------------------------------
+
+PHONE = "07700 900123"
+
+
+def _stored(engine: Engine) -> tuple[list[str], list[str]]:
+    with Session(engine) as session:
+        titles = list(session.exec(select(PartnershipSession.title)).all())
+        whats = list(session.exec(select(Commitment.what).order_by(Commitment.id)).all())
+        return titles, whats
+
+
+def test_the_session_form_holds_back_personal_data_and_records_it_only_knowingly(
+    members: Bot,
+) -> None:
+    view = open_form(members)
+    today = datetime.now(LONDON).date()
+    due = (today + timedelta(days=7)).isoformat()
+    values = form_values(
+        today.isoformat(),
+        row1=(MEMBER, "Share the job description", None),
+        row3=(None, f"Call Ahmed on {PHONE} about housing", due),  # row 2 left empty
+    )
+    # each problem by its own row, not by its place among the filled rows
+    missing = members.slack.view_submission(COORDINATOR, view, values).json
+    assert missing["errors"] == {"owner_3": "Who made this commitment?"}
+    values["owner_3"]["value"]["selected_user"] = OTHER
+    values["title"]["value"]["value"] = "Review with fatima.k@gmail.com"
+    # warn: the form again as typed, both fields marked, with the box to save anyway
+    again = members.slack.view_submission(COORDINATOR, view, values).json
+    assert again["response_action"] == "update"
+    form = again["view"]
+    ids = [block.get("block_id") for block in form["blocks"]]
+    assert "anyway" in ids
+    assert "email address" in shown(form["blocks"][ids.index("title") + 1])
+    assert "07••• •••123" in shown(form["blocks"][ids.index("what_3") + 1])
+    assert "900123" not in shown(form) and "fatima" not in shown(form)
+    assert initial(form, "title") == "Review with fatima.k@gmail.com"
+    assert initial(form, "what_3") == f"Call Ahmed on {PHONE} about housing"
+    assert (initial(form, "owner_3"), initial(form, "due_3")) == (OTHER, due)
+    assert (initial(form, "owner_1"), initial(form, "what_2")) == (MEMBER, None)
+    assert initial(form, "next_place") == "Harbour, 14 Quay Street"
+    came = next(b for b in form["blocks"] if b.get("block_id") == "organisations")
+    assert [o["value"] for o in came["element"]["initial_options"]] == ["HRS", "NRH"]
+    assert json.loads(form["private_metadata"]) == json.loads(view["private_metadata"])
+    assert _stored(members.engine) == ([], [])
+    # submitted again unticked: the errors by the fields, within Slack's length
+    refused = members.slack.view_submission(COORDINATOR, form, values).json
+    assert refused["response_action"] == "errors"
+    assert set(refused["errors"]) == {"title", "what_3"}
+    assert all(len(error) <= 150 for error in refused["errors"].values())
+    assert "UK phone number found: 07••• •••123" in refused["errors"]["what_3"]
+    assert _stored(members.engine) == ([], [])
+    # ticked: recorded, as typed
+    (recorded,) = replies_to(
+        members, lambda: members.slack.view_submission(COORDINATOR, form, ticked(values))
+    )
+    assert "Recorded S1" in shown(recorded)
+    assert _stored(members.engine) == (
+        ["Review with fatima.k@gmail.com"],
+        ["Share the job description", f"Call Ahmed on {PHONE} about housing"],
+    )
+
+
+def test_where_the_policy_is_block_the_session_form_never_records_personal_data(
+    members: Bot,
+) -> None:
+    privacy_policy(members, "block")
+    view = open_form(members)
+    values = form_values(
+        datetime.now(LONDON).date().isoformat(),
+        row1=(MEMBER, "Share the job description", None),
+        row2=(OTHER, "Chase HO ref K7654321/2 for the family", None),
+    )
+    for attempt in (values, ticked(values)):  # a forged "anyway" changes nothing
+        refused = members.slack.view_submission(COORDINATOR, view, attempt).json
+        assert refused["response_action"] == "errors" and list(refused["errors"]) == ["what_2"]
+        assert "Home Office reference found" in refused["errors"]["what_2"]
+        assert "Never saved" in refused["errors"]["what_2"]
+    assert _stored(members.engine) == ([], [])
+
+
+def test_a_commitment_command_that_looks_personal_is_refused_privately_and_not_recorded(
+    members: Bot,
+) -> None:
+    _record(members.engine, date.today() - timedelta(days=1))
+    before = _stored(members.engine)
+    for policy in ("warn", "block"):
+        privacy_policy(members, policy)
+        for user_id, text in (
+            (MEMBER, f"commit me ring her on {PHONE} about the flat by 1/12/2099"),
+            (COORDINATOR, "commit @olu send the form to fatima.k@gmail.com"),
+        ):
+            answer = members.ask(text, user_id=user_id, command="/session")
+            said = shown(answer)
+            assert "Not recorded" in said and "Post anyway" not in said
+            assert "07••• •••123" in said or "f•••@g•••.com" in said
+            assert "900123" not in said and "fatima" not in said
+            assert "one person" in said  # why it matters
+            assert "/session commit me refer the family" in said  # how to say it instead
+            assert not buttons(answer)
+    assert _stored(members.engine) == before
+
+
+def test_a_need_help_note_that_looks_personal_reaches_no_coordinator_unless_sent_knowingly(
+    members: Bot,
+) -> None:
+    _record(members.engine, date.today() - timedelta(days=1), owner=MEMBER)
+    mine = members.ask("mine", command="/session")
+    need_help = next(b for b in buttons(mine) if b["action_id"].endswith(":help"))
+    members.slack.block_action(MEMBER, need_help["action_id"], need_help["value"])
+    form = members.fake.wait_for("views.open")[-1].response["view"]
+    typed = "Her NI is QQ 12 34 56 C, who can help with the claim?"
+    note = {"note": {"value": {"type": "plain_text_input", "value": typed}}}
+    privacy_policy(members, "block")
+    refused = members.slack.view_submission(MEMBER, form, ticked(note)).json
+    assert refused["response_action"] == "errors"
+    assert "National Insurance number found" in refused["errors"]["note"]
+    privacy_policy(members, "warn")
+    again = members.slack.view_submission(MEMBER, form, note).json
+    assert again["response_action"] == "update"
+    held = again["view"]
+    assert initial(held, "note") == typed
+    assert "anyway" in [block.get("block_id") for block in held["blocks"]]
+    assert "12 34 56" not in shown(held)
+    unticked = members.slack.view_submission(MEMBER, held, note).json
+    assert "Tick the box" in unticked["errors"]["note"]
+    assert [c.status for c in commitments(members.engine)] == ["open"]
+    dms = members.fake.calls_to("chat.postMessage")
+    assert not [call for call in dms if call.args["channel"] == COORDINATOR]
+    (answered,) = replies_to(
+        members, lambda: members.slack.view_submission(MEMBER, held, ticked(note))
+    )
+    assert "coordinators have been told" in shown(answered)
+    told = members.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert typed in shown(told[0].args)
+    assert [(c.status, c.note) for c in commitments(members.engine)] == [("help", typed)]
+
+
+def test_a_reflection_that_looks_personal_is_held_as_an_update_to_edit_or_post_anyway(
+    members: Bot,
+) -> None:
+    members.slack.block_action(MEMBER, "session_reflect", "1")
+    form = members.fake.wait_for("views.open")[-1].response["view"]
+    typed = f"Met the family; dad's mobile is {PHONE}"
+    answer = {"answer": {"value": {"type": "plain_text_input", "value": typed}}}
+    members.slack.view_submission(MEMBER, form, answer)
+    dm = members.fake.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] == MEMBER and "reflection" in c.args["text"]
+    )[0]
+    share = next(b for b in buttons(dm.args) if b["action_id"] == "session_share_reflection")
+
+    def shared() -> dict:
+        (reply,) = replies_to(
+            members,
+            lambda: members.slack.block_action(MEMBER, share["action_id"], share["value"]),
+        )
+        return reply
+
+    held = shared()
+    assert "Not posted yet" in shown(held) and "07••• •••123" in shown(held)
+    assert "900123" not in shown(held)
+    offered = {b["action_id"]: b["value"] for b in buttons(held)}
+    assert set(offered) == {"update_draft_edit", "update_post_anyway"}
+    with Session(members.engine) as session:
+        assert session.exec(select(PartnerUpdate)).all() == []
+    # Edit my update: the update form, with the text to change
+    members.slack.block_action(MEMBER, "update_draft_edit", offered["update_draft_edit"])
+    edit = members.fake.wait_for("views.open", count=2)[-1].response["view"]
+    assert initial(edit, "text") == typed
+    # Post anyway: posted, once
+    (posted,) = replies_to(
+        members,
+        lambda: members.slack.block_action(
+            MEMBER, "update_post_anyway", offered["update_post_anyway"]
+        ),
+    )
+    assert "Posted to" in shown(posted)
+    with Session(members.engine) as session:
+        assert session.exec(select(PartnerUpdate.text)).all() == [typed]
+    # where the policy is block, no Post anyway
+    privacy_policy(members, "block")
+    blocked = shared()
+    assert "Not posted yet" in shown(blocked)
+    assert [b["action_id"] for b in buttons(blocked)] == ["update_draft_edit"]
+    with Session(members.engine) as session:
+        assert session.exec(select(PartnerUpdate.text)).all() == [typed]

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
 from bot.services import audit
+from bot.services.gate import Reach, clear_fields
 from bot.services.matching import best_match
 from bot.services.text import clean
 
@@ -243,9 +244,13 @@ class Directory:
             return _ref(organisation)
 
     def edit_organisation(
-        self, actor_id: str, code: str, edit: OrganisationEdit
+        self, actor_id: str, code: str, edit: OrganisationEdit, anyway: bool = False
     ) -> OrganisationRef:
-        """Save the edit form. Makes no Slack calls, so it can run before the form is acked."""
+        """Save the edit form. Makes no Slack calls, so it can run before the form is acked.
+
+        The description and visitor protocol reach other organisations: FieldsLookPersonal
+        (nothing saved) when the privacy guard holds either back, unless `anyway` and the
+        partnership's policy allows it."""
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "change the directory")
             organisation = find_organisation(session, code)
@@ -261,10 +266,20 @@ class Directory:
                     raise DirectoryError(
                         f"The {label} is {len(value)} characters; the limit is {limit}."
                     )
-            organisation.name = name
-            organisation.description = clean(edit.description)
-            organisation.address = clean(edit.address)
-            organisation.visitor_protocol = clean(edit.visitor_protocol)
+            text = clear_fields(
+                session,
+                {
+                    "name": (name, Reach.PUBLIC),
+                    "description": (clean(edit.description), Reach.OTHERS),
+                    "address": (clean(edit.address), Reach.PUBLIC),
+                    "protocol": (clean(edit.visitor_protocol), Reach.OTHERS),
+                },
+                anyway,
+            )
+            organisation.name = text["name"]
+            organisation.description = text["description"]
+            organisation.address = text["address"]
+            organisation.visitor_protocol = text["protocol"]
             organisation.updated_at = utcnow()
             session.add(organisation)
             replace_slack_key_workers(session, organisation, edit.key_worker_ids)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import event
+from sqlmodel import Session
 
 from bot.models import (
     Commitment,
@@ -30,6 +31,7 @@ from bot.models import (
     KeyWorker,
     Opportunity,
     Organisation,
+    Partnership,
     PartnershipSession,
     PartnerUpdate,
     Topic,
@@ -90,6 +92,38 @@ class BadLink(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class FieldsLookPersonal(Exception):
+    """Nothing saved: typed fields the gate held back, each as its `gate.LooksPersonal` by the
+    field (the form's block id) it came from."""
+
+    def __init__(self, held: Sequence[LooksPersonal]) -> None:
+        super().__init__(", ".join(looks.field for looks in held) + " may hold personal data")
+        self.held = {looks.field: looks for looks in held}
+        self.may_share_anyway = all(looks.may_share_anyway for looks in held)
+
+
+def privacy_policy(session: Session) -> str:
+    """The partnership's privacy policy: `warn` (the author may share anyway) or `block`."""
+    return (session.get(Partnership, 1) or Partnership()).privacy_policy
+
+
+def clear_fields(
+    session: Session, fields: dict[str, tuple[str, Reach]], anyway: bool = False
+) -> dict[str, Cleared]:
+    """Each typed field (by form block id: its text and reach) through the gate, under the
+    partnership's policy; FieldsLookPersonal naming every field held back."""
+    policy = privacy_policy(session)
+    cleared, held = {}, []
+    for field_id, (text, reach) in fields.items():
+        try:
+            cleared[field_id] = clear(text, reach, policy=policy, anyway=anyway, field=field_id)
+        except LooksPersonal as looks:
+            held.append(looks)
+    if held:
+        raise FieldsLookPersonal(held)
+    return cleared
 
 
 def findings_in(text: str) -> list[Finding]:
@@ -198,8 +232,8 @@ COLUMNS: dict[Any, Reach] = {
 
 
 def _only_cleared(target: object, value: object, old: object, initiator: object) -> object:
-    if value is None or isinstance(value, Cleared):
-        return None if value is None else str(value)
+    if value is None or value == "" or isinstance(value, Cleared):
+        return None if value is None else str(value)  # empty text holds nothing personal
     column = getattr(initiator, "key", "a typed column")
     owner = type(target).__name__
     raise TypeError(f"{owner}.{column} takes only text cleared by bot.services.gate")

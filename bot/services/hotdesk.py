@@ -39,6 +39,7 @@ from bot.services.directory import (
     is_coordinator,
     replace_slack_key_workers,
 )
+from bot.services.gate import Reach, clear_fields
 from bot.services.text import clean
 from bot.services.working_days import WEEKDAYS, WorkingDays
 
@@ -427,12 +428,23 @@ class Hotdesk:
                 return _host(session, organisation, HotdeskOffer(organisation_id=organisation.id))
             return _host(session, organisation, offer)
 
-    def save_offer(self, user_id: str, code: str, edit: OfferEdit) -> Host:
+    def save_offer(self, user_id: str, code: str, edit: OfferEdit, anyway: bool = False) -> Host:
+        """Save the offer form. The visitor protocol reaches every visitor: FieldsLookPersonal
+        (nothing saved) when the privacy guard holds it back, unless `anyway` and the
+        partnership's policy allows it. The address is the agency's published one."""
         errors = offer_errors(edit)
         if errors:
             raise OfferInvalid(errors)
         with session_scope(self.engine) as session:
             organisation = _editable(session, user_id, code)
+            text = clear_fields(
+                session,
+                {
+                    "address": (clean(edit.address), Reach.PUBLIC),
+                    "protocol": (clean(edit.protocol), Reach.OTHERS),
+                },
+                anyway,
+            )
             offer = session.get(HotdeskOffer, organisation.id) or HotdeskOffer(
                 organisation_id=organisation.id
             )
@@ -444,8 +456,8 @@ class Hotdesk:
             offer.closed_on_bank_holidays = edit.closed_on_bank_holidays
             offer.max_days_ahead = edit.max_days_ahead
             session.add(offer)
-            organisation.address = clean(edit.address)
-            organisation.visitor_protocol = clean(edit.protocol)
+            organisation.address = text["address"]
+            organisation.visitor_protocol = text["protocol"]
             organisation.updated_at = utcnow()
             session.add(organisation)
             replace_slack_key_workers(session, organisation, list(edit.key_worker_ids))

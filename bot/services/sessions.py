@@ -37,6 +37,7 @@ from bot.services.directory import (
     find_organisation,
     is_coordinator,
 )
+from bot.services.gate import Cleared, Reach, clear_fields
 from bot.services.text import clean
 from bot.services.working_days import WorkingDays
 
@@ -185,25 +186,39 @@ class Sessions:
         if errors:
             raise SessionInvalid(errors)
 
+    def review(self, entry: SessionInput, today: date, anyway: bool = False) -> None:
+        """What `record` checks, writing nothing (forms answer first): SessionInvalid, then
+        FieldsLookPersonal for the title and each commitment the privacy guard holds back."""
+        self.check(entry, today)
+        with session_scope(self.engine) as session:
+            _cleared_entry(session, entry, anyway)
+
     def record(
-        self, user_id: str, entry: SessionInput, today: date, load_profile: ProfileLoader
+        self,
+        user_id: str,
+        entry: SessionInput,
+        today: date,
+        load_profile: ProfileLoader,
+        anyway: bool = False,
     ) -> SessionView:
-        """A coordinator records a session, its attendance and its commitments, in one go."""
+        """A coordinator records a session, its attendance and its commitments, in one go;
+        the title and commitments reach others, so they pass the gate (see `review`)."""
         self.check(entry, today)
         with session_scope(self.engine) as session:
             _require_coordinator(session, user_id, "record sessions")
+            text = _cleared_entry(session, entry, anyway)
             row = PartnershipSession(
-                title=" ".join(clean(entry.title).split()), kind=entry.kind,
-                held_on=entry.held_on, next_on=entry.next_on,
-                next_place=clean(entry.next_place), created_by=user_id,
+                title=text["title"], kind=entry.kind, held_on=entry.held_on,
+                next_on=entry.next_on, next_place=text["next_place"], created_by=user_id,
             )  # fmt: skip
             session.add(row)
             session.flush()
             for code in dict.fromkeys(entry.organisations):
                 organisation = find_organisation(session, code)
                 session.add(SessionOrganisation(session_id=row.id, organisation_id=organisation.id))
-            for commitment in entry.commitments:
-                _add_commitment(session, row, commitment, user_id, load_profile)
+            for number, commitment in enumerate(entry.commitments, start=1):
+                what = text[f"what_{number}"]
+                _add_commitment(session, row, commitment, what, user_id, load_profile)
             session.flush()
             audit.record(session, user_id, "session recorded", f"S{row.id} {row.title}")
             return session_view(session, row)
@@ -215,7 +230,9 @@ class Sessions:
         today: date,
         load_profile: ProfileLoader,
     ) -> CommitmentView:
-        """Add a commitment to the latest session: members their own, coordinators anyone's."""
+        """Add a commitment to the latest session: members their own, coordinators anyone's.
+        FieldsLookPersonal (field `what`), and nothing recorded, when the privacy guard holds
+        the text back: a command has no "anyway"."""
         with session_scope(self.engine) as session:
             latest = session.exec(
                 select(PartnershipSession).order_by(
@@ -233,7 +250,8 @@ class Sessions:
                 raise SessionProblem(
                     problem, "/session commit me share the job description by 12/12"
                 )
-            row = _add_commitment(session, latest, commitment, user_id, load_profile)
+            what = clear_fields(session, {"what": (_tidy(commitment.what), Reach.OTHERS)})
+            row = _add_commitment(session, latest, commitment, what["what"], user_id, load_profile)
             session.flush()
             if commitment.owner_id != user_id:
                 audit.record(session, user_id, "commitment added", f"C{row.id} for someone")
@@ -268,10 +286,19 @@ class Sessions:
 
     # Answering ----------------------------------------------------------------------------------
 
+    def review_note(self, note: str, anyway: bool = False) -> None:
+        """What `set_status` checks of a "need help" note, writing nothing (the form answers
+        first): FieldsLookPersonal (field `note`) when the privacy guard holds it back."""
+        note = clean(note)[:NOTE_MAX]
+        if note:
+            with session_scope(self.engine) as session:
+                clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)
+
     def set_status(
-        self, user_id: str, commitment_id: int, status: str, note: str = ""
+        self, user_id: str, commitment_id: int, status: str, note: str = "", anyway: bool = False
     ) -> StatusChange:
-        """Done, still working or need help (with a note), by the owner or a coordinator."""
+        """Done, still working or need help (with a note), by the owner or a coordinator. The
+        note goes to the coordinators, so it passes the gate (see `review_note`)."""
         if status not in STATUSES or status == "open":
             raise SessionProblem("A commitment is done, still being worked on, or needs help.")
         note = clean(note)[:NOTE_MAX]
@@ -282,11 +309,12 @@ class Sessions:
                 raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
             if user_id != row.owner_id and not is_coordinator(session, user_id):
                 raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
+            new: dict[str, object] = {"status": status, "updated_at": utcnow()}
+            if note:  # a new note replaces the last; none keeps it
+                new["note"] = clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)["note"]
             changed = (row.status, row.note) != (status, note or row.note)
             moved = session.connection().execute(
-                update(Commitment)
-                .where(col(Commitment.id) == commitment_id)
-                .values(status=status, note=note or row.note, updated_at=utcnow())
+                update(Commitment).where(col(Commitment.id) == commitment_id).values(**new)
             )
             assert moved.rowcount == 1
             session.refresh(row)
@@ -455,6 +483,23 @@ class Sessions:
 # Helpers ----------------------------------------------------------------------------------------
 
 
+def _tidy(text: str) -> str:
+    """Typed one-line text as stored: cleaned, runs of spaces and new lines as one space."""
+    return " ".join(clean(text).split())
+
+
+def _cleared_entry(session: Session, entry: SessionInput, anyway: bool) -> dict[str, Cleared]:
+    """The session's typed text through the gate, by form field: the title and each
+    commitment (`what_1`…, in order) reach others; the next place is a public address."""
+    fields = {
+        "title": (_tidy(entry.title), Reach.OTHERS),
+        "next_place": (clean(entry.next_place), Reach.PUBLIC),
+    }
+    for number, commitment in enumerate(entry.commitments, start=1):
+        fields[f"what_{number}"] = (_tidy(commitment.what), Reach.OTHERS)
+    return clear_fields(session, fields, anyway)
+
+
 def _commitment_problem(commitment: CommitmentInput, earliest: date) -> str | None:
     what = clean(commitment.what)
     if not what:
@@ -470,13 +515,14 @@ def _add_commitment(
     session: Session,
     meeting: PartnershipSession,
     commitment: CommitmentInput,
+    what: Cleared,
     by: str,
     load_profile: ProfileLoader,
 ) -> Commitment:
     ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
     row = Commitment(
-        session_id=meeting.id, owner_id=commitment.owner_id,
-        what=" ".join(clean(commitment.what).split()), due_on=commitment.due_on, created_by=by,
+        session_id=meeting.id, owner_id=commitment.owner_id, what=what,
+        due_on=commitment.due_on, created_by=by,
     )  # fmt: skip
     session.add(row)
     return row

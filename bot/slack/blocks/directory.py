@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -24,10 +29,13 @@ from bot.services.directory import (
     MemberView,
     Offer,
     OrganisationCard,
+    OrganisationEdit,
     OrganisationRef,
     OrganisationSummary,
     UnknownOrganisation,
 )
+from bot.services.gate import FieldsLookPersonal, LooksPersonal
+from bot.services.privacy import explain
 from bot.slack.blocks.common import (
     MESSAGE_BLOCKS_MAX,
     Message,
@@ -41,6 +49,9 @@ from bot.slack.blocks.common import (
 JOIN_ACTION = "directory_join"
 SHOW_ACTION = "directory_show"
 EDIT_CALLBACK = "directory_edit"
+# A form's "I've checked, save it anyway" box, as on the opportunity form (blocks.opportunities).
+ANYWAY = "anyway"
+ERROR_MAX = 150  # a form field's error is a short line under the field: kept within 150
 
 
 def _name(ref: OrganisationRef | OrganisationSummary | OrganisationCard) -> str:
@@ -78,7 +89,7 @@ def organisation_list(
         if org.offers_desks:
             facts.append("offers hot desks")
         description = (
-            clip(escape(org.description), 300) if org.description else "_No description yet._"
+            escape(clip(org.description, 300)) if org.description else "_No description yet._"
         )
         blocks.append(
             SectionBlock(
@@ -117,7 +128,7 @@ def organisation_card(card: OrganisationCard, viewer_id: str) -> Message:
             fields=[
                 MarkdownTextObject(text=f"*Short code*\n{escape(card.code)}"),
                 MarkdownTextObject(text=f"*Key worker*\n{workers or 'not named yet'}"),
-                MarkdownTextObject(text=f"*Address*\n{clip(escape(card.address), 1900) or '—'}"),
+                MarkdownTextObject(text=f"*Address*\n{escape(clip(card.address, 1900)) or '—'}"),
                 MarkdownTextObject(text=f"*Hot desks*\n{_offer_text(card.offer)}"),
             ]
         ),
@@ -152,7 +163,7 @@ def joined(result: JoinResult) -> Message:
 
 def unknown_organisation(error: UnknownOrganisation, action_id: str) -> Message:
     """Say nothing matched, and offer the closest organisations as one-click choices."""
-    query = clip(escape(error.query), 100)
+    query = escape(clip(error.query, 100))
     if not error.suggestions:
         return Message(
             text=escape(f"No organisation matches “{error.query}”."),
@@ -252,12 +263,42 @@ def _text_input(
     )
 
 
-def edit_form(card: OrganisationCard) -> View:
-    """The coordinators' form for one organisation; its code travels in private_metadata."""
+def edit_form(
+    card: OrganisationCard,
+    typed: OrganisationEdit | None = None,
+    held: Mapping[str, LooksPersonal] | None = None,
+) -> View:
+    """The coordinators' form for one organisation; its code travels in private_metadata.
+    Shown again with what was `typed` when the privacy guard `held` fields back (see
+    `looks_personal_form`)."""
     unlinked = [w.name for w in card.key_workers if not w.slack_user_id]
     workers_hint = (
         "Also listed without a Slack account: " + ", ".join(unlinked) if unlinked else None
     )
+    typed = typed or OrganisationEdit(
+        name=card.name,
+        description=card.description,
+        address=card.address,
+        visitor_protocol=card.visitor_protocol,
+        key_worker_ids=[w.slack_user_id for w in card.key_workers if w.slack_user_id],
+    )
+    blocks: list[Block] = [
+        _text_input("name", "Name", typed.name, NAME_MAX, optional=False),
+        _text_input("description", "What it does", typed.description, TEXT_MAX, True),
+        _text_input("address", "Address", typed.address, ADDRESS_MAX, True),
+        _text_input("protocol", "Visitor protocol", typed.visitor_protocol, TEXT_MAX, True),
+        InputBlock(
+            block_id="key_workers",
+            label="Key workers",
+            optional=True,
+            hint=workers_hint,
+            element=UserMultiSelectElement(
+                action_id="value",
+                placeholder="Choose people",
+                initial_users=list(typed.key_worker_ids) or None,
+            ),
+        ),
+    ]
     return View(
         type="modal",
         callback_id=EDIT_CALLBACK,
@@ -265,22 +306,79 @@ def edit_form(card: OrganisationCard) -> View:
         title=PlainTextObject(text=clip(f"Edit {card.code}", 24)),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
-        blocks=[
-            _text_input("name", "Name", card.name, NAME_MAX, optional=False),
-            _text_input("description", "What it does", card.description, TEXT_MAX, True),
-            _text_input("address", "Address", card.address, ADDRESS_MAX, True),
-            _text_input("protocol", "Visitor protocol", card.visitor_protocol, TEXT_MAX, True),
-            InputBlock(
-                block_id="key_workers",
-                label="Key workers",
-                optional=True,
-                hint=workers_hint,
-                element=UserMultiSelectElement(
-                    action_id="value",
-                    placeholder="Choose people",
-                    initial_users=[w.slack_user_id for w in card.key_workers if w.slack_user_id]
-                    or None,
-                ),
-            ),
-        ],
+        blocks=looks_personal_form(blocks, held or {}),
     )
+
+
+# Typed text the privacy guard held back, in a form --------------------------------------------
+
+
+def _finding_line(looks: LooksPersonal) -> str:
+    first = looks.findings[0]
+    more = f" (and {len(looks.findings) - 1} more)" if len(looks.findings) > 1 else ""
+    kind = first.kind.value[:1].upper() + first.kind.value[1:]
+    return f"{kind} found: {first.masked}{more}. {explain(first.kind)}"
+
+
+def looks_personal_error(looks: LooksPersonal, box_shown: bool) -> str:
+    """A field's error: what was found (masked), why it matters and what to do, in one short
+    line (the "what to do" is left off rather than the finding when it would not fit)."""
+    line = _finding_line(looks)
+    if not looks.may_share_anyway:
+        what_to_do = " Never saved here: rephrase it."
+    elif box_shown:
+        what_to_do = " Not a client's? Tick the box below."
+    else:
+        what_to_do = " Rephrase without the client's details."
+    for candidate in (line + what_to_do, line):
+        if len(candidate) <= ERROR_MAX:
+            return candidate
+    return clip(line, ERROR_MAX)
+
+
+def looks_personal_errors(refused: FieldsLookPersonal, box_shown: bool) -> dict[str, str]:
+    """The form's errors, one by each field held back."""
+    return {field: looks_personal_error(looks, box_shown) for field, looks in refused.held.items()}
+
+
+def _looks_personal_note(looks: LooksPersonal) -> ContextBlock:
+    found = "; ".join(
+        f"{finding.kind.value} `{escape(finding.masked)}` — {explain(finding.kind)}"
+        for finding in looks.findings[:3]
+    )
+    return context(f":lock: *Not saved yet: this looks like a client's personal data.* {found}")
+
+
+def anyway_box() -> InputBlock:
+    """The coordinator's informed choice to save text the guard held back (`warn` policy)."""
+    choice = "I've checked: this is not a client's details — save it anyway"
+    return InputBlock(
+        block_id=ANYWAY,
+        label="Save anyway?",
+        optional=True,
+        element=CheckboxesElement(
+            action_id="value", options=[Option(text=clip(choice, 75), value=ANYWAY)]
+        ),
+    )
+
+
+def looks_personal_form(blocks: Sequence[Block], held: Mapping[str, LooksPersonal]) -> list[Block]:
+    """A form's blocks with, beside each field `held` back, what was found and why, and at the
+    end the box to save anyway (where the policy allows it): the form shown again, as typed."""
+    if not held:
+        return list(blocks)
+    shown: list[Block] = []
+    for block in blocks:
+        shown.append(block)
+        looks = held.get(getattr(block, "block_id", None) or "")
+        if looks is not None:
+            shown.append(_looks_personal_note(looks))
+    if all(looks.may_share_anyway for looks in held.values()):
+        shown += [
+            context(
+                "Other organisations see this. A client's details belong in your own "
+                "organisation's records: rephrase, or tick the box if it isn't a client's."
+            ),
+            anyway_box(),
+        ]
+    return shown

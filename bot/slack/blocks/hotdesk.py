@@ -4,7 +4,7 @@ the key worker's notices and the evening reminders."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.dates import format_date
+from bot.services.gate import LooksPersonal
 from bot.services.hotdesk import (
     WEEKDAYS,
     Booked,
@@ -42,6 +43,7 @@ from bot.services.hotdesk import (
     Slot,
 )
 from bot.slack.blocks.common import Message, clip, command_help, context, escape, section, user_link
+from bot.slack.blocks.directory import looks_personal_form
 
 HOST_PICKED = "hotdesk_host_picked"
 BOOK_ACTION = "hotdesk_book"
@@ -115,7 +117,7 @@ def cancel_button(booking: Booking, label: str = "Cancel") -> ButtonElement:
         style="danger",
         confirm=ConfirmObject(
             title="Cancel this booking?",
-            text=f"{booking.ref}: {clip(booking.host.name, 100)}, {booking.day:%a %-d %b}. "
+            text=f"{booking.ref}: {escape(clip(booking.host.name, 100))}, {booking.day:%a %-d %b}. "
             "The other side will be told.",
             confirm="Cancel booking",
             deny="Keep it",
@@ -217,7 +219,7 @@ def visit_for_host(booking: Booking, today: date) -> Message:
 def calendar_note(booking: Booking, today: date) -> str:
     """The comment beside the uploaded .ics file."""
     return (
-        f"Your visit to {booking.host.name} {_when(booking, today)} ({booking.ref}). "
+        f"Your visit to {escape(booking.host.name)} {_when(booking, today)} ({booking.ref}). "
         "Open the file to add it to your calendar."
     )
 
@@ -492,8 +494,15 @@ def booking_form(hosts: Sequence[Host], chosen: Host | None, day: date, metadata
     )
 
 
-def offer_form(host: Host, metadata: dict) -> View:
-    """What an agency lends: key workers and coordinators change it here."""
+def offer_form(
+    host: Host,
+    metadata: dict,
+    held: Mapping[str, LooksPersonal] | None = None,
+    closures_typed: str | None = None,
+) -> View:
+    """What an agency lends: key workers and coordinators change it here. Shown again as typed
+    (`host` holding the typed values, `closures_typed` the closures as written) when the
+    privacy guard `held` fields back."""
     weekday_options = [_option(day.title(), day) for day in WEEKDAYS]
     chosen_days = [o for o in weekday_options if o.value in host.weekdays]
     flag_options = {
@@ -549,7 +558,12 @@ def offer_form(host: Host, metadata: dict) -> View:
             element=PlainTextInputElement(
                 action_id="value",
                 multiline=True,
-                initial_value=", ".join(f"{day:%-d/%-m/%Y}" for day in host.closures) or None,
+                initial_value=(
+                    closures_typed
+                    if closures_typed is not None
+                    else ", ".join(f"{day:%-d/%-m/%Y}" for day in host.closures)
+                )
+                or None,
             ),
         ),
         InputBlock(
@@ -599,7 +613,7 @@ def offer_form(host: Host, metadata: dict) -> View:
         submit="Save",
         close="Cancel",
         private_metadata=json.dumps(metadata),
-        blocks=blocks,
+        blocks=looks_personal_form(blocks, held or {}),
     )
 
 

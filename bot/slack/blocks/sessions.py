@@ -4,7 +4,7 @@ buttons, the follow-up and nudge DMs, invitations with RSVP, and the coordinator
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -26,6 +26,8 @@ from slack_sdk.models.views import View
 
 from bot.services.dates import format_date
 from bot.services.directory import OrganisationRef
+from bot.services.gate import FieldsLookPersonal, LooksPersonal
+from bot.services.privacy import explain
 from bot.services.sessions import (
     ANSWERS,
     KINDS,
@@ -34,7 +36,9 @@ from bot.services.sessions import (
     STATUSES,
     TITLE_MAX,
     WHAT_MAX,
+    CommitmentInput,
     CommitmentView,
+    SessionInput,
     SessionProblem,
     SessionView,
     Summary,
@@ -49,6 +53,7 @@ from bot.slack.blocks.common import (
     section,
     user_link,
 )
+from bot.slack.blocks.directory import looks_personal_form
 
 STATUS_ACTION = "session_status"  # value: {"id": commitment id, "status": done|working|help}
 RSVP_ACTION = "session_rsvp"  # value: {"session": id, "answer": coming|cant|colleague}
@@ -93,6 +98,35 @@ def help_message() -> Message:
 
 def refused(problem: SessionProblem) -> Message:
     return refusal(str(problem), problem.example, "/session")
+
+
+LABELS = {"title": "The title", "note": "Your note", "what": "Your commitment"}
+
+
+def looks_personal(refused: FieldsLookPersonal) -> Message:
+    """Nothing recorded: what looks like a client's personal data (masked), why it matters,
+    and how to say it instead."""
+    lines = []
+    for field, looks in refused.held.items():
+        label = LABELS.get(field) or f"Commitment {field.rpartition('_')[2]}"
+        found = "\n".join(
+            f"• {finding.kind.value}: `{escape(finding.masked)}` — {explain(finding.kind)}"
+            for finding in looks.findings[:5]
+        )
+        lines.append(f"{label} looks like it holds a client's personal data:\n{found}")
+    text = ":lock: *Not recorded.* " + "\n".join(lines)
+    return Message(
+        text="Not recorded: it looks like it holds a client's personal data.",
+        blocks=[
+            section(text),
+            context(
+                "Commitments and notes are seen by coordinators and by people in other "
+                "organisations; a client's details belong in your own organisation's records. "
+                "Say what you will do without who it is for, e.g. "
+                "`/session commit me refer the family to the housing clinic by 12/12`."
+            ),
+        ],
+    )
 
 
 def _when(day: date | None, today: date) -> str:
@@ -337,23 +371,46 @@ def _option(text: str, value: str) -> Option:
     return Option(text=clip(text, 75), value=value)
 
 
-def session_form(organisations: Sequence[OrganisationRef], today: date, metadata: dict) -> View:
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day and day != date.min else None
+
+
+def session_form(
+    organisations: Sequence[OrganisationRef],
+    today: date,
+    metadata: dict,
+    typed: SessionInput | None = None,
+    rows: Sequence[int] = (),
+    held: Mapping[str, LooksPersonal] | None = None,
+) -> View:
+    """The recording form; shown again as `typed` (its commitments in form `rows`) when the
+    privacy guard `held` fields back."""
     kinds = [_option(label, kind) for kind, label in KINDS.items()]
+    places = [_option(org.name, org.code) for org in organisations[:100]]
+    typed = typed or SessionInput(title="", kind=next(iter(KINDS)), held_on=today)
+    by_row = dict(zip(rows, typed.commitments, strict=False))
+    came = [option for option in places if option.value in typed.organisations]
     blocks: list[Block] = [
         InputBlock(
             block_id="title",
             label="Title",
-            element=PlainTextInputElement(action_id="value", max_length=TITLE_MAX),
+            element=PlainTextInputElement(
+                action_id="value", max_length=TITLE_MAX, initial_value=typed.title or None
+            ),
         ),
         InputBlock(
             block_id="kind",
             label="Kind",
-            element=StaticSelectElement(action_id="value", options=kinds, initial_option=kinds[0]),
+            element=StaticSelectElement(
+                action_id="value",
+                options=kinds,
+                initial_option=next((o for o in kinds if o.value == typed.kind), kinds[0]),
+            ),
         ),
         InputBlock(
             block_id="held_on",
             label="Date",
-            element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+            element=DatePickerElement(action_id="value", initial_date=_day(typed.held_on)),
         ),
         InputBlock(
             block_id="organisations",
@@ -361,43 +418,50 @@ def session_form(organisations: Sequence[OrganisationRef], today: date, metadata
             optional=True,
             element=StaticMultiSelectElement(
                 action_id="value",
-                options=[_option(org.name, org.code) for org in organisations[:100]]
-                or [_option("(none yet)", "-")],
+                options=places or [_option("(none yet)", "-")],
+                initial_options=came or None,
             ),
         ),
         InputBlock(
             block_id="next_on",
             label="Next session",
             optional=True,
-            element=DatePickerElement(action_id="value"),
+            element=DatePickerElement(action_id="value", initial_date=_day(typed.next_on)),
         ),
         InputBlock(
             block_id="next_place",
             label="Next session's place",
             optional=True,
-            element=PlainTextInputElement(action_id="value", max_length=PLACE_MAX),
+            element=PlainTextInputElement(
+                action_id="value", max_length=PLACE_MAX, initial_value=typed.next_place or None
+            ),
         ),
         section("*Commitments made* — who, what, by when (leave rows you don't need empty)."),
     ]
     for row in range(1, COMMITMENT_ROWS + 1):
+        commitment = by_row.get(row) or CommitmentInput(owner_id="", what="")
         blocks += [
             InputBlock(
                 block_id=f"owner_{row}",
                 label=f"{row}. Who",
                 optional=True,
-                element=UserSelectElement(action_id="value"),
+                element=UserSelectElement(
+                    action_id="value", initial_user=commitment.owner_id or None
+                ),
             ),
             InputBlock(
                 block_id=f"what_{row}",
                 label=f"{row}. What",
                 optional=True,
-                element=PlainTextInputElement(action_id="value", max_length=WHAT_MAX),
+                element=PlainTextInputElement(
+                    action_id="value", max_length=WHAT_MAX, initial_value=commitment.what or None
+                ),
             ),
             InputBlock(
                 block_id=f"due_{row}",
                 label=f"{row}. By when",
                 optional=True,
-                element=DatePickerElement(action_id="value"),
+                element=DatePickerElement(action_id="value", initial_date=_day(commitment.due_on)),
             ),
         ]
     return View(
@@ -407,29 +471,41 @@ def session_form(organisations: Sequence[OrganisationRef], today: date, metadata
         submit="Record",
         close="Cancel",
         private_metadata=json.dumps(metadata),
-        blocks=blocks,
+        blocks=looks_personal_form(blocks, held or {}),
     )
 
 
-def note_form(commitment_id: int, metadata: dict) -> View:
-    """ "Need help": a note for the coordinators."""
+def note_form(
+    commitment_id: int,
+    metadata: dict,
+    note: str = "",
+    held: Mapping[str, LooksPersonal] | None = None,
+) -> View:
+    """ "Need help": a note for the coordinators; shown again as typed when the privacy guard
+    `held` it back."""
+    metadata = {**metadata, "commitment": commitment_id}
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="note",
+            label="What would help?",
+            optional=True,
+            hint="The coordinators get it by DM: describe the need, not the client.",
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=NOTE_MAX,
+                initial_value=note[:NOTE_MAX] or None,
+            ),
+        )
+    ]
     return View(
         type="modal",
         callback_id=HELP_FORM,
         title="Ask for help",
         submit="Send",
         close="Cancel",
-        private_metadata=json.dumps({**metadata, "commitment": commitment_id}),
-        blocks=[
-            InputBlock(
-                block_id="note",
-                label="What would help?",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id="value", multiline=True, max_length=NOTE_MAX
-                ),
-            )
-        ],
+        private_metadata=json.dumps(metadata),
+        blocks=looks_personal_form(blocks, held or {}),
     )
 
 

@@ -15,6 +15,7 @@ from bot.services.directory import (
     ProfileLoader,
     UnknownOrganisation,
 )
+from bot.services.gate import FieldsLookPersonal
 from bot.slack.blocks import directory as directory_blocks
 from bot.slack.blocks.common import Message, problem, reply
 from bot.slack.blocks.help import help_message
@@ -193,10 +194,32 @@ def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services:
     )
 
 
+def saving_anyway(view: dict) -> bool:
+    """Whether the person ticked "save it anyway" on a form the privacy guard held back."""
+    return directory_blocks.ANYWAY in (input_value(view, directory_blocks.ANYWAY) or [])
+
+
+def refuse_looks_personal(
+    ack: Ack, view: dict, refused: FieldsLookPersonal, again: Callable[[], View]
+) -> None:
+    """Answer a form whose typed text the privacy guard held back; nothing was saved. Where
+    the partnership allows sharing anyway and the form has not offered it yet, the form comes
+    again as typed (`again`), each such field marked and the box to tick; otherwise each field
+    gets its error, and the form keeps what was typed."""
+    offered = any(
+        block.get("block_id") == directory_blocks.ANYWAY for block in view.get("blocks") or []
+    )
+    if refused.may_share_anyway and not offered:
+        ack(response_action="update", view=again())
+        return
+    errors = directory_blocks.looks_personal_errors(refused, offered and refused.may_share_anyway)
+    ack(response_action="errors", errors=errors)
+
+
 def organisation_edited(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    user_id = body["user"]["id"]
+    user_id, code = body["user"]["id"], view["private_metadata"]
     edit = OrganisationEdit(
         name=input_value(view, "name"),
         description=input_value(view, "description"),
@@ -204,8 +227,17 @@ def organisation_edited(
         visitor_protocol=input_value(view, "protocol"),
         key_worker_ids=input_value(view, "key_workers"),
     )
+    directory = services.directory
     try:
-        saved = services.directory.edit_organisation(user_id, view["private_metadata"], edit)
+        saved = directory.edit_organisation(user_id, code, edit, saving_anyway(view))
+    except FieldsLookPersonal as refused:
+        held = refused.held
+
+        def again() -> View:  # the form as typed, each field held back marked
+            return directory_blocks.edit_form(directory.view_for_edit(user_id, code), edit, held)
+
+        refuse_looks_personal(ack, view, refused, again)
+        return
     except DirectoryError as error:
         ack(response_action="errors", errors={"name": str(error)[:150]})
         return

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from slack_bolt import Ack, App, Respond
@@ -21,7 +22,8 @@ from slack_sdk.models.views import View
 
 from bot.services.calendar_file import visit_calendar
 from bot.services.dates import DateError, parse_date, parse_dates
-from bot.services.directory import UnknownOrganisation
+from bot.services.directory import Person, UnknownOrganisation
+from bot.services.gate import FieldsLookPersonal
 from bot.services.hotdesk import (
     Booked,
     Booking,
@@ -34,10 +36,11 @@ from bot.services.hotdesk import (
     parse_ref,
 )
 from bot.slack.blocks import hotdesk as blocks
-from bot.slack.blocks.common import Message, reply, section
+from bot.slack.blocks.common import Message, escape, reply, section
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
+from bot.slack.listeners.directory import refuse_looks_personal, saving_anyway
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form
 from bot.slack.wiring import Services
@@ -144,7 +147,7 @@ class Notifier:
 def with_problems(message: Message, problems: list[str]) -> Message:
     if not problems:
         return message
-    notes = [section(f":warning: {problem}") for problem in problems]
+    notes = [section(f":warning: {escape(problem)}") for problem in problems]
     return Message(text=message.text, blocks=[*message.blocks, *notes])
 
 
@@ -363,8 +366,27 @@ def offer_submitted(
         protocol=input_value(view, "protocol"),
         key_worker_ids=tuple(input_value(view, "key_workers") or ()),
     )
+    code = metadata.get("code", "")
     try:
-        host = services.hotdesk.save_offer(_user(body), metadata.get("code", ""), edit)
+        host = services.hotdesk.save_offer(_user(body), code, edit, saving_anyway(view))
+    except FieldsLookPersonal as refused:
+        held = refused.held
+
+        def again() -> View:  # the form as typed, each field held back marked
+            typed = replace(
+                services.hotdesk.offer_for_edit(_user(body), code),
+                desks=edit.desks, weekdays=edit.weekdays, half_days=edit.half_days,
+                needs_approval=edit.needs_approval, closures=edit.closures,
+                closed_on_bank_holidays=edit.closed_on_bank_holidays,
+                max_days_ahead=edit.max_days_ahead, address=edit.address,
+                protocol=edit.protocol,
+                key_workers=tuple(Person(uid, uid) for uid in edit.key_worker_ids),
+            )  # fmt: skip
+            closures = input_value(view, "closures")
+            return blocks.offer_form(typed, metadata, held, closures)
+
+        refuse_looks_personal(ack, view, refused, again)
+        return
     except OfferInvalid as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return

@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.services.dates import DateError, parse_date
 from bot.services.directory import OrganisationRef, UnknownOrganisation
+from bot.services.gate import FieldsLookPersonal, LooksPersonal
 from bot.services.sessions import CommitmentInput, SessionInput, SessionInvalid, SessionProblem
 from bot.services.updates import UpdateProblem, check_text
 from bot.slack.blocks import sessions as blocks
@@ -26,6 +27,7 @@ from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
+from bot.slack.listeners.directory import refuse_looks_personal, saving_anyway
 from bot.slack.listeners.updates import Messenger as UpdateMessenger
 from bot.slack.listeners.updates import answer as update_answer
 from bot.slack.listeners.updates import posted_reply as update_posted
@@ -54,6 +56,8 @@ def answer(work: Callable[[], Outcome]) -> Outcome:
         return work()
     except UnknownOrganisation as error:
         return unknown_organisation(error, SHOW_ACTION)
+    except FieldsLookPersonal as refused:  # nothing recorded: what was found, and why
+        return blocks.looks_personal(refused)
     except SessionProblem as problem:
         return blocks.refused(problem)
     except DateError as problem:
@@ -209,17 +213,21 @@ def share_clicked(
 # Forms ------------------------------------------------------------------------------------------
 
 
-def _from_form(view: dict) -> SessionInput:
+def _from_form(view: dict) -> tuple[SessionInput, list[int]]:
+    """The form's entry, and the form row each of its commitments came from (empty rows are
+    left out, so the service's `what_2` may be the form's `what_3`)."""
+
     def day(block: str) -> date | None:
         value = input_value(view, block)
         return date.fromisoformat(value) if value else None
 
-    commitments = []
+    commitments, rows = [], []
     for row in range(1, blocks.COMMITMENT_ROWS + 1):
         owner, what = input_value(view, f"owner_{row}"), input_value(view, f"what_{row}")
         if owner or what:
             commitments.append(CommitmentInput(owner or "", what, day(f"due_{row}")))
-    return SessionInput(
+            rows.append(row)
+    entry = SessionInput(
         title=input_value(view, "title"),
         kind=input_value(view, "kind"),
         held_on=day("held_on") or date.min,
@@ -228,46 +236,99 @@ def _from_form(view: dict) -> SessionInput:
         next_place=input_value(view, "next_place"),
         commitments=tuple(commitments),
     )
+    return entry, rows
+
+
+def _block_id(field: str, rows: list[int]) -> str:
+    """The service's `what_N` (the Nth commitment) as the block id of its row in the form."""
+    name, _, number = field.rpartition("_")
+    if name in ("what", "owner", "due") and number.isdigit():
+        return f"{name}_{rows[int(number) - 1]}"
+    return field
+
+
+def _on_form_rows(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
+    return {_block_id(field, rows): error for field, error in errors.items()}
+
+
+def _held_on_form_rows(found: FieldsLookPersonal, rows: list[int]) -> FieldsLookPersonal:
+    return FieldsLookPersonal(
+        [
+            LooksPersonal(_block_id(field, rows), looks.findings, looks.may_share_anyway)
+            for field, looks in found.held.items()
+        ]
+    )
 
 
 def session_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    entry, today = _from_form(view), today_in(services)
+    (entry, rows), today = _from_form(view), today_in(services)
+    anyway = saving_anyway(view)
+    metadata = json.loads(view.get("private_metadata") or "{}")
     missing = {
-        f"owner_{number}": "Who made this commitment?"
-        for number, commitment in enumerate(entry.commitments, start=1)
+        f"owner_{row}": "Who made this commitment?"
+        for row, commitment in zip(rows, entry.commitments, strict=True)
         if not commitment.owner_id
     }
     try:
-        services.sessions.check(entry, today)
+        services.sessions.review(entry, today, anyway)
     except SessionInvalid as invalid:
-        missing |= invalid.errors
+        missing |= _on_form_rows(invalid.errors, rows)
+    except FieldsLookPersonal as found:
+        if not missing:
+            refused = _held_on_form_rows(found, rows)
+            refuse_looks_personal(
+                ack,
+                view,
+                refused,
+                lambda: _new_form_again(services, metadata, entry, rows, refused.held),
+            )
+            return
     if missing:
         ack(response_action="errors", errors=missing)
         return
     ack()
-    metadata = json.loads(view.get("private_metadata") or "{}")
     message = _message(
         answer(
             lambda: blocks.recorded(
-                services.sessions.record(_user(body), entry, today, profile_loader(client)), today
+                services.sessions.record(_user(body), entry, today, profile_loader(client), anyway),
+                today,
             )
         )
     )
     answer_form(client, _user(body), metadata, message)
 
 
+def _new_form_again(
+    services: Services,
+    metadata: dict,
+    entry: SessionInput,
+    rows: list[int],
+    held: dict[str, LooksPersonal],
+) -> View:
+    """The recording form again, as typed, each field the privacy guard held back marked."""
+    organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
+    return blocks.session_form(organisations, today_in(services), metadata, entry, rows, held)
+
+
 def help_note_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    ack()
     metadata = json.loads(view.get("private_metadata") or "{}")
+    note, anyway = input_value(view, "note"), saving_anyway(view)
+    try:
+        services.sessions.review_note(note, anyway)
+    except FieldsLookPersonal as refused:
+        again = blocks.note_form(int(metadata["commitment"]), metadata, note, refused.held)
+        refuse_looks_personal(ack, view, refused, lambda: again)
+        return
+    ack()
     today = today_in(services)
 
     def ask_for_help() -> Message:
         result = services.sessions.set_status(
-            _user(body), int(metadata["commitment"]), "help", input_value(view, "note")
+            _user(body), int(metadata["commitment"]), "help", note, anyway
         )
         _tell(client, result.coordinator_ids, blocks.help_needed(result.commitment, today))
         return blocks.status_changed(result.commitment, result.changed, today)
