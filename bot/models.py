@@ -136,7 +136,8 @@ class UpdateTopic(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """Text held back by the privacy guard until its author edits it or posts it anyway.
 
-    Kept briefly (housekeeping deletes drafts after a day): it may hold what it was held for.
+    Kept briefly (the clock deletes each before it is a day old): it may hold what it was held
+    for.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -167,6 +168,9 @@ class Delivery(SQLModel, table=True):
     """One message of a job run to one place: pending → sending → sent (with ts) or failed.
 
     The message is stored rendered, so a resumed run sends exactly what the first one would.
+    `channel` is the id Slack answered with (a DM's D…, a channel's C…), which `chat.update`
+    needs; `redraw` marks a sent message rewritten since (an erasure removed what it quoted)
+    whose copy in Slack is still to be redrawn.
     """
 
     __table_args__ = (UniqueConstraint("job_run_id", "recipient"),)
@@ -177,6 +181,8 @@ class Delivery(SQLModel, table=True):
     message: str  # JSON: {"text": ..., "blocks": [...]}
     status: str = Field(default="pending", max_length=10, index=True)
     ts: str | None = Field(default=None, max_length=30)
+    channel: str | None = Field(default=None, max_length=80)
+    redraw: bool = Field(default=False)
     error: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -325,3 +331,17 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=40)
     action: str = Field(max_length=40)
     detail: str = Field(default="", max_length=500)
+
+
+class Erasure(SQLModel, table=True):
+    """Someone whose data was erased, as a keyed hash of their Slack id and nothing else, so a
+    reload of the partnership file does not bring them back (see services.rights)."""
+
+    fingerprint: str = Field(primary_key=True, max_length=64)  # HMAC-SHA256, hex
+
+
+class Secret(SQLModel, table=True):
+    """A key the bot made for itself, once, at random (the erasure fingerprints' HMAC key)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=128)

@@ -23,27 +23,61 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Partnership, utcnow
-from bot.services.events import forget_old_events
-from bot.services.rights import sending_paused
+from bot.services.rights import Rights, sending_paused
 from bot.services.schedule import Schedule, When
-from bot.services.updates import forget_old_drafts
+from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
 from bot.slack.client import DependableClient
+from bot.slack.listeners.rights import redraw_messages
 from jobs import digest, nudges, reminders, retention
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.clock")
 
 CATCH_UP_EVERY = timedelta(minutes=5)
+DRAFT_SWEEP_EVERY = timedelta(minutes=5)
+HOUSEKEEPING_REDRAWS = 1000  # a run's share of messages to redraw (Slack allows ~50 a minute)
 
 
 def housekeeping(context: JobContext, fire: datetime) -> str:
-    events = forget_old_events(context.engine, fire, dry_run=context.dry_run)
+    """Forget event ids older than the retention policy says, and held drafts a day old; redraw
+    in Slack what an erasure rewrote and Slack did not take at the time."""
+    rights = Rights(context.engine, context.zone)
+    events = rights.retention(fire, dry_run=context.dry_run, only=("event ids",))["event ids"]
     drafts = forget_old_drafts(context.engine, fire, dry_run=context.dry_run)
     verb = "would forget" if context.dry_run else "forgot"
-    return (
+    summary = (
         f"{verb} {events} Slack event ids too old to be retried "
         f"and {drafts} held drafts older than a day"
     )
+    if context.dry_run or context.client is None:
+        waiting = len(rights.redraws())
+        return summary + (f"; would redraw {waiting} messages erasures rewrote" if waiting else "")
+    if sending_paused(context.engine):
+        return summary + "; redrawing waits: sending is paused"
+    redrawn = redraw_messages(context.client, rights, limit=HOUSEKEEPING_REDRAWS)
+    if redrawn.redrawn or redrawn.problems or redrawn.left:
+        summary += f"; messages erasures rewrote: {redrawn}"
+    return summary
+
+
+def sweep_drafts(context: JobContext, now: datetime | None = None) -> int:
+    """Delete held drafts before they are a day old, every few minutes whatever the partnership's
+    schedule says, so "held text is kept at most a day" holds while the clock runs."""
+    if context.dry_run:
+        return 0
+    return forget_old_drafts(
+        context.engine, now or utcnow(), older_than=DRAFT_LIFETIME - DRAFT_SWEEP_EVERY
+    )
+
+
+def sweep_drafts_safely(context: JobContext) -> None:
+    try:
+        forgotten = sweep_drafts(context)
+    except Exception:
+        log.exception("forgetting old drafts failed; the next sweep will try again")
+        return
+    if forgotten:
+        log.info("forgot %s held drafts before they were a day old", forgotten)
 
 
 JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
@@ -54,7 +88,7 @@ JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     nudges.JOB: nudges.run,
     retention.JOB: retention.run,
 }
-WORKS_WHILE_PAUSED = {"housekeeping", retention.JOB}  # they send nothing
+WORKS_WHILE_PAUSED = {"housekeeping", retention.JOB}  # they send nothing while paused
 
 
 class UnknownJob(Exception):
@@ -136,7 +170,8 @@ def job_client(settings: Settings) -> WebClient:
     )
 
 
-def run_clock(context: JobContext) -> None:
+def build_scheduler(context: JobContext) -> BlockingScheduler:
+    """Each job on the partnership's schedule, the catch-up, and the sweep of old drafts."""
     schedule = schedule_of(context)
     scheduler = BlockingScheduler(timezone=context.zone)
     for name, when in schedule.jobs.items():
@@ -153,11 +188,21 @@ def run_clock(context: JobContext) -> None:
         catch_up, IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()), args=[context],
         id="catch-up", max_instances=1, coalesce=True,
     )  # fmt: skip
+    scheduler.add_job(
+        sweep_drafts_safely, IntervalTrigger(seconds=DRAFT_SWEEP_EVERY.total_seconds()),
+        args=[context], id="drafts", max_instances=1, coalesce=True,
+    )  # fmt: skip
+    return scheduler
+
+
+def run_clock(context: JobContext) -> None:
+    scheduler = build_scheduler(context)
     log.info(
         "clock started in %s: %s",
         context.zone,
-        ", ".join(f"{n} {w}" for n, w in schedule.jobs.items()),
+        ", ".join(f"{n} {w}" for n, w in schedule_of(context).jobs.items()),
     )
+    sweep_drafts_safely(context)
     for line in catch_up(context):
         log.info("catch-up at start: %s", line)
     scheduler.start()

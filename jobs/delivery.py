@@ -195,6 +195,9 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
             else:
                 outcome.failed.append(code)
             continue
-        _set(engine, delivery_id, "sending", status="sent", ts=sent.get("ts"))
+        _set(
+            engine, delivery_id, "sending", status="sent", ts=sent.get("ts"),
+            channel=sent.get("channel"),
+        )  # fmt: skip
         outcome.sent += 1
     return outcome

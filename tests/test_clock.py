@@ -14,15 +14,33 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from bot.db import make_engine
-from bot.models import Delivery, JobRun, Member, Organisation, PartnerUpdate, utcnow
+from bot.models import (
+    Delivery,
+    Draft,
+    JobRun,
+    Member,
+    Organisation,
+    Partnership,
+    PartnerUpdate,
+    ProcessedEvent,
+    utcnow,
+)
+from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
 from bot.slack.client import DependableClient
 from bot.testing.fake_slack import FakeSlack
-from jobs.clock import catch_up, latest_fire, run_job
+from jobs.clock import (
+    DRAFT_SWEEP_EVERY,
+    build_scheduler,
+    catch_up,
+    latest_fire,
+    run_job,
+    sweep_drafts,
+)
 from jobs.context import JobContext
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
-from tests.helpers import shown
+from tests.helpers import buttons, replies_to, shown
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
@@ -56,7 +74,7 @@ def seed(engine: Engine, opted_in: tuple[str, ...] = (MEMBER, OTHER, COORDINATOR
         ):
             session.add(
                 PartnerUpdate(
-                    organisation_id=codes[code], author_id=MEMBER, text=text,
+                    organisation_id=codes[code], author_id=MEMBER, text=trusted(text),
                     created_at=MONDAY_9.astimezone(UTC) - timedelta(days=days_ago),
                 )
             )  # fmt: skip
@@ -255,7 +273,7 @@ def test_a_huge_week_is_summarised_within_slacks_limits(
                 text = "word " * 500 + str(update_number)
                 session.add(
                     PartnerUpdate(
-                        organisation_id=org.id, author_id=MEMBER, text=text,
+                        organisation_id=org.id, author_id=MEMBER, text=trusted(text),
                         created_at=MONDAY_9.astimezone(UTC) - timedelta(days=1),
                     )
                 )  # fmt: skip
@@ -306,3 +324,45 @@ def test_members_choose_the_digest_by_dm(bot: Bot) -> None:
     assert "Weekly digest by DM*: on" in shown(bot.ask("whoami"))
     assert "won't come by DM" in shown(bot.ask("digest dm off"))
     assert "`/partners digest dm on`" in shown(bot.ask("digest"))
+
+
+def test_held_drafts_are_gone_before_they_are_a_day_old(bot: Bot) -> None:
+    """The README's "held text is kept at most a day", whatever the housekeeping schedule: the
+    clock sweeps every five minutes, taking each draft before its day is up."""
+    bot.ask("join HRS")
+    held = bot.ask("Can someone call Ahmed on 07700 900123 about housing?", command="/update")
+    anyway = next(b for b in buttons(held) if b["action_id"] == "update_post_anyway")
+    jobs = context(bot.engine, bot.fake)
+    scheduled = {job.id: job.trigger for job in build_scheduler(jobs).get_jobs()}
+    assert scheduled["drafts"].interval <= DRAFT_SWEEP_EVERY <= timedelta(minutes=5)
+    with Session(bot.engine) as session:
+        held_at = session.exec(select(Draft.created_at)).one()
+    assert sweep_drafts(jobs, held_at + timedelta(hours=23, minutes=50)) == 0
+    assert sweep_drafts(jobs, held_at + timedelta(days=1) - DRAFT_SWEEP_EVERY / 2) == 1
+    replies = replies_to(
+        bot, lambda: bot.slack.block_action(MEMBER, "update_post_anyway", anyway["value"])
+    )
+    assert "already been posted or discarded" in shown(replies[-1])
+    assert "0 held drafts" in run_job("housekeeping", jobs, utcnow())
+
+
+def test_housekeeping_forgets_event_ids_after_the_retention_period(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    now = datetime.now(LONDON)
+    with Session(loaded_engine) as session:
+        for days in (4, 2, 0):
+            session.add(
+                ProcessedEvent(event_id=f"Ev{days}", received_at=utcnow() - timedelta(days=days))
+            )
+        session.commit()
+    jobs = context(loaded_engine, fake_slack)
+    assert run_job("housekeeping", jobs, now).startswith("forgot 1 Slack event ids")  # 3 days
+    with Session(loaded_engine) as session:
+        row = session.get(Partnership, 1)
+        row.retention = '{"event_ids_days": 1}'
+        session.add(row)
+        session.commit()
+    assert run_job("housekeeping", jobs, now).startswith("forgot 1 Slack event ids")
+    with Session(loaded_engine) as session:
+        assert session.exec(select(ProcessedEvent.event_id)).all() == ["Ev0"]

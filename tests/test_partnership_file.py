@@ -16,6 +16,7 @@ from bot.services.partnership_file import (
     parse_partnership,
     read_partnership_file,
 )
+from bot.services.rights import DEFAULT_RETENTION
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "partnership.example.toml"
@@ -40,6 +41,8 @@ def test_the_sample_describes_a_realistic_partnership() -> None:
     assert {"housing", "homelessness", "legal advice", "health", "training", "young people"} <= set(
         spec.topics
     )
+    assert spec.retention == DEFAULT_RETENTION  # every period, spelt out at its default
+    assert spec.retention["event_ids_days"] == 3 and spec.retention["audit_entries"] == 72
 
 
 def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine) -> None:
@@ -134,6 +137,43 @@ BROKEN = [
         "partnership.bank_holidays",
         "scotland",
     ),
+    (
+        '[partnership]\nname = "P"\n\n[retention]\nupdates = 24\nevent_ids_days = 90\n',
+        6,
+        "retention.event_ids_days",
+        "whole number of days from 1 to 30",
+    ),
+    (
+        '[partnership]\nname = "P"\n[retention]\naudit_entries = "six years"\n',
+        4,
+        "retention.audit_entries",
+        "whole number of months from 1 to 240",
+    ),
+    (
+        '[partnership]\nname = "P"\n[retention]\ndeliveries = 0\n',
+        4,
+        "retention.deliveries",
+        "whole number of months from 1 to 240",
+    ),
+    (
+        '[partnership]\nname = "P"\n[retention]\ndeliveries = 6\njob_runs = 4\n',
+        5,
+        "retention.job_runs",
+        "keep job runs at least as long",
+    ),
+    (
+        '[partnership]\nname = "P"\nprivacy = "block"\n[[organisations]]\ncode = "A1"\n'
+        'name = "A"\nvisitor_protocol = "Ring Jo on 07700 900123 at the door"\n',
+        7,
+        "organisations[1].visitor_protocol",
+        "looks like it holds personal data: UK phone number",
+    ),
+    (
+        '[partnership]\nname = "P"\n[retention]\nevent_ids = 3\n',
+        4,
+        "retention.event_ids",
+        "unknown field; expected one of updates, bookings",
+    ),
 ]
 
 
@@ -156,3 +196,12 @@ def test_a_file_that_is_not_toml_says_where() -> None:
 def test_a_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(PartnershipFileError, match="cannot read the file"):
         read_partnership_file(tmp_path / "nope.toml")
+
+
+def test_with_privacy_warn_the_coordinators_file_may_name_a_number_it_chose_to_share() -> None:
+    text = (
+        '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+        'visitor_protocol = "Reception: 0161 496 0000"\n'
+    )
+    (organisation,) = parse_partnership(text, "p.toml").organisations
+    assert organisation.visitor_protocol == "Reception: 0161 496 0000"

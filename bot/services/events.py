@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import hashlib
 
-from sqlalchemy import Engine, delete, func
-from sqlmodel import select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import ProcessedEvent, utcnow
-
-KEEP_EVENT_IDS = timedelta(days=2)  # Slack retries within minutes; two days is ample
 
 
 def claim_event(engine: Engine, event_id: str) -> bool:
@@ -21,12 +19,10 @@ def claim_event(engine: Engine, event_id: str) -> bool:
         )
 
 
-def forget_old_events(engine: Engine, now: datetime, dry_run: bool = False) -> int:
-    """Drop event ids too old to be retried, so the table stays small; returns how many."""
-    too_old = ProcessedEvent.received_at < now - KEEP_EVENT_IDS
-    with session_scope(engine) as session:
-        if dry_run:
-            return session.exec(
-                select(func.count()).select_from(ProcessedEvent).where(too_old)
-            ).one()
-        return session.connection().execute(delete(ProcessedEvent).where(too_old)).rowcount
+def claim_once(session: Session, key: str) -> bool:
+    """True the first time `key` (a click that must act once) is claimed in this transaction's
+    commit; False for any repeat. Kept as long as event ids are (the `[retention]` table)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return insert_ignoring_conflict(
+        session, ProcessedEvent.__table__, {"event_id": f"once:{digest}", "received_at": utcnow()}
+    )

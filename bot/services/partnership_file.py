@@ -12,7 +12,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from sqlmodel import Session, select
 
 from bot.db import session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
+from bot.services import gate
 from bot.services.directory import CODE_PATTERN
-from bot.services.rights import DEFAULT_RETENTION, RETENTION_MAX
+from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS, erased_check
 from bot.services.schedule import (
     DEFAULT_CATCH_UP_HOURS,
     DEFAULT_SCHEDULE,
@@ -92,7 +93,7 @@ class PartnershipSpec:
     schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
     bank_holidays: str = DEFAULT_REGION
     followup_after: int = 2
-    retention: dict[str, int] = field(default_factory=dict)  # months, by kind
+    retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
 
 
 @dataclass
@@ -121,13 +122,21 @@ class LoadReport:
     organisations: Tally = field(default_factory=Tally)
     coordinators: Tally = field(default_factory=Tally)
     topics: Tally = field(default_factory=Tally)
+    erased_skipped: int = 0  # people in the file whose data was erased: not brought back
+
+    def tallies(self) -> dict[str, Tally]:
+        return {kind: tally for kind, tally in vars(self).items() if isinstance(tally, Tally)}
 
     @property
     def changed(self) -> bool:
-        return any(t.added or t.updated for t in vars(self).values())
+        return any(t.added or t.updated for t in self.tallies().values())
 
     def lines(self) -> list[str]:
-        return [f"{kind}: {tally}" for kind, tally in vars(self).items()]
+        lines = [f"{kind}: {tally}" for kind, tally in self.tallies().items()]
+        if self.erased_skipped:
+            people = "person" if self.erased_skipped == 1 else "people"
+            lines.append(f"skipped {self.erased_skipped} {people} erased at their request")
+        return lines
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -158,6 +167,7 @@ class _Checker:
     def __init__(self, text: str, source: str) -> None:
         self.lines = _key_lines(text)
         self.source = source
+        self.privacy = "warn"
 
     def fail(self, where: Path_, problem: str) -> PartnershipFileError:
         line = _nearest_line(self.lines, where)
@@ -175,6 +185,20 @@ class _Checker:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail((*where, key), f"should be written as [[{key}]] tables")
+        return value
+
+    def guarded_text(self, data: dict[str, Any], where: Path_, key: str) -> str:
+        """Text every partner sees, through the privacy guard. With `privacy = "block"` what
+        looks personal is a mistake in the file; with "warn" the coordinator who wrote the
+        file has chosen to share it, as the Slack forms' "save it anyway" box does."""
+        value = self.text(data, where, key)
+        found = gate.findings_in(value)
+        if found and self.privacy == "block":
+            what = ", ".join(f"{f.kind.value} ({f.masked})" for f in found[:3])
+            raise self.fail(
+                (*where, key),
+                f'looks like it holds personal data: {what}; privacy = "block" keeps it out',
+            )
         return value
 
     def text(
@@ -233,6 +257,7 @@ class _Checker:
         privacy = self.text(top, where, "privacy") or "warn"
         if privacy not in PRIVACY_POLICIES:
             raise self.fail((*where, "privacy"), 'should be "warn" or "block"')
+        self.privacy = privacy  # the guard's policy for the typed text read after it
         topics = top.get("topics", [])
         if not isinstance(topics, list) or not all(isinstance(t, str) and t for t in topics):
             raise self.fail((*where, "topics"), 'should be a list of words, e.g. ["housing"]')
@@ -262,14 +287,25 @@ class _Checker:
         )
 
     def retention(self, data: dict[str, Any]) -> dict[str, int]:
-        """Months to keep each kind of record (updates 24, bookings 12 after the visit, …)."""
+        """How long to keep each kind of record: months (updates 24, bookings 12 after the
+        visit, …, deliveries 3, job runs 12, audit entries 72), but event ids in days (3)."""
         where: Path_ = ("retention",)
         self.unknown_keys(data, where, tuple(DEFAULT_RETENTION))
-        return {
-            kind: self.whole_number(data, where, kind, months, 1, RETENTION_MAX)
-            for kind, months in DEFAULT_RETENTION.items()
-            if kind in data
-        }
+        policy = {}
+        for kind, default in DEFAULT_RETENTION.items():
+            if kind in data:
+                low, high, unit = RETENTION_LIMITS[kind]
+                policy[kind] = self.whole_number(data, where, kind, default, low, high, unit)
+        runs = policy.get("job_runs", DEFAULT_RETENTION["job_runs"])
+        deliveries = policy.get("deliveries", DEFAULT_RETENTION["deliveries"])
+        if runs < deliveries:
+            key = "job_runs" if "job_runs" in data else "deliveries"
+            raise self.fail(
+                (*where, key),
+                f"job runs are kept {runs} months and deliveries {deliveries}: a job run's "
+                "deliveries go with it, so keep job runs at least as long",
+            )
+        return policy
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
         where: Path_ = ("schedule",)
@@ -343,9 +379,9 @@ class _Checker:
                 example=': 2–12 letters or digits, like "HRS"',
             ).upper(),
             name=self.text(data, where, "name", required=True, limit=150),
-            description=self.text(data, where, "description"),
+            description=self.guarded_text(data, where, "description"),
             address=self.text(data, where, "address", limit=500),
-            visitor_protocol=self.text(data, where, "visitor_protocol"),
+            visitor_protocol=self.guarded_text(data, where, "visitor_protocol"),
             key_workers=tuple(
                 self.key_worker(worker, (*where, "key_workers", i))
                 for i, worker in enumerate(workers)
@@ -389,11 +425,19 @@ class _Checker:
         )
 
     def whole_number(
-        self, data: dict[str, Any], where: Path_, key: str, default: int, low: int, high: int
+        self,
+        data: dict[str, Any],
+        where: Path_,
+        key: str,
+        default: int,
+        low: int,
+        high: int,
+        unit: str = "",
     ) -> int:
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise self.fail((*where, key), f"should be a whole number from {low} to {high}")
+            of = f" of {unit}" if unit else ""
+            raise self.fail((*where, key), f"should be a whole number{of} from {low} to {high}")
         return value
 
     def closures(self, data: Any, where: Path_) -> tuple[date, ...]:
@@ -470,9 +514,22 @@ def _nearest_line(lines: dict[Path_, int], where: Path_) -> int | None:
 
 
 def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
-    """Upsert the file's contents in one transaction and say what changed."""
+    """Upsert the file's contents in one transaction and say what changed.
+
+    Coordinators and key workers whose data was erased (services.rights keeps a keyed hash of
+    their Slack id) are skipped, and the report says how many: a reload never brings them back.
+    """
     report = LoadReport()
     with session_scope(engine) as session:
+        erased = erased_check(session)
+        skipped: set[str] = set()
+
+        def keep(slack: str | None) -> bool:
+            if slack and erased(slack):
+                skipped.add(slack)
+                return False
+            return True
+
         _apply_settings(session, spec, report)
         for topic in spec.topics:
             exists = session.exec(select(Topic).where(Topic.name == topic)).first()
@@ -480,9 +537,12 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
             if not exists:
                 session.add(Topic(name=topic))
         for coordinator in spec.coordinators:
-            _apply_coordinator(session, coordinator, report)
+            if keep(coordinator.slack):
+                _apply_coordinator(session, coordinator, report)
         for organisation in spec.organisations:
-            _apply_organisation(session, organisation, report)
+            workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
+            _apply_organisation(session, replace(organisation, key_workers=workers), report)
+        report.erased_skipped = len(skipped)
     return report
 
 
@@ -519,9 +579,10 @@ def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadRe
     before = None if row is None else _organisation_state(session, row)
     row = row or Organisation(code=spec.code, name=spec.name)
     row.name = spec.name
-    row.description = spec.description
+    # Read through the guard under the file's own policy (_Checker.guarded_text).
+    row.description = gate.trusted(spec.description)
     row.address = spec.address
-    row.visitor_protocol = spec.visitor_protocol
+    row.visitor_protocol = gate.trusted(spec.visitor_protocol)
     session.add(row)
     session.flush()
 

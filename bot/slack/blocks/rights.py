@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from bot.services.audit import AuditView
 from bot.services.dates import format_date
 from bot.services.hotdesk import Booking
-from bot.services.rights import Handover, Receipt
+from bot.services.rights import Aftermath, Handover, Receipt
 from bot.slack.blocks.common import Message, clip, context, escape, section, user_link
 
 FORGET_FORM = "rights_forget_form"
@@ -33,6 +33,9 @@ def forget_form(subject_id: str, by_self: bool) -> View:
             f'• Commitments {they} own pass to the coordinators, marked "owner left".',
             f"• {whose_} profile, membership, preferences and held drafts are deleted, "
             "and the Slack id is removed from anything that still mentions it.",
+            "• If the updates and opportunities are deleted, the weekly digests that quoted them "
+            "are redrawn without them.",
+            "• A reload of the partnership file won't bring this person back.",
             "• The audit trail records that an erasure happened: not who, not what was erased.",
         )
     )
@@ -62,7 +65,7 @@ def forget_form(subject_id: str, by_self: bool) -> View:
     )
 
 
-def receipt(done: Receipt, by_self: bool) -> Message:
+def receipt(done: Receipt, by_self: bool, aftermath: Aftermath | None = None) -> Message:
     content = "deleted" if done.content_deleted else "kept, attributed to the organisation only"
     lines = [
         f"• hot-desk bookings cancelled (hosts told): {len(done.bookings_cancelled)}",
@@ -71,14 +74,69 @@ def receipt(done: Receipt, by_self: bool) -> Message:
         f"• updates: {done.updates}, opportunities: {done.opportunities} — {content}",
         "• profile, membership, preferences and drafts: deleted",
     ]
+    if done.key_worker_entries:
+        lines.append(
+            f"• named as key worker for {done.key_worker_entries} organisation"
+            f"{'s' if done.key_worker_entries != 1 else ''}: removed"
+        )
+    if done.stored_messages_rewritten:
+        redrawn = f"; redrawn in Slack: {aftermath.redrawn}" if aftermath else ""
+        lines.append(
+            "• digests and reminders that quoted them, as the bot keeps them: "
+            f"{done.stored_messages_rewritten} rewritten{redrawn}"
+        )
+    lines.append(
+        f"• the partnership file: a reload skips {'you' if by_self else 'them'} (all the bot "
+        "keeps is a keyed hash of the Slack id, to recognise it)"
+    )
     who = "Your data has" if by_self else "Their data has"
+    blocks = [
+        section(f":white_check_mark: *{who} been erased.* Receipt `{done.reference}`."),
+        section("\n".join(lines)),
+    ]
+    if aftermath and (aftermath.problems or aftermath.left):
+        blocks.append(section(_slack_lines(aftermath)))
+    return Message(text=f"{who} been erased (receipt {done.reference}).", blocks=blocks)
+
+
+def slack_problems(reference: str, aftermath: Aftermath) -> Message:
+    """For the coordinators, when a member's own erasure left Slack showing what it removed."""
     return Message(
-        text=f"{who} been erased (receipt {done.reference}).",
+        text=f"After erasure {reference}, Slack still shows some of what was removed",
         blocks=[
-            section(f":white_check_mark: *{who} been erased.* Receipt `{done.reference}`."),
-            section("\n".join(lines)),
+            section(
+                f":warning: After a member's erasure (receipt `{reference}`), Slack still shows "
+                "some of what was removed.\n" + _slack_lines(aftermath)
+            )
         ],
     )
+
+
+def _slack_lines(aftermath: Aftermath) -> str:
+    def errors(codes: list[str]) -> str:
+        return escape(", ".join(sorted(set(codes))))
+
+    lines = []
+    if aftermath.left:
+        lines.append(
+            f"• {aftermath.left} more copies in members' DMs: redrawn by the nightly housekeeping"
+        )
+    if aftermath.retry:
+        lines.append(
+            f":warning: Slack would not redraw {len(aftermath.retry)} just now "
+            f"({errors(aftermath.retry)}): Partnerbot tries again at its nightly housekeeping."
+        )
+    if aftermath.failed:
+        lines.append(
+            f":warning: Slack would not redraw {len(aftermath.failed)} "
+            f"({errors(aftermath.failed)}): a coordinator can delete them in Slack."
+        )
+    if aftermath.not_deleted:
+        lines.append(
+            f":warning: Slack would not delete {len(aftermath.not_deleted)} of their channel "
+            f"posts ({errors(aftermath.not_deleted)}): a coordinator can delete them in Slack."
+        )
+    return "\n".join(lines)
 
 
 def visit_cancelled(booking: Booking, today: date) -> Message:

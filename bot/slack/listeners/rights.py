@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -13,15 +14,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.services.audit import NotAllowed, entries
-from bot.services.rights import RightsProblem, resume_sending
+from bot.services.rights import Aftermath, Rights, RightsProblem, resume_sending
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
+from bot.slack.client import TIMEOUT, UNREACHABLE
 from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
 from bot.slack.posting import tolerate_gone
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
+
+REDRAW_NOW = 50  # redrawn while the person waits for the receipt; housekeeping does the rest
+TRY_AGAIN = {
+    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+    TIMEOUT, UNREACHABLE,
+}  # fmt: skip
 
 
 def my_data(user_id: str, client: WebClient, services: Services) -> Message:
@@ -82,17 +90,69 @@ def forget_submitted(
     try:
         done = services.rights.forget(actor, subject, delete_content, now)
     except RightsProblem as refusal:
-        message = problem(str(refusal))
-    else:
-        for booking in done.bookings_cancelled:
-            _tell(client, booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date()))
-        for channel, ts in done.messages_to_delete:
-            try:
-                tolerate_gone(lambda c=channel, t=ts: client.chat_delete(channel=c, ts=t))
-            except SlackApiError as error:
-                log.warning("could not delete %s/%s: %s", channel, ts, error.response.get("error"))
-        message = blocks.receipt(done, by_self=actor == subject)
-    _tell(client, [actor], message)
+        _tell(client, [actor], problem(str(refusal)))
+        return
+    # Slack after the commit: what fails here is told, and never undoes the erasure.
+    for booking in done.bookings_cancelled:
+        _tell(client, booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date()))
+    aftermath = redraw_messages(client, services.rights, done.redraws, REDRAW_NOW)
+    for channel, ts in done.messages_to_delete:
+        try:
+            tolerate_gone(lambda c=channel, t=ts: client.chat_delete(channel=c, ts=t))
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            log.warning("could not delete %s/%s: %s", channel, ts, code)
+            aftermath.not_deleted.append(code)
+    by_self = actor == subject
+    _tell(client, [actor], blocks.receipt(done, by_self, aftermath))
+    if aftermath.problems:
+        services.rights.slack_problems(done.reference, str(aftermath))
+        if by_self:  # they can't put Slack right themselves; the coordinators can
+            _tell(client, done.coordinator_ids, blocks.slack_problems(done.reference, aftermath))
+
+
+def redraw_messages(
+    client: WebClient, rights: Rights, only: Sequence[int] | None = None, limit: int = 1000
+) -> Aftermath:
+    """Redraw in Slack the messages an erasure rewrote (chat.update from the stored copy):
+    channel copies first. Gone from Slack counts as done; what Slack may do later (a 5xx, a
+    timeout) stays marked for the next housekeeping; anything else is given up, and said."""
+    aftermath = Aftermath()
+    if only is not None and not only:
+        return aftermath
+    due = rights.redraws(only)
+    aftermath.left = max(len(due) - limit, 0)
+    settled = []
+    for item in due[:limit]:
+        try:
+            channel = item.channel or _channel_of(client, item.recipient)
+            if channel is None:  # sent to a #name before the bot kept Slack's channel ids
+                aftermath.failed.append("channel id not recorded")
+                settled.append(item.delivery_id)
+                continue
+            client.chat_update(channel=channel, ts=item.ts, text=item.text, blocks=item.blocks)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error.response.status_code)
+            log.warning("could not redraw delivery %s: %s", item.delivery_id, code)
+            if code == "message_not_found":  # deleted in Slack: nothing left to show
+                settled.append(item.delivery_id)
+            elif code in TRY_AGAIN or error.response.status_code >= 500:
+                aftermath.retry.append(code)
+            else:
+                aftermath.failed.append(code)
+                settled.append(item.delivery_id)
+            continue
+        aftermath.redrawn += 1
+        settled.append(item.delivery_id)
+    rights.redrawn(settled)
+    return aftermath
+
+
+def _channel_of(client: WebClient, recipient: str) -> str | None:
+    """The channel id chat.update needs: a DM's is found by opening it; a #name's is unknown."""
+    if recipient[:1] in ("U", "W"):
+        return client.conversations_open(users=recipient)["channel"]["id"]
+    return recipient if recipient[:1] in ("C", "G", "D") else None
 
 
 def _tell(client: WebClient, people: list[str] | tuple[str, ...], message: Message) -> None:
