@@ -18,6 +18,7 @@ from bot.models import (
     PartnerUpdate,
 )
 from bot.services.directory import Directory, Profile
+from bot.services.gate import trusted
 from bot.services.home import Home
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, shown
@@ -54,7 +55,7 @@ def seed(engine: Engine, size: int) -> None:
     with Session(engine) as session:
         hrs, ncl, nrh = _org(session, "HRS"), _org(session, "NCL"), _org(session, "NRH")
         meeting = PartnershipSession(
-            title="Autumn session", kind="reflective", held_on=today - timedelta(days=3),
+            title=trusted("Autumn session"), kind="reflective", held_on=today - timedelta(days=3),
             next_on=today + timedelta(days=20), next_place="Harbour", created_by=COORDINATOR,
         )  # fmt: skip
         session.add(meeting)
@@ -67,17 +68,23 @@ def seed(engine: Engine, size: int) -> None:
                 )
             )  # fmt: skip
             session.add(
-                PartnerUpdate(organisation_id=nrh, author_id=OTHER, text=f"News number {n}")
+                PartnerUpdate(
+                    organisation_id=nrh, author_id=OTHER, text=trusted(f"News number {n}")
+                )
             )
             session.add(
                 Opportunity(
-                    organisation_id=nrh, poster_id=OTHER, kind="training", title=f"Course {n}",
+                    organisation_id=nrh, poster_id=OTHER, kind="training",
+                    title=trusted(f"Course {n}"),
                     closes_on=today + timedelta(days=5 + n), channel="#o",
                 )
             )  # fmt: skip
             session.add(
                 Commitment(
-                    session_id=meeting.id, owner_id=MEMBER, what=f"Task {n}", created_by=COORDINATOR
+                    session_id=meeting.id,
+                    owner_id=MEMBER,
+                    what=trusted(f"Task {n}"),
+                    created_by=COORDINATOR,
                 )
             )
         session.commit()

@@ -14,6 +14,7 @@ from bot.db import make_engine
 from bot.models import Opportunity, OpportunityInterest, Partnership
 from bot.services.digest import build_digest
 from bot.services.directory import Directory, Profile
+from bot.services.gate import trusted
 from bot.services.opportunities import Opportunities, OpportunityInput
 from bot.slack.blocks.digest import digest_message
 from bot.testing.fake_slack import FakeSlack
@@ -193,7 +194,7 @@ def test_places_left_count_down_with_interest(members: Bot) -> None:
     with Session(members.engine) as session:
         session.add(
             Opportunity(
-                organisation_id=1, poster_id=MEMBER, kind="training", title="First aid",
+                organisation_id=1, poster_id=MEMBER, kind="training", title=trusted("First aid"),
                 places=2, channel=CHANNEL,
             )
         )  # fmt: skip

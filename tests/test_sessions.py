@@ -153,6 +153,8 @@ def test_a_reflection_can_be_shared_as_an_update_through_the_privacy_guard(membe
 
     (posted,) = replies_to(members, click)
     assert "Posted to" in shown(posted)
+    (again,) = replies_to(members, click)  # a second click on the same message
+    assert "already posted" in shown(again)
     with Session(members.engine) as session:
         assert session.exec(select(PartnerUpdate.text)).all() == ["We now meet monthly"]
 

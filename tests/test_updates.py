@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from bot.models import Draft, Partnership, PartnerUpdate
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, shown
+from tests.helpers import buttons, replies_to, shown
 
 CHANNEL = "#partnership-updates"
 
@@ -75,7 +77,9 @@ def test_user_text_is_escaped_so_it_pings_nobody(members: Bot) -> None:
         command="/update",
     )
     text = shown(members.fake.wait_for("chat.postMessage")[0].args)
-    escaped = "&lt;!channel&gt; &lt;!here&gt; @channel <@U0OTHER> &lt;https://evil.example|click&gt;"
+    escaped = (
+        "&lt;!channel&gt; &lt;!here&gt; @channel <@U0OTHER> &lt;https://evil.example|click&gt;"
+    )
     assert f"{escaped} &amp; more" in text
     assert "<!channel>" not in text and "<!here>" not in text and "&amp;amp;" not in text
 
@@ -145,6 +149,22 @@ def test_personal_data_is_held_back_then_posted_anyway_once(members: Bot) -> Non
         replies[-2].args
     )
     assert len(posts(members)) == 1 and updates_in_db(members) == 1
+
+
+def test_a_held_draft_a_day_old_is_gone_whether_or_not_the_clock_has_deleted_it(
+    members: Bot,
+) -> None:
+    answer = members.ask("Can someone call Ahmed on 07700 900123 about housing?", command="/update")
+    anyway = next(b for b in buttons(answer) if b["action_id"] == "update_post_anyway")
+    with members.engine.begin() as connection:
+        connection.execute(
+            sa_update(Draft).values(created_at=datetime.now(UTC) - timedelta(hours=24, minutes=1))
+        )
+    (told,) = replies_to(
+        members, lambda: members.slack.block_action(MEMBER, "update_post_anyway", anyway["value"])
+    )
+    assert "already been posted or discarded" in shown(told)
+    assert not posts(members) and updates_in_db(members) == 0
 
 
 def test_a_block_policy_offers_no_post_anyway(members: Bot) -> None:

@@ -22,7 +22,6 @@ from bot.models import (
     OpportunityInterest,
     Organisation,
     Partnership,
-    ProcessedEvent,
     utcnow,
 )
 from bot.services import audit, gate
@@ -32,6 +31,7 @@ from bot.services.directory import (
     find_organisation,
     is_coordinator,
 )
+from bot.services.events import claim_once
 from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach
 from bot.services.matching import normalise
 from bot.services.privacy import Finding
@@ -228,11 +228,7 @@ class Opportunities:
         with session_scope(self.engine) as session:
             attempt, organisation, channel = self._review(session, user_id, attempt, today, anyway)
             text = _cleared(session, attempt, anyway)
-            if once and not insert_ignoring_conflict(
-                session,
-                ProcessedEvent.__table__,
-                {"event_id": f"opportunity:{once}"[:40], "received_at": utcnow()},
-            ):
+            if once and not claim_once(session, f"opportunity:{once}"):
                 raise OpportunityProblem("That one is already posted (or being posted now).")
             row = Opportunity(
                 organisation_id=organisation.id, poster_id=user_id, kind=attempt.kind,

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, func
@@ -29,6 +30,7 @@ from bot.models import (
 from bot.services import audit, gate
 from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
 from bot.services.directory import OrganisationRef, find_organisation
+from bot.services.events import claim_once
 from bot.services.gate import Cleared, LooksPersonal, Reach
 from bot.services.privacy import Finding
 from bot.services.search import matching_updates, search_words
@@ -169,8 +171,11 @@ class Updates:
         send: Send,
         anyway: bool = False,
         replaces_draft: int | None = None,
+        once: str | None = None,
     ) -> Published:
-        """Post unless the guard holds it back: saved first, then sent (see channel_posts)."""
+        """Post unless the guard holds it back: saved first, then sent (see channel_posts).
+
+        `once` names a click (Share as an update): only its first use saves and posts."""
         text = check_text(text)
         with session_scope(self.engine) as session:
             _member_with_organisation(session, user_id, text)
@@ -181,6 +186,8 @@ class Updates:
             member = _member_with_organisation(session, user_id, text)
             settings = session.get(Partnership, 1) or Partnership()
             _discard_draft(session, user_id, replaces_draft)
+            if once and not claim_once(session, once):
+                raise UpdateProblem("That is already posted (or being posted now).")
             update = PartnerUpdate(
                 organisation_id=member.organisation_id, author_id=user_id, text=cleared,
                 wants_help=wants_help, channel=settings.updates_channel,
@@ -209,10 +216,8 @@ class Updates:
         with session_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
             removal = delete(Draft).where(Draft.id == draft_id)
-            claimed = (
-                draft is not None
-                and draft.author_id == user_id
-                and (session.connection().execute(removal).rowcount == 1)
+            claimed = _current(draft, user_id) and (
+                session.connection().execute(removal).rowcount == 1
             )
             if not claimed:
                 raise UpdateProblem("That draft has already been posted or discarded.")
@@ -227,7 +232,7 @@ class Updates:
         """A held draft, to reopen in the form; it is discarded once the form is submitted."""
         with session_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
-            if draft is None or draft.author_id != user_id:
+            if not _current(draft, user_id):
                 raise UpdateProblem("That draft has already been posted or discarded.")
             return DraftView(
                 draft.id or 0, draft.text, tuple(t for t in draft.topics.split(",") if t),
@@ -377,6 +382,16 @@ def _member_with_organisation(session: Session, user_id: str, text: str) -> Memb
     if member is None or member.organisation_id is None:
         raise NotInOrganisation(text)
     return member
+
+
+def _current(draft: Draft | None, user_id: str) -> TypeGuard[Draft]:
+    """The author's own draft, not yet a day old: older ones are gone, whether or not the clock
+    has deleted them yet (held text is kept at most a day)."""
+    return (
+        draft is not None
+        and draft.author_id == user_id
+        and draft.created_at > utcnow() - DRAFT_LIFETIME
+    )
 
 
 def _discard_draft(session: Session, user_id: str, draft_id: int | None) -> None:

@@ -202,9 +202,14 @@ def share_clicked(
     ack()
     messenger = UpdateMessenger(client, services)
     text = action.get("value") or ""
+    # The reflection's own message: a second click on it shares nothing more.
+    container = body.get("container") or {}
+    ts = container.get("message_ts")
+    once = f"reflection:{container.get('channel_id')}:{ts}" if ts else None
     message = update_answer(
         lambda: update_posted(
-            services.updates.publish(_user(body), text, (), False, messenger.send), services
+            services.updates.publish(_user(body), text, (), False, messenger.send, once=once),
+            services,
         )
     )
     reply(respond, message, replace_original=False)
