@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
+from bot.models import Opportunity, Organisation, PartnerUpdate
 from bot.services import gate
 from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach, Shown
 from bot.slack.blocks import help as general_help
@@ -282,3 +283,14 @@ def test_the_guard_holds_personal_data_back_unless_the_author_may_and_chooses() 
 
 def test_a_mention_is_not_taken_for_a_reference_number() -> None:
     assert gate.findings_in("ask <@U1234567> about it") == []
+
+
+def test_a_guarded_column_refuses_text_the_gate_has_not_cleared() -> None:
+    """A new path that forgets the gate fails on its first write, not in an audit."""
+    with pytest.raises(TypeError, match=r"cleared by bot\.services\.gate"):
+        PartnerUpdate(organisation_id=1, text="Call Jo on 07700 900123")
+    with pytest.raises(TypeError):
+        Opportunity(organisation_id=1, poster_id="U1", kind="event", title="x").link = "https://x"
+    cleared = gate.clear("Saturday drop-in", Reach.OTHERS, policy="block")
+    assert PartnerUpdate(organisation_id=1, text=cleared).text == "Saturday drop-in"
+    assert Organisation(code="A1", name="A").description == ""  # empty holds nothing
