@@ -54,26 +54,27 @@ class Reach(StrEnum):
     AUTHOR = "author"  # shown back only to the person who typed it: escaped
 
 
-class Cleared(str):
-    """Typed text that passed the gate for where it is going. Made only by this module."""
+class _GateText(str):
+    """A str only this module can make (it holds the key)."""
 
     __slots__ = ()
 
-    def __new__(cls, value: str, key: object = None) -> Cleared:
+    def __new__(cls, value: str, key: object = None) -> _GateText:
         if key is not _KEY:
-            raise TypeError("only bot.services.gate makes Cleared text: call gate.clear()")
+            raise TypeError(f"only bot.services.gate makes {cls.__name__} text")
         return super().__new__(cls, value)
 
 
-class Shown(str):
-    """Text escaped for Slack's mrkdwn (mentions kept). Made only by `escape` and `link`."""
+class Cleared(_GateText):
+    """Typed text that passed the gate for where it is going: `clear`, `clear_link`, `trusted`."""
 
     __slots__ = ()
 
-    def __new__(cls, value: str, key: object = None) -> Shown:
-        if key is not _KEY:
-            raise TypeError("only bot.services.gate makes Shown text: call gate.escape()")
-        return super().__new__(cls, value)
+
+class Shown(_GateText):
+    """Text escaped for Slack's mrkdwn (mentions kept): `escape` and `link`."""
+
+    __slots__ = ()
 
 
 class LooksPersonal(Exception):
