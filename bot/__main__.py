@@ -154,7 +154,9 @@ def start(command: str, settings: Settings, engine: Engine) -> None:
 
         from bot.slack.app import create_app
 
-        SocketModeHandler(create_app(settings, engine), settings.slack_app_token).start()
+        SocketModeHandler(
+            create_app(settings, engine, sweep=True), settings.slack_app_token
+        ).start()
     else:
         from jobs.clock import run_clock
 

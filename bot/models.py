@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Constraint names must be stable for Alembic (and SQLite batch mode) to alter them later.
@@ -99,6 +99,24 @@ class Member(SQLModel, table=True):
     digest_dm: bool = Field(default=False)
 
 
+class InboxItem(SQLModel, table=True):
+    """A request Slack was told is accepted, stored before the acknowledgement: its work is done
+    from here, and taken up again by any process when the one doing it died (the lease ran
+    out). Events keep their id here, unique, so Slack's retries are repeats. The body (which
+    holds what was typed) is blanked once the work is done."""
+
+    __tablename__ = "inbox_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=80)  # the listener, for logs and the person's answer
+    body: str = Field(default="")  # Bolt's request body, JSON; "" once done
+    event_id: str | None = Field(default=None, max_length=40, unique=True)
+    status: str = Field(default="working", max_length=10, index=True)  # working, done, failed
+    lease_until: datetime = Field(default_factory=utcnow, index=True)
+    attempts: int = Field(default=1)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Event ids already handled: Slack retries deliveries and Bolt does not de-duplicate."""
 
@@ -114,6 +132,7 @@ class PartnerUpdate(SQLModel, table=True):
     """
 
     __tablename__ = "partner_update"
+    __table_args__ = (Index("uq_partner_update_inbox_id", "inbox_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
@@ -124,6 +143,7 @@ class PartnerUpdate(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     edited_at: datetime | None = None
+    inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
 class UpdateTopic(SQLModel, table=True):
@@ -234,6 +254,8 @@ class Opportunity(SQLModel, table=True):
     Open until its closing date (the job marks it closed), closed early, or withdrawn; closed
     ones are kept, and listed on request."""
 
+    __table_args__ = (Index("uq_opportunity_inbox_id", "inbox_id", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     poster_id: str = Field(max_length=30, index=True)
@@ -250,6 +272,7 @@ class Opportunity(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     edited_at: datetime | None = None
     ended_by: str | None = Field(default=None, max_length=30)
+    inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
 class OpportunityInterest(SQLModel, table=True):

@@ -80,7 +80,7 @@ def create_wsgi_app(settings: Settings | None = None) -> WSGIApp:
     """Gunicorn's factory (`bot.web:create_wsgi_app()`): one app and engine per worker."""
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
-    return wsgi_app(create_app(settings, engine), engine)
+    return wsgi_app(create_app(settings, engine, sweep=True), engine)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]

@@ -39,15 +39,15 @@ HOUSEKEEPING_REDRAWS = 1000  # a run's share of messages to redraw (Slack allows
 
 
 def housekeeping(context: JobContext, fire: datetime) -> str:
-    """Forget event ids older than the retention policy says, and held drafts a day old; redraw
-    in Slack what an erasure rewrote and Slack did not take at the time."""
+    """Forget event ids and finished requests older than the retention policy says, and held
+    drafts a day old; redraw in Slack what an erasure rewrote and Slack did not take then."""
     rights = Rights(context.engine, context.zone)
-    events = rights.retention(fire, dry_run=context.dry_run, only=("event ids",))["event ids"]
+    forgotten = rights.retention(fire, dry_run=context.dry_run, only=("event ids", "requests"))
     drafts = forget_old_drafts(context.engine, fire, dry_run=context.dry_run)
     verb = "would forget" if context.dry_run else "forgot"
     summary = (
-        f"{verb} {events} Slack event ids too old to be retried "
-        f"and {drafts} held drafts older than a day"
+        f"{verb} {forgotten['event ids']} Slack event ids too old to be retried, "
+        f"{forgotten['requests']} finished requests and {drafts} held drafts older than a day"
     )
     if context.dry_run or context.client is None:
         waiting = len(rights.redraws())

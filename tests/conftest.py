@@ -15,6 +15,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from slack_bolt import App
 from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
@@ -141,6 +142,7 @@ class Bot:
     engine: Engine
     url: str
     settings: Settings
+    app: App
 
     def ask(self, text: str, user_id: str = MEMBER, command: str = "/partners") -> dict:
         """Send a slash command and return what the app answered through the response URL."""
@@ -174,6 +176,7 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
         engine=loaded_engine,
         url=url,
         settings=settings,
+        app=app,
     )
     server.shutdown()
     server.server_close()

@@ -18,6 +18,7 @@ from bot.models import (
     Commitment,
     Delivery,
     DeskBooking,
+    InboxItem,
     JobRun,
     Member,
     Opportunity,
@@ -129,7 +130,15 @@ def erase(bot: Bot, actor: str, command: str, content: str) -> dict:
 
 def tables_naming(engine: Engine, user_id: str) -> list[str]:
     """Every table (full-text search shadows included) with a value that holds `user_id` (or any
-    other text: a name, what an update said)."""
+    other text: a name, what an update said), once the requests in hand are done (the inbox
+    blanks a request's body when its work ends)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            working = "SELECT count(*) FROM inbox_item WHERE status = 'working'"
+            if not connection.execute(text(working)).scalar():
+                break
+        time.sleep(0.02)
     found = []
     with engine.connect() as connection:
         for table in inspect(engine).get_table_names():
@@ -300,23 +309,26 @@ def test_retention_deletes_exactly_what_has_expired(
             session.add(
                 AuditEntry(actor="U1", action=f"a{days_ago}", at=utc - timedelta(days=days_ago))
             )
-        for days_ago in (4, 2):  # Slack event ids: 3 days
+        for days_ago in (4, 2):  # Slack event ids, and finished requests: 3 days
             session.add(
                 ProcessedEvent(event_id=f"Ev{days_ago}", received_at=utc - timedelta(days=days_ago))
             )
+            for status in ("done", "working"):  # one still in hand: never pruned
+                received = utc - timedelta(days=days_ago)
+                session.add(InboxItem(kind=status, status=status, received_at=received))
         session.commit()
     jobs = context(loaded_engine, fake_slack)
     assert run_job("retention", context(loaded_engine, fake_slack, dry_run=True), now) == (
         "would delete 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids"
+        "1 job runs, 1 audit entries, 1 event ids, 1 requests"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids"
+        "1 job runs, 1 audit entries, 1 event ids, 1 requests"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 0 updates, 0 bookings, 0 sessions, 0 opportunities, 0 deliveries, "
-        "0 job runs, 0 audit entries, 0 event ids"
+        "0 job runs, 0 audit entries, 0 event ids, 0 requests"
     )
     with Session(loaded_engine) as session:
         assert session.exec(select(PartnerUpdate.text)).all() == ["700"]
@@ -330,11 +342,12 @@ def test_retention_deletes_exactly_what_has_expired(
         actions = session.exec(select(AuditEntry.action)).all()
         assert "a2200" not in actions and "a2100" in actions and "retention" in actions
         assert session.exec(select(ProcessedEvent.event_id)).all() == ["Ev2"]
+        assert len(session.exec(select(InboxItem.kind)).all()) == 3
 
     # The partnership file sets the periods: event ids kept one day, audit entries five years.
     policy = '[partnership]\nname = "P"\n[retention]\nevent_ids_days = 1\naudit_entries = 60\n'
     apply_partnership(loaded_engine, parse_partnership(policy))
-    assert run_job("retention", jobs, now).endswith(", 1 audit entries, 1 event ids")
+    assert run_job("retention", jobs, now).endswith(", 1 audit entries, 1 event ids, 1 requests")
 
 
 def test_every_coordinator_action_is_in_the_audit_trail(bot: Bot) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.services.events import claim_event
+from bot.services.inbox import Inbox
 from bot.services.matching import best_match, normalise
 
 NAMES = [
@@ -48,7 +48,8 @@ def test_matching_never_fails_on_any_text(query: str) -> None:
     assert isinstance(normalise(query), str)
 
 
-def test_an_event_is_claimed_once_even_by_concurrent_deliveries(engine: Engine) -> None:
+def test_an_event_is_accepted_once_even_by_concurrent_deliveries(engine: Engine) -> None:
+    inbox = Inbox(engine)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: claim_event(engine, "Ev0RACE"), range(16)))
-    assert results.count(True) == 1
+        results = list(pool.map(lambda _: inbox.accept("e", {}, "Ev0RACE"), range(16)))
+    assert len([item for item in results if item is not None]) == 16 - results.count(None) == 1

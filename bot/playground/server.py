@@ -185,7 +185,7 @@ class _Quiet(WSGIRequestHandler):
 
 def start_bot(settings: Settings, engine: Engine) -> str:
     """The real app on a private port, exactly as `partnerbot web` serves it."""
-    app = wsgi_app(create_app(settings, engine), engine)
+    app = wsgi_app(create_app(settings, engine, sweep=True), engine)
     server = make_server(HOST, 0, app, _ThreadingWSGIServer, _Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://{HOST}:{server.server_port}/slack/events"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.db import session_scope
 from bot.models import Opportunity, PartnerUpdate
@@ -73,3 +73,29 @@ def post_saved(
     with session_scope(engine) as session:
         session.connection().execute(update(model).where(key).values(channel=channel, ts=ts))
     return replace(view, channel=channel, ts=ts)  # type: ignore[type-var]
+
+
+def resume_post(
+    engine: Engine,
+    model: type[Posted],
+    inbox_id: int,
+    view_of: Callable[[Session, Any], View],
+    send: Callable[[View], tuple[str, str]],
+) -> View | None:
+    """The row an earlier attempt at inbox request `inbox_id` saved (its process died), taken
+    on from where it stopped; None when it saved nothing. A post that was in flight may have
+    reached Slack: NotPosted(unsure), to offer Post it again, never a second post unasked."""
+    with session_scope(engine) as session:
+        row = session.exec(select(model).where(model.inbox_id == inbox_id)).first()
+        if row is None:
+            return None
+        row_id, channel, ts = row.id or 0, row.channel, row.ts
+        if ts not in (None, POSTING):
+            return view_of(session, row)
+        if ts == POSTING:
+            session.connection().execute(
+                update(model).where(model.id == row_id).values(ts=None)  # type: ignore[arg-type]
+            )
+    if ts == POSTING:
+        raise NotPosted(row_id, channel, unsure=True)
+    return post_saved(engine, model, row_id, view_of, send)

@@ -25,7 +25,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services import audit, gate
-from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
+from bot.services.channel_posts import AlreadyPosted, post_saved, resume_post, shown_ts
 from bot.services.directory import (
     OrganisationRef,
     find_organisation,
@@ -33,6 +33,7 @@ from bot.services.directory import (
 )
 from bot.services.events import claim_once
 from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach
+from bot.services.inbox import current_item
 from bot.services.matching import normalise
 from bot.services.privacy import Finding
 from bot.services.text import clean
@@ -225,6 +226,11 @@ class Opportunities:
         `anyway` and the partnership allows it): saved first, then sent (see channel_posts).
 
         `once` names a click (Post anyway): the row is saved only by the first use of it."""
+        item = current_item.get()
+        if item is not None:  # a request taken up again: what it saved is taken on
+            resumed = resume_post(self.engine, Opportunity, item, _view, send)
+            if resumed is not None:
+                return resumed
         with session_scope(self.engine) as session:
             attempt, organisation, channel = self._review(session, user_id, attempt, today, anyway)
             text = _cleared(session, attempt, anyway)
@@ -234,7 +240,7 @@ class Opportunities:
                 organisation_id=organisation.id, poster_id=user_id, kind=attempt.kind,
                 title=text["title"], description=text["description"], link=text["link"],
                 closes_on=attempt.closes_on, event_on=attempt.event_on, places=attempt.places,
-                channel=channel,
+                channel=channel, inbox_id=item,
             )  # fmt: skip
             session.add(row)
             session.flush()

@@ -38,6 +38,7 @@ from bot.models import (
     DeskHold,
     Draft,
     Erasure,
+    InboxItem,
     JobRun,
     KeyWorker,
     Member,
@@ -87,6 +88,7 @@ RETENTION_KINDS = {
     "job runs": "job_runs",
     "audit entries": "audit_entries",
     "event ids": "event_ids_days",
+    "requests": "event_ids_days",  # the inbox's finished requests (bodies already blanked)
 }
 RECORDS = ("updates", "bookings", "sessions", "opportunities", "audit entries")  # audited
 # Job names as the clock writes them (services do not import jobs).
@@ -487,6 +489,13 @@ class Rights:
                     ProcessedEvent,
                     ProcessedEvent.received_at < now - timedelta(days=policy["event_ids_days"]),
                 ),
+                "requests": (
+                    InboxItem,
+                    and_(
+                        InboxItem.status != "working",
+                        InboxItem.received_at < now - timedelta(days=policy["event_ids_days"]),
+                    ),
+                ),
             }
             kinds = (
                 list(RETENTION_KINDS) if only is None else [k for k in RETENTION_KINDS if k in only]
@@ -551,11 +560,12 @@ def _delete(session: Session, model: type, condition: object) -> int:
 
 def _text_columns() -> list[tuple[Any, Any]]:
     """(table, column) for every text column that is not a key, in every table but the
-    erasure records."""
+    erasure records and the inbox (requests in hand, whose bodies are blanked once done)."""
+    skipped = (Erasure.__tablename__, Secret.__tablename__, InboxItem.__tablename__)
     return [
         (table, column)
         for table in metadata.sorted_tables
-        if table.name not in (Erasure.__tablename__, Secret.__tablename__)
+        if table.name not in skipped
         for column in table.columns
         if isinstance(column.type, String | AutoString) and not column.primary_key
     ]

@@ -28,10 +28,11 @@ from bot.models import (
     utcnow,
 )
 from bot.services import audit, gate
-from bot.services.channel_posts import AlreadyPosted, post_saved, shown_ts
+from bot.services.channel_posts import AlreadyPosted, post_saved, resume_post, shown_ts
 from bot.services.directory import OrganisationRef, find_organisation
 from bot.services.events import claim_once
 from bot.services.gate import Cleared, LooksPersonal, Reach
+from bot.services.inbox import current_item
 from bot.services.privacy import Finding
 from bot.services.search import matching_updates, search_words
 from bot.services.text import clean
@@ -41,6 +42,7 @@ PAGE_SIZE = 10
 RELATED_MAX = 3
 RELATED_WINDOW = timedelta(days=90)
 DRAFT_LIFETIME = timedelta(days=1)
+DRAFT_GONE = "That draft has already been posted or discarded."
 ONLY_MENTIONS = re.compile(r"^(\s*(<[@#!][^>]*>|@\w+|@channel|@here|@everyone)\s*)+$")
 COMMON_WORDS = frozenset(
     """about after again also and are been before being but can could did does doing down each
@@ -172,10 +174,16 @@ class Updates:
         anyway: bool = False,
         replaces_draft: int | None = None,
         once: str | None = None,
+        draft_required: bool = False,
     ) -> Published:
         """Post unless the guard holds it back: saved first, then sent (see channel_posts).
 
         `once` names a click (Share as an update): only its first use saves and posts."""
+        item = current_item.get()
+        if item is not None:  # a request taken up again: what it saved is taken on
+            resumed = resume_post(self.engine, PartnerUpdate, item, _view, send)
+            if resumed is not None:
+                return Published(resumed, self.related(resumed))
         text = check_text(text)
         with session_scope(self.engine) as session:
             _member_with_organisation(session, user_id, text)
@@ -185,12 +193,12 @@ class Updates:
         with session_scope(self.engine) as session:
             member = _member_with_organisation(session, user_id, text)
             settings = session.get(Partnership, 1) or Partnership()
-            _discard_draft(session, user_id, replaces_draft)
+            _discard_draft(session, user_id, replaces_draft, draft_required)
             if once and not claim_once(session, once):
                 raise UpdateProblem("That is already posted (or being posted now).")
             update = PartnerUpdate(
                 organisation_id=member.organisation_id, author_id=user_id, text=cleared,
-                wants_help=wants_help, channel=settings.updates_channel,
+                wants_help=wants_help, channel=settings.updates_channel, inbox_id=item,
             )  # fmt: skip
             session.add(update)
             session.flush()
@@ -212,28 +220,35 @@ class Updates:
     def post_draft(
         self, user_id: str, draft_id: int, send: Send, resend: Resend
     ) -> Published | UpdateView:
-        """Post anyway: publish a held draft (or apply a held edit), once however often clicked."""
+        """Post anyway: publish a held draft (or apply a held edit), once however often clicked:
+        the draft is deleted in the transaction that saves the update, and only once."""
+        item = current_item.get()
+        if item is not None:  # a request taken up again: what it saved is taken on
+            resumed = resume_post(self.engine, PartnerUpdate, item, _view, send)
+            if resumed is not None:
+                return Published(resumed, self.related(resumed))
         with session_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
-            removal = delete(Draft).where(Draft.id == draft_id)
-            claimed = _current(draft, user_id) and (
-                session.connection().execute(removal).rowcount == 1
-            )
-            if not claimed:
-                raise UpdateProblem("That draft has already been posted or discarded.")
-        topics = tuple(t for t in draft.topics.split(",") if t)
-        if draft.update_id is not None:
+            if not _current(draft, user_id):
+                raise UpdateProblem(DRAFT_GONE)
+            text, wants_help, update_id = draft.text, draft.wants_help, draft.update_id
+            topics = tuple(t for t in draft.topics.split(",") if t)
+        if update_id is not None:
             return self.edit(
-                user_id, draft.update_id, draft.text, topics, draft.wants_help, resend, anyway=True
-            )
-        return self.publish(user_id, draft.text, topics, draft.wants_help, send, anyway=True)
+                user_id, update_id, text, topics, wants_help, resend, anyway=True,
+                replaces_draft=draft_id, draft_required=True,
+            )  # fmt: skip
+        return self.publish(
+            user_id, text, topics, wants_help, send, anyway=True, replaces_draft=draft_id,
+            draft_required=True,
+        )  # fmt: skip
 
     def draft(self, user_id: str, draft_id: int) -> DraftView:
         """A held draft, to reopen in the form; it is discarded once the form is submitted."""
         with session_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
             if not _current(draft, user_id):
-                raise UpdateProblem("That draft has already been posted or discarded.")
+                raise UpdateProblem(DRAFT_GONE)
             return DraftView(
                 draft.id or 0, draft.text, tuple(t for t in draft.topics.split(",") if t),
                 draft.wants_help, draft.update_id,
@@ -281,6 +296,7 @@ class Updates:
         resend: Resend,
         anyway: bool = False,
         replaces_draft: int | None = None,
+        draft_required: bool = False,
     ) -> UpdateView:
         text = check_text(text)
         with session_scope(self.engine) as session:
@@ -288,7 +304,7 @@ class Updates:
         cleared = self._guard(user_id, text, topics, wants_help, update_id, anyway)
         with session_scope(self.engine) as session:
             update = _own_update(session, user_id, update_id, coordinator_ok=False)
-            _discard_draft(session, user_id, replaces_draft)
+            _discard_draft(session, user_id, replaces_draft, draft_required)
             update.text, update.wants_help, update.edited_at = cleared, wants_help, utcnow()
             session.add(update)
             _set_topics(session, update, topics)
@@ -394,11 +410,18 @@ def _current(draft: Draft | None, user_id: str) -> TypeGuard[Draft]:
     )
 
 
-def _discard_draft(session: Session, user_id: str, draft_id: int | None) -> None:
-    if draft_id is not None:
-        session.connection().execute(
-            delete(Draft).where(Draft.id == draft_id).where(Draft.author_id == user_id)
-        )
+def _discard_draft(
+    session: Session, user_id: str, draft_id: int | None, required: bool = False
+) -> None:
+    """Delete the draft the text came from; `required`: refuse unless this call deleted it (a
+    second Post anyway click, or one after it expired)."""
+    if draft_id is None:
+        return
+    deleted = session.connection().execute(
+        delete(Draft).where(Draft.id == draft_id).where(Draft.author_id == user_id)
+    )
+    if required and deleted.rowcount != 1:
+        raise UpdateProblem(DRAFT_GONE)
 
 
 def _own_update(

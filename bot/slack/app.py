@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
@@ -19,11 +20,12 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.logs import keep_logs_private
-from bot.services.events import claim_event
+from bot.services.inbox import Inbox
 from bot.slack import listeners
 from bot.slack.client import DependableClient
-from bot.slack.guard import WORK_POOL, apology, tell
+from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
+from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot")
@@ -50,8 +52,11 @@ def create_app(
     engine: Engine,
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
+    sweep: bool = False,
 ) -> App:
-    """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads."""
+    """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads,
+    and `sweep` to take up, in this process, work that a process which died left unfinished
+    (every serving process does; tests call `sweeper_of(app).sweep()` themselves)."""
     keep_logs_private()  # before Bolt makes its loggers, in Socket Mode too
     work_pool = listener_executor or ThreadPoolExecutor(
         LISTENER_THREADS, initializer=_behind_acknowledgements
@@ -68,19 +73,12 @@ def create_app(
     )
     services = Services.on(engine, settings.zone)
 
+    workload = Workload(work_pool, Inbox(engine))
+
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services
-        context[WORK_POOL] = work_pool
+        context[WORKLOAD] = workload
         next()
-
-    def skip_repeated_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Slack re-delivers events it thinks we missed; do each event_id's work once."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim_event(engine, event_id):
-            log.info("event %s already handled; acknowledging the repeat", event_id)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
 
     def dependable_slack(context: BoltContext, next: Callable[[], None]) -> None:
         context["client"] = DependableClient.like(context.client)
@@ -88,17 +86,28 @@ def create_app(
 
     app.use(provide_services)
     app.use(dependable_slack)
-    app.use(skip_repeated_events)
     app.use(as_typed)
     app.error(apologise)
     listeners.register(app)
+    _SWEEPERS[app] = sweeper = Sweeper(app, workload)
+    if sweep:
+        sweeper.start()
     return app
 
 
-def as_typed(body: dict[str, Any], next: Callable[[], None]) -> None:
+_SWEEPERS: WeakKeyDictionary[App, Sweeper] = WeakKeyDictionary()
+
+
+def sweeper_of(app: App) -> Sweeper:
+    """The app's sweeper (bot.slack.sweeper), started or not."""
+    return _SWEEPERS[app]
+
+
+def as_typed(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
     """A slash command's text as the person typed it, for every listener after (Bolt's
-    `command` is this same dict). Only commands: form inputs arrive unescaped."""
-    if "command" in body and isinstance(body.get("text"), str):
+    `command` is this same dict). Only commands: form inputs arrive unescaped; and a request
+    taken up again from the inbox was stored decoded."""
+    if REPLAY not in context and "command" in body and isinstance(body.get("text"), str):
         body["text"] = typed_text(body["text"])
     next()
 

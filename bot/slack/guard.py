@@ -25,6 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from bot.services.inbox import Inbox, current_item
+
 log = logging.getLogger("partnerbot")
 
 DATABASE_AWAY = (
@@ -86,7 +88,49 @@ def tell(
 
 CHECKED_FIRST = {"view_submission"}  # a form is checked before it is acknowledged
 ACK_DEADLINE = 2.5  # seconds: Slack gives up on an acknowledgement at 3
-WORK_POOL = "work_pool"  # the context key of the Executor that runs listeners
+WORKLOAD = "workload"  # the context key of this process's Workload
+REPLAY = "replay"  # the context key of a request the sweeper takes up again (inbox.Claimed)
+MAX_IN_HAND = 200  # accepted, unfinished requests a process holds before it answers "busy"
+BUSY = "Partnerbot is very busy just now, so it didn't take that on. Please try again in a minute."
+RESTARTED = (
+    "Partnerbot restarted while your request was waiting, and Slack only lets a form open "
+    "within a few seconds of asking. Please ask again."
+)
+TRIGGER_GONE = {"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"}
+
+
+class Workload:
+    """This process's accepted, unfinished requests: each stored in the inbox before it is
+    acknowledged, run in the pool, marked done after; bounded, and their leases kept."""
+
+    def __init__(self, pool: Executor, inbox: Inbox, bound: int = MAX_IN_HAND) -> None:
+        self.pool, self.inbox, self.bound = pool, inbox, bound
+        self._lock = threading.Lock()
+        self._in_hand: set[int] = set()
+
+    def full(self) -> bool:
+        return len(self._in_hand) >= self.bound
+
+    def accept(self, kind: str, body: dict[str, Any]) -> int | None:
+        """Store the request (None: an event already accepted) and hold it."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        item_id = self.inbox.accept(kind, body, event_id)
+        if item_id is not None:
+            self.hold(item_id)
+        return item_id
+
+    def hold(self, item_id: int) -> None:
+        with self._lock:
+            self._in_hand.add(item_id)
+
+    def finish(self, item_id: int) -> None:
+        self.inbox.done(item_id)
+        with self._lock:
+            self._in_hand.discard(item_id)
+
+    def in_hand(self) -> list[int]:
+        with self._lock:
+            return list(self._in_hand)
 
 
 LATE = (
@@ -147,7 +191,16 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
     own = list(inspect.signature(listener).parameters)
     names = list(dict.fromkeys([*own, *NEEDED]))
 
-    def work(arguments: dict[str, Any]) -> None:
+    def work(arguments: dict[str, Any], item_id: int) -> None:
+        """The listener, as the inbox row `item_id`'s work; the row is done however it ends."""
+        token = current_item.set(item_id)
+        try:
+            attempt(arguments)
+        finally:
+            current_item.reset(token)
+            arguments["context"][WORKLOAD].finish(item_id)
+
+    def attempt(arguments: dict[str, Any]) -> None:
         ack: Ack = arguments["ack"]
         body, context = arguments["body"], arguments["context"]
         try:
@@ -155,6 +208,9 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
             return
         except LateAnswer as late:
             text = str(late)
+        except SlackApiError as error:
+            late = context.get(REPLAY) and error.response.get("error") in TRIGGER_GONE
+            text = RESTARTED if late else apology(error, body, context)
         except Exception as error:
             text = apology(error, body, context)
             if ack.response is None:  # not acknowledged yet: answer in the acknowledgement
@@ -165,13 +221,26 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         tell(text, body, arguments["respond"], arguments["client"], context)
 
     def run(**arguments: Any) -> None:
-        pool: Executor = arguments["context"][WORK_POOL]
-        if arguments["body"].get("type") not in CHECKED_FIRST:
+        context, body = arguments["context"], arguments["body"]
+        load: Workload = context[WORKLOAD]
+        replay = context.get(REPLAY)
+        if replay is not None:  # acknowledged long ago, by a process that died: do the work
+            load.hold(replay.id)
+            work(arguments, replay.id)
+            return
+        if "command" in body and load.full():
+            arguments["ack"](text=BUSY)  # not accepted: nothing is stored or done
+            return
+        item_id = load.accept(run.__name__, body)
+        if item_id is None:  # an event already accepted: Slack's retry
             arguments["ack"]()
-            pool.submit(work, arguments)
+            return
+        if body.get("type") not in CHECKED_FIRST:
+            arguments["ack"]()
+            load.pool.submit(work, arguments, item_id)
             return
         ack = _SignallingAck(arguments["ack"])
-        pool.submit(work, {**arguments, "ack": ack})
+        load.pool.submit(work, {**arguments, "ack": ack}, item_id)
         if not ack.given.wait(ACK_DEADLINE):
             log.warning(
                 "%s: no acknowledgement in %ss; closing the form", run.__name__, ACK_DEADLINE
