@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bench.common import database
-from bench.load import Job
+from bench.load import BUSY, Job
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.testing.fake_slack import FakeSlack
@@ -188,6 +188,7 @@ def main() -> None:
     per_kind = parser.parse_args().requests
     os.environ.setdefault("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     with database() as engine, FakeSlack(latency=SLACK_LATENCY, niceness=10) as fake:
+        backend = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
         prepare(engine)
         for user in USERS:
             fake.add_user(user, user)
@@ -242,7 +243,7 @@ def main() -> None:
     lines = [
         f"Acknowledgement latency: {CLIENTS} concurrent clients, {per_kind}+ requests of each "
         f"kind per app, fake Slack adding {SLACK_LATENCY * 1000:.0f} ms a call, gunicorn "
-        f"gthread {WORKERS} workers × 8 threads, PostgreSQL",
+        f"gthread {WORKERS} workers × 8 threads, {backend}",
         "",
         "| request | bot median | bot p99 | bare median | bare p99 | median ratio "
         "| bot alone, median |",
@@ -258,8 +259,13 @@ def main() -> None:
         shown = " | ".join(f"{seconds * 1000:.1f} ms" for seconds in figures)
         by_itself = statistics.median(alone["bot"][kind]) * 1000
         lines.append(f"| {kind} | {shown} | {ratio:.2f}× | {by_itself:.1f} ms |")
+    busy = {kind: len(results["bot"].get(f"{BUSY}{kind}", [])) for kind in REQUESTS}
+    offered = {kind: busy[kind] + len(results["bot"][kind]) for kind in REQUESTS}
     lines += [
         "",
+        "Answered busy (not taken on, excluded above): "
+        + ", ".join(f"{kind} {busy[kind]} of {offered[kind]}" for kind in REQUESTS)
+        + ".",
         f"Requests acknowledged a second: bot {rate['bot']:.0f}, bare app {rate['bare']:.0f}. "
         f"The bot's work after acknowledging (replies, posts) was all done "
         f"{drained['bot']:.1f} s after the last acknowledgement.",

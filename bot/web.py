@@ -17,10 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, schema_version
-from bot.slack.app import create_app
+from bot.slack.app import LISTENER_THREADS, create_app
 
 log = logging.getLogger("partnerbot.web")
 GIL_SWITCH_INTERVAL = 0.001  # seconds
+REQUEST_THREADS = 8  # gunicorn's threads a worker
 MAX_BODY = 1024 * 1024  # Slack's largest payloads (a big modal's state) are far smaller
 
 StartResponse = Callable[..., Any]
@@ -79,7 +80,9 @@ def wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
 def create_wsgi_app(settings: Settings | None = None) -> WSGIApp:
     """Gunicorn's factory (`bot.web:create_wsgi_app()`): one app and engine per worker."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    # A connection for every request thread (each stores its request before acknowledging it),
+    # every listener thread and the sweeper: none waits for another's connection.
+    engine = make_engine(settings.database_url, pool_size=REQUEST_THREADS + LISTENER_THREADS + 1)
     return wsgi_app(create_app(settings, engine, sweep=True), engine)
 
 
@@ -92,7 +95,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         # WEB_CONCURRENCY (gunicorn's own variable) sets the number of worker processes.
         self.cfg.set("bind", f"0.0.0.0:{self.settings.port}")
         self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", 8)
+        self.cfg.set("threads", REQUEST_THREADS)
         self.cfg.set("timeout", 30)
 
     def load(self) -> WSGIApp:
