@@ -117,6 +117,30 @@ class InboxItem(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class OutboxItem(SQLModel, table=True):
+    """A Slack side effect, written in the transaction of the change it reports and sent after
+    the commit, outside any transaction: pending → sending → sent (with Slack's ts) or failed
+    (with Slack's error). A send Slack did not confirm, or one a crash interrupted, is failed
+    as `unsure` and reported to `tell`, never sent again unasked. Once settled it names
+    nobody: the message and `tell` are blanked, and `target` becomes Slack's channel id. A post
+    for an update or an opportunity (`row_kind`, `row_id`) records on that row where it went."""
+
+    __tablename__ = "outbox_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # post, redraw, delete, dm
+    target: str = Field(max_length=80)  # a channel (post, redraw, delete) or a person (dm)
+    ts: str | None = Field(default=None, max_length=30)  # the message changed, or the one made
+    message: str = Field(default="")  # JSON {"text": ..., "blocks": [...]}; "" once settled
+    row_kind: str = Field(default="", max_length=12)  # "update", "opportunity" or ""
+    row_id: int | None = Field(default=None, index=True)
+    tell: str | None = Field(default=None, max_length=30)  # who hears of a failure
+    status: str = Field(default="pending", max_length=10, index=True)
+    error: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Event ids already handled: Slack retries deliveries and Bolt does not de-duplicate."""
 

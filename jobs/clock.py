@@ -39,15 +39,19 @@ HOUSEKEEPING_REDRAWS = 1000  # a run's share of messages to redraw (Slack allows
 
 
 def housekeeping(context: JobContext, fire: datetime) -> str:
-    """Forget event ids and finished requests older than the retention policy says, and held
-    drafts a day old; redraw in Slack what an erasure rewrote and Slack did not take then."""
+    """Forget event ids, finished requests and settled sends older than the retention policy
+    says, and held drafts a day old; redraw in Slack what an erasure rewrote and Slack did not
+    take then."""
     rights = Rights(context.engine, context.zone)
-    forgotten = rights.retention(fire, dry_run=context.dry_run, only=("event ids", "requests"))
+    forgotten = rights.retention(
+        fire, dry_run=context.dry_run, only=("event ids", "requests", "sends")
+    )
     drafts = forget_old_drafts(context.engine, fire, dry_run=context.dry_run)
     verb = "would forget" if context.dry_run else "forgot"
     summary = (
         f"{verb} {forgotten['event ids']} Slack event ids too old to be retried, "
-        f"{forgotten['requests']} finished requests and {drafts} held drafts older than a day"
+        f"{forgotten['requests']} finished requests, {forgotten['sends']} settled sends "
+        f"and {drafts} held drafts older than a day"
     )
     if context.dry_run or context.client is None:
         waiting = len(rights.redraws())

@@ -87,7 +87,11 @@ def claim(
         if callable(messages):
             messages = messages(session)
         for recipient, message in messages.items():
-            session.add(Delivery(job_run_id=run_id, recipient=recipient, message=_dump(message)))
+            session.add(
+                Delivery(
+                    job_run_id=run_id, recipient=recipient, message=json.dumps(message.rendered())
+                )
+            )
         return run_id
 
 
@@ -125,11 +129,6 @@ def finish(engine: Engine, run_id: int, summary: str) -> None:
             .where(col(JobRun.id) == run_id)
             .values(finished_at=utcnow(), summary=summary[:500])
         )
-
-
-def _dump(message: Message) -> str:
-    blocks = [block if isinstance(block, dict) else block.to_dict() for block in message.blocks]
-    return json.dumps({"text": message.text, "blocks": blocks})
 
 
 def _set(engine: Engine, delivery_id: int, expected: str, **values: object) -> bool:

@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from bot.db import session_scope
 from bot.services.hotdesk import Hotdesk
-from bot.services.opportunities import Opportunities, OpportunityView
+from bot.services.opportunities import Opportunities, closing_soon
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.hotdesk import evening_messages
 from bot.slack.blocks.opportunities import channel_post, closing_reminder
-from bot.slack.posting import tolerate_gone
+from bot.slack.sender import Sender
 from jobs.context import JobContext
 from jobs.delivery import send_once
 
@@ -59,27 +59,16 @@ def opportunities(context: JobContext, fire: datetime) -> str:
     """Close what reaches its closing date (the channel message says so), and remind the
     interested three days before: once per opportunity, however often the job runs."""
     today = fire.astimezone(context.zone).date()
-    service = Opportunities(context.engine)
     with session_scope(context.engine) as session:
-        due = [r for r in service.closing_soon(session, today) if r.member_ids]
+        due = [r for r in closing_soon(session, today) if r.member_ids]
     if context.dry_run:
         for reminder in due:
             title, count = reminder.opportunity.title, len(reminder.member_ids)
             context.show(f"would remind {count} about {title}")
         return f"{today}: would remind about {len(due)} opportunities (dry run)"
     assert context.client is not None, "a real run needs Slack"
-    client = context.client
-
-    def mark_closed(view: OpportunityView) -> None:
-        message = channel_post(view, today)
-        if view.channel and view.ts:
-            tolerate_gone(
-                lambda: client.chat_update(
-                    channel=view.channel, ts=view.ts, text=message.text, blocks=list(message.blocks)
-                )
-            )
-
-    closed = service.expire(today, mark_closed)
+    service = Opportunities(context.engine, Sender(context.engine, context.client))
+    closed = service.expire(today, lambda view: channel_post(view, today).rendered())
     sent = []
     for reminder in due:
         message = closing_reminder(reminder.opportunity, today)

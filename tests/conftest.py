@@ -22,6 +22,8 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, upgrade
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app, make_client
+from bot.slack.client import DependableClient
+from bot.slack.sender import Sender
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
@@ -150,6 +152,15 @@ class Bot:
         reply = self.slack.command(command, text, user_id=user_id)
         assert reply.status == 200, reply
         return self.fake.wait_for("response_url", count=seen + 1)[-1].args
+
+
+@pytest.fixture
+def sender(loaded_engine: Engine, fake_slack: FakeSlack) -> Sender:
+    """The bot's one path to Slack (the outbox's sender), talking to the fake Slack."""
+    client = DependableClient(
+        token=BOT_TOKEN, base_url=fake_slack.base_url, timeout=int(SLACK_TIMEOUT)
+    )
+    return Sender(loaded_engine, client)
 
 
 @pytest.fixture

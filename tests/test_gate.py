@@ -92,6 +92,9 @@ NOT_TYPED = {
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",
     "inbox_item.kind", "inbox_item.event_id", "inbox_item.status",
     "inbox_item.body",  # the request as Slack sent it, blanked once its work is done
+    "outbox_item.kind", "outbox_item.target", "outbox_item.ts", "outbox_item.row_kind",
+    "outbox_item.tell", "outbox_item.status", "outbox_item.error",
+    "outbox_item.message",  # a message the gate out already drew; blanked once sent
     "member.slack_user_id", "member.name", "member.display_name", "member.tz",
     "processedevent.event_id", "partner_update.author_id", "partner_update.channel",
     "partner_update.ts", "draft.author_id", "draft.topics", "job_run.job", "job_run.scope",

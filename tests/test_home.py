@@ -20,6 +20,8 @@ from bot.models import (
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
 from bot.services.home import Home
+from bot.services.opportunities import Opportunities
+from bot.slack.sender import Sender
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, shown
 
@@ -183,10 +185,12 @@ def test_a_full_partnership_stays_within_limits_and_says_how_many_more(members: 
     assert len(open_home(members, COORDINATOR)["blocks"]) <= 100
 
 
-def test_the_tab_is_built_in_a_bounded_number_of_queries(loaded_engine: Engine) -> None:
+def test_the_tab_is_built_in_a_bounded_number_of_queries(
+    loaded_engine: Engine, sender: Sender
+) -> None:
     Directory(loaded_engine).join(MEMBER, "NCL", lambda _: Profile("Sam"))
     Directory(loaded_engine).join(COORDINATOR, "SPL", lambda _: Profile("Morag"))
-    home = Home(loaded_engine, LONDON)
+    home = Home(loaded_engine, LONDON, Opportunities(loaded_engine, sender))
     counts = []
     for size in (3, 30):
         seed(loaded_engine, size)

@@ -7,15 +7,16 @@ process-level proof (gunicorn killed with SIGKILL) is tests/test_durability.py.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.models import InboxItem, PartnerUpdate, utcnow
-from bot.services.channel_posts import POSTING
+from bot.models import InboxItem, OutboxItem, PartnerUpdate, utcnow
 from bot.services.gate import trusted
 from bot.services.inbox import LEASE, MAX_ATTEMPTS, Inbox
 from bot.slack.app import sweeper_of
@@ -92,43 +93,54 @@ def test_a_lease_still_running_is_left_to_its_process(member: Bot) -> None:
     assert status_of(member.engine, inbox_id).lease_until > utcnow() + LEASE / 2
 
 
+def saved_by_a_dead_process(bot: Bot, text: str, inbox_id: int, post_status: str) -> None:
+    """What publishing wrote in one transaction (the update and its post in the outbox), with
+    the post left as the dead process left it."""
+    with Session(bot.engine) as session:
+        update = PartnerUpdate(
+            organisation_id=1, author_id=MEMBER, text=trusted(text), inbox_id=inbox_id,
+            channel=CHANNEL,
+        )  # fmt: skip
+        session.add(update)
+        session.flush()
+        message = json.dumps({"text": text, "blocks": []})
+        session.add(
+            OutboxItem(
+                kind="post", target=CHANNEL, message=message, row_kind="update",
+                row_id=update.id, status=post_status,
+            )
+        )  # fmt: skip
+        session.commit()
+
+
 def test_what_the_dead_process_saved_but_never_posted_is_posted_not_saved_again(
     member: Bot,
 ) -> None:
     text = "Legal advice clinic moves to Thursdays"
     inbox_id = abandoned(member.engine, command_body(member, text))
-    with Session(member.engine) as session:  # saved; the process died before posting
-        session.add(
-            PartnerUpdate(
-                organisation_id=1, author_id=MEMBER, text=trusted(text), inbox_id=inbox_id,
-                channel=CHANNEL,
-            )
-        )  # fmt: skip
-        session.commit()
+    saved_by_a_dead_process(member, text, inbox_id, "pending")  # it died before sending
     sweeper_of(member.app).sweep()
     member.fake.wait_for("chat.postMessage", lambda c: text in shown(c.args))
     settle(member, inbox_id)
     (row,) = updates(member.engine, text)
-    assert row.ts not in (None, POSTING)
+    assert row.ts is not None
+    assert len(member.fake.calls_to("chat.postMessage")) == 1
 
 
 def test_a_post_in_flight_when_the_process_died_is_never_repeated_blindly(member: Bot) -> None:
     text = "Drop-in closed on Friday for training"
     inbox_id = abandoned(member.engine, command_body(member, text))
-    with Session(member.engine) as session:  # the process died while Slack was posting it
-        update = PartnerUpdate(
-            organisation_id=1, author_id=MEMBER, text=trusted(text), inbox_id=inbox_id,
-            channel=CHANNEL, ts=POSTING,
-        )  # fmt: skip
-        session.add(update)
-        session.commit()
+    saved_by_a_dead_process(member, text, inbox_id, "sending")  # it died while Slack posted it
     seen = len(member.fake.calls_to("response_url"))
     sweeper_of(member.app).sweep()
     told = member.fake.wait_for("response_url", count=seen + 1)[-1].args
     assert "didn't confirm" in shown(told) and not member.fake.calls_to("chat.postMessage")
     again = next(b for b in buttons(told) if b["text"]["text"] == "Post it again")
     member.slack.block_action(MEMBER, again["action_id"], again["value"])
+    member.slack.block_action(MEMBER, again["action_id"], again["value"])  # clicked twice
     member.fake.wait_for("chat.postMessage", lambda c: text in shown(c.args))
+    time.sleep(0.5)
+    assert len(member.fake.calls_to("chat.postMessage")) == 1
     assert len(updates(member.engine, text)) == 1
 
 

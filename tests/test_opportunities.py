@@ -15,8 +15,10 @@ from bot.models import Opportunity, OpportunityInterest, Partnership
 from bot.services.digest import build_digest
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
-from bot.services.opportunities import Opportunities, OpportunityInput
+from bot.services.opportunities import Opportunities, OpportunityInput, OpportunityView
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.opportunities import channel_post
+from bot.slack.sender import Sender
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
@@ -165,18 +167,18 @@ def test_interest_toggles_the_poster_sees_who_and_others_a_count(members: Bot) -
 
 
 def test_interest_clicked_twice_at_once_ends_as_two_toggles(
-    loaded_engine: Engine, database_url: str
+    loaded_engine: Engine, database_url: str, sender: Sender
 ) -> None:
     """Two clicks racing on separate connections: one adds, the other removes; never a twin row."""
     _join_members(loaded_engine)
     racing = make_engine(database_url, pool_size=4)
-    service = Opportunities(racing)
-    opportunity = _post(loaded_engine, "event Learning day")
+    service = Opportunities(racing, Sender(racing, sender.client))
+    opportunity = _post(sender, "event Learning day")
     start = threading.Barrier(2)
 
     def click() -> bool:
         start.wait()
-        return service.toggle_interest(OTHER, opportunity, lambda view: None).interested
+        return service.toggle_interest(OTHER, opportunity, _channel_post).interested
 
     results: list[bool] = []
     threads = [threading.Thread(target=lambda: results.append(click())) for _ in range(2)]
@@ -409,25 +411,27 @@ def _join_members(engine: Engine) -> None:
         Directory(engine).join(user_id, code, lambda _, user_id=user_id: Profile(user_id))
 
 
-def _post(engine: Engine, text: str, closes: date | None = None) -> int:
+def _channel_post(view: OpportunityView) -> dict:
+    return channel_post(view, date(2026, 11, 20)).rendered()
+
+
+def _post(sender: Sender, text: str, closes: date | None = None) -> int:
     """Shared by MEMBER on 20 November 2026 (as far as the closing-date check knows)."""
     kind, title = text.split(" ", 1)
     attempt = OpportunityInput(kind=kind, title=title, closes_on=closes)
-    posted = Opportunities(engine).publish(
-        MEMBER, attempt, date(2026, 11, 20), lambda view: (CHANNEL, f"1700000000.{view.id:06d}")
-    )
-    return posted.id
+    service = Opportunities(sender.engine, sender)
+    return service.publish(MEMBER, attempt, date(2026, 11, 20), _channel_post).id
 
 
 def test_reminders_once_three_days_before_and_closed_on_the_closing_date(
-    loaded_engine: Engine, fake_slack: FakeSlack
+    loaded_engine: Engine, fake_slack: FakeSlack, sender: Sender
 ) -> None:
     _join_members(loaded_engine)
-    service = Opportunities(loaded_engine)
-    closing = _post(loaded_engine, "funding Small grants", date(2026, 11, 26))
-    later = _post(loaded_engine, "vacancy Caseworker", date(2026, 12, 20))
-    service.toggle_interest(OTHER, closing, lambda view: None)
-    service.toggle_interest(OTHER, later, lambda view: None)
+    service = Opportunities(loaded_engine, sender)
+    closing = _post(sender, "funding Small grants", date(2026, 11, 26))
+    later = _post(sender, "vacancy Caseworker", date(2026, 12, 20))
+    service.toggle_interest(OTHER, closing, _channel_post)
+    service.toggle_interest(OTHER, later, _channel_post)
     fake_slack.reset()
     fake_slack.add_user(OTHER, "Olu Other")
     jobs = context(loaded_engine, fake_slack)
@@ -445,9 +449,11 @@ def test_reminders_once_three_days_before_and_closed_on_the_closing_date(
     assert "Closed" in shown(marked.args)
 
 
-def test_the_digest_lists_new_and_closing_soon_opportunities(loaded_engine: Engine) -> None:
+def test_the_digest_lists_new_and_closing_soon_opportunities(
+    loaded_engine: Engine, sender: Sender
+) -> None:
     _join_members(loaded_engine)
-    _post(loaded_engine, "training New course", date(2026, 11, 27))
+    _post(sender, "training New course", date(2026, 11, 27))
     with Session(loaded_engine) as session:
         week = datetime(2026, 11, 20, 12, tzinfo=LONDON)
         session.exec(update(Opportunity).values(created_at=week))

@@ -24,6 +24,7 @@ from bot.models import (
     Opportunity,
     OpportunityInterest,
     Organisation,
+    OutboxItem,
     PartnershipSession,
     PartnerUpdate,
     ProcessedEvent,
@@ -316,19 +317,22 @@ def test_retention_deletes_exactly_what_has_expired(
             for status in ("done", "working"):  # one still in hand: never pruned
                 received = utc - timedelta(days=days_ago)
                 session.add(InboxItem(kind=status, status=status, received_at=received))
+            for status in ("sent", "sending"):  # sends too: one in flight is never pruned
+                written = utc - timedelta(days=days_ago)
+                session.add(OutboxItem(kind="dm", target="", status=status, created_at=written))
         session.commit()
     jobs = context(loaded_engine, fake_slack)
     assert run_job("retention", context(loaded_engine, fake_slack, dry_run=True), now) == (
         "would delete 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids, 1 requests"
+        "1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids, 1 requests"
+        "1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 0 updates, 0 bookings, 0 sessions, 0 opportunities, 0 deliveries, "
-        "0 job runs, 0 audit entries, 0 event ids, 0 requests"
+        "0 job runs, 0 audit entries, 0 event ids, 0 requests, 0 sends"
     )
     with Session(loaded_engine) as session:
         assert session.exec(select(PartnerUpdate.text)).all() == ["700"]
@@ -343,11 +347,14 @@ def test_retention_deletes_exactly_what_has_expired(
         assert "a2200" not in actions and "a2100" in actions and "retention" in actions
         assert session.exec(select(ProcessedEvent.event_id)).all() == ["Ev2"]
         assert len(session.exec(select(InboxItem.kind)).all()) == 3
+        assert len(session.exec(select(OutboxItem.kind)).all()) == 3
 
     # The partnership file sets the periods: event ids kept one day, audit entries five years.
     policy = '[partnership]\nname = "P"\n[retention]\nevent_ids_days = 1\naudit_entries = 60\n'
     apply_partnership(loaded_engine, parse_partnership(policy))
-    assert run_job("retention", jobs, now).endswith(", 1 audit entries, 1 event ids, 1 requests")
+    assert run_job("retention", jobs, now).endswith(
+        ", 1 audit entries, 1 event ids, 1 requests, 1 sends"
+    )
 
 
 def test_every_coordinator_action_is_in_the_audit_trail(bot: Bot) -> None:

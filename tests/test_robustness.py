@@ -235,11 +235,19 @@ def _interest(bot: Bot, arm: Callable[[], None]) -> str:
 
 
 def _delete_update(bot: Bot, arm: Callable[[], None]) -> str:
+    """Deleted whatever Slack does (the outbox deletes the message after the commit); a channel
+    message Slack did not delete is told by DM."""
     posted = bot.ask("A new advice clinic", command="/update")
     delete = next(b for b in buttons(posted) if b["action_id"] == "update_delete")
     arm()
     click = lambda: bot.slack.block_action(MEMBER, "update_delete", delete["value"])  # noqa: E731
     (reply,) = replies_to(bot, click)
+    deadline = time.monotonic() + 2 * SLACK_TIMEOUT
+    while time.monotonic() < deadline:
+        told = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == MEMBER]
+        if told:
+            return shown(reply) + "\n" + shown(told[-1].args)
+        time.sleep(0.1)
     return shown(reply)
 
 
@@ -288,6 +296,7 @@ def _open_form(bot: Bot, arm: Callable[[], None]) -> str:
 
 
 SAYS = "Slack didn't answer"
+NOT_DELETED = "Check the channel, and delete the message there"
 COULD_NOT_SEND = "couldn't put the file"
 
 
@@ -295,7 +304,7 @@ METHODS = [  # method, what uses it, what the person reads when it fails, and wh
     ("users.info", _join, "You've joined", "You've joined"),
     ("chat.update", _interest, "Noted your interest", "Noted your interest"),
     ("chat.postMessage", _book, "let them know you're coming", "Booked"),
-    ("chat.delete", _delete_update, SAYS, "Deleted the update"),
+    ("chat.delete", _delete_update, NOT_DELETED, "Deleted the update"),
     ("conversations.open", _my_data, COULD_NOT_SEND, "Sent to your DMs"),
     ("files.getUploadURLExternal", _my_data, COULD_NOT_SEND, "Sent to your DMs"),
     ("file_upload", _my_data, COULD_NOT_SEND, None),  # Slack's upload URL has no 429

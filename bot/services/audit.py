@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import AuditEntry, Member
+from bot.services.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class AuditView:
     detail: str
 
 
-class NotAllowed(Exception):
+class NotAllowed(Refusal):
     """Only coordinators read the audit trail."""
 
 

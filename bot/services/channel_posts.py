@@ -1,9 +1,9 @@
-"""Posting a saved row to a channel: the row first, then Slack, so a failure loses nothing.
+"""Posting a saved row (an update, an opportunity) to its channel, through the outbox.
 
-An update or an opportunity is committed before its channel message is sent. If Slack refuses
-or times out, the row stays, unposted, in the partnership's history (search, lists, the digest)
-and its author can post it again. Were the row written in the same transaction as the post, a
-post Slack made but confirmed too late would be a channel message the bot knows nothing of.
+The row and its post are written in one transaction and the post is sent after the commit
+(bot.services.outbox). If Slack refuses, or does not confirm, the row stays, unposted, in the
+partnership's history (search, lists, the digest) and its author is offered Post it again, which
+posts once however often it is clicked. A post Slack may have made is never repeated unasked.
 """
 
 from __future__ import annotations
@@ -13,22 +13,15 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import Opportunity, PartnerUpdate
+from bot.models import OutboxItem, utcnow
+from bot.services import outbox
+from bot.services.outbox import ROWS, UNSURE, Rendered, Send
 
-POSTING = "posting"  # a row's ts while its post is in flight: a second attempt is refused
 View = TypeVar("View")
-Posted = PartnerUpdate | Opportunity
-
-
-class SendFailed(Exception):
-    """Raised by a send function: Slack did not post (`unsure`: it may have, without saying)."""
-
-    def __init__(self, unsure: bool) -> None:
-        super().__init__("Slack did not confirm the post" if unsure else "Slack refused the post")
-        self.unsure = unsure
+Render = Callable[[Any], Rendered]  # a row's view as its channel message
 
 
 class NotPosted(Exception):
@@ -43,59 +36,69 @@ class AlreadyPosted(Exception):
     """The row is in its channel already, or another attempt is posting it now."""
 
 
-def shown_ts(ts: str | None) -> str | None:
-    """The ts a view shows: none while a post is in flight."""
-    return None if ts == POSTING else ts
+def write_post(
+    session: Session, row_kind: str, row_id: int, channel: str | None, message: Rendered
+) -> int:
+    """The row's channel post, in the row's own transaction."""
+    return outbox.write(session, "post", channel or "", message, row=(row_kind, row_id))
 
 
-def post_saved(
+def send_post(send: Send, item_id: int, view: View) -> View:
+    """Send a written post; the view as posted, or NotPosted saying whether Slack may have."""
+    [sent] = send([item_id])
+    if sent.status != "sent":
+        row_id, channel = getattr(view, "id", 0), getattr(view, "channel", None)
+        raise NotPosted(row_id, channel, unsure=sent.status == UNSURE)
+    return replace(view, channel=sent.channel, ts=sent.ts)  # type: ignore[type-var]
+
+
+def repost(
     engine: Engine,
-    model: type[Posted],
+    send: Send,
+    row_kind: str,
     row_id: int,
     view_of: Callable[[Session, Any], View],
-    send: Callable[[View], tuple[str, str]],
+    render: Render,
 ) -> View:
-    """Claim the unposted row, send it, record where it went; release the claim on failure."""
-    key = model.id == row_id  # type: ignore[arg-type]
+    """Post it again: a row Slack did not take (or did not confirm), once however often asked."""
     with session_scope(engine) as session:
-        claim = update(model).where(key, model.ts.is_(None)).values(ts=POSTING)  # type: ignore[union-attr]
-        if session.connection().execute(claim).rowcount != 1:
+        row = session.get(ROWS[row_kind], row_id)
+        if row is None or row.ts:
             raise AlreadyPosted()
-        view = view_of(session, session.get(model, row_id))
-    try:
-        channel, ts = send(view)
-    except BaseException as error:
-        with session_scope(engine) as session:
-            session.connection().execute(update(model).where(key).values(ts=None))
-        if isinstance(error, SendFailed):
-            raise NotPosted(row_id, getattr(view, "channel", None), error.unsure) from error
-        raise
-    with session_scope(engine) as session:
-        session.connection().execute(update(model).where(key).values(channel=channel, ts=ts))
-    return replace(view, channel=channel, ts=ts)  # type: ignore[type-var]
+        latest = outbox.latest_post(session, row_kind, row_id)
+        if latest is not None and not outbox.claim_retry(session, latest):
+            raise AlreadyPosted()
+        view = view_of(session, row)
+        item_id = write_post(session, row_kind, row_id, row.channel, render(view))
+    return send_post(send, item_id, view)
 
 
 def resume_post(
     engine: Engine,
-    model: type[Posted],
+    send: Send,
+    row_kind: str,
     inbox_id: int,
     view_of: Callable[[Session, Any], View],
-    send: Callable[[View], tuple[str, str]],
 ) -> View | None:
     """The row an earlier attempt at inbox request `inbox_id` saved (its process died), taken
-    on from where it stopped; None when it saved nothing. A post that was in flight may have
+    on from where it stopped; None when it saved nothing. A post that was being sent may have
     reached Slack: NotPosted(unsure), to offer Post it again, never a second post unasked."""
+    model = ROWS[row_kind]
     with session_scope(engine) as session:
         row = session.exec(select(model).where(model.inbox_id == inbox_id)).first()
         if row is None:
             return None
-        row_id, channel, ts = row.id or 0, row.channel, row.ts
-        if ts not in (None, POSTING):
-            return view_of(session, row)
-        if ts == POSTING:
+        view = view_of(session, row)
+        latest = outbox.latest_post(session, row_kind, row.id or 0)
+        if row.ts or latest is None:
+            return view
+        if latest.status == "sending":  # the dead process was sending it
             session.connection().execute(
-                update(model).where(model.id == row_id).values(ts=None)  # type: ignore[arg-type]
+                update(OutboxItem)
+                .where(col(OutboxItem.id) == latest.id, col(OutboxItem.status) == "sending")
+                .values(status=UNSURE, error=outbox.INTERRUPTED, message="", updated_at=utcnow())
             )
-    if ts == POSTING:
-        raise NotPosted(row_id, channel, unsure=True)
-    return post_saved(engine, model, row_id, view_of, send)
+        status, item_id, row_id, channel = latest.status, latest.id or 0, row.id or 0, row.channel
+    if status == "pending":
+        return send_post(send, item_id, view)
+    raise NotPosted(row_id, channel, unsure=status in ("sending", UNSURE))

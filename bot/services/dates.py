@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.services.refusal import Refusal
+
 EXAMPLES = "24/11, 24/11/2026, tomorrow, thu, next thursday or 2026-11-24"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
@@ -22,8 +24,9 @@ DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$")
 MONTH_DAY = re.compile(r"^([a-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 
 
-class DateError(ValueError):
-    """`str()` says what could not be read and gives examples that work."""
+class DateError(Refusal, ValueError):
+    """`str()` says what could not be read and gives examples that work (`example`, a whole
+    command, is set by `parse_date`'s caller, which knows the command)."""
 
     def __init__(self, text: str, reason: str = "") -> None:
         shown = text.strip() or "an empty date"
@@ -81,9 +84,18 @@ def _with_year(text: str, year: str | None, month: int, day: int, today: date) -
     return _make(text, full, month, day)
 
 
-def parse_date(text: str, today: date) -> date:
+def parse_date(text: str, today: date, example: str = "") -> date:
     """Read one date. A day name means its next occurrence after today ("thu" on a Thursday
-    is a week away); "next thursday" is the Thursday of next week (starting next Monday)."""
+    is a week away); "next thursday" is the Thursday of next week (starting next Monday).
+    DateError, showing `example` (a command that works), when it can't be read."""
+    try:
+        return _read_date(text, today)
+    except DateError as error:
+        error.example = example
+        raise
+
+
+def _read_date(text: str, today: date) -> date:
     cleaned = re.sub(r"\s+", " ", text.strip().lower().rstrip(".,;!?")).strip()
     if not cleaned:
         raise DateError(text)

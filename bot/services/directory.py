@@ -20,6 +20,7 @@ from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
 from bot.services import audit
 from bot.services.gate import Reach, clear_fields
 from bot.services.matching import best_match
+from bot.services.refusal import Refusal
 from bot.services.text import clean
 
 PROFILE_TTL = timedelta(hours=24)
@@ -41,7 +42,7 @@ class Profile:
 ProfileLoader = Callable[[str], Profile | None]
 
 
-class DirectoryError(Exception):
+class DirectoryError(Refusal):
     """A request the directory refuses; `str()` is a sentence fit to show the person."""
 
 
@@ -60,9 +61,15 @@ class OrganisationRef:
 
 
 class UnknownOrganisation(DirectoryError):
-    def __init__(self, query: str, suggestions: Sequence[OrganisationRef]) -> None:
+    """No organisation matches; `suggestions` are the closest, offered to join (`to_join`) or
+    to look at."""
+
+    def __init__(
+        self, query: str, suggestions: Sequence[OrganisationRef], to_join: bool = False
+    ) -> None:
         self.query = query
         self.suggestions = list(suggestions)
+        self.to_join = to_join
         super().__init__(f"No organisation matches “{query}”.")
 
 
@@ -138,6 +145,7 @@ class Directory:
     # Members -------------------------------------------------------------------------------
 
     def whoami(self, user_id: str, load_profile: ProfileLoader) -> MemberView:
+        load_profile = profiles_ahead(self.engine, [user_id], load_profile)
         with session_scope(self.engine) as session:
             member = ensure_member(session, user_id, load_profile)
             organisation = _organisation_of(session, member)
@@ -158,8 +166,9 @@ class Directory:
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
         """Put the member in the organisation the query names, moving them if need be."""
+        load_profile = profiles_ahead(self.engine, [user_id], load_profile)
         with session_scope(self.engine) as session:
-            organisation = find_organisation(session, query)
+            organisation = find_organisation(session, query, to_join=True)
             member = ensure_member(session, user_id, load_profile)
             previous = _organisation_of(session, member)
             if previous is not None and previous.id == organisation.id:
@@ -173,6 +182,7 @@ class Directory:
 
     def set_digest_dm(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
         """Whether the weekly digest also comes to this member by DM (off unless asked)."""
+        load_profile = profiles_ahead(self.engine, [user_id], load_profile)
         with session_scope(self.engine) as session:
             member = ensure_member(session, user_id, load_profile)
             member.digest_dm = wanted
@@ -180,6 +190,7 @@ class Directory:
 
     def add_coordinator(self, actor_id: str, user_id: str, load_profile: ProfileLoader) -> bool:
         """Make `user_id` a coordinator; False when they already were one."""
+        load_profile = profiles_ahead(self.engine, [user_id], load_profile)
         with session_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "add coordinators")
             member = ensure_member(session, user_id, load_profile)
@@ -300,11 +311,11 @@ def _ref(organisation: Organisation) -> OrganisationRef:
     return OrganisationRef(code=organisation.code, name=organisation.name)
 
 
-def find_organisation(session: Session, query: str) -> Organisation:
+def find_organisation(session: Session, query: str, to_join: bool = False) -> Organisation:
     organisations = session.exec(select(Organisation)).all()
     match = best_match(query, organisations, lambda org: (org.name, org.code))
     if match.found is None:
-        raise UnknownOrganisation(query, [_ref(org) for org in match.suggestions])
+        raise UnknownOrganisation(query, [_ref(org) for org in match.suggestions], to_join)
     return match.found
 
 
@@ -312,6 +323,26 @@ def _organisation_of(session: Session, member: Member) -> Organisation | None:
     if member.organisation_id is None:
         return None
     return session.get(Organisation, member.organisation_id)
+
+
+def profiles_ahead(
+    engine: Engine, user_ids: Sequence[str], load_profile: ProfileLoader
+) -> ProfileLoader:
+    """Fetch, before any transaction opens, the profiles `ensure_member` will want refreshed:
+    Slack is never called while the database holds a lock for it. The loader returned answers
+    from what was fetched (None: the stored profile is fresh)."""
+    wanted = set(user_ids)
+    with session_scope(engine) as session:
+        fresh = set(
+            session.exec(
+                select(Member.slack_user_id).where(
+                    col(Member.slack_user_id).in_(wanted),
+                    col(Member.profile_fetched_at) > utcnow() - PROFILE_TTL,
+                )
+            ).all()
+        )
+    fetched = {user_id: load_profile(user_id) for user_id in wanted - fresh}
+    return fetched.get
 
 
 def ensure_member(session: Session, user_id: str, load_profile: ProfileLoader) -> Member:

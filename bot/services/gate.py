@@ -37,6 +37,7 @@ from bot.models import (
     Topic,
 )
 from bot.services.privacy import Finding, scan
+from bot.services.refusal import Refusal
 
 _KEY = object()  # held here alone: the types below refuse to be made without it
 
@@ -77,25 +78,23 @@ class Shown(_GateText):
     __slots__ = ()
 
 
-class LooksPersonal(Exception):
+class LooksPersonal(Refusal):
     """Not saved or sent: the text looks like it holds a client's personal data."""
 
     def __init__(self, field: str, findings: Sequence[Finding], may_share_anyway: bool) -> None:
-        super().__init__(f"{field} looks like it holds personal data")
-        self.field = field
+        super().__init__(f"{field} looks like it holds personal data", field=field)
         self.findings = tuple(findings)
         self.may_share_anyway = may_share_anyway
 
 
-class BadLink(ValueError):
+class BadLink(Refusal):
     """A link that is not a plain web address; the message says what to type instead."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
-class FieldsLookPersonal(Exception):
+class FieldsLookPersonal(Refusal):
     """Nothing saved: typed fields the gate held back, each as its `gate.LooksPersonal` by the
     field (the form's block id) it came from."""
 

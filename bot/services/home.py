@@ -76,13 +76,13 @@ def _cap(items: list) -> Capped:
 
 
 class Home:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+    def __init__(self, engine: Engine, zone: ZoneInfo, opportunities: Opportunities) -> None:
         self.engine = engine
         self.zone = zone
         self.directory = Directory(engine)
         self.hotdesk = Hotdesk(engine, zone)
         self.sessions = Sessions(engine, zone)
-        self.opportunities = Opportunities(engine)
+        self.opportunities = opportunities
 
     def for_member(self, user_id: str, now: datetime, load_profile: ProfileLoader) -> HomeData:
         member = self.directory.whoami(user_id, load_profile)

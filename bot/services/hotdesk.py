@@ -40,6 +40,7 @@ from bot.services.directory import (
     replace_slack_key_workers,
 )
 from bot.services.gate import Reach, clear_fields
+from bot.services.refusal import Refusal
 from bot.services.text import clean
 from bot.services.working_days import WEEKDAYS, WorkingDays
 
@@ -91,16 +92,15 @@ def parse_ref(text: str) -> int | None:
     return int(match[1]) if match else None
 
 
-class HotdeskProblem(Exception):
-    """A request refused: `str()` is the sentence to show; `alternatives` are slots to offer."""
+class HotdeskProblem(Refusal):
+    """A request refused: `str()` is the sentence to show; `alternatives` are slots to offer;
+    `field` is the form field it is about: host, day or part."""
 
     def __init__(
         self, message: str, example: str = "", alternatives: Sequence[Slot] = (), field: str = ""
     ) -> None:
-        super().__init__(message)
-        self.example = example
+        super().__init__(message, example, field)
         self.alternatives = list(alternatives)
-        self.field = field  # which form field the problem is about: host, day or part
 
 
 class SlotGone(HotdeskProblem):
@@ -220,7 +220,7 @@ class OfferEdit:
     key_worker_ids: tuple[str, ...]
 
 
-class OfferInvalid(Exception):
+class OfferInvalid(Refusal):
     """The offer form's problems, by field, to show next to each field."""
 
     def __init__(self, errors: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ Slack is reached only through the `send`, `resend` and `unsend` callables the ca
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -24,8 +24,8 @@ from bot.models import (
     Partnership,
     utcnow,
 )
-from bot.services import audit, gate
-from bot.services.channel_posts import AlreadyPosted, post_saved, resume_post, shown_ts
+from bot.services import audit, channel_posts, gate, outbox
+from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.directory import (
     OrganisationRef,
     find_organisation,
@@ -36,6 +36,7 @@ from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach
 from bot.services.inbox import current_item
 from bot.services.matching import normalise
 from bot.services.privacy import Finding
+from bot.services.refusal import Refusal
 from bot.services.text import clean
 
 KINDS = ("training", "event", "funding", "vacancy", "volunteering", "other")
@@ -85,12 +86,11 @@ class OpportunityInput:
         return cls(**values)
 
 
-class OpportunityProblem(Exception):
+class OpportunityProblem(Refusal):
     """A request refused: `str()` is the sentence to show, with an example that works."""
 
     def __init__(self, message: str, example: str = "") -> None:
-        super().__init__(message)
-        self.example = example
+        super().__init__(message, example)
 
 
 class OpportunityInvalid(OpportunityProblem):
@@ -125,7 +125,7 @@ class OpportunityView:
         return None if self.places is None else max(0, self.places - self.interested)
 
 
-class Caution(Exception):
+class Caution(Refusal):
     """Nothing was posted: it looks shared already, or holds what looks like personal data."""
 
     def __init__(
@@ -162,10 +162,6 @@ class Reminder:
     member_ids: list[str] = field(default_factory=list)
 
 
-Send = Callable[[OpportunityView], tuple[str, str]]  # posts it; returns (channel, ts)
-Resend = Callable[[OpportunityView], None]  # changes or removes the channel message
-
-
 def check(attempt: OpportunityInput, today: date) -> dict[str, str]:
     """Every problem with the input, by field; empty when it may be posted."""
     errors = {}
@@ -199,8 +195,8 @@ def check(attempt: OpportunityInput, today: date) -> dict[str, str]:
 
 
 class Opportunities:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, send: outbox.Send) -> None:
+        self.engine, self.send = engine, send
 
     # Posting -------------------------------------------------------------------------------------
 
@@ -218,17 +214,17 @@ class Opportunities:
         user_id: str,
         attempt: OpportunityInput,
         today: date,
-        send: Send,
+        render: Render,
         anyway: bool = False,
         once: str | None = None,
     ) -> OpportunityView:
         """Post unless it looks shared already or holds personal data (then Caution, unless
-        `anyway` and the partnership allows it): saved first, then sent (see channel_posts).
+        `anyway` and the partnership allows it): saved with its post, then sent (channel_posts).
 
         `once` names a click (Post anyway): the row is saved only by the first use of it."""
         item = current_item.get()
         if item is not None:  # a request taken up again: what it saved is taken on
-            resumed = resume_post(self.engine, Opportunity, item, _view, send)
+            resumed = resume_post(self.engine, self.send, "opportunity", item, _view)
             if resumed is not None:
                 return resumed
         with session_scope(self.engine) as session:
@@ -244,17 +240,20 @@ class Opportunities:
             )  # fmt: skip
             session.add(row)
             session.flush()
-            row_id = row.id or 0
-        return post_saved(self.engine, Opportunity, row_id, _view, send)
+            view = _view(session, row)
+            post = write_post(session, "opportunity", view.id, channel, render(view))
+        return send_post(self.send, post, view)
 
-    def repost(self, user_id: str, opportunity_id: int, send: Send) -> OpportunityView:
-        """Post again one Slack did not take (or did not confirm): its poster only."""
+    def repost(self, user_id: str, opportunity_id: int, render: Render) -> OpportunityView:
+        """Post again one Slack did not take (or did not confirm): its poster only, once."""
         with session_scope(self.engine) as session:
             row = _existing(session, opportunity_id)
             _require_poster(session, user_id, row, "post it")
             _require_status(row, "open", "posted")
         try:
-            return post_saved(self.engine, Opportunity, opportunity_id, _view, send)
+            return channel_posts.repost(
+                self.engine, self.send, "opportunity", opportunity_id, _view, render
+            )
         except AlreadyPosted:
             raise OpportunityProblem("That one is already posted (or being posted now).") from None
 
@@ -282,7 +281,7 @@ class Opportunities:
 
     # Interest ------------------------------------------------------------------------------------
 
-    def toggle_interest(self, user_id: str, opportunity_id: int, resend: Resend) -> Interest:
+    def toggle_interest(self, user_id: str, opportunity_id: int, render: Render) -> Interest:
         """I'm interested / no longer: one atomic insert or delete, however fast the clicks."""
         with session_scope(self.engine) as session:
             row = _existing(session, opportunity_id)
@@ -302,7 +301,8 @@ class Opportunities:
                 )
         with session_scope(self.engine) as session:  # the count as committed, for the message
             view = _view(session, _existing(session, opportunity_id))
-        resend(view)
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=None)
+        self.send(redraw)
         return Interest(view, added)
 
     def interested_people(
@@ -390,7 +390,7 @@ class Opportunities:
         opportunity_id: int,
         attempt: OpportunityInput,
         today: date,
-        resend: Resend,
+        render: Render,
         anyway: bool = False,
     ) -> OpportunityView:
         """Change it, through the same checks and privacy guard as sharing it."""
@@ -410,18 +410,22 @@ class Opportunities:
             session.add(row)
             session.flush()
             view = _view(session, row)
-        resend(view)
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=user_id)
+        self.send(redraw)
         return view
 
-    def close(self, user_id: str, opportunity_id: int, resend: Resend) -> OpportunityView:
+    def close(self, user_id: str, opportunity_id: int, render: Render) -> OpportunityView:
         """Close early: hidden from the open list, kept, and the channel message says closed."""
-        return self._end(user_id, opportunity_id, "closed", resend)
+        return self._end(user_id, opportunity_id, "closed", render)
 
-    def withdraw(self, user_id: str, opportunity_id: int, unsend: Resend) -> OpportunityView:
+    def withdraw(self, user_id: str, opportunity_id: int) -> OpportunityView:
         """Withdraw: the channel message goes; the row stays (hidden) for the record."""
-        return self._end(user_id, opportunity_id, "withdrawn", unsend)
+        return self._end(user_id, opportunity_id, "withdrawn", None)
 
-    def _end(self, user_id: str, opportunity_id: int, status: str, tell: Resend) -> OpportunityView:
+    def _end(
+        self, user_id: str, opportunity_id: int, status: str, render: Render | None
+    ) -> OpportunityView:
+        """Close (redrawn with `render`) or withdraw (its message deleted) an open one."""
         with session_scope(self.engine) as session:
             row = _existing(session, opportunity_id)
             _require_poster(session, user_id, row, "close or withdraw it")
@@ -434,15 +438,19 @@ class Opportunities:
                 audit.record(session, user_id, f"opportunity {status}", f"opportunity {row.id}")
             session.refresh(row)
             view = _view(session, row)
-        if moved.rowcount == 1:
-            tell(view)
+            changes: list[int] = []
+            if moved.rowcount == 1 and render is not None:
+                changes = outbox.redraw(session, view.channel, view.ts, render(view), user_id)
+            elif moved.rowcount == 1:
+                changes = outbox.removal(session, view.channel, view.ts, tell=user_id)
+        self.send(changes)
         return view
 
     # The daily job -------------------------------------------------------------------------------
 
-    def expire(self, today: date, resend: Resend) -> list[OpportunityView]:
-        """Close what closes today or has closed: the channel message is marked first, then the
-        row, so a run interrupted between the two redoes the (idempotent) message next time."""
+    def expire(self, today: date, render: Render) -> list[OpportunityView]:
+        """Close what closes today or has closed: each row and its channel message's redraw in
+        one transaction, the redraw sent after it."""
         with session_scope(self.engine) as session:
             due = opportunity_views(
                 session,
@@ -456,35 +464,19 @@ class Opportunities:
             )
         closed = []
         for view in due:
-            resend(replace(view, status="closed"))
+            view = replace(view, status="closed")
             with session_scope(self.engine) as session:
                 moved = session.connection().execute(
                     update(Opportunity)
                     .where(col(Opportunity.id) == view.id, col(Opportunity.status) == "open")
                     .values(status="closed")
                 )
-            if moved.rowcount == 1:
-                closed.append(view)
+                if moved.rowcount != 1:
+                    continue
+                redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=None)
+            self.send(redraw)
+            closed.append(view)
         return closed
-
-    def closing_soon(self, session: Session, today: date) -> list[Reminder]:
-        """Open ones closing within three days, each with its interested members."""
-        rows = session.exec(
-            select(Opportunity).where(
-                Opportunity.status == "open",
-                col(Opportunity.closes_on) > today,
-                col(Opportunity.closes_on) <= today + REMIND_BEFORE,
-            )
-        ).all()
-        views = {view.id: view for view in opportunity_views(session, rows)}
-        people: dict[int, list[str]] = {}
-        for opportunity_id, member_id in session.exec(
-            select(OpportunityInterest.opportunity_id, OpportunityInterest.member_id)
-            .where(col(OpportunityInterest.opportunity_id).in_(list(views)))
-            .order_by(col(OpportunityInterest.member_id))
-        ).all():
-            people.setdefault(opportunity_id, []).append(member_id)
-        return [Reminder(view, people.get(view.id, [])) for view in views.values()]
 
 
 def opportunities_between(
@@ -664,7 +656,7 @@ def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[Opp
             interested=counts.get(row.id, 0),
             created_at=row.created_at,
             channel=row.channel,
-            ts=shown_ts(row.ts),
+            ts=row.ts,
         )
         for row in rows
     ]
@@ -672,3 +664,23 @@ def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[Opp
 
 def _view(session: Session, row: Opportunity) -> OpportunityView:
     return opportunity_views(session, [row])[0]
+
+
+def closing_soon(session: Session, today: date) -> list[Reminder]:
+    """Open ones closing within three days, each with its interested members."""
+    rows = session.exec(
+        select(Opportunity).where(
+            Opportunity.status == "open",
+            col(Opportunity.closes_on) > today,
+            col(Opportunity.closes_on) <= today + REMIND_BEFORE,
+        )
+    ).all()
+    views = {view.id: view for view in opportunity_views(session, rows)}
+    people: dict[int, list[str]] = {}
+    for opportunity_id, member_id in session.exec(
+        select(OpportunityInterest.opportunity_id, OpportunityInterest.member_id)
+        .where(col(OpportunityInterest.opportunity_id).in_(list(views)))
+        .order_by(col(OpportunityInterest.member_id))
+    ).all():
+        people.setdefault(opportunity_id, []).append(member_id)
+    return [Reminder(view, people.get(view.id, [])) for view in views.values()]

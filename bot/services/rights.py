@@ -45,6 +45,7 @@ from bot.models import (
     Opportunity,
     OpportunityInterest,
     Organisation,
+    OutboxItem,
     Partnership,
     PartnershipSession,
     PartnerUpdate,
@@ -57,6 +58,7 @@ from bot.models import (
 from bot.services import audit
 from bot.services.directory import coordinators_in, is_coordinator
 from bot.services.hotdesk import ACTIVE, Booking, booking_views
+from bot.services.refusal import Refusal
 
 FORMER = "a former member"
 REMOVED = "Removed at a member's request."
@@ -89,6 +91,7 @@ RETENTION_KINDS = {
     "audit entries": "audit_entries",
     "event ids": "event_ids_days",
     "requests": "event_ids_days",  # the inbox's finished requests (bodies already blanked)
+    "sends": "event_ids_days",  # the outbox's settled items (messages already blanked)
 }
 RECORDS = ("updates", "bookings", "sessions", "opportunities", "audit entries")  # audited
 # Job names as the clock writes them (services do not import jobs).
@@ -97,7 +100,7 @@ OPPORTUNITY_REMINDERS_JOB = "opportunity-reminders"  # scope "opportunity-<id>"
 ERASURE_KEY = "erasure-fingerprint"
 
 
-class RightsProblem(Exception):
+class RightsProblem(Refusal):
     """A request refused: `str()` is the sentence to show."""
 
 
@@ -494,6 +497,13 @@ class Rights:
                     and_(
                         InboxItem.status != "working",
                         InboxItem.received_at < now - timedelta(days=policy["event_ids_days"]),
+                    ),
+                ),
+                "sends": (
+                    OutboxItem,
+                    and_(
+                        col(OutboxItem.status).not_in(("pending", "sending")),
+                        OutboxItem.created_at < now - timedelta(days=policy["event_ids_days"]),
                     ),
                 ),
             }

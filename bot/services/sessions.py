@@ -36,8 +36,10 @@ from bot.services.directory import (
     ensure_member,
     find_organisation,
     is_coordinator,
+    profiles_ahead,
 )
 from bot.services.gate import Cleared, Reach, clear_fields
+from bot.services.refusal import Refusal
 from bot.services.text import clean
 from bot.services.working_days import WorkingDays
 
@@ -59,12 +61,11 @@ INVITE_BEFORE = timedelta(days=7)
 REMIND_BEFORE = timedelta(days=2)
 
 
-class SessionProblem(Exception):
+class SessionProblem(Refusal):
     """A request refused: `str()` is the sentence to show, with an example that works."""
 
     def __init__(self, message: str, example: str = "") -> None:
-        super().__init__(message)
-        self.example = example
+        super().__init__(message, example)
 
 
 class SessionInvalid(SessionProblem):
@@ -204,6 +205,8 @@ class Sessions:
         """A coordinator records a session, its attendance and its commitments, in one go;
         the title and commitments reach others, so they pass the gate (see `review`)."""
         self.check(entry, today)
+        owners = [commitment.owner_id for commitment in entry.commitments]
+        load_profile = profiles_ahead(self.engine, owners, load_profile)
         with session_scope(self.engine) as session:
             _require_coordinator(session, user_id, "record sessions")
             text = _cleared_entry(session, entry, anyway)
@@ -233,6 +236,7 @@ class Sessions:
         """Add a commitment to the latest session: members their own, coordinators anyone's.
         FieldsLookPersonal (field `what`), and nothing recorded, when the privacy guard holds
         the text back: a command has no "anyway"."""
+        load_profile = profiles_ahead(self.engine, [commitment.owner_id], load_profile)
         with session_scope(self.engine) as session:
             latest = session.exec(
                 select(PartnershipSession).order_by(

@@ -7,7 +7,7 @@ so the rules (who may do what, what is kept, what is held back) stay here and te
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeGuard
@@ -27,13 +27,14 @@ from bot.models import (
     UpdateTopic,
     utcnow,
 )
-from bot.services import audit, gate
-from bot.services.channel_posts import AlreadyPosted, post_saved, resume_post, shown_ts
+from bot.services import audit, channel_posts, gate, outbox
+from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.directory import OrganisationRef, find_organisation
 from bot.services.events import claim_once
 from bot.services.gate import Cleared, LooksPersonal, Reach
 from bot.services.inbox import current_item
 from bot.services.privacy import Finding
+from bot.services.refusal import Refusal
 from bot.services.search import matching_updates, search_words
 from bot.services.text import clean
 
@@ -54,12 +55,11 @@ COMMON_WORDS = frozenset(
 )
 
 
-class UpdateProblem(Exception):
+class UpdateProblem(Refusal):
     """A request refused with a sentence to show the person and an example of what works."""
 
     def __init__(self, message: str, example: str = "") -> None:
-        super().__init__(message)
-        self.example = example
+        super().__init__(message, example)
 
 
 class NotInOrganisation(UpdateProblem):
@@ -81,7 +81,7 @@ class NoUpdatesChannel(UpdateProblem):
         )
 
 
-class Held(Exception):
+class Held(Refusal):
     """Nothing was posted: the text looks like it holds personal data. The draft keeps it."""
 
     def __init__(self, draft_id: int, findings: Sequence[Finding], may_post_anyway: bool) -> None:
@@ -131,10 +131,6 @@ class DraftView:
     update_id: int | None
 
 
-Send = Callable[[UpdateView], tuple[str, str]]  # posts the update; returns (channel, ts)
-Resend = Callable[[UpdateView], None]  # changes or removes the channel message
-
-
 def check_text(text: str) -> str:
     """The update text, trimmed, or UpdateProblem saying what is wrong with it."""
     text = clean(text)
@@ -154,9 +150,8 @@ def check_text(text: str) -> str:
 
 
 class Updates:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
-        self.engine = engine
-        self.zone = zone
+    def __init__(self, engine: Engine, zone: ZoneInfo, send: outbox.Send) -> None:
+        self.engine, self.zone, self.send = engine, zone, send
 
     def topics(self) -> list[str]:
         with session_scope(self.engine) as session:
@@ -170,18 +165,18 @@ class Updates:
         text: str,
         topics: Sequence[str],
         wants_help: bool,
-        send: Send,
+        render: Render,
         anyway: bool = False,
         replaces_draft: int | None = None,
         once: str | None = None,
         draft_required: bool = False,
     ) -> Published:
-        """Post unless the guard holds it back: saved first, then sent (see channel_posts).
+        """Post unless the guard holds it back: saved with its post, then sent (channel_posts).
 
         `once` names a click (Share as an update): only its first use saves and posts."""
         item = current_item.get()
         if item is not None:  # a request taken up again: what it saved is taken on
-            resumed = resume_post(self.engine, PartnerUpdate, item, _view, send)
+            resumed = resume_post(self.engine, self.send, "update", item, _view)
             if resumed is not None:
                 return Published(resumed, self.related(resumed))
         text = check_text(text)
@@ -203,28 +198,28 @@ class Updates:
             session.add(update)
             session.flush()
             _set_topics(session, update, topics)
-            update_id = update.id or 0
-        view = post_saved(self.engine, PartnerUpdate, update_id, _view, send)
+            view = _view(session, update)
+            post = write_post(session, "update", view.id, update.channel, render(view))
+        view = send_post(self.send, post, view)
         return Published(view, self.related(view))
 
-    def repost(self, user_id: str, update_id: int, send: Send) -> Published:
-        """Post again an update Slack did not take (or did not confirm): its author only."""
+    def repost(self, user_id: str, update_id: int, render: Render) -> Published:
+        """Post again an update Slack did not take (or did not confirm): its author only, once
+        however often asked."""
         with session_scope(self.engine) as session:
             _own_update(session, user_id, update_id, coordinator_ok=False)
         try:
-            view = post_saved(self.engine, PartnerUpdate, update_id, _view, send)
+            view = channel_posts.repost(self.engine, self.send, "update", update_id, _view, render)
         except AlreadyPosted:
             raise UpdateProblem("That update is already posted (or being posted now).") from None
         return Published(view, self.related(view))
 
-    def post_draft(
-        self, user_id: str, draft_id: int, send: Send, resend: Resend
-    ) -> Published | UpdateView:
+    def post_draft(self, user_id: str, draft_id: int, render: Render) -> Published | UpdateView:
         """Post anyway: publish a held draft (or apply a held edit), once however often clicked:
         the draft is deleted in the transaction that saves the update, and only once."""
         item = current_item.get()
         if item is not None:  # a request taken up again: what it saved is taken on
-            resumed = resume_post(self.engine, PartnerUpdate, item, _view, send)
+            resumed = resume_post(self.engine, self.send, "update", item, _view)
             if resumed is not None:
                 return Published(resumed, self.related(resumed))
         with session_scope(self.engine) as session:
@@ -235,11 +230,11 @@ class Updates:
             topics = tuple(t for t in draft.topics.split(",") if t)
         if update_id is not None:
             return self.edit(
-                user_id, update_id, text, topics, wants_help, resend, anyway=True,
+                user_id, update_id, text, topics, wants_help, render, anyway=True,
                 replaces_draft=draft_id, draft_required=True,
             )  # fmt: skip
         return self.publish(
-            user_id, text, topics, wants_help, send, anyway=True, replaces_draft=draft_id,
+            user_id, text, topics, wants_help, render, anyway=True, replaces_draft=draft_id,
             draft_required=True,
         )  # fmt: skip
 
@@ -293,11 +288,12 @@ class Updates:
         text: str,
         topics: Sequence[str],
         wants_help: bool,
-        resend: Resend,
+        render: Render,
         anyway: bool = False,
         replaces_draft: int | None = None,
         draft_required: bool = False,
     ) -> UpdateView:
+        """Change an update; its channel message is redrawn with the change (the outbox)."""
         text = check_text(text)
         with session_scope(self.engine) as session:
             _own_update(session, user_id, update_id, coordinator_ok=False)
@@ -309,10 +305,11 @@ class Updates:
             session.add(update)
             _set_topics(session, update, topics)
             view = _view(session, update)
-            resend(view)
-            return view
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=user_id)
+        self.send(redraw)
+        return view
 
-    def delete(self, user_id: str, update_id: int, unsend: Resend) -> UpdateView:
+    def delete(self, user_id: str, update_id: int) -> UpdateView:
         """Remove an update (its author, or a coordinator) and its channel message."""
         with session_scope(self.engine) as session:
             update = _own_update(session, user_id, update_id, coordinator_ok=True)
@@ -320,9 +317,9 @@ class Updates:
             if update.author_id != user_id:
                 audit.record(session, user_id, "update deleted", f"update {update_id}")
             session.delete(update)
-            session.flush()
-            unsend(view)
-            return view
+            removal = outbox.removal(session, view.channel, view.ts, tell=user_id)
+        self.send(removal)
+        return view
 
     # Reading -----------------------------------------------------------------------------------
 
@@ -499,7 +496,7 @@ def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateV
             created_at=u.created_at,
             edited=u.edited_at is not None,
             channel=u.channel,
-            ts=shown_ts(u.ts),
+            ts=u.ts,
         )
         for u in updates
     ]

@@ -25,6 +25,7 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
+from bot.slack.sender import Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Services
 
@@ -71,7 +72,7 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         logger=log,
     )
-    services = Services.on(engine, settings.zone)
+    services = Services.on(engine, settings.zone, Sender(engine, DependableClient.like(app.client)))
 
     workload = Workload(work_pool, Inbox(engine))
 
@@ -89,7 +90,7 @@ def create_app(
     app.use(as_typed)
     app.error(apologise)
     listeners.register(app)
-    _SWEEPERS[app] = sweeper = Sweeper(app, workload)
+    _SWEEPERS[app] = sweeper = Sweeper(app, workload, services.sender)
     if sweep:
         sweeper.start()
     return app

@@ -14,8 +14,9 @@ import inspect
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -26,6 +27,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from bot.services.inbox import Inbox, current_item
+from bot.services.refusal import Refusal
+from bot.slack.refusals import render
 
 log = logging.getLogger("partnerbot")
 
@@ -76,12 +79,18 @@ def tell(
     respond: Respond | None,
     client: WebClient,
     context: BoltContext,
+    blocks: Sequence[Any] = (),
 ) -> None:
     try:
         if respond is not None and context.response_url:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            respond(
+                text=text,
+                blocks=list(blocks) or None,
+                response_type="ephemeral",
+                replace_original=False,
+            )
         elif context.user_id and body.get("type") in {"view_submission", "block_actions"}:
-            client.chat_postMessage(channel=context.user_id, text=text)
+            client.chat_postMessage(channel=context.user_id, text=text, blocks=list(blocks) or None)
     except SlackApiError:
         log.exception("could not tell the user: %s", text)
 
@@ -208,6 +217,13 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
             return
         except LateAnswer as late:
             text = str(late)
+        except Refusal as refused:  # not a failure: the person is told why, as a listener would
+            if ack.response is None:
+                ack()
+            today = datetime.now(context["services"].zone).date()
+            told = render(refused, today)
+            tell(told.text, body, arguments["respond"], arguments["client"], context, told.blocks)
+            return
         except SlackApiError as error:
             late = context.get(REPLAY) and error.response.get("error") in TRIGGER_GONE
             text = RESTARTED if late else apology(error, body, context)
@@ -231,7 +247,11 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         if "command" in body and load.full():
             arguments["ack"](text=BUSY)  # not accepted: nothing is stored or done
             return
-        item_id = load.accept(run.__name__, body)
+        try:
+            item_id = load.accept(run.__name__, body)
+        except Exception as error:  # not stored, so not accepted: say so in the acknowledgement
+            refuse(apology(error, body, context), arguments)
+            return
         if item_id is None:  # an event already accepted: Slack's retry
             arguments["ack"]()
             return
@@ -246,6 +266,16 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
                 "%s: no acknowledgement in %ss; closing the form", run.__name__, ACK_DEADLINE
             )
             ack.give_up()  # the listener's answer, when it comes, is told instead
+
+    def refuse(text: str, arguments: dict[str, Any]) -> None:
+        """Acknowledge a request that was not taken on, telling the person why."""
+        if "command" in arguments["body"]:
+            arguments["ack"](text=text)
+            return
+        arguments["ack"]()
+        tell(
+            text, arguments["body"], arguments["respond"], arguments["client"], arguments["context"]
+        )
 
     run.__name__ = getattr(listener, "__name__", "listener")
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # what Bolt injects

@@ -27,7 +27,7 @@ def publish_home(
     except SlackApiError:
         if notice is None:
             raise
-        client.chat_postMessage(channel=user_id, text=notice.text, blocks=list(notice.blocks))
+        services.sender.dm(user_id, notice)
 
 
 def from_home(body: dict) -> bool:

@@ -10,9 +10,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.channel_posts import SendFailed
 from bot.slack.blocks.common import Message, reply
-from bot.slack.client import UNCERTAIN
 
 GONE = {"message_not_found", "channel_not_found", "cant_update_message", "cant_delete_message"}
 
@@ -24,17 +22,6 @@ def tolerate_gone(call: Callable[[], Any]) -> None:
     except SlackApiError as error:
         if error.response.get("error") not in GONE:
             raise
-
-
-def post_to_channel(client: WebClient, channel: str | None, message: Message) -> tuple[str, str]:
-    """A channel post for `channel_posts.post_saved`: Slack's failure becomes SendFailed."""
-    try:
-        sent = client.chat_postMessage(
-            channel=channel or "", text=message.text, blocks=list(message.blocks)
-        )
-    except SlackApiError as error:
-        raise SendFailed(unsure=error.response.get("error") in UNCERTAIN) from error
-    return sent["channel"], sent["ts"]
 
 
 def answer_form(client: WebClient, user_id: str, metadata: dict, message: Message) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from slack_sdk.errors import SlackApiError
 
 from bot.services.inbox import MAX_ATTEMPTS, Claimed
+from bot.slack.blocks.common import Message
 from bot.slack.guard import REPLAY, Workload
+from bot.slack.sender import Sender
 
 log = logging.getLogger("partnerbot")
 SWEEP_EVERY = 5.0  # seconds; a third of the lease
@@ -28,8 +29,10 @@ GAVE_UP = (
 
 
 class Sweeper:
-    def __init__(self, app: App, workload: Workload, every: float = SWEEP_EVERY) -> None:
-        self.app, self.workload, self.every = app, workload, every
+    def __init__(
+        self, app: App, workload: Workload, sender: Sender, every: float = SWEEP_EVERY
+    ) -> None:
+        self.app, self.workload, self.sender, self.every = app, workload, sender, every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -52,7 +55,9 @@ class Sweeper:
             self._stop.wait(self.every)
 
     def sweep(self) -> list[Claimed]:
-        """Renew this process's leases; claim abandoned requests and hand each to the pool."""
+        """Renew this process's leases; claim abandoned requests and hand each to the pool;
+        send the outbox items a dead process wrote, and report those it was sending."""
+        self.sender.sweep()
         inbox = self.workload.inbox
         inbox.renew(self.workload.in_hand())
         claimed = inbox.claim_abandoned()
@@ -79,12 +84,7 @@ class Sweeper:
         if not user:
             return
         what = item.body.get("command") or "a button or form"
-        try:
-            self.app.client.chat_postMessage(
-                channel=user, text=GAVE_UP.format(times=item.attempts - 1, what=what)
-            )
-        except SlackApiError as error:
-            log.warning("could not tell of a given-up request: %s", error.response.get("error"))
+        self.sender.dm(user, Message(text=GAVE_UP.format(times=item.attempts - 1, what=what)))
 
 
 def _user_of(body: dict[str, Any]) -> str | None:

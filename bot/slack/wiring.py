@@ -14,6 +14,7 @@ from bot.services.opportunities import Opportunities
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
+from bot.slack.sender import Sender
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,20 @@ class Services:
     sessions: Sessions
     home: Home
     rights: Rights
+    sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
 
     @classmethod
-    def on(cls, engine: Engine, zone: ZoneInfo) -> Services:
+    def on(cls, engine: Engine, zone: ZoneInfo, sender: Sender) -> Services:
+        opportunities = Opportunities(engine, sender)
         return cls(
             engine,
             zone,
             Directory(engine),
-            Updates(engine, zone),
+            Updates(engine, zone, sender),
             Hotdesk(engine, zone),
-            Opportunities(engine),
+            opportunities,
             Sessions(engine, zone),
-            Home(engine, zone),
+            Home(engine, zone, opportunities),
             Rights(engine, zone),
+            sender,
         )

@@ -41,6 +41,11 @@ class Message:
     text: str
     blocks: Sequence[Block] = field(default_factory=list)
 
+    def rendered(self) -> dict[str, Any]:
+        """As JSON-ready data: what the outbox stores and Slack is sent."""
+        blocks = [b if isinstance(b, dict) else b.to_dict() for b in self.blocks]
+        return {"text": self.text, "blocks": blocks}
+
 
 def reply(respond: Callable[..., Any], message: Message, **options: Any) -> None:
     """Send a Message through Bolt's `respond` (an ephemeral reply by default)."""

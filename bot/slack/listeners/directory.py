@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services.directory import (
-    DirectoryError,
-    OrganisationEdit,
-    ProfileLoader,
-    UnknownOrganisation,
-)
+from bot.services.directory import OrganisationEdit, ProfileLoader
 from bot.services.gate import FieldsLookPersonal
+from bot.services.refusal import Refusal
 from bot.slack.blocks import directory as directory_blocks
 from bot.slack.blocks.common import Message, problem, reply
 from bot.slack.blocks.help import help_message
@@ -23,6 +20,7 @@ from bot.slack.guard import guarded
 from bot.slack.listeners import rights
 from bot.slack.parsing import first_word, input_value, user_id_in
 from bot.slack.profiles import profile_loader
+from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
 
@@ -153,13 +151,7 @@ def partners(
         reply(respond, problem(f"`/partners {word}` isn't a command I know."))
         return
     call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-    try:
-        outcome = handler(call)
-    except UnknownOrganisation as error:
-        action = directory_blocks.JOIN_ACTION if word == "join" else directory_blocks.SHOW_ACTION
-        outcome = directory_blocks.unknown_organisation(error, action)
-    except DirectoryError as error:
-        outcome = problem(str(error))
+    outcome = answer(lambda: handler(call), datetime.now(services.zone).date())
     if isinstance(outcome, View):
         client.views_open(trigger_id=command["trigger_id"], view=outcome)
     else:
@@ -170,23 +162,13 @@ def join_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    try:
-        result = services.directory.join(
-            body["user"]["id"], action["value"], profile_loader(client)
-        )
-    except DirectoryError as error:
-        reply(respond, problem(str(error)), replace_original=False)
-        return
+    result = services.directory.join(body["user"]["id"], action["value"], profile_loader(client))
     reply(respond, directory_blocks.joined(result), replace_original=True)
 
 
 def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    try:
-        card = services.directory.organisation(action["value"])
-    except UnknownOrganisation as error:
-        reply(respond, directory_blocks.unknown_organisation(error, directory_blocks.SHOW_ACTION))
-        return
+    card = services.directory.organisation(action["value"])
     reply(
         respond,
         directory_blocks.organisation_card(card, body["user"]["id"]),
@@ -197,23 +179,6 @@ def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services:
 def saving_anyway(view: dict) -> bool:
     """Whether the person ticked "save it anyway" on a form the privacy guard held back."""
     return directory_blocks.ANYWAY in (input_value(view, directory_blocks.ANYWAY) or [])
-
-
-def refuse_looks_personal(
-    ack: Ack, view: dict, refused: FieldsLookPersonal, again: Callable[[], View]
-) -> None:
-    """Answer a form whose typed text the privacy guard held back; nothing was saved. Where
-    the partnership allows sharing anyway and the form has not offered it yet, the form comes
-    again as typed (`again`), each such field marked and the box to tick; otherwise each field
-    gets its error, and the form keeps what was typed."""
-    offered = any(
-        block.get("block_id") == directory_blocks.ANYWAY for block in view.get("blocks") or []
-    )
-    if refused.may_share_anyway and not offered:
-        ack(response_action="update", view=again())
-        return
-    errors = directory_blocks.looks_personal_errors(refused, offered and refused.may_share_anyway)
-    ack(response_action="errors", errors=errors)
 
 
 def organisation_edited(
@@ -230,20 +195,17 @@ def organisation_edited(
     directory = services.directory
     try:
         saved = directory.edit_organisation(user_id, code, edit, saving_anyway(view))
-    except FieldsLookPersonal as refused:
-        held = refused.held
+    except Refusal as refused:
 
-        def again() -> View:  # the form as typed, each field held back marked
-            return directory_blocks.edit_form(directory.view_for_edit(user_id, code), edit, held)
+        def again(held_back: FieldsLookPersonal) -> View:  # as typed, each field held back marked
+            typed = directory.view_for_edit(user_id, code)
+            return directory_blocks.edit_form(typed, edit, held_back.held)
 
-        refuse_looks_personal(ack, view, refused, again)
-        return
-    except DirectoryError as error:
-        ack(response_action="errors", errors={"name": str(error)[:150]})
+        refuse_form(ack, view, refused, "name", again)
         return
     ack()
     message = directory_blocks.organisation_saved(saved)
-    client.chat_postMessage(channel=user_id, text=message.text, blocks=list(message.blocks))
+    services.sender.dm(user_id, message)
 
 
 def register(app: App) -> None:

@@ -11,7 +11,6 @@ from datetime import datetime
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services.directory import DirectoryError
 from bot.slack.blocks import home as blocks
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks import updates as update_blocks
@@ -21,6 +20,7 @@ from bot.slack.home_tab import publish_home
 from bot.slack.listeners.opportunities import sharing_form
 from bot.slack.parsing import input_value
 from bot.slack.profiles import profile_loader
+from bot.slack.refusals import answer
 from bot.slack.wiring import Services
 
 
@@ -51,11 +51,12 @@ def join_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         return
     ack()
     user_id = _user(body)
-    try:
+
+    def join() -> Message:
         joined = services.directory.join(user_id, code, profile_loader(client))
-        notice = notice_of(f":white_check_mark: You've joined *{joined.organisation.name}*.")
-    except DirectoryError as problem:
-        notice = notice_of(f":warning: {problem}")
+        return notice_of(f":white_check_mark: You've joined *{joined.organisation.name}*.")
+
+    notice = answer(join, datetime.now(services.zone).date())
     publish_home(client, services, user_id, notice)
 
 

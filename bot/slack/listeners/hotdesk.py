@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.services.calendar_file import visit_calendar
 from bot.services.dates import DateError, parse_date, parse_dates
-from bot.services.directory import Person, UnknownOrganisation
+from bot.services.directory import Person
 from bot.services.gate import FieldsLookPersonal
 from bot.services.hotdesk import (
     Booked,
@@ -30,19 +30,19 @@ from bot.services.hotdesk import (
     Ended,
     HotdeskProblem,
     OfferEdit,
-    OfferInvalid,
     Part,
     parse_part,
     parse_ref,
 )
+from bot.services.refusal import Refusal
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, escape, reply, section
-from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.listeners.directory import refuse_looks_personal, saving_anyway
+from bot.slack.listeners.directory import saving_anyway
 from bot.slack.parsing import first_word, input_value
 from bot.slack.posting import answer_form
+from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -52,23 +52,12 @@ CALENDAR_FAILED = (
     "(`/hotdesk mine` shows it)."
 )
 BOOK_ACTIONS = re.compile(f"^{blocks.BOOK_ACTION}(:|$)")
+BOOK_EXAMPLE = "/hotdesk book HRS next tue am"
 Outcome = Message | View
 
 
 def now_in(services: Services) -> datetime:
     return datetime.now(services.zone)
-
-
-def answer(work: Callable[[], Outcome], today: date) -> Outcome:
-    """Run one service call and render; every refusal becomes a clear private reply."""
-    try:
-        return work()
-    except UnknownOrganisation as error:
-        return unknown_organisation(error, SHOW_ACTION)
-    except HotdeskProblem as problem:
-        return blocks.refused(problem, today)
-    except DateError as problem:
-        return blocks.refused(HotdeskProblem(str(problem), "/hotdesk book HRS next tue am"), today)
 
 
 class Notifier:
@@ -79,14 +68,7 @@ class Notifier:
         self.services = services
 
     def dm(self, user_id: str, message: Message) -> bool:
-        try:
-            self.client.chat_postMessage(
-                channel=user_id, text=message.text, blocks=list(message.blocks)
-            )
-        except SlackApiError as error:
-            log.warning("DM to %s failed: %s", user_id, error.response.get("error"))
-            return False
-        return True
+        return self.services.sender.dm(user_id, message).ok
 
     def calendar(self, booking: Booking) -> bool:
         """Upload the visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
@@ -163,9 +145,7 @@ def parse_booking(text: str, today: date) -> tuple[str, date, Part | None]:
                 return " ".join(words[:-size]), parse_date(" ".join(words[-size:]), today), part
             except DateError:
                 continue
-    raise HotdeskProblem(
-        "Say which agency and which day, then am, pm or day.", "/hotdesk book HRS next tue am"
-    )
+    raise HotdeskProblem("Say which agency and which day, then am, pm or day.", BOOK_EXAMPLE)
 
 
 # The command ------------------------------------------------------------------------------------
@@ -191,7 +171,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
 
 def _free(services: Services, day_text: str) -> Message:
     now = now_in(services)
-    day = parse_date(day_text, now.date()) if day_text else None
+    day = parse_date(day_text, now.date(), BOOK_EXAMPLE) if day_text else None
     return blocks.free_grid(services.hotdesk.free(day, now), now.date())
 
 
@@ -299,7 +279,7 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
     today = now_in(services).date()
     try:
         chosen = services.hotdesk.host((action.get("selected_option") or {}).get("value") or "")
-    except (HotdeskProblem, UnknownOrganisation):
+    except Refusal:
         return  # the form keeps its note: choose an agency
     picked_day = input_value(view, "day")
     day = date.fromisoformat(picked_day) if picked_day else today
@@ -328,14 +308,8 @@ def booking_submitted(
         return
     try:
         result = services.hotdesk.book(_user(body), host, date.fromisoformat(day_text), part, now)
-    except HotdeskProblem as problem:
-        message = str(problem)
-        if problem.alternatives:
-            message += " Free nearby: " + ", ".join(
-                f"{slot.host.code} {slot.day:%a %-d %b} {slot.part.label}"
-                for slot in problem.alternatives
-            )
-        ack(response_action="errors", errors={problem.field or "day": message[:2000]})
+    except Refusal as refused:  # by the field it concerns, with any free slots nearby
+        refuse_form(ack, view, refused, "day")
         return
     ack()
     problems = Notifier(client, services).after_booking(result)
@@ -351,8 +325,8 @@ def offer_submitted(
     flags = set(input_value(view, "flags") or [])
     try:
         closures = tuple(parse_dates(input_value(view, "closures"), now_in(services).date()))
-    except DateError as problem:
-        ack(response_action="errors", errors={"closures": str(problem)})
+    except Refusal as refused:
+        refuse_form(ack, view, refused, "closures")
         return
     edit = OfferEdit(
         desks=_whole_number(input_value(view, "desks")),
@@ -369,10 +343,9 @@ def offer_submitted(
     code = metadata.get("code", "")
     try:
         host = services.hotdesk.save_offer(_user(body), code, edit, saving_anyway(view))
-    except FieldsLookPersonal as refused:
-        held = refused.held
+    except Refusal as refused:
 
-        def again() -> View:  # the form as typed, each field held back marked
+        def again(held_back: FieldsLookPersonal) -> View:  # the form as typed, held back marked
             typed = replace(
                 services.hotdesk.offer_for_edit(_user(body), code),
                 desks=edit.desks, weekdays=edit.weekdays, half_days=edit.half_days,
@@ -383,15 +356,9 @@ def offer_submitted(
                 key_workers=tuple(Person(uid, uid) for uid in edit.key_worker_ids),
             )  # fmt: skip
             closures = input_value(view, "closures")
-            return blocks.offer_form(typed, metadata, held, closures)
+            return blocks.offer_form(typed, metadata, held_back.held, closures)
 
-        refuse_looks_personal(ack, view, refused, again)
-        return
-    except OfferInvalid as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except (HotdeskProblem, UnknownOrganisation) as problem:
-        ack(response_action="errors", errors={"desks": str(problem)})
+        refuse_form(ack, view, refused, "desks", again)
         return
     ack()
     answer_form(client, _user(body), metadata, blocks.offer_saved(host))

@@ -15,28 +15,26 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services.channel_posts import NotPosted
-from bot.services.dates import DateError, parse_date
-from bot.services.directory import OrganisationRef, UnknownOrganisation
+from bot.services.dates import parse_date
+from bot.services.directory import OrganisationRef
 from bot.services.opportunities import (
     KINDS,
     Caution,
     OpportunityInput,
-    OpportunityInvalid,
     OpportunityProblem,
     OpportunityView,
     parse_kind,
 )
+from bot.services.refusal import Refusal
 from bot.slack.blocks import opportunities as blocks
-from bot.slack.blocks.common import Message, not_posted, reply
-from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form, post_to_channel, tolerate_gone
+from bot.slack.posting import answer_form
+from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -50,57 +48,15 @@ def today_in(services: Services) -> date:
     return datetime.now(services.zone).date()
 
 
-def answer(work: Callable[[], Outcome], today: date) -> Outcome:
-    """Run one service call and render; every refusal becomes a clear private reply."""
-    try:
-        return work()
-    except Caution as warning:
-        return blocks.caution(warning, today)
-    except NotPosted as failure:
-        return not_posted(failure, "opportunity", blocks.REPOST_ACTION)
-    except UnknownOrganisation as error:
-        return unknown_organisation(error, SHOW_ACTION)
-    except OpportunityProblem as problem:
-        return blocks.refused(problem)
-    except DateError as problem:
-        return blocks.refused(OpportunityProblem(str(problem), EXAMPLE))
-
-
 def _message(outcome: Outcome) -> Message:
     assert isinstance(outcome, Message), "only the form is a view"
     return outcome
 
 
-class Messenger:
-    """The Slack side of sharing: post, change and remove the channel message."""
-
-    def __init__(self, client: WebClient, services: Services) -> None:
-        self.client = client
-        self.today = today_in(services)
-
-    def send(self, view: OpportunityView) -> tuple[str, str]:
-        return post_to_channel(self.client, view.channel, blocks.channel_post(view, self.today))
-
-    def resend(self, view: OpportunityView) -> None:
-        """Bring the channel message up to date; it is a picture of what is stored, so Slack
-        failing here loses nothing: the next change redraws it."""
-        if view.channel and view.ts:
-            message = blocks.channel_post(view, self.today)
-            try:
-                tolerate_gone(
-                    lambda: self.client.chat_update(
-                        channel=view.channel,
-                        ts=view.ts,
-                        text=message.text,
-                        blocks=list(message.blocks),
-                    )
-                )
-            except SlackApiError as error:
-                log.warning("opportunity %s not redrawn: %s", view.id, error.response.get("error"))
-
-    def unsend(self, view: OpportunityView) -> None:
-        if view.channel and view.ts:
-            tolerate_gone(lambda: self.client.chat_delete(channel=view.channel, ts=view.ts))
+def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
+    """An opportunity as its channel message, for the outbox."""
+    today = today_in(services)
+    return lambda view: blocks.channel_post(view, today).rendered()
 
 
 def parse_one_line(text: str, today: date) -> OpportunityInput:
@@ -119,7 +75,7 @@ def parse_one_line(text: str, today: date) -> OpportunityInput:
     closes_on = None
     closes = CLOSES.search(title)
     if closes:
-        closes_on = parse_date(closes[1], today)
+        closes_on = parse_date(closes[1], today, EXAMPLE)
         title = title[: closes.start()].strip()
     return OpportunityInput(kind=kind, title=title, link=link, closes_on=closes_on)
 
@@ -185,7 +141,7 @@ def opportunity_command(
         else:
             reply(respond, outcome)
         return
-    messenger = Messenger(client, services)
+    render = channel_post(services)
     subcommands: dict[str, Callable[[], Outcome]] = {
         "help": blocks.help_message,
         "list": lambda: _browse(services, user_id, _list_query(rest)),
@@ -193,13 +149,11 @@ def opportunity_command(
     }
     work = subcommands.get(word) or (
         lambda: blocks.posted(
-            services.opportunities.publish(
-                user_id, parse_one_line(text, today), today, messenger.send
-            ),
+            services.opportunities.publish(user_id, parse_one_line(text, today), today, render),
             today,
         )
     )
-    reply(respond, _message(answer(work, today)))
+    reply(respond, _message(answer_post(work, today, "opportunity", blocks.REPOST_ACTION)))
 
 
 # Buttons ----------------------------------------------------------------------------------------
@@ -217,10 +171,10 @@ def interest_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    messenger = Messenger(client, services)
+    render = channel_post(services)
 
     def toggle() -> Message:
-        result = services.opportunities.toggle_interest(_user(body), _id(action), messenger.resend)
+        result = services.opportunities.toggle_interest(_user(body), _id(action), render)
         return blocks.interest_noted(result.interested, result.opportunity)
 
     message = _message(answer(toggle, today_in(services)))
@@ -244,14 +198,14 @@ def _ending(change: str) -> Callable[..., None]:
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
     ) -> None:
         ack()
-        messenger = Messenger(client, services)
+        render = channel_post(services)
         opportunities = services.opportunities
 
         def end() -> Message:
             if change == "close":
-                view = opportunities.close(_user(body), _id(action), messenger.resend)
+                view = opportunities.close(_user(body), _id(action), render)
                 return blocks.changed(view, "Closed")
-            view = opportunities.withdraw(_user(body), _id(action), messenger.unsend)
+            view = opportunities.withdraw(_user(body), _id(action))
             return blocks.changed(view, "Withdrew")
 
         reply(respond, _message(answer(end, today_in(services))), replace_original=False)
@@ -284,29 +238,31 @@ def post_anyway_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, messenger = today_in(services), Messenger(client, services)
+    today, render = today_in(services), channel_post(services)
     attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
         posted = services.opportunities.publish(
-            _user(body), attempt, today, messenger.send, anyway=True, once=once
+            _user(body), attempt, today, render, anyway=True, once=once
         )
         return blocks.posted(posted, today)
 
-    reply(respond, _message(answer(post, today)), replace_original=True)
+    message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
+    reply(respond, message, replace_original=True)
 
 
 def repost_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, messenger = today_in(services), Messenger(client, services)
+    today, render = today_in(services), channel_post(services)
 
     def post() -> Message:
-        posted = services.opportunities.repost(_user(body), int(action["value"]), messenger.send)
+        posted = services.opportunities.repost(_user(body), int(action["value"]), render)
         return blocks.posted(posted, today)
 
-    reply(respond, _message(answer(post, today)), replace_original=True)
+    message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
+    reply(respond, message, replace_original=True)
 
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
@@ -339,34 +295,29 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     metadata = json.loads(view.get("private_metadata") or "{}")
     attempt = _from_form(view)
     anyway = blocks.ANYWAY in (input_value(view, blocks.ANYWAY) or [])
-    opportunities, messenger = services.opportunities, Messenger(client, services)
+    opportunities, render = services.opportunities, channel_post(services)
     try:
         if metadata.get("edit"):
             opportunities.review_edit(user_id, metadata["edit"], attempt, today, anyway)
         else:
             opportunities.review(user_id, attempt, today, anyway)
-    except OpportunityInvalid as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except Caution as warning:  # the form again, with what to check and a box to post anyway
-        again = sharing_form(services, user_id, metadata, warning.attempt, warning)
-        ack(response_action="update", view=again)
-        return
-    except OpportunityProblem as problem:
-        ack(response_action="errors", errors={"title": str(problem)})
+    except Refusal as refused:  # a Caution: the form again, what to check and a box to post anyway
+
+        def again(warning: Caution) -> View:
+            return sharing_form(services, user_id, metadata, warning.attempt, warning)
+
+        refuse_form(ack, view, refused, "title", again)
         return
     ack()
 
     def save() -> Message:
         if metadata.get("edit"):
-            edited = opportunities.edit(
-                user_id, metadata["edit"], attempt, today, messenger.resend, anyway
-            )
+            edited = opportunities.edit(user_id, metadata["edit"], attempt, today, render, anyway)
             return blocks.changed(edited, "Changed")
-        posted = opportunities.publish(user_id, attempt, today, messenger.send, anyway=anyway)
+        posted = opportunities.publish(user_id, attempt, today, render, anyway=anyway)
         return blocks.posted(posted, today)
 
-    message = _message(answer(save, today))
+    message = answer_post(save, today, "opportunity", blocks.REPOST_ACTION)
     answer_form(client, user_id, metadata, message)
 
 

@@ -13,14 +13,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services.audit import NotAllowed, entries
-from bot.services.rights import Aftermath, Rights, RightsProblem, resume_sending
+from bot.services.audit import entries
+from bot.services.refusal import Refusal
+from bot.services.rights import Aftermath, Rights, resume_sending
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
 from bot.slack.client import TIMEOUT, UNREACHABLE
 from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
 from bot.slack.posting import tolerate_gone
+from bot.slack.refusals import render
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -63,20 +65,13 @@ def forget_form(user_id: str, subject_text: str, services: Services) -> Message 
 
 
 def resume(user_id: str, services: Services) -> Message:
-    try:
-        resumed = resume_sending(services.engine, user_id)
-    except RightsProblem as refusal:
-        return problem(str(refusal))
-    if not resumed:
+    if not resume_sending(services.engine, user_id):
         return notice("Scheduled sending wasn't paused; nothing to do.")
     return notice(":arrow_forward: Scheduled sending has resumed: digests, reminders, follow-ups.")
 
 
 def audit_trail(user_id: str, services: Services) -> Message:
-    try:
-        return blocks.audit_trail(entries(services.engine, user_id), services.zone)
-    except NotAllowed as refusal:
-        return problem(str(refusal))
+    return blocks.audit_trail(entries(services.engine, user_id), services.zone)
 
 
 def forget_submitted(
@@ -89,12 +84,14 @@ def forget_submitted(
     now = datetime.now(services.zone)
     try:
         done = services.rights.forget(actor, subject, delete_content, now)
-    except RightsProblem as refusal:
-        _tell(client, [actor], problem(str(refusal)))
+    except Refusal as refused:
+        services.sender.tell([actor], render(refused, now.date()))
         return
     # Slack after the commit: what fails here is told, and never undoes the erasure.
     for booking in done.bookings_cancelled:
-        _tell(client, booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date()))
+        services.sender.tell(
+            booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date())
+        )
     aftermath = redraw_messages(client, services.rights, done.redraws, REDRAW_NOW)
     for channel, ts in done.messages_to_delete:
         try:
@@ -104,11 +101,13 @@ def forget_submitted(
             log.warning("could not delete %s/%s: %s", channel, ts, code)
             aftermath.not_deleted.append(code)
     by_self = actor == subject
-    _tell(client, [actor], blocks.receipt(done, by_self, aftermath))
+    services.sender.tell([actor], blocks.receipt(done, by_self, aftermath))
     if aftermath.problems:
         services.rights.slack_problems(done.reference, str(aftermath))
         if by_self:  # they can't put Slack right themselves; the coordinators can
-            _tell(client, done.coordinator_ids, blocks.slack_problems(done.reference, aftermath))
+            services.sender.tell(
+                done.coordinator_ids, blocks.slack_problems(done.reference, aftermath)
+            )
 
 
 def redraw_messages(
@@ -155,14 +154,6 @@ def _channel_of(client: WebClient, recipient: str) -> str | None:
     return recipient if recipient[:1] in ("C", "G", "D") else None
 
 
-def _tell(client: WebClient, people: list[str] | tuple[str, ...], message: Message) -> None:
-    for person in people:
-        try:
-            client.chat_postMessage(channel=person, text=message.text, blocks=list(message.blocks))
-        except SlackApiError as error:
-            log.warning("could not tell %s: %s", person, error.response.get("error"))
-
-
 def user_changed(event: dict, client: WebClient, services: Services) -> None:
     """Deactivated in Slack: the coordinators get what needs handing over."""
     user = event.get("user") or {}
@@ -171,7 +162,7 @@ def user_changed(event: dict, client: WebClient, services: Services) -> None:
     now = datetime.now(services.zone)
     leaving = services.rights.handover(user.get("id", ""), now)
     if leaving is not None:
-        _tell(client, leaving.coordinator_ids, blocks.handover(leaving, now.date()))
+        services.sender.tell(leaving.coordinator_ids, blocks.handover(leaving, now.date()))
 
 
 def uninstalled(event: dict, services: Services) -> None:

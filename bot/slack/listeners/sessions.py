@@ -14,26 +14,26 @@ from datetime import date, datetime
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services.dates import DateError, parse_date
-from bot.services.directory import OrganisationRef, UnknownOrganisation
+from bot.services.dates import parse_date
+from bot.services.directory import OrganisationRef
 from bot.services.gate import FieldsLookPersonal, LooksPersonal
+from bot.services.refusal import Refusal
 from bot.services.sessions import CommitmentInput, SessionInput, SessionInvalid, SessionProblem
-from bot.services.updates import UpdateProblem, check_text
+from bot.services.updates import check_text
 from bot.slack.blocks import sessions as blocks
+from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, reply
-from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.listeners.directory import refuse_looks_personal, saving_anyway
-from bot.slack.listeners.updates import Messenger as UpdateMessenger
-from bot.slack.listeners.updates import answer as update_answer
+from bot.slack.listeners.directory import saving_anyway
+from bot.slack.listeners.updates import channel_post
 from bot.slack.listeners.updates import posted_reply as update_posted
 from bot.slack.parsing import first_word, input_value, user_id_in
 from bot.slack.posting import answer_form
 from bot.slack.profiles import profile_loader
+from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
 from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -48,20 +48,6 @@ Outcome = Message | View
 
 def today_in(services: Services) -> date:
     return datetime.now(services.zone).date()
-
-
-def answer(work: Callable[[], Outcome]) -> Outcome:
-    """Run one service call and render; every refusal becomes a clear private reply."""
-    try:
-        return work()
-    except UnknownOrganisation as error:
-        return unknown_organisation(error, SHOW_ACTION)
-    except FieldsLookPersonal as refused:  # nothing recorded: what was found, and why
-        return blocks.looks_personal(refused)
-    except SessionProblem as problem:
-        return blocks.refused(problem)
-    except DateError as problem:
-        return blocks.refused(SessionProblem(str(problem), COMMIT_EXAMPLE))
 
 
 def _message(outcome: Outcome) -> Message:
@@ -80,7 +66,7 @@ def parse_commitment(text: str, user_id: str, today: date) -> CommitmentInput:
     due_on = None
     by = BY.search(rest)
     if by:
-        due_on = parse_date(by[1], today)
+        due_on = parse_date(by[1], today, COMMIT_EXAMPLE)
         rest = rest[: by.start()].strip()
     return CommitmentInput(owner_id=owner, what=rest, due_on=due_on)
 
@@ -115,7 +101,8 @@ def session_command(
     user_id, today, sessions = command["user_id"], today_in(services), services.sessions
     if word == "new":
         outcome = answer(
-            lambda: _new_form(services, user_id, {"response_url": command.get("response_url")})
+            lambda: _new_form(services, user_id, {"response_url": command.get("response_url")}),
+            today,
         )
         if isinstance(outcome, View):
             client.views_open(trigger_id=command["trigger_id"], view=outcome)
@@ -133,7 +120,7 @@ def session_command(
         "show": lambda: blocks.session_card(sessions.show(_session_id(rest)), today),
         "mine": lambda: blocks.my_commitments(sessions.mine(user_id), today),
     }
-    reply(respond, _message(answer(subcommands.get(word, blocks.help_message))))
+    reply(respond, _message(answer(subcommands.get(word, blocks.help_message), today)))
 
 
 # Buttons ----------------------------------------------------------------------------------------
@@ -141,14 +128,6 @@ def session_command(
 
 def _user(body: dict) -> str:
     return body["user"]["id"]
-
-
-def _tell(client: WebClient, people: list[str], message: Message) -> None:
-    for person in people:
-        try:
-            client.chat_postMessage(channel=person, text=message.text, blocks=list(message.blocks))
-        except SlackApiError as error:
-            log.warning("could not tell %s: %s", person, error.response.get("error"))
 
 
 def status_clicked(
@@ -169,7 +148,7 @@ def status_clicked(
         result = services.sessions.set_status(_user(body), int(chosen["id"]), chosen["status"])
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    message = _message(answer(change))
+    message = _message(answer(change, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -179,13 +158,15 @@ def rsvp_clicked(
     ack()
     chosen = json.loads(action.get("value") or "{}")
 
+    today = today_in(services)
+
     def answer_invitation() -> Message:
         view, changed = services.sessions.rsvp(
             _user(body), int(chosen["session"]), chosen["answer"]
         )
-        return blocks.rsvp_noted(view, chosen["answer"], changed, today_in(services))
+        return blocks.rsvp_noted(view, chosen["answer"], changed, today)
 
-    message = _message(answer(answer_invitation))
+    message = _message(answer(answer_invitation, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -200,17 +181,21 @@ def share_clicked(
 ) -> None:
     """Share a reflection as an update: the update's own path, privacy guard included."""
     ack()
-    messenger = UpdateMessenger(client, services)
     text = action.get("value") or ""
     # The reflection's own message: a second click on it shares nothing more.
     container = body.get("container") or {}
     ts = container.get("message_ts")
     once = f"reflection:{container.get('channel_id')}:{ts}" if ts else None
-    message = update_answer(
+    message = answer_post(
         lambda: update_posted(
-            services.updates.publish(_user(body), text, (), False, messenger.send, once=once),
+            services.updates.publish(
+                _user(body), text, (), False, channel_post(services), once=once
+            ),
             services,
-        )
+        ),
+        today_in(services),
+        "update",
+        update_blocks.REPOST_ACTION,
     )
     reply(respond, message, replace_original=False)
 
@@ -279,15 +264,14 @@ def session_submitted(
     try:
         services.sessions.review(entry, today, anyway)
     except SessionInvalid as invalid:
-        missing |= _on_form_rows(invalid.errors, rows)
+        missing |= _on_form_rows(form_errors(invalid), rows)
     except FieldsLookPersonal as found:
         if not missing:
-            refused = _held_on_form_rows(found, rows)
-            refuse_looks_personal(
+            refuse_form(
                 ack,
                 view,
-                refused,
-                lambda: _new_form_again(services, metadata, entry, rows, refused.held),
+                _held_on_form_rows(found, rows),
+                again=lambda held: _new_form_again(services, metadata, entry, rows, held.held),
             )
             return
     if missing:
@@ -299,7 +283,8 @@ def session_submitted(
             lambda: blocks.recorded(
                 services.sessions.record(_user(body), entry, today, profile_loader(client), anyway),
                 today,
-            )
+            ),
+            today,
         )
     )
     answer_form(client, _user(body), metadata, message)
@@ -324,9 +309,12 @@ def help_note_submitted(
     note, anyway = input_value(view, "note"), saving_anyway(view)
     try:
         services.sessions.review_note(note, anyway)
-    except FieldsLookPersonal as refused:
-        again = blocks.note_form(int(metadata["commitment"]), metadata, note, refused.held)
-        refuse_looks_personal(ack, view, refused, lambda: again)
+    except Refusal as refused:
+
+        def again(held: FieldsLookPersonal) -> View:
+            return blocks.note_form(int(metadata["commitment"]), metadata, note, held.held)
+
+        refuse_form(ack, view, refused, "note", again)
         return
     ack()
     today = today_in(services)
@@ -335,10 +323,10 @@ def help_note_submitted(
         result = services.sessions.set_status(
             _user(body), int(metadata["commitment"]), "help", note, anyway
         )
-        _tell(client, result.coordinator_ids, blocks.help_needed(result.commitment, today))
+        services.sender.tell(result.coordinator_ids, blocks.help_needed(result.commitment, today))
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    answer_form(client, _user(body), metadata, _message(answer(ask_for_help)))
+    answer_form(client, _user(body), metadata, _message(answer(ask_for_help, today)))
 
 
 def reflection_submitted(
@@ -347,12 +335,12 @@ def reflection_submitted(
     text = input_value(view, "answer")
     try:
         check_text(text)
-    except UpdateProblem as problem:  # the update's own rules: the answer may become one
-        ack(response_action="errors", errors={"answer": str(problem)})
+    except Refusal as refused:  # the update's own rules: the answer may become one
+        refuse_form(ack, view, refused, "answer")
         return
     ack()
     message = blocks.reflection(text.strip())
-    client.chat_postMessage(channel=_user(body), text=message.text, blocks=list(message.blocks))
+    services.sender.dm(_user(body), message)
 
 
 def register(app: App) -> None:

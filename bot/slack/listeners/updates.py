@@ -16,23 +16,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services.channel_posts import NotPosted
-from bot.services.dates import DateError, parse_date
-from bot.services.directory import UnknownOrganisation
-from bot.services.updates import (
-    Held,
-    NotInOrganisation,
-    Published,
-    UpdateProblem,
-    UpdateView,
-    check_text,
-)
+from bot.services.dates import parse_date
+from bot.services.refusal import Refusal
+from bot.services.updates import Published, UpdateProblem, UpdateView, check_text
 from bot.slack.blocks import updates as blocks
-from bot.slack.blocks.common import Message, not_posted, reply
-from bot.slack.blocks.directory import SHOW_ACTION, unknown_organisation
+from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form, post_to_channel, tolerate_gone
+from bot.slack.posting import answer_form
+from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
@@ -42,52 +34,9 @@ def today_in(services: Services) -> date:
     return datetime.now(services.zone).date()
 
 
-def answer(work: Callable[[], Message]) -> Message:
-    """Run one service call and render; every refusal becomes a clear private reply."""
-    try:
-        return work()
-    except NotInOrganisation as problem:
-        return blocks.not_in_organisation(problem, problem.text)
-    except Held as hold:
-        return blocks.held(hold)
-    except NotPosted as failure:
-        return not_posted(failure, "update", blocks.REPOST_ACTION)
-    except UnknownOrganisation as error:
-        return unknown_organisation(error, SHOW_ACTION)
-    except UpdateProblem as problem:
-        return blocks.refused(problem)
-    except DateError as problem:
-        return blocks.refused(UpdateProblem(str(problem), "/update list since 1/11"))
-
-
-class Messenger:
-    """The Slack side of posting: send, change and remove the channel message."""
-
-    def __init__(self, client: WebClient, services: Services) -> None:
-        self.client = client
-        self.services = services
-
-    def _render(self, update: UpdateView) -> Message:
-        return blocks.channel_post(update, self.services.zone, today_in(self.services))
-
-    def send(self, update: UpdateView) -> tuple[str, str]:
-        return post_to_channel(self.client, update.channel, self._render(update))
-
-    def resend(self, update: UpdateView) -> None:
-        if update.channel and update.ts:
-            message = self._render(update)
-            tolerate_gone(
-                lambda: self.client.chat_update(
-                    channel=update.channel,
-                    ts=update.ts,
-                    text=message.text,
-                    blocks=list(message.blocks),
-                )
-            )
-
-    def unsend(self, update: UpdateView) -> None:
-        if update.channel and update.ts:
-            tolerate_gone(lambda: self.client.chat_delete(channel=update.channel, ts=update.ts))
+def channel_post(services: Services) -> Callable[[UpdateView], dict[str, Any]]:
+    """An update as its channel message, for the outbox."""
+    return lambda update: blocks.channel_post(update, services.zone, today_in(services)).rendered()
 
 
 def posted_reply(result: Published | UpdateView, services: Services) -> Message:
@@ -121,13 +70,16 @@ def update_command(
             match = SINCE.search(rest)
             query["org"] = (rest[: match.start()] if match else rest).strip()
             query["since"] = match.group(1) if match else ""
-        message = answer(lambda: _browse(services, user_id, query))
+        message = answer(lambda: _browse(services, user_id, query), today_in(services))
     else:
-        messenger = Messenger(client, services)
-        message = answer(
+        render = channel_post(services)
+        message = answer_post(
             lambda: posted_reply(
-                services.updates.publish(user_id, text, (), False, messenger.send), services
-            )
+                services.updates.publish(user_id, text, (), False, render), services
+            ),
+            today_in(services),
+            "update",
+            blocks.REPOST_ACTION,
         )
     reply(respond, message)
 
@@ -136,7 +88,7 @@ def _list(
     services: Services, user_id: str, organisation: str, since_text: str, page: int
 ) -> Message:
     today = today_in(services)
-    since = parse_date(since_text, today) if since_text else None
+    since = parse_date(since_text, today, "/update list since 1/11") if since_text else None
     if since and since > today:
         raise UpdateProblem("“since” can't be in the future.", "/update list since 1/11")
     title = "Updates" + (f" from {organisation}" if organisation else "")
@@ -169,60 +121,49 @@ def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
     query = json.loads(action.get("value") or "{}")
-    reply(respond, answer(lambda: _browse(services, _user(body), query)), replace_original=False)
+    message = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    reply(respond, message, replace_original=False)
 
 
-def _open_form(
-    ack: Ack, body: dict, respond: Respond, client: WebClient, make_form: Callable[[str], View]
-) -> None:
-    """Open the update form from a button; a stale button gets a clear reply instead."""
+def _open_form(ack: Ack, body: dict, client: WebClient, make_form: Callable[[str], View]) -> None:
+    """Open the update form from a button (a stale button's refusal is told by the guard)."""
     ack()
-    try:
-        form = make_form(_user(body))
-    except UpdateProblem as problem:
-        reply(respond, blocks.refused(problem), replace_original=False)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=form)
+    client.views_open(trigger_id=body["trigger_id"], view=make_form(_user(body)))
 
 
-def edit_clicked(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
-) -> None:
+def edit_clicked(ack: Ack, body: dict, action: dict, client: WebClient, services: Services) -> None:
     def form(user_id: str) -> View:
         update = services.updates.for_edit(user_id, int(action["value"]))
         metadata = {"edit": update.id, "response_url": body.get("response_url")}
         topics = services.updates.topics()
         return blocks.form(topics, metadata, update.text, update.topics, update.wants_help, True)
 
-    _open_form(ack, body, respond, client, form)
+    _open_form(ack, body, client, form)
 
 
 def delete_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    messenger = Messenger(client, services)
     message = answer(
-        lambda: blocks.changed(
-            services.updates.delete(_user(body), int(action["value"]), messenger.unsend),
-            deleted=True,
-        )
+        lambda: blocks.changed(services.updates.delete(_user(body), int(action["value"])), True),
+        today_in(services),
     )
     reply(respond, message, replace_original=False)
 
 
 def draft_edit_clicked(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
+    ack: Ack, body: dict, action: dict, client: WebClient, services: Services
 ) -> None:
     def form(user_id: str) -> View:
         draft = services.updates.draft(user_id, int(action["value"]))
         metadata = {"draft": draft.id, "response_url": body.get("response_url")}
         return blocks.draft_form(services.updates.topics(), draft, metadata)
 
-    _open_form(ack, body, respond, client, form)
+    _open_form(ack, body, client, form)
 
 
-PostWith = Callable[[Services, Messenger, str, int], Published | UpdateView]
+PostWith = Callable[[Services, str, int], Published | UpdateView]
 
 
 def _posting_click(post: PostWith) -> Callable[..., None]:
@@ -233,11 +174,11 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
     ) -> None:
         ack()
-        messenger = Messenger(client, services)
-        posted = answer(
-            lambda: posted_reply(
-                post(services, messenger, _user(body), int(action["value"])), services
-            )
+        posted = answer_post(
+            lambda: posted_reply(post(services, _user(body), int(action["value"])), services),
+            today_in(services),
+            "update",
+            blocks.REPOST_ACTION,
         )
         reply(respond, posted, replace_original=True)
 
@@ -245,13 +186,13 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
 
 
 post_anyway_clicked = _posting_click(
-    lambda services, messenger, user_id, draft_id: services.updates.post_draft(
-        user_id, draft_id, messenger.send, messenger.resend
+    lambda services, user_id, draft_id: services.updates.post_draft(
+        user_id, draft_id, channel_post(services)
     )
 )
 repost_clicked = _posting_click(
-    lambda services, messenger, user_id, update_id: services.updates.repost(
-        user_id, update_id, messenger.send
+    lambda services, user_id, update_id: services.updates.repost(
+        user_id, update_id, channel_post(services)
     )
 )
 
@@ -263,30 +204,30 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     text = input_value(view, "text")
     try:
         check_text(text)
-    except UpdateProblem as problem:
-        ack(response_action="errors", errors={"text": str(problem)})
+    except Refusal as refused:
+        refuse_form(ack, view, refused, "text")
         return
     ack()
     user_id = _user(body)
     metadata = json.loads(view.get("private_metadata") or "{}")
     topics = input_value(view, "topics") or []
     wants_help = blocks.WANTS_HELP in (input_value(view, "help") or [])
-    messenger = Messenger(client, services)
+    render = channel_post(services)
     replaces = metadata.get("draft")
 
     def save() -> Message:
         if metadata.get("edit"):
             edited = services.updates.edit(
-                user_id, metadata["edit"], text, topics, wants_help, messenger.resend,
+                user_id, metadata["edit"], text, topics, wants_help, render,
                 replaces_draft=replaces,
             )  # fmt: skip
             return blocks.changed(edited)
         published = services.updates.publish(
-            user_id, text, topics, wants_help, messenger.send, replaces_draft=replaces
+            user_id, text, topics, wants_help, render, replaces_draft=replaces
         )
         return posted_reply(published, services)
 
-    message = answer(save)
+    message = answer_post(save, today_in(services), "update", blocks.REPOST_ACTION)
     answer_form(client, user_id, metadata, message)
 
 

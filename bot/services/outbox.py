@@ -1,0 +1,233 @@
+"""The outbox: every Slack side effect written in the transaction of the change it reports.
+
+A service writes what Slack should do (post, redraw, delete, DM) beside its change, so the two
+commit or roll back together; after the commit the `Send` it was given (bot.slack.sender) makes
+each item, outside any transaction, and says how it went. An item moves pending → sending
+(claimed atomically, so two processes never send it both) → sent (with Slack's ts) or failed
+(with Slack's error). One Slack did not confirm (a timeout), or one a crash left "sending", is
+`unsure`: it is reported, and never sent again unless the person asks. Nothing here calls Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot.db import session_scope
+from bot.models import Opportunity, OutboxItem, PartnerUpdate, utcnow
+
+Rendered = dict[str, Any]  # {"text": ..., "blocks": [...]}: a message as the Slack layer drew it
+ROWS: dict[str, type[PartnerUpdate] | type[Opportunity]] = {
+    "update": PartnerUpdate,
+    "opportunity": Opportunity,
+}
+UNSURE = "unsure"  # failed, and Slack may have done it all the same
+INTERRUPTED = "interrupted"  # the error of an item a crash left sending
+ABANDONED_AFTER = timedelta(seconds=60)  # pending this long: its process died before sending
+STUCK_AFTER = timedelta(seconds=60)  # sending this long: its process died mid-send
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How one item went: "sent", "gone" (the message was already removed in Slack), "failed"
+    or "unsure" (Slack may have done it)."""
+
+    status: str
+    channel: str | None = None
+    ts: str | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("sent", "gone")
+
+
+class Send(Protocol):
+    """Sends the outbox items `ids` (after their transaction committed), in order."""
+
+    def __call__(self, ids: Sequence[int]) -> list[Sent]: ...
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An item claimed for sending."""
+
+    id: int
+    kind: str
+    target: str
+    ts: str | None
+    message: Rendered
+    tell: str | None
+
+
+def write(
+    session: Session,
+    kind: str,
+    target: str,
+    message: Rendered | None = None,
+    *,
+    ts: str | None = None,
+    row: tuple[str, int] | None = None,
+    tell: str | None = None,
+) -> int:
+    """One side effect, in the caller's transaction; its id, to send after the commit."""
+    row_kind, row_id = row or ("", None)
+    item = OutboxItem(
+        kind=kind, target=target, ts=ts, message=json.dumps(message or {}), row_kind=row_kind,
+        row_id=row_id, tell=tell,
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    return item.id or 0
+
+
+def redraw(
+    session: Session, channel: str | None, ts: str | None, message: Rendered, tell: str | None
+) -> list[int]:
+    """A posted message brought up to date with a change, in the change's transaction; none
+    when it was never posted."""
+    if not (channel and ts):
+        return []
+    return [write(session, "redraw", channel, message, ts=ts, tell=tell)]
+
+
+def removal(session: Session, channel: str | None, ts: str | None, tell: str | None) -> list[int]:
+    """A posted message deleted with the row it showed, in the row's transaction."""
+    if not (channel and ts):
+        return []
+    return [write(session, "delete", channel, ts=ts, tell=tell)]
+
+
+def take(engine: Engine, item_id: int) -> Taken | None:
+    """Claim a pending item for sending; None when it is not pending (another sent it)."""
+    with session_scope(engine) as session:
+        claimed = session.connection().execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "pending")
+            .values(status="sending", updated_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            return None
+        item = session.get(OutboxItem, item_id)
+        assert item is not None
+        message = json.loads(item.message or "{}")
+        return Taken(item_id, item.kind, item.target, item.ts, message, item.tell)
+
+
+def record(engine: Engine, item_id: int, sent: Sent) -> None:
+    """Settle a sending item; a post for a row records on it where the message went."""
+    with session_scope(engine) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None or item.status != "sending":
+            return
+        item.status = "sent" if sent.ok else sent.status
+        item.error, item.updated_at, item.message = sent.error[:200], utcnow(), ""
+        # Settled, it names nobody: a DM's person becomes Slack's id for the conversation.
+        item.target, item.tell = sent.channel or "", None
+        if sent.ts:
+            item.ts = sent.ts
+        model = ROWS.get(item.row_kind)
+        if model is not None and sent.status == "sent" and item.kind == "post":
+            session.connection().execute(
+                update(model)
+                .where(col(model.id) == item.row_id)
+                .values(channel=sent.channel, ts=sent.ts)
+            )
+
+
+def state(engine: Engine, item_id: int) -> Sent:
+    """An item's outcome as stored (what another process's send came to, say)."""
+    with session_scope(engine) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None or item.status in ("pending", "sending"):
+            return Sent(UNSURE, error=INTERRUPTED)
+        return Sent(item.status, item.target, item.ts, item.error)
+
+
+def latest_post(session: Session, row_kind: str, row_id: int) -> OutboxItem | None:
+    return session.exec(
+        select(OutboxItem)
+        .where(
+            OutboxItem.row_kind == row_kind,
+            OutboxItem.row_id == row_id,
+            OutboxItem.kind == "post",
+        )
+        .order_by(col(OutboxItem.id).desc())
+    ).first()
+
+
+def claim_retry(session: Session, item: OutboxItem) -> bool:
+    """Post it again, once however often clicked: the failed post is marked retried."""
+    retried = session.connection().execute(
+        update(OutboxItem)
+        .where(col(OutboxItem.id) == item.id, col(OutboxItem.status).in_(("failed", UNSURE)))
+        .values(status="retried", updated_at=utcnow())
+    )
+    return retried.rowcount == 1
+
+
+def abandoned(engine: Engine) -> list[int]:
+    """Items still pending long after they were written: their process died before sending."""
+    with session_scope(engine) as session:
+        return list(
+            session.exec(
+                select(OutboxItem.id).where(
+                    OutboxItem.status == "pending",
+                    col(OutboxItem.created_at) < utcnow() - ABANDONED_AFTER,
+                )
+            ).all()
+        )  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """An item a crash left sending, now failed as unsure: who to tell, and about what."""
+
+    id: int
+    kind: str
+    target: str
+    tell: str | None
+    row_kind: str
+    row_id: int | None
+
+
+def interrupted(engine: Engine) -> list[Interrupted]:
+    """Items left sending by a process that died: failed as unsure (never resent), each once."""
+    found = []
+    with session_scope(engine) as session:
+        stuck = session.exec(
+            select(OutboxItem).where(
+                OutboxItem.status == "sending",
+                col(OutboxItem.updated_at) < utcnow() - STUCK_AFTER,
+            )
+        ).all()
+        for item in stuck:
+            moved = session.connection().execute(
+                update(OutboxItem)
+                .where(col(OutboxItem.id) == item.id, col(OutboxItem.status) == "sending")
+                .values(
+                    status=UNSURE,
+                    error=INTERRUPTED,
+                    message="",
+                    target="",
+                    tell=None,
+                    updated_at=utcnow(),
+                )
+            )
+            if moved.rowcount != 1:
+                continue
+            tell = item.tell
+            model = ROWS.get(item.row_kind)
+            if tell is None and model is not None:
+                row = session.get(model, item.row_id)
+                tell = getattr(row, "author_id", None) or getattr(row, "poster_id", None)
+            found.append(
+                Interrupted(item.id or 0, item.kind, item.target, tell, item.row_kind, item.row_id)
+            )
+    return found

@@ -1,0 +1,115 @@
+"""The one path by which the bot changes Slack: sending outbox items (bot.services.outbox).
+
+Services write what Slack should do in the transaction of their change; this sends it after the
+commit, records how it went, and tells the person when Slack did not do it: a change whose
+channel message could not be redrawn or removed, a post a crash interrupted. Slack's failures
+all arrive as SlackApiError (bot.slack.client); a timeout is `unsure`, never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from bot.db import session_scope
+from bot.services import outbox
+from bot.services.channel_posts import NotPosted
+from bot.services.outbox import UNSURE, Interrupted, Sent, Taken
+from bot.slack.blocks import opportunities as opportunity_blocks
+from bot.slack.blocks import updates as update_blocks
+from bot.slack.blocks.common import Message, not_posted
+from bot.slack.client import UNCERTAIN
+from bot.slack.posting import GONE
+
+log = logging.getLogger("partnerbot")
+
+NOT_CHANGED = {
+    "redraw": "Your change is saved, but Slack didn't {how} the channel message showing it. "
+    "It will be brought up to date with the next change; check the channel meanwhile.",
+    "delete": "It is removed from the partnership's records, but Slack didn't {how} its "
+    "channel message. Check the channel, and delete the message there if it is still showing.",
+}
+REPOST = {
+    "update": ("update", update_blocks.REPOST_ACTION),
+    "opportunity": ("opportunity", opportunity_blocks.REPOST_ACTION),
+}
+
+
+class Sender:
+    """Sends outbox items, one at a time, each claimed so no two processes send it both."""
+
+    def __init__(self, engine: Engine, client: WebClient) -> None:
+        self.engine, self.client = engine, client
+
+    def __call__(self, ids: Sequence[int]) -> list[Sent]:
+        return [self._send(item_id) for item_id in ids]
+
+    def dm(self, user_id: str, message: Message) -> Sent:
+        """A direct message to a person, through the outbox like every other."""
+        with session_scope(self.engine) as session:
+            item_id = outbox.write(session, "dm", user_id, message.rendered())
+        return self._send(item_id)
+
+    def tell(self, people: Sequence[str], message: Message) -> list[Sent]:
+        """The same direct message to each of `people`; a failure is logged and returned."""
+        return [self.dm(person, message) for person in people]
+
+    def sweep(self) -> None:
+        """Send what a dead process wrote and never sent; report what it was sending."""
+        self(outbox.abandoned(self.engine))
+        for item in outbox.interrupted(self.engine):
+            log.warning("outbox item %s (%s) interrupted mid-send", item.id, item.kind)
+            self._report_interrupted(item)
+
+    def _send(self, item_id: int) -> Sent:
+        taken = outbox.take(self.engine, item_id)
+        if taken is None:  # sent, or being sent, by another process
+            return outbox.state(self.engine, item_id)
+        try:
+            sent = self._make(taken)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error.response.status_code)
+            if taken.kind in ("redraw", "delete") and code in GONE:
+                sent = Sent("gone", taken.target, taken.ts)
+            else:
+                sent = Sent(UNSURE if code in UNCERTAIN else "failed", error=code)
+                log.warning("outbox item %s (%s) failed: %s", item_id, taken.kind, code)
+        outbox.record(self.engine, item_id, sent)
+        if not sent.ok and taken.kind in NOT_CHANGED:
+            self._report_unchanged(taken.kind, taken.tell, sent.status == UNSURE)
+        return sent
+
+    def _make(self, taken: Taken) -> Sent:
+        text, blocks = taken.message.get("text", ""), taken.message.get("blocks")
+        if taken.kind in ("post", "dm"):
+            answer = self.client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)
+            return Sent("sent", answer["channel"], answer["ts"])
+        if taken.kind == "redraw":
+            self.client.chat_update(
+                channel=taken.target, ts=taken.ts or "", text=text, blocks=blocks
+            )
+        elif taken.kind == "delete":
+            self.client.chat_delete(channel=taken.target, ts=taken.ts or "")
+        else:
+            raise ValueError(f"unknown outbox kind {taken.kind}")
+        return Sent("sent", taken.target, taken.ts)
+
+    def _report_unchanged(self, kind: str, tell: str | None, unsure: bool) -> None:
+        if tell:
+            verb = {"redraw": "change", "delete": "delete"}[kind]
+            how = f"confirm it could {verb}" if unsure else verb
+            self.dm(tell, Message(text=NOT_CHANGED[kind].format(how=how)))
+
+    def _report_interrupted(self, item: Interrupted) -> None:
+        if not item.tell:
+            return
+        if item.kind == "post" and item.row_kind in REPOST:
+            what, action = REPOST[item.row_kind]
+            failure = NotPosted(item.row_id or 0, item.target, unsure=True)
+            self.dm(item.tell, not_posted(failure, what, action))
+        elif item.kind in NOT_CHANGED:
+            self._report_unchanged(item.kind, item.tell, unsure=True)

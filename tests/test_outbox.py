@@ -1,0 +1,154 @@
+"""The outbox: Slack is called after the commit, each item sent once, and a send Slack did not
+confirm is told to the person, never repeated blindly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot.db import make_engine, session_scope
+from bot.models import OutboxItem, PartnerUpdate, utcnow
+from bot.services import outbox
+from bot.slack.app import sweeper_of
+from bot.slack.blocks.common import Message
+from bot.slack.sender import Sender
+from bot.testing.fake_slack import FakeSlack
+from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
+from tests.helpers import buttons, shown
+from tests.test_updates import form_values
+
+CHANNEL = "#partnership-updates"
+
+
+def _items(engine: Engine, kind: str) -> list[OutboxItem]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxItem).where(OutboxItem.kind == kind)).all())
+
+
+def _posted(bot: Bot, text: str) -> dict:
+    bot.ask("join HRS", user_id=MEMBER)
+    return bot.ask(text, command="/update")
+
+
+def _dm_to(bot: Bot, user_id: str, words: str) -> dict:
+    found = bot.fake.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] == user_id and words in shown(c.args)
+    )
+    return found[-1].args
+
+
+def test_a_post_is_written_with_its_update_and_settled_with_slacks_ts(bot: Bot) -> None:
+    _posted(bot, "Evening ESOL starts in January")
+    (item,) = _items(bot.engine, "post")
+    with Session(bot.engine) as session:
+        (row,) = session.exec(select(PartnerUpdate)).all()
+    assert (item.status, item.row_id, item.ts) == ("sent", row.id, row.ts)
+    assert item.message == ""  # blanked once sent: no second copy of the text is kept
+
+
+def test_a_redraw_slack_does_not_confirm_is_told_and_never_repeated(bot: Bot) -> None:
+    answer = _posted(bot, "Drop-in on Fridays")
+    edit = next(b for b in buttons(answer) if b["action_id"] == "update_edit")
+    bot.slack.block_action(MEMBER, "update_edit", edit["value"])
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.fake.stall_next("chat.update", SLACK_TIMEOUT + 0.3)
+    bot.slack.view_submission(MEMBER, view, form_values("Drop-in on Fridays and Saturdays"))
+    told = _dm_to(bot, MEMBER, "Your change is saved")
+    assert "didn't confirm" in shown(told)
+    sweeper_of(bot.app).sweep()
+    time.sleep(0.5)
+    assert len(bot.fake.calls_to("chat.update")) == 1
+    (item,) = _items(bot.engine, "redraw")
+    assert item.status == outbox.UNSURE
+    with Session(bot.engine) as session:  # the change itself stands
+        assert "Saturdays" in session.exec(select(PartnerUpdate.text)).one()
+
+
+def test_a_delete_slack_does_not_confirm_is_told_and_never_repeated(bot: Bot) -> None:
+    answer = _posted(bot, "Closing early on Friday")
+    delete = next(b for b in buttons(answer) if b["action_id"] == "update_delete")
+    bot.fake.stall_next("chat.delete", SLACK_TIMEOUT + 0.3)
+    bot.slack.block_action(MEMBER, "update_delete", delete["value"])
+    told = shown(_dm_to(bot, MEMBER, "removed from the partnership's records"))
+    assert "didn't confirm" in told and "Check the channel" in told
+    sweeper_of(bot.app).sweep()
+    time.sleep(0.5)
+    assert len(bot.fake.calls_to("chat.delete")) == 1
+    with Session(bot.engine) as session:
+        assert session.exec(select(PartnerUpdate)).all() == []
+
+
+def test_a_dm_slack_does_not_confirm_is_reported_and_never_repeated(
+    sender: Sender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.stall_next("chat.postMessage", SLACK_TIMEOUT + 0.3)
+    sent = sender.dm(OTHER, Message(text="A visitor is coming on Thursday"))
+    assert sent.status == outbox.UNSURE and not sent.ok
+    sender.sweep()
+    time.sleep(0.5)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_send_a_crash_interrupted_is_told_once_and_never_resent(bot: Bot) -> None:
+    _posted(bot, "Drop-in closed on Friday for training")
+    with Session(bot.engine) as session:
+        row = session.exec(select(PartnerUpdate)).one()
+    with session_scope(bot.engine) as session:  # the process died while Slack posted it
+        message = {"text": row.text, "blocks": []}
+        item_id = outbox.write(session, "post", CHANNEL, message, row=("update", row.id or 0))
+        session.connection().execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item_id)
+            .values(status="sending", updated_at=utcnow() - timedelta(minutes=5))
+        )
+    posts = len(bot.fake.calls_to("chat.postMessage"))
+    for _ in range(2):
+        sweeper_of(bot.app).sweep()
+    told = _dm_to(bot, MEMBER, "didn't confirm")
+    assert [b["text"]["text"] for b in buttons(told)] == ["Post it again"]
+    time.sleep(0.3)
+    calls = bot.fake.calls_to("chat.postMessage")
+    assert len(calls) == posts + 1  # the one DM telling the author; no second post
+    assert all(c.args["channel"] == MEMBER for c in calls[posts:])
+
+
+def test_what_a_dead_process_wrote_and_never_sent_is_sent_once(bot: Bot) -> None:
+    bot.ask("join HRS", user_id=COORDINATOR)
+    with session_scope(bot.engine) as session:
+        item_id = outbox.write(session, "dm", OTHER, {"text": "Your visit is confirmed"})
+        session.connection().execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item_id)
+            .values(created_at=utcnow() - timedelta(minutes=5))
+        )
+    for _ in range(2):
+        sweeper_of(bot.app).sweep()
+    sent = [c for c in bot.fake.calls_to("chat.postMessage") if "confirmed" in shown(c.args)]
+    assert len(sent) == 1
+
+
+def test_two_processes_sending_the_same_items_send_each_once(
+    loaded_engine: Engine, database_url: str, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    with session_scope(loaded_engine) as session:
+        ids = [outbox.write(session, "dm", OTHER, {"text": f"note {n}"}) for n in range(20)]
+    results: list[list[outbox.Sent]] = []
+    start = threading.Barrier(2)
+
+    def process() -> None:
+        engine = make_engine(database_url, pool_size=2)
+        start.wait()
+        results.append(Sender(engine, sender.client)(ids))
+
+    threads = [threading.Thread(target=process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake_slack.calls_to("chat.postMessage")) == 20
+    # Each item is sent by one of the two; the other saw it taken (sent, or still sending).
+    assert all(first.ok or second.ok for first, second in zip(*results, strict=True))
