@@ -33,16 +33,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bench.common import database
-from bench.load import BUSY, Job
+from bench.load import BUSY, FORM, Job
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.testing.fake_slack import FakeSlack
+from bot.testing.signing import signature_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 CLIENTS = 20
 ALONE = 50  # requests of each kind from a single client first: the unloaded figure
+REPLY_SAMPLES = 10  # requests of each kind timed from command to reply, one at a time
 SLACK_LATENCY = 0.150
 WORKERS = "2"  # the machine's cores; WEB_CONCURRENCY, as the Procfile host would set
 USERS = [f"UBENCH{n:03d}" for n in range(CLIENTS)]
@@ -116,6 +118,27 @@ def load(port: int, fake: FakeSlack, per_kind: int, clients: int) -> dict[str, l
     if done.returncode != 0:
         raise RuntimeError(f"bench.load exited {done.returncode}:\n{done.stderr}")
     return json.loads(done.stdout)
+
+
+def reply_times(port: int, fake: FakeSlack) -> dict[str, float]:
+    """Command to reply, one request at a time: from sending it to the fake Slack receiving the
+    bot's answer through the response URL (the work done, its own Slack calls made)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    medians = {}
+    for kind, make in REQUESTS.items():
+        times = []
+        for n in range(REPLY_SAMPLES):
+            body = make(fake, USERS[n % CLIENTS])
+            seen = len(fake.calls_to("response_url"))
+            started = time.perf_counter()
+            headers = {"Content-Type": FORM, **signature_headers(SECRET, body)}
+            connection.request("POST", "/slack/events", body, headers)
+            connection.getresponse().read()
+            fake.wait_for("response_url", count=seen + 1, timeout=30)
+            times.append(time.perf_counter() - started)
+        medians[kind] = statistics.median(times)
+    connection.close()
+    return medians
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> float:
@@ -200,6 +223,7 @@ def main() -> None:
             "PYTHONPATH": str(ROOT),
         }  # fmt: skip
         results, alone, memory, startup = {}, {}, {}, 0.0
+        replies: dict[str, float] = {}
         rate: dict[str, float] = {}
         drained: dict[str, float] = {}
         for name in ("bot", "bare"):
@@ -223,6 +247,8 @@ def main() -> None:
                     wait_for_port(port, server)
                 alone[name] = load(port, fake, ALONE, 1)
                 settle(fake)
+                if name == "bot":
+                    replies = reply_times(port, fake)
                 began = time.perf_counter()
                 results[name] = load(port, fake, per_kind, CLIENTS)
                 sent = time.perf_counter()
@@ -269,6 +295,10 @@ def main() -> None:
         f"Requests acknowledged a second: bot {rate['bot']:.0f}, bare app {rate['bare']:.0f}. "
         f"The bot's work after acknowledging (replies, posts) was all done "
         f"{drained['bot']:.1f} s after the last acknowledgement.",
+        f"Command to reply, one at a time (median of {REPLY_SAMPLES}; each of the work's own "
+        "Slack calls 150 ms away): "
+        + ", ".join(f"{kind} {seconds * 1000:.0f} ms" for kind, seconds in replies.items())
+        + ".",
         f"Start-up, `partnerbot web` to the first 200 on /healthz: {startup:.2f} s",
         "Resident memory after the run: web workers "
         + ", ".join(f"{mib:.0f} MiB" for mib in memory["bot"])

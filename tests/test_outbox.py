@@ -19,6 +19,7 @@ from bot.slack.sender import Sender
 from bot.testing.fake_slack import FakeSlack
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import buttons, shown
+from tests.test_inbox import abandoned, command_body, status_of
 from tests.test_updates import form_values
 
 CHANNEL = "#partnership-updates"
@@ -152,3 +153,34 @@ def test_two_processes_sending_the_same_items_send_each_once(
     assert len(fake_slack.calls_to("chat.postMessage")) == 20
     # Each item is sent by one of the two; the other saw it taken (sent, or still sending).
     assert all(first.ok or second.ok for first, second in zip(*results, strict=True))
+
+
+def test_a_reply_slack_does_not_confirm_is_recorded_and_never_repeated(bot: Bot) -> None:
+    bot.ask("join HRS", user_id=MEMBER)
+    bot.fake.stall_next("response_url", SLACK_TIMEOUT + 0.3)
+    replies = len(bot.fake.calls_to("response_url"))
+    assert bot.slack.command("/update", "search housing", user_id=MEMBER).status == 200
+    deadline = time.monotonic() + 5
+    while not [i for i in _items(bot.engine, "respond") if i.status == outbox.UNSURE]:
+        assert time.monotonic() < deadline, "the reply was never settled"
+        time.sleep(0.1)
+    sweeper_of(bot.app).sweep()
+    time.sleep(0.5)
+    assert len(bot.fake.calls_to("response_url")) == replies + 1
+
+
+def test_work_done_again_after_a_crash_does_not_reply_twice(bot: Bot) -> None:
+    """The dead process replied (its reply is the request's first send); the replay's first
+    send is that one, already sent: the person is not answered twice."""
+    bot.ask("join HRS", user_id=MEMBER)
+    body = command_body(bot, "search housing")
+    inbox_id = abandoned(bot.engine, body)
+    with session_scope(bot.engine) as session:
+        session.add(OutboxItem(kind="respond", target="", inbox_id=inbox_id, seq=1, status="sent"))
+    replies = len(bot.fake.calls_to("response_url"))
+    assert [c.id for c in sweeper_of(bot.app).sweep()] == [inbox_id]
+    settled = time.monotonic() + 5
+    while status_of(bot.engine, inbox_id).status == "working":
+        assert time.monotonic() < settled
+        time.sleep(0.05)
+    assert len(bot.fake.calls_to("response_url")) == replies

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import head_revision
 from bot.models import InboxItem, Member
+from bot.slack.app import sweeper_of
 from bot.slack.guard import ACK_DEADLINE
 from tests.conftest import LISTENER_THREADS, MEMBER, Bot
 from tests.helpers import shown
@@ -96,7 +97,10 @@ def test_a_form_that_fails_before_ack_is_closed_and_the_user_told(bot: Bot) -> N
 
 
 def hold_every_listener_thread(bot: Bot, seconds: float) -> None:
-    """Occupy the test app's whole listener pool: each thread's reply is stalled at Slack."""
+    """Occupy the test app's whole listener pool: each thread's reply is stalled at Slack
+    (the replies' sender waiting longer than the tests' short Slack timeout, as it would for
+    Slack's real ten seconds)."""
+    sweeper_of(bot.app).sender.client.timeout = int(seconds) + 5
     seen = len(bot.fake.calls_to("response_url"))
     bot.fake.stall_next("response_url", seconds, count=LISTENER_THREADS)
     for _ in range(LISTENER_THREADS):

@@ -14,6 +14,7 @@ def claim_once(session: Session, key: str) -> bool:
     """True the first time `key` (a click that must act once) is claimed in this transaction's
     commit; False for any repeat. Kept as long as event ids are (the `[retention]` table)."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return insert_ignoring_conflict(
+    claimed = insert_ignoring_conflict(
         session, ProcessedEvent.__table__, {"event_id": f"once:{digest}", "received_at": utcnow()}
     )
+    return claimed is not None

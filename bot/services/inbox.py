@@ -9,24 +9,58 @@ unique on its inbox row (`current_item`), so doing it again does it once.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import SQLITE_BUSY_TIMEOUT_MS, session_scope
 from bot.models import InboxItem, utcnow
 
 LEASE = timedelta(seconds=15)  # renewed every few seconds while the work runs
+log = logging.getLogger("partnerbot")
+WRITE_AT_ONCE = 100  # requests the writer stores in one statement, at most
+LOCK_WAIT = 15.0  # seconds the writer asks for SQLite's write lock before giving up
 MAX_ATTEMPTS = 3  # a request whose work killed the process this often is given up, and said so
 WORKING, DONE, FAILED = "working", "done", "failed"
 
 # The inbox row whose work is running in this thread: what the work makes is unique on it.
 current_item: ContextVar[int | None] = ContextVar("current_item", default=None)
+_send_numbers: ContextVar[Iterator[int] | None] = ContextVar("send_numbers", default=None)
+
+
+@contextmanager
+def working_on(item_id: int) -> Iterator[None]:
+    """Run the work of inbox row `item_id`: what it makes is unique on the row, and what it
+    sends is numbered from 1, so a second run's nth send is the first run's nth (the outbox
+    sends it once)."""
+    item, numbers = current_item.set(item_id), _send_numbers.set(itertools.count(1))
+    try:
+        yield
+    finally:
+        current_item.reset(item)
+        _send_numbers.reset(numbers)
+
+
+def next_send() -> tuple[int | None, int | None]:
+    """(inbox row, number) for the next send of the running work; (None, None) outside one."""
+    item, numbers = current_item.get(), _send_numbers.get()
+    if item is None or numbers is None:
+        return None, None
+    return item, next(numbers)
 
 
 @dataclass(frozen=True)
@@ -39,27 +73,144 @@ class Claimed:
     attempts: int
 
 
+class _Waiting:
+    """A request thread's request, waiting to be stored by the writer."""
+
+    __slots__ = ("error", "id", "stored", "values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values, self.stored = values, threading.Event()
+        self.id: int | None = None
+        self.error: BaseException | None = None
+
+
 class Inbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def accept(self, kind: str, body: dict[str, Any], event_id: str | None = None) -> int | None:
         """Store the request, leased to this process; None for an event already accepted
-        (Slack's retry of an event whose work is in hand here or in another process)."""
+        (Slack's retry of an event whose work is in hand here or in another process).
+
+        This runs before the acknowledgement. Requests are stored by one writer thread, all
+        those waiting in one statement (group commit): under load, the requests arriving
+        together share one round trip and one commit instead of queueing for a connection
+        each; alone, a request is stored as soon as it comes."""
         now = utcnow()
         values = {
             "kind": kind[:80], "body": json.dumps(body), "event_id": event_id,
             "status": WORKING, "lease_until": now + LEASE, "attempts": 1, "received_at": now,
         }  # fmt: skip
-        with session_scope(self.engine) as session:
-            if event_id is None:
-                row = InboxItem(**values)
-                session.add(row)
-                session.flush()
-                return row.id
-            if not insert_ignoring_conflict(session, InboxItem.__table__, values):
-                return None
-            return session.exec(select(InboxItem.id).where(InboxItem.event_id == event_id)).one()
+        if event_id is not None:
+            return self._insert_event(values)
+        waiting = _Waiting(values)
+        self._start_writer()
+        self._waiting.put(waiting)
+        waiting.stored.wait()
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.id
+
+    def _start_writer(self) -> None:
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write, name="inbox-writer", daemon=True
+                    )
+                    self._writer.start()
+
+    def _write(self) -> None:
+        """Store what is waiting, many at a time; hold a connection only while there is.
+        Every request taken from the queue is answered: its id, or the error."""
+        while True:
+            batch = [self._waiting.get()]  # idle: no connection held
+            try:
+                with self._connection() as connection, self._first_in_line(connection):
+                    while batch:
+                        self._store(connection, self._fill(batch))
+                        batch = self._fill([])
+            except BaseException as error:  # the next batch connects afresh
+                log.warning("the inbox could not store %s requests: %s", len(batch), error)
+                for waiting in batch:
+                    if not waiting.stored.is_set():
+                        waiting.error = error
+                        waiting.stored.set()
+
+    def _fill(self, batch: list[_Waiting]) -> list[_Waiting]:
+        while len(batch) < WRITE_AT_ONCE:
+            try:
+                batch.append(self._waiting.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _store(self, connection: Any, batch: list[_Waiting]) -> None:
+        """The batch in one statement (one round trip, one commit). Each request learns its
+        own row's id by its `received_at`, made distinct within the batch (by microseconds):
+        neither database promises RETURNING's rows in the order of the VALUES."""
+        taken: set[datetime] = set()
+        for waiting in batch:
+            while waiting.values["received_at"] in taken:
+                waiting.values["received_at"] += timedelta(microseconds=1)
+            taken.add(waiting.values["received_at"])
+        table = InboxItem.__table__
+        statement = insert(table).returning(table.c.id, table.c.received_at)
+        rows = self._execute(
+            connection, lambda: connection.execute(statement, [w.values for w in batch]).all()
+        )
+        ids = {received: item_id for item_id, received in rows}
+        for waiting in batch:
+            waiting.id = int(ids[waiting.values["received_at"]])
+            waiting.stored.set()
+
+    @contextmanager
+    def _first_in_line(self, connection: Any) -> Iterator[None]:
+        """On SQLite, the writer asks for the one write lock every millisecond (`_execute`)
+        rather than waiting SQLite's own way (which sleeps up to 100 ms between tries), so a
+        request is stored as soon as the lock is free, ahead of the work's transactions."""
+        if self.engine.dialect.name != "sqlite":
+            yield
+            return
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            yield
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+    def _execute(self, connection: Any, statements: Callable[[], list[Any]]) -> list[Any]:
+        """Run the statements and commit; on SQLite, ask again while the write lock is taken."""
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                done = statements()
+                connection.commit()
+                return done
+            except OperationalError as error:
+                connection.rollback()
+                if "database is locked" not in str(error.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.001)
+
+    def _connection(self) -> Any:
+        connection = self.engine.connect()
+        if self.engine.dialect.name == "postgresql":  # one round trip: no BEGIN, no COMMIT
+            return connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
+
+    def _insert_event(self, values: dict[str, Any]) -> int | None:
+        """An event, unless Slack's retry of one already stored: one statement of its own."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        table = InboxItem.__table__
+        statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+        with self._connection() as connection:
+            row = connection.execute(statement.returning(table.c.id)).first()
+            connection.commit()
+        return None if row is None else int(row[0])
 
     def done(self, item_id: int, failed: bool = False) -> None:
         """The work is over (or given up): forget the body, which holds what was typed."""

@@ -287,10 +287,16 @@ class Opportunities:
             row = _existing(session, opportunity_id)
             if row.status != "open":
                 raise OpportunityProblem(f"“{row.title}” is {row.status}; interest is closed.")
-            added = insert_ignoring_conflict(
-                session,
-                OpportunityInterest.__table__,
-                {"opportunity_id": opportunity_id, "member_id": user_id, "created_at": utcnow()},
+            added = bool(
+                insert_ignoring_conflict(
+                    session,
+                    OpportunityInterest.__table__,
+                    {
+                        "opportunity_id": opportunity_id,
+                        "member_id": user_id,
+                        "created_at": utcnow(),
+                    },
+                )
             )
             if not added:
                 session.connection().execute(

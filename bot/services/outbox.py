@@ -19,8 +19,9 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import insert_ignoring_conflict, session_scope
 from bot.models import Opportunity, OutboxItem, PartnerUpdate, utcnow
+from bot.services.inbox import next_send
 
 Rendered = dict[str, Any]  # {"text": ..., "blocks": [...]}: a message as the Slack layer drew it
 ROWS: dict[str, type[PartnerUpdate] | type[Opportunity]] = {
@@ -76,15 +77,23 @@ def write(
     row: tuple[str, int] | None = None,
     tell: str | None = None,
 ) -> int:
-    """One side effect, in the caller's transaction; its id, to send after the commit."""
+    """One side effect, in the caller's transaction; its id, to send after the commit. Written
+    by a request's work, it is numbered on the request: a second run of the work gets the
+    first run's item back (sent already, or sent now if the first never sent it)."""
+    inbox_id, seq = next_send()
     row_kind, row_id = row or ("", None)
-    item = OutboxItem(
-        kind=kind, target=target, ts=ts, message=json.dumps(message or {}), row_kind=row_kind,
-        row_id=row_id, tell=tell,
-    )  # fmt: skip
-    session.add(item)
-    session.flush()
-    return item.id or 0
+    now = utcnow()
+    values = {
+        "kind": kind, "target": target, "ts": ts, "message": json.dumps(message or {}),
+        "row_kind": row_kind, "row_id": row_id, "tell": tell, "inbox_id": inbox_id, "seq": seq,
+        "status": "pending", "error": "", "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    inserted = insert_ignoring_conflict(session, OutboxItem.__table__, values)
+    if inserted:
+        return int(inserted[0])
+    return session.exec(
+        select(OutboxItem.id).where(OutboxItem.inbox_id == inbox_id, OutboxItem.seq == seq)
+    ).one()  # type: ignore[return-value]
 
 
 def redraw(

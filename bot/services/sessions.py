@@ -336,8 +336,8 @@ class Sessions:
             if row is None or row.next_on is None:
                 raise SessionProblem("That invitation is no longer open.")
             values = {"session_id": session_id, "member_id": user_id, "answer": answer}
-            changed = insert_ignoring_conflict(
-                session, Rsvp.__table__, values | {"updated_at": utcnow()}
+            changed = bool(
+                insert_ignoring_conflict(session, Rsvp.__table__, values | {"updated_at": utcnow()})
             )
             if not changed:
                 moved = session.connection().execute(

@@ -25,7 +25,7 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
-from bot.slack.sender import Sender
+from bot.slack.sender import OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Services
 
@@ -82,7 +82,10 @@ def create_app(
         next()
 
     def dependable_slack(context: BoltContext, next: Callable[[], None]) -> None:
+        """Slack's failures all SlackApiError; replies through the outbox (bot.slack.sender)."""
         context["client"] = DependableClient.like(context.client)
+        if context.response_url:
+            context["respond"] = OutboxRespond(context.response_url, services.sender)
         next()
 
     app.use(provide_services)

@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
-from bot.services.inbox import Inbox, current_item
+from bot.services.inbox import Inbox, working_on
 from bot.services.refusal import Refusal
 from bot.slack.refusals import render
 
@@ -202,11 +202,10 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
 
     def work(arguments: dict[str, Any], item_id: int) -> None:
         """The listener, as the inbox row `item_id`'s work; the row is done however it ends."""
-        token = current_item.set(item_id)
         try:
-            attempt(arguments)
+            with working_on(item_id):
+                attempt(arguments)
         finally:
-            current_item.reset(token)
             arguments["context"][WORKLOAD].finish(item_id)
 
     def attempt(arguments: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.home import home_view
@@ -22,11 +21,8 @@ def publish_home(
     done by then, so if Slack fails to redraw the tab the notice goes by DM instead."""
     now = datetime.now(services.zone)
     data = services.home.for_member(user_id, now, profile_loader(client))
-    try:
-        client.views_publish(user_id=user_id, view=home_view(data, now.date(), notice))
-    except SlackApiError:
-        if notice is None:
-            raise
+    published = services.sender.publish_home(user_id, home_view(data, now.date(), notice).to_dict())
+    if not published.ok and notice is not None:
         services.sender.dm(user_id, notice)
 
 

@@ -1,19 +1,25 @@
 """The one path by which the bot changes Slack: sending outbox items (bot.services.outbox).
 
-Services write what Slack should do in the transaction of their change; this sends it after the
-commit, records how it went, and tells the person when Slack did not do it: a change whose
-channel message could not be redrawn or removed, a post a crash interrupted. Slack's failures
-all arrive as SlackApiError (bot.slack.client); a timeout is `unsure`, never retried.
+Posts, redraws, deletes, DMs, replies through a response URL (`OutboxRespond`, Bolt's `respond`
+for every listener), Home tabs and file uploads. Services write what Slack should do in the
+transaction of their change; this sends it after the commit, records how it went, and tells the
+person when Slack did not do it: a change whose channel message could not be redrawn or
+removed, a post a crash interrupted. Slack's failures all arrive as SlackApiError
+(bot.slack.client); a timeout is `unsure`, never retried.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.db import session_scope
 from bot.services import outbox
@@ -22,7 +28,7 @@ from bot.services.outbox import UNSURE, Interrupted, Sent, Taken
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
-from bot.slack.client import UNCERTAIN
+from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN
 from bot.slack.posting import GONE
 
 log = logging.getLogger("partnerbot")
@@ -53,6 +59,40 @@ class Sender:
         with session_scope(self.engine) as session:
             item_id = outbox.write(session, "dm", user_id, message.rendered())
         return self._send(item_id)
+
+    def respond(self, url: str, body: dict[str, Any]) -> Sent:
+        """A reply through a response URL (Slack's, valid 30 minutes, five uses). One that
+        cannot be written to the outbox (the database away) is sent unrecorded: a person is
+        always answered, the answer being, then, that the database is away."""
+        try:
+            with session_scope(self.engine) as session:
+                item_id = outbox.write(session, "respond", "", {"url": url, "body": body})
+        except DBAPIError:
+            return self._make(Taken(0, "respond", "", None, {"url": url, "body": body}, None))
+        return self._send(item_id)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> Sent:
+        """A member's Home tab, drawn afresh."""
+        with session_scope(self.engine) as session:
+            item_id = outbox.write(session, "home", user_id, {"view": view})
+        return self._send(item_id)
+
+    def upload(self, user_id: str, file: dict[str, str | bytes]) -> Sent:
+        """A file into a member's DM: `content` (text), `filename`, `title`, `initial_comment`."""
+        stored = {k: v.decode() if isinstance(v, bytes) else v for k, v in file.items()}
+        with session_scope(self.engine) as session:
+            item_id = outbox.write(session, "upload", user_id, stored)
+        return self._send(item_id)
+
+    def answer_form(self, user_id: str, metadata: dict[str, Any], message: Message) -> Sent:
+        """After a form: reply where its command was typed (the response URL it carried, in
+        the form's metadata), else by DM."""
+        url = metadata.get("response_url")
+        if not url:
+            return self.dm(user_id, message)
+        return OutboxRespond(url, self)(
+            text=message.text, blocks=list(message.blocks), replace_original=False
+        )
 
     def tell(self, people: Sequence[str], message: Message) -> list[Sent]:
         """The same direct message to each of `people`; a failure is logged and returned."""
@@ -85,6 +125,15 @@ class Sender:
 
     def _make(self, taken: Taken) -> Sent:
         text, blocks = taken.message.get("text", ""), taken.message.get("blocks")
+        if taken.kind == "respond":
+            return self._reply(taken.message["url"], taken.message["body"])
+        if taken.kind == "home":
+            self.client.views_publish(user_id=taken.target, view=taken.message["view"])
+            return Sent("sent")
+        if taken.kind == "upload":
+            channel = self.client.conversations_open(users=taken.target)["channel"]["id"]
+            self.client.files_upload_v2(channel=channel, **taken.message)
+            return Sent("sent", channel)
         if taken.kind in ("post", "dm"):
             answer = self.client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)
             return Sent("sent", answer["channel"], answer["ts"])
@@ -97,6 +146,19 @@ class Sender:
         else:
             raise ValueError(f"unknown outbox kind {taken.kind}")
         return Sent("sent", taken.target, taken.ts)
+
+    def _reply(self, url: str, body: dict[str, Any]) -> Sent:
+        """Through the response URL: Slack answers 200 "ok", or an error such as `used_url`."""
+        try:
+            answer = WebhookClient(url, timeout=self.client.timeout).send_dict(body)
+        except TRANSPORT_ERRORS as error:
+            timed_out = isinstance(error, TimeoutError) or isinstance(
+                getattr(error, "reason", None), TimeoutError
+            )
+            return Sent(UNSURE if timed_out else "failed", error=type(error).__name__)
+        if answer.status_code != 200:
+            return Sent("failed", error=f"http_{answer.status_code} {answer.body}"[:200])
+        return Sent("sent")
 
     def _report_unchanged(self, kind: str, tell: str | None, unsure: bool) -> None:
         if tell:
@@ -113,3 +175,37 @@ class Sender:
             self.dm(item.tell, not_posted(failure, what, action))
         elif item.kind in NOT_CHANGED:
             self._report_unchanged(item.kind, item.tell, unsure=True)
+
+
+class OutboxRespond(Respond):
+    """Bolt's `respond`, through the outbox: recorded, sent once (a second run of the same
+    request's work does not reply twice), its failure reported."""
+
+    def __init__(self, response_url: str, sender: Sender) -> None:
+        super().__init__(response_url=response_url)
+        self.sender = sender
+
+    def __call__(  # type: ignore[override]  # Bolt's arguments, answered with how it went
+        self,
+        text: str = "",
+        blocks: Sequence[Any] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        **rest: Any,
+    ) -> Sent:
+        body = {
+            "text": text,
+            "blocks": None if blocks is None else [_as_dict(block) for block in blocks],
+            "response_type": response_type,
+            "replace_original": replace_original,
+            "delete_original": delete_original,
+            **rest,
+        }
+        return self.sender.respond(
+            self.response_url or "", {k: v for k, v in body.items() if v is not None}
+        )
+
+
+def _as_dict(block: Any) -> Any:
+    return block if isinstance(block, dict) else block.to_dict()

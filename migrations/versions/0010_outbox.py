@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("inbox_id", sa.Integer(), nullable=True),
+        sa.Column("seq", sa.Integer(), nullable=True),
         sa.Column("ts", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("row_kind", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
@@ -36,6 +38,7 @@ def upgrade() -> None:
     )
     for column in ("row_id", "status", "created_at"):
         op.create_index(f"ix_outbox_item_{column}", "outbox_item", [column])
+    op.create_index("uq_outbox_item_inbox_id_seq", "outbox_item", ["inbox_id", "seq"], unique=True)
     # A post in flight is no longer marked on its row ("posting"): the outbox says so.
     for table in ("partner_update", "opportunity"):
         op.execute(f"UPDATE {table} SET ts = NULL WHERE ts = 'posting'")

@@ -41,7 +41,6 @@ from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.directory import saving_anyway
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form
 from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
@@ -82,19 +81,13 @@ class Notifier:
             location=booking.host.address,
             description=blocks.calendar_text(booking),
         )
-        try:
-            channel = self.client.conversations_open(users=booking.visitor_id)["channel"]["id"]
-            self.client.files_upload_v2(
-                channel=channel,
-                content=content,
-                filename=f"visit-{booking.host.code.lower()}-{booking.day.isoformat()}.ics",
-                title=f"Visit to {booking.host.name}, {booking.day:%-d %b %Y}",
-                initial_comment=blocks.calendar_note(booking, today),
-            )
-        except SlackApiError as error:
-            log.warning("calendar for %s failed: %s", booking.ref, error.response.get("error"))
-            return False
-        return True
+        file = {
+            "content": content,
+            "filename": f"visit-{booking.host.code.lower()}-{booking.day.isoformat()}.ics",
+            "title": f"Visit to {booking.host.name}, {booking.day:%-d %b %Y}",
+            "initial_comment": blocks.calendar_note(booking, today),
+        }
+        return self.services.sender.upload(booking.visitor_id, file).ok
 
     def after_booking(self, result: Booked) -> list[str]:
         """Tell the host's key workers, send the calendar entry; say what could not be done."""
@@ -315,7 +308,7 @@ def booking_submitted(
     problems = Notifier(client, services).after_booking(result)
     metadata = json.loads(view.get("private_metadata") or "{}")
     message = with_problems(blocks.booked(result, now.date()), problems)
-    answer_form(client, _user(body), metadata, message)
+    services.sender.answer_form(_user(body), metadata, message)
 
 
 def offer_submitted(
@@ -361,7 +354,7 @@ def offer_submitted(
         refuse_form(ack, view, refused, "desks", again)
         return
     ack()
-    answer_form(client, _user(body), metadata, blocks.offer_saved(host))
+    services.sender.answer_form(_user(body), metadata, blocks.offer_saved(host))
 
 
 def _whole_number(text: str) -> int:

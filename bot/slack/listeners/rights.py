@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.services.audit import entries
+from bot.services.outbox import UNSURE
 from bot.services.refusal import Refusal
 from bot.services.rights import Aftermath, Rights, resume_sending
 from bot.slack.blocks import rights as blocks
@@ -36,18 +37,22 @@ TRY_AGAIN = {
 
 def my_data(user_id: str, client: WebClient, services: Services) -> Message:
     """Everything the bot holds about the member, as a JSON file in their DM."""
-    content = json.dumps(services.rights.export(user_id), indent=2, ensure_ascii=False).encode()
-    try:
-        channel = client.conversations_open(users=user_id)["channel"]["id"]
-        client.files_upload_v2(
-            channel=channel,
-            content=content,
-            filename="partnerbot-my-data.json",
-            title="Everything Partnerbot holds about you",
-            initial_comment="Here is everything Partnerbot holds about you, as JSON.",
+    content = json.dumps(services.rights.export(user_id), indent=2, ensure_ascii=False)
+    sent = services.sender.upload(
+        user_id,
+        {
+            "content": content,
+            "filename": "partnerbot-my-data.json",
+            "title": "Everything Partnerbot holds about you",
+            "initial_comment": "Here is everything Partnerbot holds about you, as JSON.",
+        },
+    )
+    if sent.status == UNSURE:
+        return problem(
+            "I couldn't put the file in your DMs for certain: Slack didn't answer in time. "
+            "If it isn't there in a minute, please try again."
         )
-    except SlackApiError as error:
-        log.warning("export upload failed: %s", error.response.get("error"))
+    if not sent.ok:
         return problem("I couldn't put the file in your DMs just now. Please try again shortly.")
     return notice(":inbox_tray: Sent to your DMs: everything Partnerbot holds about you (JSON).")
 

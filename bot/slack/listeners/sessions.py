@@ -31,7 +31,6 @@ from bot.slack.listeners.directory import saving_anyway
 from bot.slack.listeners.updates import channel_post
 from bot.slack.listeners.updates import posted_reply as update_posted
 from bot.slack.parsing import first_word, input_value, user_id_in
-from bot.slack.posting import answer_form
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
 from bot.slack.wiring import Services
@@ -287,7 +286,7 @@ def session_submitted(
             today,
         )
     )
-    answer_form(client, _user(body), metadata, message)
+    services.sender.answer_form(_user(body), metadata, message)
 
 
 def _new_form_again(
@@ -326,7 +325,7 @@ def help_note_submitted(
         services.sender.tell(result.coordinator_ids, blocks.help_needed(result.commitment, today))
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    answer_form(client, _user(body), metadata, _message(answer(ask_for_help, today)))
+    services.sender.answer_form(_user(body), metadata, _message(answer(ask_for_help, today)))
 
 
 def reflection_submitted(

@@ -23,7 +23,6 @@ from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value
-from bot.slack.posting import answer_form
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
@@ -228,7 +227,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         return posted_reply(published, services)
 
     message = answer_post(save, today_in(services), "update", blocks.REPOST_ACTION)
-    answer_form(client, user_id, metadata, message)
+    services.sender.answer_form(user_id, metadata, message)
 
 
 def register(app: App) -> None:
