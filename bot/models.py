@@ -126,13 +126,16 @@ class OutboxItem(SQLModel, table=True):
     for an update or an opportunity (`row_kind`, `row_id`) records on that row where it went."""
 
     __tablename__ = "outbox_item"
-    __table_args__ = (Index("uq_outbox_item_inbox_id_seq", "inbox_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("uq_outbox_item_inbox_id_kind_seq", "inbox_id", "kind", "seq", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=10)  # post, redraw, delete, dm, respond, home, upload
     target: str = Field(max_length=80)  # a channel (post, redraw, delete), else a person
     inbox_id: int | None = None  # the request whose work wrote it, and its number there:
-    seq: int | None = None  # unique, so a second run of the work sends nothing twice
+    seq: int | None = None  # its number among the request's sends of its kind: unique, so a
+    # second run of the work sends nothing twice
     ts: str | None = Field(default=None, max_length=30)  # the message changed, or the one made
     message: str = Field(default="")  # JSON {"text": ..., "blocks": [...]}; "" once settled
     row_kind: str = Field(default="", max_length=12)  # "update", "opportunity" or ""

@@ -107,7 +107,7 @@ def saved_by_a_dead_process(bot: Bot, text: str, inbox_id: int, post_status: str
         session.add(
             OutboxItem(
                 kind="post", target=CHANNEL, message=message, row_kind="update",
-                row_id=update.id, status=post_status,
+                row_id=update.id, status=post_status, inbox_id=inbox_id, seq=1,
             )
         )  # fmt: skip
         session.commit()

@@ -15,6 +15,7 @@ from bot.db import head_revision
 from bot.models import InboxItem, Member
 from bot.slack.app import sweeper_of
 from bot.slack.guard import ACK_DEADLINE
+from bot.slack.work_slots import WORK_SLOTS
 from tests.conftest import LISTENER_THREADS, MEMBER, Bot
 from tests.helpers import shown
 
@@ -144,3 +145,18 @@ def test_healthz_names_the_backend_and_schema_version(bot: Bot) -> None:
         assert response.status == 200
         body = json.loads(response.read())
     assert body == {"database": bot.engine.dialect.name, "schema": head_revision(), "status": "ok"}
+
+
+def test_work_waiting_for_slack_leaves_its_slot_to_other_work(bot: Bot) -> None:
+    """As many listeners as there are work slots, each waiting for Slack: a new request's
+    work still runs at once (a thread gives its slot up while Slack answers)."""
+    sweeper_of(bot.app).sender.client.timeout = 10
+    seen = len(bot.fake.calls_to("response_url"))
+    bot.fake.stall_next("response_url", 4.0, count=WORK_SLOTS)
+    for _ in range(WORK_SLOTS):
+        assert bot.slack.command("/partners", "help").status == 200
+    bot.fake.wait_for("response_url", count=seen + WORK_SLOTS)  # each now waits on Slack
+    started = time.monotonic()
+    assert bot.slack.command("/partners", "help").status == 200
+    bot.fake.wait_for("response_url", count=seen + WORK_SLOTS + 1, timeout=10)
+    assert time.monotonic() - started < 3.0  # not after the stalled replies

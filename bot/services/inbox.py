@@ -9,7 +9,6 @@ unique on its inbox row (`current_item`), so doing it again does it once.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import queue
@@ -39,15 +38,16 @@ WORKING, DONE, FAILED = "working", "done", "failed"
 
 # The inbox row whose work is running in this thread: what the work makes is unique on it.
 current_item: ContextVar[int | None] = ContextVar("current_item", default=None)
-_send_numbers: ContextVar[Iterator[int] | None] = ContextVar("send_numbers", default=None)
+_send_numbers: ContextVar[dict[str, int] | None] = ContextVar("send_numbers", default=None)
 
 
 @contextmanager
 def working_on(item_id: int) -> Iterator[None]:
     """Run the work of inbox row `item_id`: what it makes is unique on the row, and what it
-    sends is numbered from 1, so a second run's nth send is the first run's nth (the outbox
-    sends it once)."""
-    item, numbers = current_item.set(item_id), _send_numbers.set(itertools.count(1))
+    sends is numbered from 1 by kind, so a second run's nth reply (post, DM…) is the first
+    run's nth, and the outbox sends it once. By kind, since a second run can skip a send the
+    first made (a post it takes on rather than writes) and still reply."""
+    item, numbers = current_item.set(item_id), _send_numbers.set({})
     try:
         yield
     finally:
@@ -55,12 +55,13 @@ def working_on(item_id: int) -> Iterator[None]:
         _send_numbers.reset(numbers)
 
 
-def next_send() -> tuple[int | None, int | None]:
-    """(inbox row, number) for the next send of the running work; (None, None) outside one."""
+def next_send(kind: str) -> tuple[int | None, int | None]:
+    """(inbox row, number) for the running work's next send of `kind`; (None, None) outside."""
     item, numbers = current_item.get(), _send_numbers.get()
     if item is None or numbers is None:
         return None, None
-    return item, next(numbers)
+    numbers[kind] = numbers.get(kind, 0) + 1
+    return item, numbers[kind]
 
 
 @dataclass(frozen=True)

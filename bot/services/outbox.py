@@ -80,7 +80,7 @@ def write(
     """One side effect, in the caller's transaction; its id, to send after the commit. Written
     by a request's work, it is numbered on the request: a second run of the work gets the
     first run's item back (sent already, or sent now if the first never sent it)."""
-    inbox_id, seq = next_send()
+    inbox_id, seq = next_send(kind)
     row_kind, row_id = row or ("", None)
     now = utcnow()
     values = {
@@ -92,7 +92,9 @@ def write(
     if inserted:
         return int(inserted[0])
     return session.exec(
-        select(OutboxItem.id).where(OutboxItem.inbox_id == inbox_id, OutboxItem.seq == seq)
+        select(OutboxItem.id).where(
+            OutboxItem.inbox_id == inbox_id, OutboxItem.kind == kind, OutboxItem.seq == seq
+        )
     ).one()  # type: ignore[return-value]
 
 

@@ -20,6 +20,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
 
+from bot.slack.work_slots import waiting_for_slack
+
 TIMEOUT = "slack_timeout"  # Slack may have acted on the request; it did not say
 UNREACHABLE = "slack_unreachable"  # the request did not reach Slack
 UNCERTAIN = {TIMEOUT}  # errors after which the action may or may not have happened
@@ -41,7 +43,8 @@ class DependableClient(WebClient):
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
         try:
-            return super().api_call(api_method, **kwargs)
+            with waiting_for_slack():
+                return super().api_call(api_method, **kwargs)
         except TRANSPORT_ERRORS as error:
             raise self._failure(api_method, error) from error
 
@@ -56,9 +59,10 @@ class DependableClient(WebClient):
         ssl: SSLContext | None,
     ) -> Any:
         try:
-            result = super()._upload_file(
-                url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
-            )
+            with waiting_for_slack():
+                result = super()._upload_file(
+                    url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
+                )
         except TRANSPORT_ERRORS as error:
             raise self._failure("file upload", error) from error
         if result.status != 200:  # slack_sdk would raise SlackRequestError

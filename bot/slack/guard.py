@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from bot.services.inbox import Inbox, working_on
 from bot.services.refusal import Refusal
 from bot.slack.refusals import render
+from bot.slack.work_slots import working
 
 log = logging.getLogger("partnerbot")
 
@@ -203,7 +204,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
     def work(arguments: dict[str, Any], item_id: int) -> None:
         """The listener, as the inbox row `item_id`'s work; the row is done however it ends."""
         try:
-            with working_on(item_id):
+            with working(), working_on(item_id):
                 attempt(arguments)
         finally:
             arguments["context"][WORKLOAD].finish(item_id)

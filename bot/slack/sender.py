@@ -30,6 +30,7 @@ from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
 from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN
 from bot.slack.posting import GONE
+from bot.slack.work_slots import waiting_for_slack
 
 log = logging.getLogger("partnerbot")
 
@@ -150,7 +151,8 @@ class Sender:
     def _reply(self, url: str, body: dict[str, Any]) -> Sent:
         """Through the response URL: Slack answers 200 "ok", or an error such as `used_url`."""
         try:
-            answer = WebhookClient(url, timeout=self.client.timeout).send_dict(body)
+            with waiting_for_slack():
+                answer = WebhookClient(url, timeout=self.client.timeout).send_dict(body)
         except TRANSPORT_ERRORS as error:
             timed_out = isinstance(error, TimeoutError) or isinstance(
                 getattr(error, "reason", None), TimeoutError

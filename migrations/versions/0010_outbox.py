@@ -38,7 +38,9 @@ def upgrade() -> None:
     )
     for column in ("row_id", "status", "created_at"):
         op.create_index(f"ix_outbox_item_{column}", "outbox_item", [column])
-    op.create_index("uq_outbox_item_inbox_id_seq", "outbox_item", ["inbox_id", "seq"], unique=True)
+    op.create_index(
+        "uq_outbox_item_inbox_id_kind_seq", "outbox_item", ["inbox_id", "kind", "seq"], unique=True
+    )
     # A post in flight is no longer marked on its row ("posting"): the outbox says so.
     for table in ("partner_update", "opportunity"):
         op.execute(f"UPDATE {table} SET ts = NULL WHERE ts = 'posting'")
