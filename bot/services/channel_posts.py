@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from bot.db import session_scope
-from bot.models import OutboxItem, utcnow
 from bot.services import outbox
 from bot.services.outbox import ROWS, UNSURE, Rendered, Send
 
@@ -93,11 +92,7 @@ def resume_post(
         if row.ts or latest is None:
             return view
         if latest.status == "sending":  # the dead process was sending it
-            session.connection().execute(
-                update(OutboxItem)
-                .where(col(OutboxItem.id) == latest.id, col(OutboxItem.status) == "sending")
-                .values(status=UNSURE, error=outbox.INTERRUPTED, message="", updated_at=utcnow())
-            )
+            outbox.give_up_sending(session, latest.id or 0)
         status, item_id, row_id, channel = latest.status, latest.id or 0, row.id or 0, row.channel
     if status == "pending":
         return send_post(send, item_id, view)

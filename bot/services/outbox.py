@@ -183,6 +183,18 @@ def claim_retry(session: Session, item: OutboxItem) -> bool:
     return retried.rowcount == 1
 
 
+def give_up_sending(session: Session, item_id: int) -> bool:
+    """An item a dead process was sending: failed as unsure, naming nobody, never resent;
+    False when it was not (or no longer) sending."""
+    blank = {"message": "", "target": "", "tell": None, "updated_at": utcnow()}
+    moved = session.connection().execute(
+        update(OutboxItem)
+        .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "sending")
+        .values(status=UNSURE, error=INTERRUPTED, **blank)
+    )
+    return bool(moved.rowcount == 1)
+
+
 def abandoned(engine: Engine) -> list[int]:
     """Items still pending long after they were written: their process died before sending."""
     with session_scope(engine) as session:
@@ -219,19 +231,7 @@ def interrupted(engine: Engine) -> list[Interrupted]:
             )
         ).all()
         for item in stuck:
-            moved = session.connection().execute(
-                update(OutboxItem)
-                .where(col(OutboxItem.id) == item.id, col(OutboxItem.status) == "sending")
-                .values(
-                    status=UNSURE,
-                    error=INTERRUPTED,
-                    message="",
-                    target="",
-                    tell=None,
-                    updated_at=utcnow(),
-                )
-            )
-            if moved.rowcount != 1:
+            if not give_up_sending(session, item.id or 0):
                 continue
             tell = item.tell
             model = ROWS.get(item.row_kind)

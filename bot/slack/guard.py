@@ -82,6 +82,8 @@ def tell(
     context: BoltContext,
     blocks: Sequence[Any] = (),
 ) -> None:
+    """Tell the person what went wrong: by reply (the outbox's, which sends even when the
+    database is away), else by a DM made directly, since the failure may be the database."""
     try:
         if respond is not None and context.response_url:
             respond(

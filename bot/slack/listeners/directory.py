@@ -101,7 +101,7 @@ def digest(call: Invocation) -> Outcome:
 
 
 def my_data(call: Invocation) -> Outcome:
-    return rights.my_data(call.user_id, call.client, call.services)
+    return rights.my_data(call.user_id, call.services)
 
 
 def forget_me(call: Invocation) -> Outcome:

@@ -62,8 +62,7 @@ def now_in(services: Services) -> datetime:
 class Notifier:
     """The Slack side of a booking's life: DMs to the other side and the calendar file."""
 
-    def __init__(self, client: WebClient, services: Services) -> None:
-        self.client = client
+    def __init__(self, services: Services) -> None:
         self.services = services
 
     def dm(self, user_id: str, message: Message) -> bool:
@@ -148,7 +147,7 @@ def _book(services: Services, client: WebClient, user_id: str, text: str) -> Mes
     now = now_in(services)
     host, day, part = parse_booking(text, now.date())
     result = services.hotdesk.book(user_id, host, day, part, now)
-    problems = Notifier(client, services).after_booking(result)
+    problems = Notifier(services).after_booking(result)
     return with_problems(blocks.booked(result, now.date()), problems)
 
 
@@ -158,7 +157,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
         raise HotdeskProblem("Which booking? Give its reference.", "/hotdesk cancel D12")
     now = now_in(services)
     ended = services.hotdesk.cancel(user_id, booking_id, now)
-    problems = Notifier(client, services).after_end(ended)
+    problems = Notifier(services).after_end(ended)
     return with_problems(blocks.ended_reply(ended, now.date()), problems)
 
 
@@ -229,7 +228,7 @@ def book_clicked(
             _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
             Part(chosen["part"]), now,
         )  # fmt: skip
-        problems = Notifier(client, services).after_booking(result)
+        problems = Notifier(services).after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
     message = _message(answer(book, now_in(services).date()))
@@ -256,7 +255,7 @@ def _decide(approve: bool) -> Callable[..., None]:
 
         def decide() -> Message:
             ended = services.hotdesk.decide(_user(body), int(action.get("value") or 0), approve)
-            problems = Notifier(client, services).after_end(ended)
+            problems = Notifier(services).after_end(ended)
             return with_problems(blocks.ended_reply(ended, today), problems)
 
         message = _message(answer(decide, today))
@@ -305,7 +304,7 @@ def booking_submitted(
         refuse_form(ack, view, refused, "day")
         return
     ack()
-    problems = Notifier(client, services).after_booking(result)
+    problems = Notifier(services).after_booking(result)
     metadata = json.loads(view.get("private_metadata") or "{}")
     message = with_problems(blocks.booked(result, now.date()), problems)
     services.sender.answer_form(_user(body), metadata, message)

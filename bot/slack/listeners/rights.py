@@ -35,7 +35,7 @@ TRY_AGAIN = {
 }  # fmt: skip
 
 
-def my_data(user_id: str, client: WebClient, services: Services) -> Message:
+def my_data(user_id: str, services: Services) -> Message:
     """Everything the bot holds about the member, as a JSON file in their DM."""
     content = json.dumps(services.rights.export(user_id), indent=2, ensure_ascii=False)
     sent = services.sender.upload(
