@@ -16,6 +16,7 @@ from bot.db import make_engine
 from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation
 from bot.services.directory import Directory, Profile
 from bot.services.hotdesk import Booking, Host, Hotdesk, HotdeskProblem, Part, SlotGone
+from bot.services.outbox import no_notices
 from bot.services.working_days import WorkingDays
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks.common import Message
@@ -176,13 +177,16 @@ def test_bank_holidays_close_the_desks_unless_the_host_opens_then(loaded_engine:
     service = Hotdesk(loaded_engine, LONDON)
     christmas, december = date(2026, 12, 25), datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
     with pytest.raises(HotdeskProblem, match=r"bank holiday \(Christmas Day\)"):
-        service.book(OTHER, "HRS", christmas, Part.DAY, december)
+        service.book(OTHER, "HRS", christmas, Part.DAY, december, notices=no_notices)
     with Session(loaded_engine) as session:
         offer = session.get(HotdeskOffer, _org_id(session, "HRS"))
         offer.closed_on_bank_holidays = False
         session.add(offer)
         session.commit()
-    assert service.book(OTHER, "HRS", christmas, Part.DAY, december).booking.status == "confirmed"
+    assert (
+        service.book(OTHER, "HRS", christmas, Part.DAY, december, notices=no_notices).booking.status
+        == "confirmed"
+    )
 
 
 def test_someone_without_an_organisation_is_told_to_join_first(bot: Bot) -> None:
@@ -450,9 +454,13 @@ def test_the_evening_job_reminds_once_and_releases_undecided_requests(
     _join(loaded_engine, OTHER, "BHA")
     service = Hotdesk(loaded_engine, LONDON)
     tuesday = date(2026, 11, 24)
-    service.book(MEMBER, "KYT", tuesday, Part.AM, MONDAY)
-    later = service.book(OTHER, "KYT", date(2026, 11, 26), Part.PM, MONDAY)  # Thursday: not yet
-    pending = service.book(OTHER, "SPL", date(2026, 11, 27), None, MONDAY).booking  # Friday
+    service.book(MEMBER, "KYT", tuesday, Part.AM, MONDAY, notices=no_notices)
+    later = service.book(
+        OTHER, "KYT", date(2026, 11, 26), Part.PM, MONDAY, notices=no_notices
+    )  # Thursday: not yet
+    pending = service.book(
+        OTHER, "SPL", date(2026, 11, 27), None, MONDAY, notices=no_notices
+    ).booking  # Friday
     jobs = context(loaded_engine, fake_slack)
     for _ in range(3):
         summary = run_job("hotdesk-reminders", jobs, datetime(2026, 11, 23, 17, 5))
@@ -475,7 +483,9 @@ def test_the_evening_job_reminds_once_and_releases_undecided_requests(
 
 def test_a_dry_run_releases_nothing(loaded_engine: Engine, fake_slack: FakeSlack) -> None:
     _join(loaded_engine, OTHER, "BHA")
-    pending = Hotdesk(loaded_engine, LONDON).book(OTHER, "SPL", date(2026, 11, 27), None, MONDAY)
+    pending = Hotdesk(loaded_engine, LONDON).book(
+        OTHER, "SPL", date(2026, 11, 27), None, MONDAY, notices=no_notices
+    )
     lines: list[str] = []
     summary = run_job(
         "hotdesk-reminders",
@@ -513,7 +523,7 @@ def test_concurrent_requests_for_the_last_desks_book_exactly_that_many(
     def attempt(user_id: str) -> str:
         start.wait()
         try:
-            service.book(user_id, "HRS", day, Part.DAY, MONDAY)
+            service.book(user_id, "HRS", day, Part.DAY, MONDAY, notices=no_notices)
             return "booked"
         except SlotGone as gone:
             assert "every desk" in str(gone)
@@ -533,9 +543,9 @@ def test_service_refuses_a_whole_day_when_one_half_is_full(loaded_engine: Engine
     _join(loaded_engine, OTHER, "BHA")
     service = Hotdesk(loaded_engine, LONDON)
     wednesday = date(2026, 12, 2)
-    service.book(MEMBER, "NRH", wednesday, Part.PM, MONDAY)
+    service.book(MEMBER, "NRH", wednesday, Part.PM, MONDAY, notices=no_notices)
     with pytest.raises(HotdeskProblem) as refused:
-        service.book(OTHER, "NRH", wednesday, Part.DAY, MONDAY)
+        service.book(OTHER, "NRH", wednesday, Part.DAY, MONDAY, notices=no_notices)
     assert next((s.day, s.part) for s in refused.value.alternatives) == (wednesday, Part.AM)
     with Session(loaded_engine) as session:
         assert session.exec(select(func.count()).select_from(DeskBooking)).one() == 1

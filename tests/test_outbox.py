@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -13,12 +13,16 @@ from sqlmodel import Session, col, select
 from bot.db import make_engine, session_scope
 from bot.models import OutboxItem, PartnerUpdate, utcnow
 from bot.services import outbox
+from bot.services.hotdesk import Booking, Hotdesk, Part
+from bot.services.outbox import Notice, no_notices
+from bot.services.rights import REMOVAL, Rights
 from bot.slack.app import sweeper_of
 from bot.slack.blocks.common import Message
 from bot.slack.sender import Sender
 from bot.testing.fake_slack import FakeSlack
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import buttons, shown
+from tests.test_hotdesk import AMINA, LONDON, coming
 from tests.test_inbox import abandoned, command_body, status_of
 from tests.test_updates import form_values
 
@@ -130,6 +134,55 @@ def test_what_a_dead_process_wrote_and_never_sent_is_sent_once(bot: Bot) -> None
         sweeper_of(bot.app).sweep()
     sent = [c for c in bot.fake.calls_to("chat.postMessage") if "confirmed" in shown(c.args)]
     assert len(sent) == 1
+
+
+def _age(engine: Engine, kind: str) -> None:
+    """As if written by a process that died a few minutes ago, before it sent them."""
+    with session_scope(engine) as session:
+        session.connection().execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.kind) == kind)
+            .values(created_at=utcnow() - timedelta(minutes=5))
+        )
+
+
+def test_a_bookings_notices_are_written_with_it_so_a_crash_before_sending_loses_none(
+    bot: Bot,
+) -> None:
+    bot.ask("join NCL", user_id=MEMBER)
+    service, now = Hotdesk(bot.engine, LONDON), datetime.now(LONDON)
+
+    def told(booking: Booking) -> list[Notice]:
+        return [Notice("dm", AMINA, {"text": f"{booking.visitor_name} is coming"}, "host")]
+
+    booked = service.book(MEMBER, "HRS", coming("tue"), Part.AM, now, notices=told)
+    # The process dies here, after the commit and before sending: the notice is in the outbox.
+    assert [(n.about, n.target) for n in booked.notices] == [("host", AMINA)]
+    (item,) = _items(bot.engine, "dm")
+    assert item.status == "pending" and bot.fake.calls_to("chat.postMessage") == []
+    again = service.book(MEMBER, "HRS", coming("tue"), Part.AM, now, notices=told)
+    assert again.already and again.notices == ()  # the work done again writes no second notice
+    _age(bot.engine, "dm")
+    for _ in range(2):
+        sweeper_of(bot.app).sweep()
+    assert [c.args["channel"] for c in bot.fake.calls_to("chat.postMessage")] == [AMINA]
+
+
+def test_an_erasures_post_removals_are_written_with_it_so_a_crash_leaves_none_showing(
+    bot: Bot,
+) -> None:
+    _posted(bot, "Our drop-in moves to Tuesdays")
+    with Session(bot.engine) as session:
+        posted = session.exec(select(PartnerUpdate)).one()
+    now = datetime.now(LONDON)
+    done = Rights(bot.engine, LONDON).forget(MEMBER, MEMBER, True, now, notices=no_notices)
+    # The process dies here: the post's removal is in the outbox, with the erasure.
+    assert [n.about for n in done.notices] == [REMOVAL]
+    _age(bot.engine, "delete")
+    for _ in range(2):
+        sweeper_of(bot.app).sweep()
+    (deleted,) = bot.fake.calls_to("chat.delete")
+    assert deleted.args["ts"] == posted.ts
 
 
 def test_two_processes_sending_the_same_items_send_each_once(

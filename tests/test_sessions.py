@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.models import Commitment, PartnershipSession, PartnerUpdate, Rsvp
 from bot.services.directory import Directory, Profile
+from bot.services.outbox import no_notices
 from bot.services.sessions import CommitmentInput, Due, SessionInput, Sessions
 from bot.testing.fake_slack import FakeSlack
 from jobs import nudges
@@ -208,7 +209,7 @@ def test_nudges_across_a_fortnight_with_a_bank_holiday_and_two_time_zones(
         step = timedelta(minutes=5) if moment.date() == date(2026, 12, 29) else timedelta(hours=1)
         if moment == datetime(2026, 12, 31, 12, tzinfo=UTC):  # OTHER finishes theirs
             other = next(c for c in commitments(loaded_engine) if c.owner_id == OTHER)
-            Sessions(loaded_engine, LONDON).set_status(OTHER, other.id, "done")
+            Sessions(loaded_engine, LONDON).set_status(OTHER, other.id, "done", notices=no_notices)
         run_at(moment)
         moment += step
 

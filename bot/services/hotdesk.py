@@ -3,15 +3,16 @@
 The database keeps the rules that matter under concurrency: each half-day a booking takes is a
 `DeskHold` row, unique per (agency, day, half, seat) with seats numbered up to the agency's
 desks, and unique per (visitor, day, half). Two people racing for the last desk both try to
-insert the same seat; exactly one succeeds. Slack is never called from here: results name
-whom the caller should tell.
+insert the same seat; exactly one succeeds. Slack is never called from here: what a booking's
+change tells (the key worker, the visitor, the calendar file) is drawn by the caller and written
+to the outbox in the change's own transaction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from bot.models import (
     Partnership,
     utcnow,
 )
-from bot.services import audit
+from bot.services import audit, outbox
 from bot.services.dates import format_date
 from bot.services.directory import (
     OrganisationRef,
@@ -40,6 +41,7 @@ from bot.services.directory import (
     replace_slack_key_workers,
 )
 from bot.services.gate import Reach, clear_fields
+from bot.services.outbox import Notices, Written
 from bot.services.refusal import Refusal
 from bot.services.text import clean
 from bot.services.working_days import WEEKDAYS, WorkingDays
@@ -157,6 +159,7 @@ class Booking:
 class Booked:
     booking: Booking
     already: bool = False  # the same booking existed: a second click, or a retried request
+    notices: tuple[Written, ...] = ()  # written with the booking, to send after the commit
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Ended:
     by: str
     tell: tuple[str, ...]
     already: bool = False
+    notices: tuple[Written, ...] = ()  # written with the change, to send after the commit
 
 
 @dataclass(frozen=True)
@@ -263,9 +267,17 @@ class Hotdesk:
     # Booking ------------------------------------------------------------------------------------
 
     def book(
-        self, user_id: str, host_query: str, day: date, part: Part | None, now: datetime
+        self,
+        user_id: str,
+        host_query: str,
+        day: date,
+        part: Part | None,
+        now: datetime,
+        *,
+        notices: Notices[Booking],
     ) -> Booked:
-        """Book a desk, or raise HotdeskProblem saying why not (with nearby free slots)."""
+        """Book a desk, or raise HotdeskProblem saying why not (with nearby free slots).
+        `notices` draws what the booking tells; it is written with the booking."""
         now = now.astimezone(self.zone)
         try:
             with session_scope(self.engine) as session:
@@ -284,9 +296,8 @@ class Hotdesk:
                 for half in part.halves:
                     _hold(session, booking, organisation, host, half)
                 own = session.get(Organisation, visitor.organisation_id)  # already loaded
-                return Booked(
-                    _view(booking, host, visitor.name or user_id, own.name if own else None)
-                )
+                made = _view(booking, host, visitor.name or user_id, own.name if own else None)
+                return Booked(made, notices=outbox.write_notices(session, notices(made)))
         except _Already as already:
             with session_scope(self.engine) as session:
                 return Booked(_booking(session, session.get(DeskBooking, already.booking_id)), True)
@@ -303,7 +314,9 @@ class Hotdesk:
                 field="day",
             ) from None
 
-    def cancel(self, user_id: str, booking_id: int, now: datetime) -> Ended:
+    def cancel(
+        self, user_id: str, booking_id: int, now: datetime, *, notices: Notices[Ended]
+    ) -> Ended:
         """Cancel a coming booking (visitor, the host's key worker or a coordinator); its desks
         are free again at once. Cancelling twice is not an error."""
         today = now.astimezone(self.zone).date()
@@ -324,9 +337,12 @@ class Hotdesk:
             if user_id != row.visitor_id:
                 audit.record(session, user_id, "booking cancelled", f"D{booking_id} (host side)")
             tell = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
-            return Ended(_booking(session, row), user_id, tuple(p for p in tell if p != user_id))
+            ended = Ended(_booking(session, row), user_id, tuple(p for p in tell if p != user_id))
+            return _told(session, ended, notices)
 
-    def decide(self, user_id: str, booking_id: int, approve: bool) -> Ended:
+    def decide(
+        self, user_id: str, booking_id: int, approve: bool, *, notices: Notices[Ended]
+    ) -> Ended:
         """A key worker (or coordinator) approves or declines a pending visit, once."""
         with session_scope(self.engine) as session:
             row = _existing(session, booking_id)
@@ -347,7 +363,9 @@ class Hotdesk:
             if user_id not in host.key_worker_ids:  # a coordinator deciding for the host
                 verb = "approved" if approve else "declined"
                 audit.record(session, user_id, f"visit {verb}", f"D{booking_id} for {host.code}")
-            return Ended(_booking(session, row), user_id, (row.visitor_id,))
+            return _told(
+                session, Ended(_booking(session, row), user_id, (row.visitor_id,)), notices
+            )
 
     # Looking ------------------------------------------------------------------------------------
 
@@ -737,6 +755,11 @@ def _view(row: DeskBooking, host: Host, visitor_name: str, visitor_org: str | No
         id=row.id or 0, host=host, visitor_id=row.visitor_id, visitor_name=visitor_name,
         visitor_organisation=visitor_org, day=row.day, part=Part(row.part), status=row.status,
     )  # fmt: skip
+
+
+def _told(session: Session, ended: Ended, notices: Notices[Ended]) -> Ended:
+    """The change's notices written in its transaction."""
+    return replace(ended, notices=outbox.write_notices(session, notices(ended)))
 
 
 def _booking(session: Session, row: DeskBooking) -> Booking:

@@ -11,10 +11,10 @@ each item, outside any transaction, and says how it went. An item moves pending 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -53,6 +53,46 @@ class Send(Protocol):
     """Sends the outbox items `ids` (after their transaction committed), in order."""
 
     def __call__(self, ids: Sequence[int]) -> list[Sent]: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A side effect of a change beyond its reply (a DM, a file, a channel post removed), drawn
+    by the Slack layer and handed to the service, which writes it in the change's transaction:
+    a crash after the commit leaves it to the sweep, never lost. `about` says what it was for,
+    so a failure can be told."""
+
+    kind: str
+    target: str
+    message: Rendered = field(default_factory=dict)
+    about: str = ""
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """A notice in the outbox: its item, to send after the commit."""
+
+    id: int
+    about: str
+    target: str
+
+
+Change = TypeVar("Change")
+Notices = Callable[[Change], Sequence[Notice]]  # what a change's result should tell, drawn
+
+
+def no_notices(_change: object) -> Sequence[Notice]:
+    """For a caller that tells nobody (a job, a script)."""
+    return ()
+
+
+def write_notices(session: Session, notices: Iterable[Notice]) -> tuple[Written, ...]:
+    """The notices of a change, in its transaction."""
+    return tuple(
+        Written(write(session, n.kind, n.target, n.message, ts=n.ts), n.about, n.target)
+        for n in notices
+    )
 
 
 @dataclass(frozen=True)

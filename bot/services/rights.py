@@ -20,7 +20,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,9 +55,10 @@ from bot.models import (
     metadata,
     utcnow,
 )
-from bot.services import audit
+from bot.services import audit, outbox
 from bot.services.directory import coordinators_in, is_coordinator
 from bot.services.hotdesk import ACTIVE, Booking, booking_views
+from bot.services.outbox import Notice, Notices, Written
 from bot.services.refusal import Refusal
 
 FORMER = "a former member"
@@ -98,6 +99,7 @@ RECORDS = ("updates", "bookings", "sessions", "opportunities", "audit entries") 
 DIGEST_JOB = "digest"
 OPPORTUNITY_REMINDERS_JOB = "opportunity-reminders"  # scope "opportunity-<id>"
 ERASURE_KEY = "erasure-fingerprint"
+REMOVAL = "removal"  # an erased person's channel post, deleted from Slack
 
 
 class RightsProblem(Refusal):
@@ -116,11 +118,11 @@ class Receipt:
     updates: int
     opportunities: int
     content_deleted: bool
-    messages_to_delete: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts)
     coordinator_ids: list[str] = field(default_factory=list)
     key_worker_entries: int = 0  # organisations they were named key worker for: removed
     stored_messages_rewritten: int = 0  # digests and reminders that quoted what was deleted
     redraws: list[int] = field(default_factory=list)  # deliveries whose Slack copy to redraw
+    notices: tuple[Written, ...] = ()  # hosts told, channel posts removed: sent after the commit
 
 
 @dataclass
@@ -293,9 +295,19 @@ class Rights:
 
     # Erasure ------------------------------------------------------------------------------------
 
-    def forget(self, actor_id: str, user_id: str, delete_content: bool, now: datetime) -> Receipt:
+    def forget(
+        self,
+        actor_id: str,
+        user_id: str,
+        delete_content: bool,
+        now: datetime,
+        *,
+        notices: Notices[Receipt],
+    ) -> Receipt:
         """Erase a person: by themselves, or by a coordinator for someone who has left (or who
-        is named in the partnership file and never used the bot)."""
+        is named in the partnership file and never used the bot). What the erasure tells
+        (`notices`: the hosts of cancelled visits) and the removal of the person's channel
+        posts are written with it, so a crash after the commit cannot leave them showing."""
         today = now.astimezone(self.zone).date()
         reference = f"erasure-{uuid.uuid4().hex[:8]}"
         with session_scope(self.engine) as session:
@@ -378,10 +390,13 @@ class Rights:
                 f"{'deleted' if delete_content else 'kept for the organisation'}"
                 + (f", {rewritten} stored messages rewritten" if rewritten else ""),
             )
-            return Receipt(
+            receipt = Receipt(
                 reference, cancelled, interest, rsvps, reassigned, updates, opportunities,
-                delete_content, messages, coordinators, key_worker, rewritten, redraws,
+                delete_content, coordinators, key_worker, rewritten, redraws,
             )  # fmt: skip
+            removals = [Notice("delete", channel, ts=ts, about=REMOVAL) for channel, ts in messages]
+            told = outbox.write_notices(session, [*notices(receipt), *removals])
+            return replace(receipt, notices=told)
 
     # Redrawing what Slack shows ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ their summary. Whether a nudge was already sent is the job's claim, not a flag h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +28,7 @@ from bot.models import (
     SessionOrganisation,
     utcnow,
 )
-from bot.services import audit
+from bot.services import audit, outbox
 from bot.services.directory import (
     OrganisationRef,
     ProfileLoader,
@@ -39,6 +39,7 @@ from bot.services.directory import (
     profiles_ahead,
 )
 from bot.services.gate import Cleared, Reach, clear_fields
+from bot.services.outbox import Notices, Written
 from bot.services.refusal import Refusal
 from bot.services.text import clean
 from bot.services.working_days import WorkingDays
@@ -135,6 +136,7 @@ class StatusChange:
     commitment: CommitmentView
     changed: bool
     coordinator_ids: list[str]  # to tell when someone needs help
+    notices: tuple[Written, ...] = ()  # written with the change, to send after the commit
 
 
 @dataclass(frozen=True)
@@ -299,10 +301,18 @@ class Sessions:
                 clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)
 
     def set_status(
-        self, user_id: str, commitment_id: int, status: str, note: str = "", anyway: bool = False
+        self,
+        user_id: str,
+        commitment_id: int,
+        status: str,
+        note: str = "",
+        anyway: bool = False,
+        *,
+        notices: Notices[StatusChange],
     ) -> StatusChange:
         """Done, still working or need help (with a note), by the owner or a coordinator. The
-        note goes to the coordinators, so it passes the gate (see `review_note`)."""
+        note goes to the coordinators (`notices`, written with the change), so it passes the
+        gate (see `review_note`)."""
         if status not in STATUSES or status == "open":
             raise SessionProblem("A commitment is done, still being worked on, or needs help.")
         note = clean(note)[:NOTE_MAX]
@@ -325,7 +335,8 @@ class Sessions:
             if user_id != row.owner_id and changed:
                 audit.record(session, user_id, "commitment changed", f"C{row.id} → {status}")
             coordinators = coordinators_in(session) if status == "help" and changed else []
-            return StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+            change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+            return replace(change, notices=outbox.write_notices(session, notices(change)))
 
     def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
         """Coming, can't make it, or sending a colleague; the last answer counts."""

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.db import session_scope
 from bot.services import outbox
 from bot.services.channel_posts import NotPosted
-from bot.services.outbox import UNSURE, Interrupted, Sent, Taken
+from bot.services.outbox import UNSURE, Interrupted, Sent, Taken, Written
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
@@ -54,6 +54,10 @@ class Sender:
 
     def __call__(self, ids: Sequence[int]) -> list[Sent]:
         return [self._send(item_id) for item_id in ids]
+
+    def notices(self, written: Sequence[Written]) -> list[tuple[Written, Sent]]:
+        """Send the notices a change wrote in its transaction; each with how it went."""
+        return list(zip(written, self([notice.id for notice in written]), strict=True))
 
     def dm(self, user_id: str, message: Message) -> Sent:
         """A direct message to a person, through the outbox like every other."""

@@ -2,8 +2,8 @@
 
 Each listener acks first (forms: after checking the input, so problems show by the field),
 translates Slack's input, calls one service method and renders. Telling the other side (the key
-worker, the visitor) and the calendar file happen after the booking is safely stored; a Slack
-failure there is reported to the person, never undoes the booking.
+worker, the visitor) and the calendar file are written to the outbox with the booking and sent
+after its commit; a Slack failure there is reported to the person, never undoes the booking.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bot.services.hotdesk import (
     parse_part,
     parse_ref,
 )
+from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, escape, reply, section
@@ -59,17 +60,32 @@ def now_in(services: Services) -> datetime:
     return datetime.now(services.zone)
 
 
+HOST, CALENDAR, TOLD = "host", "calendar", "told"  # what a booking's notices are for
+
+
 class Notifier:
-    """The Slack side of a booking's life: DMs to the other side and the calendar file."""
+    """The Slack side of a booking's life: the DMs to the other side and the calendar file,
+    drawn for the service to write with its change, and what of them did not go, said after."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def dm(self, user_id: str, message: Message) -> bool:
-        return self.services.sender.dm(user_id, message).ok
+    def for_booking(self, booking: Booking) -> list[Notice]:
+        """The host's key workers told; the visitor's calendar entry, once it is confirmed."""
+        today = now_in(self.services).date()
+        message = blocks.visit_for_host(booking, today).rendered()
+        notices = [Notice("dm", p, message, HOST) for p in booking.host.key_worker_ids]
+        return notices + self._calendar(booking)
 
-    def calendar(self, booking: Booking) -> bool:
-        """Upload the visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
+    def for_end(self, ended: Ended) -> list[Notice]:
+        """The other side told of a cancellation or a decision; an approved visit's calendar."""
+        message = blocks.ended_notice(ended, now_in(self.services).date()).rendered()
+        return [Notice("dm", p, message, TOLD) for p in ended.tell] + self._calendar(ended.booking)
+
+    def _calendar(self, booking: Booking) -> list[Notice]:
+        """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
+        if booking.status != "confirmed":
+            return []
         today = now_in(self.services).date()
         content = visit_calendar(
             uid=f"hotdesk-{booking.ref}@partnerbot",
@@ -79,41 +95,40 @@ class Notifier:
             zone=self.services.zone,
             location=booking.host.address,
             description=blocks.calendar_text(booking),
-        )
+        ).decode()  # stored as text in the outbox, as the upload sends it
         file = {
             "content": content,
             "filename": f"visit-{booking.host.code.lower()}-{booking.day.isoformat()}.ics",
             "title": f"Visit to {booking.host.name}, {booking.day:%-d %b %Y}",
             "initial_comment": blocks.calendar_note(booking, today),
         }
-        return self.services.sender.upload(booking.visitor_id, file).ok
+        return [Notice("upload", booking.visitor_id, file, CALENDAR)]
 
     def after_booking(self, result: Booked) -> list[str]:
-        """Tell the host's key workers, send the calendar entry; say what could not be done."""
+        """Send what the booking wrote; say what could not be done."""
         if result.already:
             return []
-        booking, today = result.booking, now_in(self.services).date()
+        sent = self.services.sender.notices(result.notices)
         problems = []
-        told = [
-            self.dm(person, blocks.visit_for_host(booking, today))
-            for person in booking.host.key_worker_ids
-        ]
-        if not any(told):
+        if not any(went.ok for notice, went in sent if notice.about == HOST):
             problems.append(
-                f"I couldn't reach {booking.host.name}'s key worker by DM: "
+                f"I couldn't reach {result.booking.host.name}'s key worker by DM: "
                 "please let them know you're coming."
             )
-        if booking.status == "confirmed" and not self.calendar(booking):
+        if any(not went.ok for notice, went in sent if notice.about == CALENDAR):
             problems.append(CALENDAR_FAILED)
         return problems
 
     def after_end(self, ended: Ended) -> list[str]:
         if ended.already:
             return []
-        today = now_in(self.services).date()
-        unreached = [p for p in ended.tell if not self.dm(p, blocks.ended_notice(ended, today))]
-        problems = [f"I couldn't tell <@{person}> by DM; please tell them." for person in unreached]
-        if ended.booking.status == "confirmed" and not self.calendar(ended.booking):
+        sent = self.services.sender.notices(ended.notices)
+        problems = [
+            f"I couldn't tell <@{notice.target}> by DM; please tell them."
+            for notice, went in sent
+            if notice.about == TOLD and not went.ok
+        ]
+        if any(not went.ok for notice, went in sent if notice.about == CALENDAR):
             problems.append("I couldn't send the visitor their calendar entry.")
         return problems
 
@@ -146,8 +161,9 @@ def parse_booking(text: str, today: date) -> tuple[str, date, Part | None]:
 def _book(services: Services, client: WebClient, user_id: str, text: str) -> Message:
     now = now_in(services)
     host, day, part = parse_booking(text, now.date())
-    result = services.hotdesk.book(user_id, host, day, part, now)
-    problems = Notifier(services).after_booking(result)
+    notifier = Notifier(services)
+    result = services.hotdesk.book(user_id, host, day, part, now, notices=notifier.for_booking)
+    problems = notifier.after_booking(result)
     return with_problems(blocks.booked(result, now.date()), problems)
 
 
@@ -156,8 +172,9 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
     if booking_id is None:
         raise HotdeskProblem("Which booking? Give its reference.", "/hotdesk cancel D12")
     now = now_in(services)
-    ended = services.hotdesk.cancel(user_id, booking_id, now)
-    problems = Notifier(services).after_end(ended)
+    notifier = Notifier(services)
+    ended = services.hotdesk.cancel(user_id, booking_id, now, notices=notifier.for_end)
+    problems = notifier.after_end(ended)
     return with_problems(blocks.ended_reply(ended, now.date()), problems)
 
 
@@ -223,12 +240,12 @@ def book_clicked(
     chosen = json.loads(action.get("value") or "{}")
 
     def book() -> Message:
-        now = now_in(services)
+        now, notifier = now_in(services), Notifier(services)
         result = services.hotdesk.book(
             _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
-            Part(chosen["part"]), now,
+            Part(chosen["part"]), now, notices=notifier.for_booking,
         )  # fmt: skip
-        problems = Notifier(services).after_booking(result)
+        problems = notifier.after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
     message = _message(answer(book, now_in(services).date()))
@@ -254,8 +271,11 @@ def _decide(approve: bool) -> Callable[..., None]:
         today = now_in(services).date()
 
         def decide() -> Message:
-            ended = services.hotdesk.decide(_user(body), int(action.get("value") or 0), approve)
-            problems = Notifier(services).after_end(ended)
+            notifier, booking_id = Notifier(services), int(action.get("value") or 0)
+            ended = services.hotdesk.decide(
+                _user(body), booking_id, approve, notices=notifier.for_end
+            )
+            problems = notifier.after_end(ended)
             return with_problems(blocks.ended_reply(ended, today), problems)
 
         message = _message(answer(decide, today))
@@ -298,13 +318,17 @@ def booking_submitted(
         errors = {"host": "Choose an agency."} if not host else {}
         ack(response_action="errors", errors=errors | ({} if day_text else {"day": "Pick a date."}))
         return
+    notifier = Notifier(services)
     try:
-        result = services.hotdesk.book(_user(body), host, date.fromisoformat(day_text), part, now)
+        result = services.hotdesk.book(
+            _user(body), host, date.fromisoformat(day_text), part, now,
+            notices=notifier.for_booking,
+        )  # fmt: skip
     except Refusal as refused:  # by the field it concerns, with any free slots nearby
         refuse_form(ack, view, refused, "day")
         return
     ack()
-    problems = Notifier(services).after_booking(result)
+    problems = notifier.after_booking(result)
     metadata = json.loads(view.get("private_metadata") or "{}")
     message = with_problems(blocks.booked(result, now.date()), problems)
     services.sender.answer_form(_user(body), metadata, message)

@@ -14,15 +14,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.services.audit import entries
-from bot.services.outbox import UNSURE
+from bot.services.outbox import UNSURE, Notice
 from bot.services.refusal import Refusal
-from bot.services.rights import Aftermath, Rights, resume_sending
+from bot.services.rights import REMOVAL, Aftermath, Receipt, Rights, resume_sending
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
 from bot.slack.client import TIMEOUT, UNREACHABLE
 from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
-from bot.slack.posting import tolerate_gone
 from bot.slack.refusals import render
 from bot.slack.wiring import Services
 
@@ -87,24 +86,25 @@ def forget_submitted(
     subject = json.loads(view.get("private_metadata") or "{}").get("subject") or actor
     delete_content = input_value(view, "content") == blocks.DELETE_CONTENT
     now = datetime.now(services.zone)
+
+    def hosts_told(receipt: Receipt) -> list[Notice]:
+        return [
+            Notice("dm", person, blocks.visit_cancelled(booking, now.date()).rendered())
+            for booking in receipt.bookings_cancelled
+            for person in booking.host.key_worker_ids
+        ]
+
     try:
-        done = services.rights.forget(actor, subject, delete_content, now)
+        done = services.rights.forget(actor, subject, delete_content, now, notices=hosts_told)
     except Refusal as refused:
         services.sender.tell([actor], render(refused, now.date()))
         return
     # Slack after the commit: what fails here is told, and never undoes the erasure.
-    for booking in done.bookings_cancelled:
-        services.sender.tell(
-            booking.host.key_worker_ids, blocks.visit_cancelled(booking, now.date())
-        )
+    sent = services.sender.notices(done.notices)
     aftermath = redraw_messages(client, services.rights, done.redraws, REDRAW_NOW)
-    for channel, ts in done.messages_to_delete:
-        try:
-            tolerate_gone(lambda c=channel, t=ts: client.chat_delete(channel=c, ts=t))
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            log.warning("could not delete %s/%s: %s", channel, ts, code)
-            aftermath.not_deleted.append(code)
+    aftermath.not_deleted += [
+        went.error for notice, went in sent if notice.about == REMOVAL and not went.ok
+    ]
     by_self = actor == subject
     services.sender.tell([actor], blocks.receipt(done, by_self, aftermath))
     if aftermath.problems:

@@ -19,8 +19,15 @@ from slack_sdk.models.views import View
 from bot.services.dates import parse_date
 from bot.services.directory import OrganisationRef
 from bot.services.gate import FieldsLookPersonal, LooksPersonal
+from bot.services.outbox import Notice, no_notices
 from bot.services.refusal import Refusal
-from bot.services.sessions import CommitmentInput, SessionInput, SessionInvalid, SessionProblem
+from bot.services.sessions import (
+    CommitmentInput,
+    SessionInput,
+    SessionInvalid,
+    SessionProblem,
+    StatusChange,
+)
 from bot.services.updates import check_text
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks import updates as update_blocks
@@ -144,7 +151,9 @@ def status_clicked(
     today = today_in(services)
 
     def change() -> Message:
-        result = services.sessions.set_status(_user(body), int(chosen["id"]), chosen["status"])
+        result = services.sessions.set_status(
+            _user(body), int(chosen["id"]), chosen["status"], notices=no_notices
+        )
         return blocks.status_changed(result.commitment, result.changed, today)
 
     message = _message(answer(change, today))
@@ -318,11 +327,16 @@ def help_note_submitted(
     ack()
     today = today_in(services)
 
+    def coordinators_told(change: StatusChange) -> list[Notice]:
+        message = blocks.help_needed(change.commitment, today).rendered()
+        return [Notice("dm", person, message) for person in change.coordinator_ids]
+
     def ask_for_help() -> Message:
         result = services.sessions.set_status(
-            _user(body), int(metadata["commitment"]), "help", note, anyway
-        )
-        services.sender.tell(result.coordinator_ids, blocks.help_needed(result.commitment, today))
+            _user(body), int(metadata["commitment"]), "help", note, anyway,
+            notices=coordinators_told,
+        )  # fmt: skip
+        services.sender.notices(result.notices)
         return blocks.status_changed(result.commitment, result.changed, today)
 
     services.sender.answer_form(_user(body), metadata, _message(answer(ask_for_help, today)))
