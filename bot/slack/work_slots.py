@@ -14,7 +14,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-WORK_SLOTS = 3  # listener threads working at once, per process (two cores, and the acks)
+WORK_SLOTS = 1  # listener threads working at once, per process: under the GIL one works at a
+# time anyway, and each more only makes the acknowledging threads wait longer (bench/ack.py)
 
 _slots = threading.BoundedSemaphore(WORK_SLOTS)
 _held = threading.local()
