@@ -38,6 +38,7 @@ from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.signing import signature_headers
+from jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -199,7 +200,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def prepare(engine: Engine) -> None:
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml", jobs=JOBS))
     directory = Directory(engine)
     for number, user in enumerate(USERS):
         directory.join(user, CODES[number % len(CODES)], lambda _, u=user: Profile(u))

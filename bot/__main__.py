@@ -109,7 +109,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     elif command == "config":
         load_partnership(engine, args.file)
     elif command == "run-job":
-        from jobs.clock import JOBS, UnknownJob, run_job
+        from jobs.clock import run_job
+        from jobs.registry import JOBS, UnknownJob
 
         if args.name not in JOBS:
             raise StartupError(str(UnknownJob(args.name)))
@@ -188,7 +189,9 @@ def prepare(engine: Engine, settings: Settings) -> None:
 
 
 def load_partnership(engine: Engine, path: str) -> None:
-    spec = read_partnership_file(path)
+    from jobs.registry import JOBS
+
+    spec = read_partnership_file(path, jobs=JOBS)
     if engine.dialect.name == "sqlite":
         migrate(engine)
     report = apply_partnership(engine, spec)

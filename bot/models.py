@@ -34,7 +34,7 @@ class Partnership(SQLModel, table=True):
     updates_channel: str | None = Field(default=None, max_length=30)
     opportunities_channel: str | None = Field(default=None, max_length=30)
     digest_channel: str | None = Field(default=None, max_length=30)
-    schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}; see jobs.schedule
+    schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}: services.schedule
     bank_holidays: str = Field(default="ENG", max_length=3)  # ENG, SCT, WLS or NIR
     followup_after: int = Field(default=2)  # working days from a session to its follow-up DMs
     retention: str = Field(default="", max_length=500)  # JSON {kind: months}; see services.rights

@@ -8,7 +8,6 @@ was down at Monday 09:00) and does it once, late, while it is still useful.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -23,45 +22,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Partnership, utcnow
-from bot.services.rights import Rights, sending_paused
+from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
 from bot.slack.client import DependableClient
-from bot.slack.listeners.rights import redraw_messages
-from jobs import digest, nudges, reminders, retention
 from jobs.context import JobContext
+from jobs.registry import JOBS, find
 
 log = logging.getLogger("partnerbot.clock")
 
 CATCH_UP_EVERY = timedelta(minutes=5)
 DRAFT_SWEEP_EVERY = timedelta(minutes=5)
-HOUSEKEEPING_REDRAWS = 1000  # a run's share of messages to redraw (Slack allows ~50 a minute)
-
-
-def housekeeping(context: JobContext, fire: datetime) -> str:
-    """Forget event ids, finished requests and settled sends older than the retention policy
-    says, and held drafts a day old; redraw in Slack what an erasure rewrote and Slack did not
-    take then."""
-    rights = Rights(context.engine, context.zone)
-    forgotten = rights.retention(
-        fire, dry_run=context.dry_run, only=("event ids", "requests", "sends")
-    )
-    drafts = forget_old_drafts(context.engine, fire, dry_run=context.dry_run)
-    verb = "would forget" if context.dry_run else "forgot"
-    summary = (
-        f"{verb} {forgotten['event ids']} Slack event ids too old to be retried, "
-        f"{forgotten['requests']} finished requests, {forgotten['sends']} settled sends "
-        f"and {drafts} held drafts older than a day"
-    )
-    if context.dry_run or context.client is None:
-        waiting = len(rights.redraws())
-        return summary + (f"; would redraw {waiting} messages erasures rewrote" if waiting else "")
-    if sending_paused(context.engine):
-        return summary + "; redrawing waits: sending is paused"
-    redrawn = redraw_messages(context.client, rights, limit=HOUSEKEEPING_REDRAWS)
-    if redrawn.redrawn or redrawn.problems or redrawn.left:
-        summary += f"; messages erasures rewrote: {redrawn}"
-    return summary
 
 
 def sweep_drafts(context: JobContext, now: datetime | None = None) -> int:
@@ -82,22 +53,6 @@ def sweep_drafts_safely(context: JobContext) -> None:
         return
     if forgotten:
         log.info("forgot %s held drafts before they were a day old", forgotten)
-
-
-JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
-    "digest": digest.run,
-    "housekeeping": housekeeping,
-    reminders.HOTDESK_JOB: reminders.hotdesk,
-    reminders.OPPORTUNITY_JOB: reminders.opportunities,
-    nudges.JOB: nudges.run,
-    retention.JOB: retention.run,
-}
-WORKS_WHILE_PAUSED = {"housekeeping", retention.JOB}  # they send nothing while paused
-
-
-class UnknownJob(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"there is no job called {name!r}; jobs: {', '.join(sorted(JOBS))}")
 
 
 def trigger(when: When, context: JobContext) -> CronTrigger:
@@ -126,19 +81,17 @@ def schedule_of(context: JobContext) -> Schedule:
 
 def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     """Run one job for its latest scheduled time at or before `now`, as the clock would."""
-    job = JOBS.get(name)
-    if job is None:
-        raise UnknownJob(name)
+    job = find(name)
     if now is None:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
         now = now.replace(tzinfo=context.zone)
-    if name not in WORKS_WHILE_PAUSED and sending_paused(context.engine):
+    if not job.while_paused and sending_paused(context.engine):
         return f"{name}: paused — the app was uninstalled or its token revoked; nothing sent"
-    fire = latest_fire(schedule_of(context).jobs[name], context, now)
+    fire = latest_fire(job.when(schedule_of(context)), context, now)
     if fire is None:
         return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"
-    summary = job(context, fire)
+    summary = job.run(context, fire)
     log.info("job %s: %s", name, summary)
     return summary
 
@@ -148,8 +101,8 @@ def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     schedule = schedule_of(context)
     done = []
-    for name, when in schedule.jobs.items():
-        fire = latest_fire(when, context, now)
+    for name, job in JOBS.items():
+        fire = latest_fire(job.when(schedule), context, now)
         if fire is not None and now - fire <= timedelta(hours=schedule.catch_up_hours):
             done.append(f"{name}: {run_safely(name, context, now)}")
     return done
@@ -178,10 +131,10 @@ def build_scheduler(context: JobContext) -> BlockingScheduler:
     """Each job on the partnership's schedule, the catch-up, and the sweep of old drafts."""
     schedule = schedule_of(context)
     scheduler = BlockingScheduler(timezone=context.zone)
-    for name, when in schedule.jobs.items():
+    for name, job in JOBS.items():
         scheduler.add_job(
             run_safely,
-            trigger(when, context),
+            trigger(job.when(schedule), context),
             args=[name, context],
             id=name,
             misfire_grace_time=3600,
@@ -201,10 +154,11 @@ def build_scheduler(context: JobContext) -> BlockingScheduler:
 
 def run_clock(context: JobContext) -> None:
     scheduler = build_scheduler(context)
+    schedule = schedule_of(context)
     log.info(
         "clock started in %s: %s",
         context.zone,
-        ", ".join(f"{n} {w}" for n, w in schedule_of(context).jobs.items()),
+        ", ".join(f"{name} {job.when(schedule)}" for name, job in JOBS.items()),
     )
     sweep_drafts_safely(context)
     for line in catch_up(context):

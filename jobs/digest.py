@@ -9,6 +9,7 @@ from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
 from jobs.context import JobContext
 from jobs.delivery import claim, finish, send_once
+from jobs.job import job
 
 JOB = "digest"
 SCOPE = "partnership"
@@ -31,6 +32,7 @@ def recipients(digest: Digest, context: JobContext) -> dict[str, Message]:
     return messages
 
 
+@job(JOB, "mon 09:00")
 def run(context: JobContext, fire: datetime) -> str:
     """Send the digest for the week ending at `fire` (the scheduled time, in the zone)."""
     period = period_of(fire)

@@ -21,6 +21,7 @@ from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks.common import Message
 from jobs.context import JobContext
 from jobs.delivery import send_once
+from jobs.job import job
 
 JOB = "session-followups"
 
@@ -52,6 +53,7 @@ def _composer(
     return compose
 
 
+@job(JOB, "every 15 minutes")
 def run(context: JobContext, fire: datetime) -> str:
     service = Sessions(context.engine, context.zone)
     with session_scope(context.engine) as session:

@@ -21,12 +21,14 @@ from bot.slack.blocks.opportunities import channel_post, closing_reminder
 from bot.slack.sender import Sender
 from jobs.context import JobContext
 from jobs.delivery import send_once
+from jobs.job import job
 
 HOTDESK_JOB = "hotdesk-reminders"
 OPPORTUNITY_JOB = "opportunity-reminders"
 SCOPE = "partnership"
 
 
+@job(HOTDESK_JOB, "weekdays 17:00")
 def hotdesk(context: JobContext, fire: datetime) -> str:
     """Release requests past their 17:00 deadline; remind the next working day's visits."""
     local = fire.astimezone(context.zone)
@@ -55,6 +57,7 @@ def hotdesk(context: JobContext, fire: datetime) -> str:
     return summary
 
 
+@job(OPPORTUNITY_JOB, "daily 18:00")
 def opportunities(context: JobContext, fire: datetime) -> str:
     """Close what reaches its closing date (the channel message says so), and remind the
     interested three days before: once per opportunity, however often the job runs."""

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from bot.services.rights import Rights
 from jobs.context import JobContext
+from jobs.job import job
 
-JOB = "retention"
 
-
+@job("retention", "daily 03:30", while_paused=True)
 def run(context: JobContext, fire: datetime) -> str:
     counts = Rights(context.engine, context.zone).retention(fire, dry_run=context.dry_run)
     verb = "would delete" if context.dry_run else "deleted"

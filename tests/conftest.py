@@ -27,6 +27,7 @@ from bot.slack.sender import Sender
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
+from jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
@@ -102,7 +103,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def loaded_engine(engine: Engine) -> Engine:
     """The database with the sample partnership loaded."""
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml", jobs=JOBS))
     return engine
 
 

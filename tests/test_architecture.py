@@ -39,6 +39,11 @@ def test_services_import_nothing_from_slack() -> None:
     assert offenders("bot/services", ("slack_bolt", "slack_sdk", "bot.slack")) == []
 
 
+def test_services_import_nothing_from_jobs() -> None:
+    """The partnership file is given the job names (jobs.registry) rather than importing them."""
+    assert offenders("bot/services", ("jobs",)) == []
+
+
 def test_block_builders_are_pure_and_never_touch_the_database() -> None:
     forbidden = ("sqlalchemy", "sqlmodel", "bot.db", "bot.models", "slack_bolt")
     assert offenders("bot/slack/blocks", forbidden) == []

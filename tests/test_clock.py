@@ -39,6 +39,7 @@ from jobs.clock import (
     sweep_drafts,
 )
 from jobs.context import JobContext
+from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import buttons, replies_to, shown
 
@@ -313,7 +314,7 @@ def test_weekly_nine_oclock_stays_nine_oclock_across_clock_changes(
 def test_a_bad_schedule_in_the_partnership_file_names_the_line(entry: str, problem: str) -> None:
     text = f'[partnership]\nname = "P"\n\n[schedule]\ndigest = "{entry}"\n'
     with pytest.raises(PartnershipFileError) as error:
-        parse_partnership(text, "p.toml")
+        parse_partnership(text, "p.toml", jobs=JOBS)
     assert str(error.value).startswith("p.toml, line 5, schedule.digest:")
     assert problem in str(error.value)
 

@@ -17,6 +17,7 @@ from bot.services.partnership_file import (
     read_partnership_file,
 )
 from bot.services.rights import DEFAULT_RETENTION
+from jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "partnership.example.toml"
@@ -31,7 +32,7 @@ def snapshot(engine: Engine) -> dict[str, list]:
 
 
 def test_the_sample_describes_a_realistic_partnership() -> None:
-    spec = read_partnership_file(SAMPLE)
+    spec = read_partnership_file(SAMPLE, jobs=JOBS)
     assert len(spec.organisations) >= 5
     for organisation in spec.organisations:
         assert organisation.description and organisation.address and organisation.key_workers
@@ -46,7 +47,7 @@ def test_the_sample_describes_a_realistic_partnership() -> None:
 
 
 def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine) -> None:
-    spec = read_partnership_file(SAMPLE)
+    spec = read_partnership_file(SAMPLE, jobs=JOBS)
     first = apply_partnership(engine, spec)
     assert first.changed and first.organisations.added == len(spec.organisations)
     state = snapshot(engine)
@@ -57,12 +58,12 @@ def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine
 
 
 def test_a_reload_reports_updates_and_keeps_what_was_added_in_slack(engine: Engine) -> None:
-    apply_partnership(engine, read_partnership_file(SAMPLE))
+    apply_partnership(engine, read_partnership_file(SAMPLE, jobs=JOBS))
     Directory(engine).add_organisation("U0000COORD1", "GAP", "Govan Asylum Project")
     changed = SAMPLE.read_text().replace(
         'desks = 2\n  weekdays = ["tue", "wed"', 'desks = 4\n  weekdays = ["tue", "wed"'
     )
-    report = apply_partnership(engine, parse_partnership(changed))
+    report = apply_partnership(engine, parse_partnership(changed, jobs=JOBS))
     assert (report.organisations.updated, report.organisations.added) == (1, 0)
     with Session(engine) as session:
         harbour = session.exec(select(Organisation).where(Organisation.code == "HRS")).one()
@@ -182,7 +183,7 @@ def test_a_mistake_is_reported_with_its_line_and_field(
     text: str, line: int, field: str, problem: str
 ) -> None:
     with pytest.raises(PartnershipFileError) as error:
-        parse_partnership(text, "p.toml")
+        parse_partnership(text, "p.toml", jobs=JOBS)
     message = str(error.value)
     assert message.startswith(f"p.toml, line {line}, {field}:"), message
     assert problem in message
@@ -190,12 +191,12 @@ def test_a_mistake_is_reported_with_its_line_and_field(
 
 def test_a_file_that_is_not_toml_says_where() -> None:
     with pytest.raises(PartnershipFileError, match=r"p.toml: not valid TOML: .*line 2"):
-        parse_partnership('[partnership]\nname = "unterminated\n', "p.toml")
+        parse_partnership('[partnership]\nname = "unterminated\n', "p.toml", jobs=JOBS)
 
 
 def test_a_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(PartnershipFileError, match="cannot read the file"):
-        read_partnership_file(tmp_path / "nope.toml")
+        read_partnership_file(tmp_path / "nope.toml", jobs=JOBS)
 
 
 def test_with_privacy_warn_the_coordinators_file_may_name_a_number_it_chose_to_share() -> None:
@@ -203,5 +204,5 @@ def test_with_privacy_warn_the_coordinators_file_may_name_a_number_it_chose_to_s
         '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
         'visitor_protocol = "Reception: 0161 496 0000"\n'
     )
-    (organisation,) = parse_partnership(text, "p.toml").organisations
+    (organisation,) = parse_partnership(text, "p.toml", jobs=JOBS).organisations
     assert organisation.visitor_protocol == "Reception: 0161 496 0000"

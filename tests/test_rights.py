@@ -36,6 +36,7 @@ from bot.services.partnership_file import apply_partnership, parse_partnership
 from bot.services.rights import sending_paused
 from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
+from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, ROOT, Bot
 from tests.helpers import shown
 from tests.test_clock import DIGEST_CHANNEL, MONDAY_9, context
@@ -351,7 +352,7 @@ def test_retention_deletes_exactly_what_has_expired(
 
     # The partnership file sets the periods: event ids kept one day, audit entries five years.
     policy = '[partnership]\nname = "P"\n[retention]\nevent_ids_days = 1\naudit_entries = 60\n'
-    apply_partnership(loaded_engine, parse_partnership(policy))
+    apply_partnership(loaded_engine, parse_partnership(policy, jobs=JOBS))
     assert run_job("retention", jobs, now).endswith(
         ", 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )

@@ -199,7 +199,7 @@ def test_nudges_across_a_fortnight_with_a_bank_holiday_and_two_time_zones(
 
     def run_at(moment: datetime) -> None:
         before = len(fake_slack.calls_to("chat.postMessage"))
-        nudges.run(jobs, moment)
+        nudges.run.run(jobs, moment)
         for call in fake_slack.calls_to("chat.postMessage")[before:]:
             sent.append((moment, call.args["channel"], shown(call.args)))
 

@@ -34,8 +34,9 @@ from bot.slack.app import create_app
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
-from jobs.clock import JOBS, run_job
+from jobs.clock import run_job
 from jobs.context import JobContext
+from jobs.registry import JOBS
 
 log = logging.getLogger("partnerbot.playground")
 
@@ -193,7 +194,7 @@ def start_bot(settings: Settings, engine: Engine) -> str:
 
 def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
     """The sample partnership, and its people in the fake Slack, each in their organisation."""
-    spec = read_partnership_file(partnership_file)
+    spec = read_partnership_file(partnership_file, jobs=JOBS)
     apply_partnership(engine, spec)
     directory = Directory(engine)
     people: list[tuple[str, str, str | None]] = []

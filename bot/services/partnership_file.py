@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,12 +25,7 @@ from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnershi
 from bot.services import gate
 from bot.services.directory import CODE_PATTERN
 from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS, erased_check
-from bot.services.schedule import (
-    DEFAULT_CATCH_UP_HOURS,
-    DEFAULT_SCHEDULE,
-    Schedule,
-    parse_when,
-)
+from bot.services.schedule import DEFAULT_CATCH_UP_HOURS, Schedule, parse_when, unknown_job
 from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 
 PRIVACY_POLICIES = ("warn", "block")
@@ -144,29 +139,33 @@ class LoadReport:
 Path_ = tuple[str | int, ...]
 
 
-def read_partnership_file(path: str | Path) -> PartnershipSpec:
+def read_partnership_file(path: str | Path, *, jobs: Collection[str]) -> PartnershipSpec:
+    """`jobs`: the names [schedule] may set (jobs.registry.JOBS; services do not import jobs)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise PartnershipFileError(f"{path}: cannot read the file ({error.strerror})") from None
-    return parse_partnership(text, str(path))
+    return parse_partnership(text, str(path), jobs=jobs)
 
 
-def parse_partnership(text: str, source: str = "partnership file") -> PartnershipSpec:
+def parse_partnership(
+    text: str, source: str = "partnership file", *, jobs: Collection[str]
+) -> PartnershipSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PartnershipFileError(f"{source}: not valid TOML: {error}") from None
-    return _Checker(text, source).partnership(data)
+    return _Checker(text, source, jobs).partnership(data)
 
 
 class _Checker:
     """Turns parsed TOML into specs, raising errors that point at the offending line."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, jobs: Collection[str]) -> None:
         self.lines = _key_lines(text)
         self.source = source
+        self.jobs = jobs
         self.privacy = "warn"
 
     def fail(self, where: Path_, problem: str) -> PartnershipFileError:
@@ -308,21 +307,24 @@ class _Checker:
         return policy
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
+        """The times the file sets; the jobs it leaves out keep their defaults."""
         where: Path_ = ("schedule",)
-        self.unknown_keys(data, where, (*DEFAULT_SCHEDULE, "catch_up_hours"))
-        jobs = dict(DEFAULT_SCHEDULE)
-        for job in DEFAULT_SCHEDULE:
+        jobs = {}
+        for job in data:
+            if job == "catch_up_hours":
+                continue
+            if job not in self.jobs:
+                raise self.fail((*where, job), unknown_job(job, self.jobs))
             entry = self.text(data, where, job, limit=60)
             if entry:
                 try:
-                    parse_when(entry)
+                    jobs[job] = parse_when(entry)
                 except ValueError as problem:
                     raise self.fail((*where, job), str(problem)) from None
-                jobs[job] = entry
         hours = data.get("catch_up_hours", DEFAULT_CATCH_UP_HOURS)
         if not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 168:
             raise self.fail((*where, "catch_up_hours"), "should be a number of hours, 0 to 168")
-        return Schedule({job: parse_when(entry) for job, entry in jobs.items()}, hours)
+        return Schedule(jobs, hours)
 
     def coordinator(self, data: dict[str, Any], where: Path_) -> CoordinatorSpec:
         self.unknown_keys(data, where, ("slack", "name"))

@@ -95,7 +95,7 @@ RETENTION_KINDS = {
     "sends": "event_ids_days",  # the outbox's settled items (messages already blanked)
 }
 RECORDS = ("updates", "bookings", "sessions", "opportunities", "audit entries")  # audited
-# Job names as the clock writes them (services do not import jobs).
+# Job names as jobs/ declares them (services do not import jobs; tests/test_registry.py).
 DIGEST_JOB = "digest"
 OPPORTUNITY_REMINDERS_JOB = "opportunity-reminders"  # scope "opportunity-<id>"
 ERASURE_KEY = "erasure-fingerprint"

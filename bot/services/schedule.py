@@ -1,6 +1,9 @@
 """When the partnership's jobs run: "mon 09:00", "mon,thu 09:00", "daily 04:30", "weekdays 08:30",
 or "every 15 minutes" for jobs that decide for themselves what is due (the follow-ups).
 
+Which jobs there are, and their default times, is the jobs' own registry (jobs.registry): the
+services never import it, so the partnership file is given the job names to check against.
+
 Day names only (crontab's numbers count from Monday in APScheduler and from Sunday elsewhere),
 and never 01:00–02:59 local, when clocks change and a wall-clock schedule can fire twice or not.
 """
@@ -9,20 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.services.working_days import WEEKDAYS
 
 DAYS = WEEKDAYS
 GROUPS = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
-DEFAULT_SCHEDULE = {
-    "digest": "mon 09:00",
-    "housekeeping": "daily 04:30",
-    "hotdesk-reminders": "weekdays 17:00",
-    "opportunity-reminders": "daily 18:00",
-    "session-followups": "every 15 minutes",
-    "retention": "daily 03:30",
-}
 DEFAULT_CATCH_UP_HOURS = 24
 WHEN = re.compile(r"^([a-z,\s]+?)\s+(\d{1,2}):(\d{2})$")
 EVERY = re.compile(r"^every\s+(\d{1,2})\s+min(?:ute)?s?$")
@@ -44,6 +40,11 @@ class When:
         if self.every_minutes:
             return f"every {self.every_minutes} minutes"
         return f"{','.join(self.days)} {self.hour:02d}:{self.minute:02d}"
+
+
+def unknown_job(name: str, known: Iterable[str]) -> str:
+    """The one answer to a job name nobody declared, from `run-job` and the partnership file."""
+    return f"there is no job called {name!r}; jobs: {', '.join(sorted(known))}"
 
 
 def parse_when(text: str) -> When:
@@ -76,6 +77,8 @@ def parse_when(text: str) -> When:
 
 @dataclass(frozen=True)
 class Schedule:
+    """The times the partnership file sets; a job it does not name keeps its default."""
+
     jobs: dict[str, When]
     catch_up_hours: int = DEFAULT_CATCH_UP_HOURS
 
@@ -89,10 +92,9 @@ class Schedule:
 
     @classmethod
     def from_json(cls, text: str) -> Schedule:
-        """The stored schedule over the defaults (an empty text gives the defaults)."""
+        """The stored schedule (an empty text sets no times: every job at its default)."""
         stored = json.loads(text) if text else {}
-        entries = {**DEFAULT_SCHEDULE, **stored.get("jobs", {})}
         return cls(
-            {name: parse_when(entry) for name, entry in entries.items()},
+            {name: parse_when(entry) for name, entry in stored.get("jobs", {}).items()},
             int(stored.get("catch_up_hours", DEFAULT_CATCH_UP_HOURS)),
         )
