@@ -27,12 +27,13 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import make_engine, upgrade
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import serve_in_background
 from bot.models import Member, Organisation, Partnership
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
 from jobs.clock import JOBS, run_job
 from jobs.context import JobContext
@@ -187,7 +188,7 @@ def start_bot(settings: Settings, engine: Engine) -> str:
     """The real app on a private port, exactly as `partnerbot web` serves it."""
     app = wsgi_app(create_app(settings, engine, sweep=True), engine)
     server = make_server(HOST, 0, app, _ThreadingWSGIServer, _Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return f"http://{HOST}:{server.server_port}/slack/events"
 
 
@@ -325,7 +326,7 @@ def serve(playground: Playground, port: int) -> _PageServer:
     """The page's server, started in the background; its address is on the playground."""
     server = _PageServer(playground, port)
     playground.bound = f"{HOST}:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 
