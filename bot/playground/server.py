@@ -41,7 +41,12 @@ from jobs.context import JobContext
 log = logging.getLogger("partnerbot.playground")
 
 HOST = "127.0.0.1"  # never anything else: the page can act as anyone
-PAGE = Path(__file__).resolve().parent / "static" / "index.html"
+STATIC = Path(__file__).resolve().parent / "static"  # the page: served as it is, no build step
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "partnership.example.toml"
 DEFAULT_FILE = "playground.db"
 ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
@@ -271,11 +276,11 @@ class _Page(BaseHTTPRequestHandler):
         if self._refused(posting=False):
             return
         url = urlsplit(self.path)
-        if url.path in ("/", "/index.html"):
-            self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
-        elif url.path == "/api/state":
+        if url.path == "/api/state":
             user = parse_qs(url.query).get("user", [""])[0] or self.server.default_user
             self._json(self.server.playground.state(user))
+        elif (page_file := static_file(url.path)) is not None:
+            self._send(200, page_file.read_bytes(), CONTENT_TYPES[page_file.suffix])
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -311,6 +316,16 @@ class _Page(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the page polls."""
+
+
+def static_file(path: str) -> Path | None:
+    """The page's file a URL path names ("/" is index.html), or None: only a file directly in
+    static/ of a type the page is made of, so nothing else on disk is ever served."""
+    name = path.removeprefix("/") or "index.html"
+    found = STATIC / name
+    if "/" in name or "\\" in name or found.suffix not in CONTENT_TYPES or not found.is_file():
+        return None
+    return found
 
 
 class _PageServer(ThreadingHTTPServer):
