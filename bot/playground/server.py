@@ -23,14 +23,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
-from bot.models import Member, Organisation, Partnership
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app
@@ -60,35 +58,29 @@ class Playground:
     driver: SlackDriver
     engine: Engine
     settings: Settings
+    channels: list[str]  # the partnership's updates, opportunities and digest channels, as set
     bound: str = ""
 
     def state(self, user: str) -> dict[str, Any]:
-        with Session(self.engine) as session:
-            partnership = session.get(Partnership, 1) or Partnership()
-            names = dict(session.exec(select(Organisation.id, Organisation.name)).all())
-            members = session.exec(
-                select(Member).where(col(Member.name) != "").order_by(Member.name)
-            ).all()
-            people = [
-                {"id": m.slack_user_id, "name": m.name,
-                 "organisation": names.get(m.organisation_id or 0) or "no organisation yet"}
-                for m in members
-            ]  # fmt: skip
-        channels = [
-            c for c in (partnership.updates_channel, partnership.opportunities_channel,
-                        partnership.digest_channel) if c
-        ]  # fmt: skip
+        people = [
+            {
+                "id": m.slack_user_id,
+                "name": m.name,
+                "organisation": m.organisation or "no organisation yet",
+            }
+            for m in Directory(self.engine).members()
+        ]
         bot_dm = "D" + user[1:]
         messages = {
             channel: self.fake.messages(channel) + self.fake.ephemeral_messages(user, channel)
-            for channel in [*channels, bot_dm]
+            for channel in [*self.channels, bot_dm]
         }
         modal = self.fake.modal_of(user)
         home = self.fake.home_of(user)
         return {
             "me": user,
             "members": people,
-            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(channels)],
+            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(self.channels)],
             "bot_dm": bot_dm,
             "messages": messages,
             "modal": modal
@@ -197,8 +189,9 @@ def start_bot(settings: Settings, engine: Engine) -> str:
     return f"http://{HOST}:{server.server_port}/slack/events"
 
 
-def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
-    """The sample partnership, and its people in the fake Slack, each in their organisation."""
+def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
+    """The sample partnership, and its people in the fake Slack, each in their organisation;
+    its channels."""
     spec = read_partnership_file(partnership_file)
     apply_partnership(engine, spec)
     directory = Directory(engine)
@@ -216,13 +209,15 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
         fake.add_user(user_id, name, display_name=name.split()[0])
         if code:
             directory.join(user_id, code, lambda _, name=name: Profile(name, tz="Europe/London"))
+    kinds = ("updates", "opportunities", "digest")
+    return [channel for kind in kinds if (channel := spec.channels[kind])]
 
 
 def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE) -> Playground:
     fake = FakeSlack().start()
     engine = make_engine(database_url)
     upgrade(engine)
-    seed(engine, fake, partnership_file)
+    channels = seed(engine, fake, partnership_file)
     settings = replace(
         settings,
         slack_bot_token="xoxb-playground",
@@ -232,7 +227,7 @@ def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE
         database_url=database_url,
     )
     driver = SlackDriver(start_bot(settings, engine), settings.slack_signing_secret or "", fake)
-    return Playground(fake, driver, engine, settings)
+    return Playground(fake, driver, engine, settings, channels)
 
 
 class _Page(BaseHTTPRequestHandler):
