@@ -34,10 +34,10 @@ from sqlalchemy import Engine
 
 from bench.common import database
 from bench.load import BUSY, FORM, Job
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.signing import signature_headers
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.signing import signature_headers
 from jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,11 +21,11 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, event, insert
 
 from bench.common import database
+from bot.fakeslack import FakeSlack
 from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.digest import build_digest
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
-from bot.testing.fake_slack import FakeSlack
 from jobs.delivery import claim, deliver
 
 ZONE = ZoneInfo("Europe/London")

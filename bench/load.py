@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypedDict
 
-from bot.testing.signing import signature_headers
+from bot.fakeslack.signing import signature_headers
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,12 +19,13 @@ from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, upgrade
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import serve_in_background
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app, make_client
 from bot.slack.client import DependableClient
 from bot.slack.sender import Sender
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
 from jobs.registry import JOBS
 
@@ -179,8 +179,7 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
     server = make_server(
         "127.0.0.1", 0, wsgi_app(app, loaded_engine), _ThreadingWSGIServer, _QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     url = f"http://127.0.0.1:{server.server_port}"
     yield Bot(
         slack=SlackDriver(f"{url}/slack/events", SIGNING_SECRET, fake_slack),

@@ -14,8 +14,8 @@ import urllib.request
 from pathlib import Path
 
 from bot.db import head_revision
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import SlackDriver
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import SlackDriver
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from bot.db import make_engine
+from bot.fakeslack import FakeSlack
 from bot.models import (
     Delivery,
     Draft,
@@ -29,7 +30,6 @@ from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
 from bot.slack.client import DependableClient
-from bot.testing.fake_slack import FakeSlack
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
     build_scheduler,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.models import KeyWorker, Member, Organisation, Partnership
+from bot.services.directory import Directory, MemberSummary
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, shown
 
@@ -292,3 +293,13 @@ def test_where_the_policy_is_block_a_personal_protocol_is_never_saved(bot: Bot) 
         assert "12 34 56" not in error and len(error) <= 150
     assert _description(bot, "NCL") == before
     assert not bot.fake.calls_to("chat.postMessage")
+
+
+def test_members_are_listed_by_name_with_their_organisations_name(bot: Bot) -> None:
+    bot.ask("join hrs")
+    bot.ask("whoami", user_id=OTHER)  # known by name now, in no organisation
+    listed = Directory(bot.engine).members()
+    assert MemberSummary(MEMBER, "Sam Member", "Harbour Refugee Support") in listed
+    assert MemberSummary(OTHER, "Olu Other", None) in listed
+    names = [m.name for m in listed]
+    assert names == sorted(names) and all(names)

@@ -37,10 +37,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import Reply, SlackDriver
 from bot.models import PartnerUpdate
 from bot.services.directory import Directory, Profile
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import Reply, SlackDriver
 from tests.conftest import BOT_TOKEN, ROOT, SIGNING_SECRET
 
 USERS = [f"U0DUR{n:03d}" for n in range(10)]

@@ -21,10 +21,11 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.testing import fake_slack as fake_slack_module
-from bot.testing.fake_slack import REQUIRED, FakeSlack, UploadedFile
-from bot.testing.signing import signature_headers
-from bot.testing.slack_driver import SlackDriver
+from bot.fakeslack import REQUIRED, FakeSlack, UploadedFile
+from bot.fakeslack import methods as fake_slack_methods
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import serve_in_background
+from bot.fakeslack.signing import signature_headers
 
 SPEC = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "slack" / "web_api_openapi_v2.json"
@@ -218,7 +219,7 @@ def test_trigger_ids_work_once_soon_and_only_when_issued(
     assert refusal(lambda: client.views_push(trigger_id="made-up", view=MODAL)) == (
         "invalid_trigger_id"
     )
-    monkeypatch.setattr(fake_slack_module, "TRIGGER_LIFETIME", 0.0)
+    monkeypatch.setattr(fake_slack_methods, "TRIGGER_LIFETIME", 0.0)
     late = fake.new_trigger_id()
     assert refusal(lambda: client.views_open(trigger_id=late, view=MODAL)) == "expired_trigger_id"
 
@@ -425,9 +426,7 @@ class _AppServer(ThreadingHTTPServer):
 @pytest.fixture
 def app() -> Iterator[_AppServer]:
     server = _AppServer()
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    ).start()
+    serve_in_background(server)
     yield server
     server.shutdown()
     server.server_close()

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.db import make_engine
+from bot.fakeslack import FakeSlack
 from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation
 from bot.services.directory import Directory, Profile
 from bot.services.hotdesk import Booking, Host, Hotdesk, HotdeskProblem, Part, SlotGone
@@ -21,7 +22,6 @@ from bot.services.working_days import WorkingDays
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks.common import Message
 from bot.slack.listeners.hotdesk import with_problems
-from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import MEMBER, OTHER, Bot
 from tests.helpers import buttons, replies_to, shown

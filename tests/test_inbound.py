@@ -18,6 +18,7 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
+from bot.fakeslack import FakeSlack
 from bot.models import (
     Commitment,
     DeskBooking,
@@ -32,7 +33,6 @@ from bot.services.sessions import CommitmentInput, SessionInput, Sessions
 from bot.slack.app import as_typed
 from bot.slack.inbound import typed_text
 from bot.slack.parsing import user_id_in
-from bot.testing.fake_slack import FakeSlack
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import shown
 from tests.test_hotdesk import coming, typed

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from bot.fakeslack import APP_ID, TEAM_ID
 from bot.models import InboxItem, OutboxItem, PartnerUpdate, utcnow
 from bot.services.gate import trusted
 from bot.services.inbox import LEASE, MAX_ATTEMPTS, Inbox
 from bot.slack.app import sweeper_of
 from bot.slack.guard import BUSY, RESTARTED
-from bot.testing.fake_slack import APP_ID, TEAM_ID
 from tests.conftest import MEMBER, Bot
 from tests.helpers import buttons, shown
 

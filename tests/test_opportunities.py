@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from bot.db import make_engine
+from bot.fakeslack import FakeSlack
 from bot.models import Opportunity, OpportunityInterest, Partnership
 from bot.services.digest import build_digest
 from bot.services.directory import Directory, Profile
@@ -19,7 +20,6 @@ from bot.services.opportunities import Opportunities, OpportunityInput, Opportun
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.opportunities import channel_post
 from bot.slack.sender import Sender
-from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, replies_to, shown

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine, session_scope
+from bot.fakeslack import FakeSlack
 from bot.models import OutboxItem, PartnerUpdate, utcnow
 from bot.services import outbox
 from bot.services.hotdesk import Booking, Hotdesk, Part
@@ -19,7 +20,6 @@ from bot.services.rights import REMOVAL, Rights
 from bot.slack.app import sweeper_of
 from bot.slack.blocks.common import Message
 from bot.slack.sender import Sender
-from bot.testing.fake_slack import FakeSlack
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import buttons, shown
 from tests.test_hotdesk import AMINA, LONDON, coming

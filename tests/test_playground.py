@@ -73,6 +73,13 @@ def test_it_binds_to_this_machine_only_and_says_so(page: Page, playground: Playg
     expect(page.locator("body")).to_contain_text("127.0.0.1")
 
 
+def test_the_page_is_drawn_with_its_styles_and_scripts(page: Page) -> None:
+    """style.css, blockkit.js and page.js, beside index.html, all load and work."""
+    expect(page.locator("#topbar")).to_have_css("background-color", "rgb(53, 13, 54)")
+    expect(page.locator("#user option")).not_to_have_count(0)
+    expect(page.locator("#channel-list")).to_contain_text("partnership-updates")
+
+
 def test_book_a_desk_in_the_form_and_the_host_is_told(page: Page) -> None:
     as_user(page, AMINA)
     open_channel(page, "#partnership-updates")
@@ -131,20 +138,21 @@ def call(
     path: str,
     body: str | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[int, str]:
-    """One request to the page's server, with exactly these headers (Host included)."""
+) -> tuple[int, str, str]:
+    """One request to the page's server, with exactly these headers (Host included): its
+    status, body and content type."""
     host, port = playground.bound.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         connection.request(method, path, body, {"Host": playground.bound, **(headers or {})})
         response = connection.getresponse()
-        return response.status, response.read().decode()
+        return response.status, response.read().decode(), response.getheader("Content-Type", "")
     finally:
         connection.close()
 
 
 def post_json(playground: Playground, headers: dict[str, str] | None = None) -> int:
-    status, _ = call(
+    status, _, _ = call(
         playground,
         "POST",
         "/api/command",
@@ -160,7 +168,7 @@ def test_a_request_addressed_to_another_name_is_refused(playground: Playground, 
     port = playground.bound.split(":")[1]
     foreign = {"Host": host.format(port=port)}
     for path in ("/", "/api/state"):
-        status, body = call(playground, "GET", path, headers=foreign)
+        status, body, _ = call(playground, "GET", path, headers=foreign)
         assert status == 421 and "own address" in body and "members" not in body
     assert post_json(playground, foreign) == 421
 
@@ -176,7 +184,7 @@ def test_a_post_that_is_not_json_is_refused(
 ) -> None:
     """A foreign page can send these without asking the browser first (no CORS preflight)."""
     headers = {"Content-Type": content_type} if content_type else {}
-    status, body = call(playground, "POST", "/api/command", COMMAND, headers)
+    status, body, _ = call(playground, "POST", "/api/command", COMMAND, headers)
     assert status == 415 and "application/json" in body
 
 
@@ -184,9 +192,30 @@ def test_the_pages_own_requests_work_by_either_name(playground: Playground) -> N
     port = playground.bound.split(":")[1]
     for name in (f"127.0.0.1:{port}", f"localhost:{port}"):
         own = {"Host": name, "Origin": f"http://{name}"}
-        status, body = call(playground, "GET", "/api/state", headers=own)
+        status, body, _ = call(playground, "GET", "/api/state", headers=own)
         assert status == 200 and json.loads(body)["me"]
         replies = len(playground.fake.calls_to("response_url"))
         assert post_json(playground, own) == 200
         playground.fake.wait_for("response_url", count=replies + 1)  # it reached the bot
     assert post_json(playground) == 200  # a client that sends no Origin (curl) is let in
+
+
+def test_the_page_is_its_static_files_each_with_its_type(playground: Playground) -> None:
+    for path, content_type, start in (
+        ("/", "text/html", "<!doctype html>"),
+        ("/index.html", "text/html", "<!doctype html>"),
+        ("/style.css", "text/css", "/*"),
+        ("/blockkit.js", "text/javascript", "//"),
+        ("/page.js", "text/javascript", "//"),
+    ):
+        status, body, served_as = call(playground, "GET", path)
+        assert (status, served_as.split(";")[0]) == (200, content_type), path
+        assert body.startswith(start), path
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/server.py", "/../server.py", "/static/page.js", "/%2e%2e/server.py", "/..", "/nothing.js"],
+)
+def test_nothing_but_the_page_is_served(playground: Playground, path: str) -> None:
+    assert call(playground, "GET", path)[:2] == (404, "not found")

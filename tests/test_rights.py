@@ -13,6 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from bot.__main__ import load_partnership
+from bot.fakeslack import FakeSlack
 from bot.models import (
     AuditEntry,
     Commitment,
@@ -34,7 +35,6 @@ from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
 from bot.services.partnership_file import apply_partnership, parse_partnership
 from bot.services.rights import sending_paused
-from bot.testing.fake_slack import FakeSlack
 from jobs.clock import run_job
 from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, ROOT, Bot

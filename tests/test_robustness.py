@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import resource
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,10 +21,11 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import serve_in_background
+from bot.fakeslack.signing import signature_headers
 from bot.models import DeskBooking, DeskHold, Opportunity, OpportunityInterest, PartnerUpdate
 from bot.slack.app import create_app
-from bot.testing.signing import signature_headers
-from bot.testing.slack_driver import SlackDriver
 from bot.web import MAX_BODY, wsgi_app
 from tests.conftest import (
     BOT_TOKEN,
@@ -355,7 +355,7 @@ def through_proxy(
     executor = ThreadPoolExecutor(max_workers=5)
     app = create_app(bot_settings, engine, listener_executor=executor)
     server = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     url_text = f"http://127.0.0.1:{server.server_port}"
     driver = SlackDriver(f"{url_text}/slack/events", SIGNING_SECRET, fake_slack)  # type: ignore[arg-type]
     yield driver, proxy, Bot(driver, fake_slack, loaded_engine, url_text, bot_settings, app)  # type: ignore[arg-type]

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.fakeslack import FakeSlack
 from bot.models import Commitment, PartnershipSession, PartnerUpdate, Rsvp
 from bot.services.directory import Directory, Profile
 from bot.services.outbox import no_notices
 from bot.services.sessions import CommitmentInput, Due, SessionInput, Sessions
-from bot.testing.fake_slack import FakeSlack
 from jobs import nudges
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot

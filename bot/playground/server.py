@@ -23,16 +23,15 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import make_engine, upgrade
-from bot.models import Member, Organisation, Partnership
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import serve_in_background
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import apply_partnership, read_partnership_file
 from bot.slack.app import create_app
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_driver import SlackDriver
 from bot.web import wsgi_app
 from jobs.clock import run_job
 from jobs.context import JobContext
@@ -41,7 +40,12 @@ from jobs.registry import JOBS
 log = logging.getLogger("partnerbot.playground")
 
 HOST = "127.0.0.1"  # never anything else: the page can act as anyone
-PAGE = Path(__file__).resolve().parent / "static" / "index.html"
+STATIC = Path(__file__).resolve().parent / "static"  # the page: served as it is, no build step
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "partnership.example.toml"
 DEFAULT_FILE = "playground.db"
 ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
@@ -55,35 +59,29 @@ class Playground:
     driver: SlackDriver
     engine: Engine
     settings: Settings
+    channels: list[str]  # the partnership's updates, opportunities and digest channels, as set
     bound: str = ""
 
     def state(self, user: str) -> dict[str, Any]:
-        with Session(self.engine) as session:
-            partnership = session.get(Partnership, 1) or Partnership()
-            names = dict(session.exec(select(Organisation.id, Organisation.name)).all())
-            members = session.exec(
-                select(Member).where(col(Member.name) != "").order_by(Member.name)
-            ).all()
-            people = [
-                {"id": m.slack_user_id, "name": m.name,
-                 "organisation": names.get(m.organisation_id or 0) or "no organisation yet"}
-                for m in members
-            ]  # fmt: skip
-        channels = [
-            c for c in (partnership.updates_channel, partnership.opportunities_channel,
-                        partnership.digest_channel) if c
-        ]  # fmt: skip
+        people = [
+            {
+                "id": m.slack_user_id,
+                "name": m.name,
+                "organisation": m.organisation or "no organisation yet",
+            }
+            for m in Directory(self.engine).members()
+        ]
         bot_dm = "D" + user[1:]
         messages = {
             channel: self.fake.messages(channel) + self.fake.ephemeral_messages(user, channel)
-            for channel in [*channels, bot_dm]
+            for channel in [*self.channels, bot_dm]
         }
         modal = self.fake.modal_of(user)
         home = self.fake.home_of(user)
         return {
             "me": user,
             "members": people,
-            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(channels)],
+            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(self.channels)],
             "bot_dm": bot_dm,
             "messages": messages,
             "modal": modal
@@ -188,12 +186,13 @@ def start_bot(settings: Settings, engine: Engine) -> str:
     """The real app on a private port, exactly as `partnerbot web` serves it."""
     app = wsgi_app(create_app(settings, engine, sweep=True), engine)
     server = make_server(HOST, 0, app, _ThreadingWSGIServer, _Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return f"http://{HOST}:{server.server_port}/slack/events"
 
 
-def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
-    """The sample partnership, and its people in the fake Slack, each in their organisation."""
+def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
+    """The sample partnership, and its people in the fake Slack, each in their organisation;
+    its channels."""
     spec = read_partnership_file(partnership_file, jobs=JOBS)
     apply_partnership(engine, spec)
     directory = Directory(engine)
@@ -211,13 +210,15 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
         fake.add_user(user_id, name, display_name=name.split()[0])
         if code:
             directory.join(user_id, code, lambda _, name=name: Profile(name, tz="Europe/London"))
+    kinds = ("updates", "opportunities", "digest")
+    return [channel for kind in kinds if (channel := spec.channels[kind])]
 
 
 def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE) -> Playground:
     fake = FakeSlack().start()
     engine = make_engine(database_url)
     upgrade(engine)
-    seed(engine, fake, partnership_file)
+    channels = seed(engine, fake, partnership_file)
     settings = replace(
         settings,
         slack_bot_token="xoxb-playground",
@@ -227,7 +228,7 @@ def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE
         database_url=database_url,
     )
     driver = SlackDriver(start_bot(settings, engine), settings.slack_signing_secret or "", fake)
-    return Playground(fake, driver, engine, settings)
+    return Playground(fake, driver, engine, settings, channels)
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -271,11 +272,11 @@ class _Page(BaseHTTPRequestHandler):
         if self._refused(posting=False):
             return
         url = urlsplit(self.path)
-        if url.path in ("/", "/index.html"):
-            self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
-        elif url.path == "/api/state":
+        if url.path == "/api/state":
             user = parse_qs(url.query).get("user", [""])[0] or self.server.default_user
             self._json(self.server.playground.state(user))
+        elif (page_file := static_file(url.path)) is not None:
+            self._send(200, page_file.read_bytes(), CONTENT_TYPES[page_file.suffix])
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -313,6 +314,16 @@ class _Page(BaseHTTPRequestHandler):
         """Quiet: the page polls."""
 
 
+def static_file(path: str) -> Path | None:
+    """The page's file a URL path names ("/" is index.html), or None: only a file directly in
+    static/ of a type the page is made of, so nothing else on disk is ever served."""
+    name = path.removeprefix("/") or "index.html"
+    found = STATIC / name
+    if "/" in name or "\\" in name or found.suffix not in CONTENT_TYPES or not found.is_file():
+        return None
+    return found
+
+
 class _PageServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -326,7 +337,7 @@ def serve(playground: Playground, port: int) -> _PageServer:
     """The page's server, started in the background; its address is on the playground."""
     server = _PageServer(playground, port)
     playground.bound = f"{HOST}:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 

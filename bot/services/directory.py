@@ -111,6 +111,13 @@ class OrganisationSummary:
 
 
 @dataclass(frozen=True)
+class MemberSummary:
+    slack_user_id: str
+    name: str
+    organisation: str | None  # its name
+
+
+@dataclass(frozen=True)
 class JoinResult:
     organisation: OrganisationRef
     previous: OrganisationRef | None
@@ -210,6 +217,18 @@ class Directory:
                     .order_by(Member.slack_user_id)
                 ).all()
             )
+
+    def members(self) -> list[MemberSummary]:
+        """Every member whose name is known, by name, with their organisation's name."""
+        with session_scope(self.engine) as session:
+            names = dict(session.exec(select(Organisation.id, Organisation.name)).all())
+            members = session.exec(
+                select(Member).where(col(Member.name) != "").order_by(Member.name)
+            ).all()
+            return [
+                MemberSummary(m.slack_user_id, m.name, names.get(m.organisation_id or 0))
+                for m in members
+            ]
 
     # Organisations --------------------------------------------------------------------------
 

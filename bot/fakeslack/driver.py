@@ -15,8 +15,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, FakeSlack
-from bot.testing.signing import signature_headers
+from bot.fakeslack.fake import FakeSlack
+from bot.fakeslack.signing import signature_headers
+from bot.fakeslack.state import APP_ID, BOT_USER_ID, TEAM_ID
 
 TIMEOUT = 10.0
 # Slack no longer sends a meaningful verification token; signatures replaced it.

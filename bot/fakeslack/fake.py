@@ -1,0 +1,290 @@
+"""A local fake of Slack's Web API: records every call and refuses what Slack would refuse.
+
+Tests, benchmarks and the playground point `SLACK_API_URL` at it. It binds 127.0.0.1 on an
+ephemeral port (`server`), keeps what Slack keeps (`state`), answers the methods the bot calls
+(`methods`) after refusing what Slack refuses (`checks`), and fails or stalls when told to
+(`faults`). It takes files the way `files_upload_v2` sends them: an upload URL, the bytes posted
+there, then files.completeUploadExternal. And it escapes slash-command text as Slack does for
+`should_escape: true` (`escaping`), which the driver applies to what a test types.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.fakeslack import escaping
+from bot.fakeslack.checks import SlackRefusal, check_view
+from bot.fakeslack.faults import Faults
+from bot.fakeslack.methods import UPLOAD_PATH, WebApi
+from bot.fakeslack.server import Server, read_args, send, serve_in_background
+from bot.fakeslack.state import TEAM_ID, Call, ResponseUrl, SlackState, UploadedFile, dm_channel
+
+
+class FakeSlack:
+    """Slack's Web API and response URLs on a local port, recording calls in arrival order."""
+
+    def __init__(
+        self,
+        latency: float = 0.0,
+        post_limits: tuple[float, int] | None = None,
+        niceness: int = 0,
+    ) -> None:
+        """`post_limits` = (seconds between posts to one channel, posts a second workspace-wide)
+        makes chat.postMessage answer 429 as Slack does when they are exceeded. `niceness`
+        lowers the CPU priority of the threads answering calls (Linux nice): a benchmark's fake
+        stands in for Slack's servers, whose work is not done on the app's machine."""
+        self.latency = latency
+        self.niceness = niceness
+        self._state = SlackState()
+        self.calls: list[Call] = self._state.calls
+        self._faults = Faults(post_limits)
+        self._api = WebApi(self._state, lambda: self._origin)
+        self._server: Server | None = None
+
+    # Lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        if self._server is None:
+            self._server = Server(self._serve)
+            serve_in_background(self._server)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The Web API root, with the trailing slash slack_sdk's WebClient(base_url=...) needs."""
+        return f"{self._origin}/api/"
+
+    @property
+    def _origin(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # What tests set up and read -----------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        real_name: str,
+        display_name: str = "",
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        now = datetime.now(ZoneInfo(tz))
+        offset = now.utcoffset()
+        user = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": (display_name or real_name).lower().replace(" ", "."),
+            "real_name": real_name,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "tz": tz,
+            "tz_label": now.tzname(),
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "profile": {"real_name": real_name, "display_name": display_name},
+        }
+        with self._state.lock:
+            self._state.users[user_id] = user
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """A channel whose `#name` typed in a command Slack sends as `<#C…|name>`."""
+        with self._state.lock:
+            self._state.channels[channel_id] = name.lstrip("#")
+
+    def escape_command_text(self, text: str) -> str:
+        """The `text` Slack sends for a command with `should_escape: true`, from what the
+        person typed (see `escaping.escape_command_text`), knowing the people and channels
+        added here."""
+        with self._state.lock:
+            users = [u for u in self._state.users.values() if not u["deleted"]]
+            channels = dict(self._state.channels)
+        return escaping.escape_command_text(text, users, channels)
+
+    def new_response_url(
+        self, user: str | None = None, channel: str | None = None, message_ts: str | None = None
+    ) -> str:
+        """A response URL; given the user and channel, replies to it are kept as ephemeral
+        messages only that user sees there (and `replace_original` replaces `message_ts`)."""
+        token = f"R{self._state.next_number():06d}"
+        with self._state.lock:
+            self._state.response_urls[token] = ResponseUrl(
+                time.monotonic(), 0, user, dm_channel(channel) if channel else None, message_ts
+            )
+        return f"{self._origin}/response/{token}"
+
+    def new_trigger_id(self, user: str | None = None) -> str:
+        """A trigger id; given the user, the modal it opens is theirs (see `modal_of`)."""
+        trigger = f"{self._state.next_number()}.{TEAM_ID}.trigger"
+        with self._state.lock:
+            self._state.triggers[trigger] = time.monotonic()
+            if user:
+                self._state.trigger_users[trigger] = user
+        return trigger
+
+    def fail_next(
+        self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
+    ) -> None:
+        """Answer `count` calls of `method` (or "response_url" or "file_upload") with a 429 or a
+        500, once `after` more calls have succeeded (to break a run part-way through)."""
+        self._faults.fail_next(method, status, count, retry_after, after)
+
+    def stall_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """Do `count` calls of `method` but answer each only after `seconds`: the timeout after
+        which the client cannot know that Slack acted (as real Slack sometimes does)."""
+        self._faults.stall_next(method, seconds, count)
+
+    def reset(self) -> None:
+        """Forget everything but the users, so one running fake can serve many tests."""
+        self._faults.reset()
+        self._state.reset()
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._state.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[Call]:
+        """Wait for `count` calls of `method` matching `predicate`: the app answers Slack late."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if c.method == method and (not predicate or predicate(c))]
+
+        lock = self._state.lock
+        with lock:
+            if lock.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                return matching()
+            seen = ", ".join(
+                f"{c.method}({c.status}{' ' + c.error if c.error else ''})" for c in self.calls
+            )
+        raise AssertionError(
+            f"expected {count} × {method} within {timeout}s; got: {seen or 'nothing'}"
+        )
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages as they are now, after updates and deletes."""
+        with self._state.lock:
+            return copy.deepcopy(self._state.messages.get(dm_channel(channel), []))
+
+    def uploaded_files(self, channel: str | None = None) -> list[UploadedFile]:
+        """The completed uploads in order, or only those shared to `channel` (a user id: the DM)."""
+        with self._state.lock:
+            if channel is None:
+                return list(self._state.uploaded)
+            return [f for f in self._state.uploaded if f.channel == dm_channel(channel)]
+
+    # Surfaces a person sees (for the playground) -------------------------------------------------
+
+    def ephemeral_messages(self, user: str, channel: str) -> list[dict[str, Any]]:
+        with self._state.lock:
+            return copy.deepcopy(self._state.ephemeral.get((user, dm_channel(channel)), []))
+
+    def modal_of(self, user: str) -> dict[str, Any] | None:
+        """The modal on top of the user's stack, as Slack holds it, or None."""
+        with self._state.lock:
+            stack = self._state.modals.get(user) or []
+            return copy.deepcopy(self._state.views.get(stack[-1])) if stack else None
+
+    def close_modal(self, user: str, everything: bool = False) -> None:
+        with self._state.lock:
+            stack = self._state.modals.get(user) or []
+            del stack[0 if everything else -1 :]
+
+    def replace_modal(self, user: str, view: dict[str, Any]) -> None:
+        """A view_submission answered with response_action "update"."""
+        current = self.modal_of(user)
+        if current is not None:
+            self._state.store_view(check_view(view, {"modal"}), current["id"])
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        with self._state.lock:
+            view_id = self._state.homes.get(user)
+            return copy.deepcopy(self._state.views.get(view_id)) if view_id else None
+
+    # Serving ------------------------------------------------------------------------------------
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one request as Slack would, and record it; a bug in the fake answers 500."""
+        if self.niceness:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.niceness)
+        time.sleep(self.latency)
+        url = urllib.parse.urlsplit(request.path)
+        is_response_url = url.path.startswith("/response/")
+        is_upload = url.path.startswith(UPLOAD_PATH)
+        token = url.path.rsplit("/", 1)[1]  # what names a response URL or an upload URL
+        if is_response_url or is_upload:
+            method = "response_url" if is_response_url else "file_upload"
+        else:
+            method = url.path.removeprefix("/api/")
+        args: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        content = b""
+        try:
+            if is_upload:  # raw bytes, whatever Content-Type urllib gives them
+                content = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+                args = {"size": len(content)}
+            else:
+                args = read_args(request, url.query)
+            if is_response_url or is_upload:
+                args["url"] = self._origin + url.path
+            failure = self._faults.failure(method, args)
+            if failure is not None:
+                status, answer, headers = failure
+            elif is_response_url:
+                status, answer = (
+                    200,
+                    self._api.post_to_response_url(token, args),
+                )
+            elif is_upload:
+                status, answer = (
+                    200,
+                    self._api.post_to_upload_url(token, content),
+                )
+            else:
+                authorization = request.headers.get("Authorization") or ""
+                status, answer = 200, self._api.call(method, args, authorization)
+        except SlackRefusal as refusal:
+            plain = is_response_url or is_upload
+            status, answer = refusal.status or (400 if plain else 200), refusal.answer()
+        except Exception as bug:
+            status, answer = 500, SlackRefusal("fake_slack_bug", repr(bug)).answer()
+        self._state.record(Call(method, args, status, answer["ok"], answer.get("error"), answer))
+        # Response URLs answer in plain text ("ok" or the error), upload URLs too ("OK - <bytes>"),
+        # the Web API in JSON.
+        if is_response_url:
+            body = answer.get("error") or "ok"
+        elif is_upload:
+            body = answer.get("error") or f"OK - {len(content)}"
+        else:
+            body = json.dumps(answer)
+        time.sleep(self._faults.stall(method))
+        with contextlib.suppress(ConnectionError):  # a client that gave up is not our problem
+            send(request, status, body, headers)

@@ -1,0 +1,82 @@
+"""The faults a test asks the fake Slack for (429s, 500s, answers too late to wait for) and
+Slack's own posting rate limits, which answer 429 when a run posts too fast."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+# What a fault answers instead of the method: status, body, headers.
+Failure = tuple[int, dict[str, Any], dict[str, str]]
+
+
+class Faults:
+    """Failures and stalls queued per method (or "response_url", "file_upload"), taken in turn."""
+
+    def __init__(self, post_limits: tuple[float, int] | None = None) -> None:
+        self.post_limits = post_limits
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[tuple[int, int]]] = {}
+        self._stalls: dict[str, deque[float]] = {}
+        self._last_post: dict[str, float] = {}
+        self._recent_posts: deque[float] = deque()
+
+    def fail_next(
+        self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
+    ) -> None:
+        if status not in (429, 500):
+            raise ValueError(f"fail_next fakes 429 or 500, not {status}")
+        with self._lock:
+            queued = self._failures.setdefault(method, deque())
+            queued.extend([(200, 0)] * after + [(status, retry_after)] * count)
+
+    def stall_next(self, method: str, seconds: float, count: int = 1) -> None:
+        with self._lock:
+            self._stalls.setdefault(method, deque()).extend([seconds] * count)
+
+    def reset(self) -> None:
+        """Forget queued failures and stalls; the rate limits' memory of posts stays."""
+        with self._lock:
+            self._failures.clear()
+            self._stalls.clear()
+
+    def failure(self, method: str, args: dict[str, Any]) -> Failure | None:
+        """What to answer instead of doing this call, if anything: a queued failure first."""
+        return self._take_failure(method) or self._over_post_limits(method, args)
+
+    def stall(self, method: str) -> float:
+        """Seconds to hold this call's answer back."""
+        with self._lock:
+            stalls = self._stalls.get(method)
+            return stalls.popleft() if stalls else 0.0
+
+    def _take_failure(self, method: str) -> Failure | None:
+        with self._lock:
+            queued = self._failures.get(method)
+            if not queued:
+                return None
+            status, retry_after = queued.popleft()
+        if status == 200:
+            return None
+        if status == 429:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        return 500, {"ok": False, "error": "internal_error"}, {}
+
+    def _over_post_limits(self, method: str, args: dict[str, Any]) -> Failure | None:
+        if self.post_limits is None or method != "chat.postMessage":
+            return None
+        gap, per_second = self.post_limits
+        channel, now = str(args.get("channel")), time.monotonic()
+        with self._lock:
+            while self._recent_posts and now - self._recent_posts[0] >= 1.0:
+                self._recent_posts.popleft()
+            if (
+                now - self._last_post.get(channel, -gap) < gap
+                or len(self._recent_posts) >= per_second
+            ):
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            self._last_post[channel] = now
+            self._recent_posts.append(now)
+        return None

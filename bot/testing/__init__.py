@@ -1,1 +1,0 @@
-"""Test tooling that tests, benchmarks and the playground share: a fake Slack and a driver."""
