@@ -35,7 +35,11 @@ from sqlalchemy import Engine
 from bench.common import database
 from bench.load import BUSY, FORM, Job
 from bot.services.directory import Directory, Profile
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.signing import signature_headers
 
@@ -199,7 +203,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def prepare(engine: Engine) -> None:
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP))
     directory = Directory(engine)
     for number, user in enumerate(USERS):
         directory.join(user, CODES[number % len(CODES)], lambda _, u=user: Profile(u))

@@ -20,7 +20,11 @@ from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, upgrade
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.slack.app import create_app, make_client
 from bot.slack.client import DependableClient
 from bot.slack.sender import Sender
@@ -33,7 +37,7 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 SLACK_TIMEOUT = 1.0  # seconds: short, so that tests of Slack timing out are quick
 LISTENER_THREADS = 5  # the test app's pool
-COORDINATOR = "U0000COORD1"  # a coordinator in partnership.example.toml
+COORDINATOR = "U0000COORD1"  # a coordinator in the sample partnership
 MEMBER = "U0MEMBER"
 OTHER = "U0OTHER"
 
@@ -102,7 +106,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def loaded_engine(engine: Engine) -> Engine:
     """The database with the sample partnership loaded."""
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml"))
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP))
     return engine
 
 

@@ -14,12 +14,12 @@ import urllib.request
 from pathlib import Path
 
 from bot.db import head_revision
+from bot.services.partnership_file import SAMPLE_PARTNERSHIP
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "partnership.example.toml"
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -82,10 +82,10 @@ def test_settings_come_from_a_dotenv_file_in_the_working_folder(tmp_path: Path) 
 def test_db_upgrade_and_config_load_are_idempotent(tmp_path: Path) -> None:
     upgraded = run(["db", "upgrade"], tmp_path)
     assert upgraded.returncode == 0 and f"schema {head_revision()}" in upgraded.stdout
-    first = run(["config", "load", str(SAMPLE)], tmp_path)
+    first = run(["config", "load", str(SAMPLE_PARTNERSHIP)], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "changes made" in first.stdout and "organisations: 6 added" in first.stdout
-    second = run(["config", "load", str(SAMPLE)], tmp_path)
+    second = run(["config", "load", str(SAMPLE_PARTNERSHIP)], tmp_path)
     assert (
         "nothing changed" in second.stdout
         and "organisations: 0 added, 0 updated, 6 unchanged" in second.stdout
@@ -126,7 +126,7 @@ def test_web_serves_slack_and_healthz_under_gunicorn_after_migrating(tmp_path: P
             SLACK_SIGNING_SECRET="secret",
             SLACK_API_URL=fake.base_url,
             PORT=str(port),
-            PARTNERSHIP_CONFIG=str(SAMPLE),
+            PARTNERSHIP_CONFIG=str(SAMPLE_PARTNERSHIP),
             WEB_CONCURRENCY="1",
         )
         server = subprocess.Popen(
@@ -166,7 +166,7 @@ def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
 def test_the_clock_process_catches_up_a_missed_run_once(tmp_path: Path) -> None:
     partnership = tmp_path / "partnership.toml"
     partnership.write_text(
-        SAMPLE.read_text().replace("catch_up_hours = 24", "catch_up_hours = 168")
+        SAMPLE_PARTNERSHIP.read_text().replace("catch_up_hours = 24", "catch_up_hours = 168")
     )
     with FakeSlack() as fake:
         env = clean_env(

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -29,7 +30,11 @@ from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.models import Member, Organisation, Partnership
 from bot.services.directory import Directory, Profile
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.slack.app import create_app
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
@@ -40,8 +45,7 @@ from jobs.context import JobContext
 log = logging.getLogger("partnerbot.playground")
 
 HOST = "127.0.0.1"  # never anything else: the page can act as anyone
-PAGE = Path(__file__).resolve().parent / "static" / "index.html"
-SAMPLE = Path(__file__).resolve().parent.parent.parent / "partnership.example.toml"
+PAGE = resources.files("bot.playground") / "static" / "index.html"  # package data, as in a wheel
 DEFAULT_FILE = "playground.db"
 ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
 
@@ -212,7 +216,9 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> None:
             directory.join(user_id, code, lambda _, name=name: Profile(name, tz="Europe/London"))
 
 
-def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE) -> Playground:
+def build(
+    settings: Settings, database_url: str, partnership_file: Path = SAMPLE_PARTNERSHIP
+) -> Playground:
     fake = FakeSlack().start()
     engine = make_engine(database_url)
     upgrade(engine)
