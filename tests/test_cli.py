@@ -153,14 +153,14 @@ def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(
-                f"partnerbot web exited:\n{server.stdout.read() if server.stdout else ''}"
+                f"{server.args} exited:\n{server.stdout.read() if server.stdout else ''}"
             )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return json.loads(response.read())
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    raise AssertionError("partnerbot web did not answer /healthz within 30 s")
+    raise AssertionError(f"{server.args} did not answer {url} within 30 s")
 
 
 def test_the_clock_process_catches_up_a_missed_run_once(tmp_path: Path) -> None:
