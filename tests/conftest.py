@@ -9,17 +9,19 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from alembic import command
 from slack_bolt import App
 from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
-from bot.db import make_engine, upgrade
+from bot.db import alembic_config, make_engine, upgrade
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -59,9 +61,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A private schema in the PostgreSQL test database, migrated once, dropped at the end."""
+@contextmanager
+def private_postgres_schema(revision: str = "head") -> Iterator[str]:
+    """The URL of a private schema in the PostgreSQL test database, migrated to `revision`,
+    dropped afterwards."""
     base = postgres_base_url()
     if base is None:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it)")
@@ -72,12 +75,21 @@ def postgres_url() -> Iterator[str]:
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     url_text = url.render_as_string(hide_password=False)
     engine = make_engine(url_text)
-    upgrade(engine)
+    command.upgrade(alembic_config(engine), revision)
     engine.dispose()
-    yield url_text
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield url_text
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private schema, migrated once, dropped at the end."""
+    with private_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,10 +13,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot.db import head_revision
+from alembic.script import ScriptDirectory
+
+from bot.db import MIGRATIONS_DIR, head_revision
 from bot.services.partnership_file import SAMPLE_PARTNERSHIP
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_driver import SlackDriver
+from tests.conftest import private_postgres_schema
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +93,29 @@ def test_db_upgrade_and_config_load_are_idempotent(tmp_path: Path) -> None:
         "nothing changed" in second.stdout
         and "organisations: 0 added, 0 updated, 6 unchanged" in second.stdout
     )
+
+
+def test_a_schema_behind_the_code_stops_start_up_with_the_command_that_fixes_it(
+    tmp_path: Path,
+) -> None:
+    """New code on the old schema would fail at its first query of a new column: web, clock and
+    run-job refuse to start instead, in one line (SQLite's default migrates itself on start)."""
+    head = head_revision()
+    previous = ScriptDirectory(MIGRATIONS_DIR).get_revision(head).down_revision
+    assert isinstance(previous, str)
+    told = (
+        f"partnerbot: the database schema is behind this code's (migrations {head} to run): "
+        "run `partnerbot db upgrade` first\n"
+    )
+    with private_postgres_schema(previous) as url, FakeSlack() as fake:
+        slack = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret"}
+        env = {"DATABASE_URL": url, "SLACK_API_URL": fake.base_url, **slack}
+        for command in (["web"], ["clock"], ["run-job", "digest", "--dry-run"]):
+            refused = run(command, tmp_path, **env)
+            assert (refused.returncode, refused.stderr) == (2, told), command
+        assert f"schema {head}" in run(["db", "upgrade"], tmp_path, **env).stdout
+        done = run(["run-job", "digest", "--now", "2026-11-23T09:30", "--dry-run"], tmp_path, **env)
+        assert done.returncode == 0, done.stderr
 
 
 def test_a_broken_partnership_file_names_the_line(tmp_path: Path) -> None:
