@@ -37,7 +37,11 @@ from bench.load import BUSY, FORM, Job
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.signing import signature_headers
 from bot.services.directory import Directory, Profile
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from jobs.registry import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +204,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def prepare(engine: Engine) -> None:
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml", jobs=JOBS))
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
     directory = Directory(engine)
     for number, user in enumerate(USERS):
         directory.join(user, CODES[number % len(CODES)], lambda _, u=user: Profile(u))

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Need, Settings, SettingsError, load_settings
-from bot.db import make_engine, schema_version, upgrade
+from bot.db import make_engine, pending_migrations, schema_version, upgrade
 from bot.services.partnership_file import (
     PartnershipFileError,
     apply_partnership,
@@ -179,11 +179,18 @@ def migrate(engine: Engine) -> None:
 
 
 def prepare(engine: Engine, settings: Settings) -> None:
-    """On the embedded SQLite default, migrate on start so a first run needs no extra step."""
+    """On the embedded SQLite default, migrate on start so a first run needs no extra step;
+    any other database must be migrated first (the release phase), so that new code never
+    starts on the schema of the old (it would fail at its first query of a new column)."""
     if settings.is_sqlite:
         migrate(engine)
-    elif schema_version(engine) is None:
-        raise StartupError("the database has no schema yet: run `partnerbot db upgrade` first")
+    elif pending := pending_migrations(engine):
+        state = (
+            "has no schema yet"
+            if schema_version(engine) is None
+            else f"schema is behind this code's (migrations {', '.join(reversed(pending))} to run)"
+        )
+        raise StartupError(f"the database {state}: run `partnerbot db upgrade` first")
     if settings.partnership_config:
         load_partnership(engine, settings.partnership_config)
 

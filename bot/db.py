@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from alembic import command
@@ -17,7 +17,8 @@ from sqlmodel import Session, create_engine
 
 from bot.logs import keep_logs_private
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Package data, so a wheel finds its migrations as a checkout does (alembic.ini: bot:migrations).
+MIGRATIONS_DIR = str(resources.files("bot.migrations"))
 SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a transaction waits for SQLite's write lock
 
 
@@ -97,7 +98,7 @@ def include_object(
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", MIGRATIONS_DIR)
     config.attributes["engine"] = engine
     return config
 
@@ -109,9 +110,19 @@ def upgrade(engine: Engine) -> None:
 
 def head_revision() -> str | None:
     """The newest migration this code knows; the schema should be at it."""
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    return ScriptDirectory(MIGRATIONS_DIR).get_current_head()
 
 
 def schema_version(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def pending_migrations(engine: Engine) -> list[str]:
+    """The migrations `upgrade` would run: none at the head, nor at a revision this code does not
+    know (a newer release's schema, left for that release)."""
+    scripts = ScriptDirectory(MIGRATIONS_DIR)
+    current = schema_version(engine)
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        return []
+    return [s.revision for s in scripts.iterate_revisions("head", current or "base")]

@@ -1,6 +1,6 @@
 """SQLModel tables. Times are aware UTC datetimes (SQLModel's UTCDateTime) on both backends.
 
-The schema itself is owned by Alembic (`migrations/`); these classes describe it for queries.
+The schema itself is owned by Alembic (`bot/migrations/`); these classes describe it for queries.
 """
 
 from __future__ import annotations

@@ -8,21 +8,27 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from alembic import command
 from slack_bolt import App
 from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
-from bot.db import make_engine, upgrade
+from bot.db import alembic_config, make_engine, upgrade
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.slack.app import create_app, make_client
 from bot.slack.client import DependableClient
 from bot.slack.sender import Sender
@@ -34,7 +40,7 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 SLACK_TIMEOUT = 1.0  # seconds: short, so that tests of Slack timing out are quick
 LISTENER_THREADS = 5  # the test app's pool
-COORDINATOR = "U0000COORD1"  # a coordinator in partnership.example.toml
+COORDINATOR = "U0000COORD1"  # a coordinator in the sample partnership
 MEMBER = "U0MEMBER"
 OTHER = "U0OTHER"
 
@@ -56,9 +62,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A private schema in the PostgreSQL test database, migrated once, dropped at the end."""
+@contextmanager
+def private_postgres_schema(revision: str = "head") -> Iterator[str]:
+    """The URL of a private schema in the PostgreSQL test database, migrated to `revision`,
+    dropped afterwards."""
     base = postgres_base_url()
     if base is None:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it)")
@@ -69,12 +76,21 @@ def postgres_url() -> Iterator[str]:
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     url_text = url.render_as_string(hide_password=False)
     engine = make_engine(url_text)
-    upgrade(engine)
+    command.upgrade(alembic_config(engine), revision)
     engine.dispose()
-    yield url_text
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield url_text
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private schema, migrated once, dropped at the end."""
+    with private_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -103,7 +119,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def loaded_engine(engine: Engine) -> Engine:
     """The database with the sample partnership loaded."""
-    apply_partnership(engine, read_partnership_file(ROOT / "partnership.example.toml", jobs=JOBS))
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
     return engine
 
 

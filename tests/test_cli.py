@@ -13,13 +13,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot.db import head_revision
+from alembic.script import ScriptDirectory
+
+from bot.db import MIGRATIONS_DIR, head_revision
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
+from bot.services.partnership_file import SAMPLE_PARTNERSHIP
+from tests.conftest import private_postgres_schema
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "partnership.example.toml"
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -82,14 +85,37 @@ def test_settings_come_from_a_dotenv_file_in_the_working_folder(tmp_path: Path) 
 def test_db_upgrade_and_config_load_are_idempotent(tmp_path: Path) -> None:
     upgraded = run(["db", "upgrade"], tmp_path)
     assert upgraded.returncode == 0 and f"schema {head_revision()}" in upgraded.stdout
-    first = run(["config", "load", str(SAMPLE)], tmp_path)
+    first = run(["config", "load", str(SAMPLE_PARTNERSHIP)], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "changes made" in first.stdout and "organisations: 6 added" in first.stdout
-    second = run(["config", "load", str(SAMPLE)], tmp_path)
+    second = run(["config", "load", str(SAMPLE_PARTNERSHIP)], tmp_path)
     assert (
         "nothing changed" in second.stdout
         and "organisations: 0 added, 0 updated, 6 unchanged" in second.stdout
     )
+
+
+def test_a_schema_behind_the_code_stops_start_up_with_the_command_that_fixes_it(
+    tmp_path: Path,
+) -> None:
+    """New code on the old schema would fail at its first query of a new column: web, clock and
+    run-job refuse to start instead, in one line (SQLite's default migrates itself on start)."""
+    head = head_revision()
+    previous = ScriptDirectory(MIGRATIONS_DIR).get_revision(head).down_revision
+    assert isinstance(previous, str)
+    told = (
+        f"partnerbot: the database schema is behind this code's (migrations {head} to run): "
+        "run `partnerbot db upgrade` first\n"
+    )
+    with private_postgres_schema(previous) as url, FakeSlack() as fake:
+        slack = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret"}
+        env = {"DATABASE_URL": url, "SLACK_API_URL": fake.base_url, **slack}
+        for command in (["web"], ["clock"], ["run-job", "digest", "--dry-run"]):
+            refused = run(command, tmp_path, **env)
+            assert (refused.returncode, refused.stderr) == (2, told), command
+        assert f"schema {head}" in run(["db", "upgrade"], tmp_path, **env).stdout
+        done = run(["run-job", "digest", "--now", "2026-11-23T09:30", "--dry-run"], tmp_path, **env)
+        assert done.returncode == 0, done.stderr
 
 
 def test_a_broken_partnership_file_names_the_line(tmp_path: Path) -> None:
@@ -126,7 +152,7 @@ def test_web_serves_slack_and_healthz_under_gunicorn_after_migrating(tmp_path: P
             SLACK_SIGNING_SECRET="secret",
             SLACK_API_URL=fake.base_url,
             PORT=str(port),
-            PARTNERSHIP_CONFIG=str(SAMPLE),
+            PARTNERSHIP_CONFIG=str(SAMPLE_PARTNERSHIP),
             WEB_CONCURRENCY="1",
         )
         server = subprocess.Popen(
@@ -153,20 +179,20 @@ def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(
-                f"partnerbot web exited:\n{server.stdout.read() if server.stdout else ''}"
+                f"{server.args} exited:\n{server.stdout.read() if server.stdout else ''}"
             )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return json.loads(response.read())
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    raise AssertionError("partnerbot web did not answer /healthz within 30 s")
+    raise AssertionError(f"{server.args} did not answer {url} within 30 s")
 
 
 def test_the_clock_process_catches_up_a_missed_run_once(tmp_path: Path) -> None:
     partnership = tmp_path / "partnership.toml"
     partnership.write_text(
-        SAMPLE.read_text().replace("catch_up_hours = 24", "catch_up_hours = 168")
+        SAMPLE_PARTNERSHIP.read_text().replace("catch_up_hours = 24", "catch_up_hours = 168")
     )
     with FakeSlack() as fake:
         env = clean_env(

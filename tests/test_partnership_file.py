@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
 from bot.services.directory import Directory
 from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
     PartnershipFileError,
     apply_partnership,
     parse_partnership,
@@ -18,9 +19,6 @@ from bot.services.partnership_file import (
 )
 from bot.services.rights import DEFAULT_RETENTION
 from jobs.registry import JOBS
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "partnership.example.toml"
 
 
 def snapshot(engine: Engine) -> dict[str, list]:
@@ -32,7 +30,7 @@ def snapshot(engine: Engine) -> dict[str, list]:
 
 
 def test_the_sample_describes_a_realistic_partnership() -> None:
-    spec = read_partnership_file(SAMPLE, jobs=JOBS)
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
     assert len(spec.organisations) >= 5
     for organisation in spec.organisations:
         assert organisation.description and organisation.address and organisation.key_workers
@@ -47,7 +45,7 @@ def test_the_sample_describes_a_realistic_partnership() -> None:
 
 
 def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine) -> None:
-    spec = read_partnership_file(SAMPLE, jobs=JOBS)
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
     first = apply_partnership(engine, spec)
     assert first.changed and first.organisations.added == len(spec.organisations)
     state = snapshot(engine)
@@ -58,9 +56,9 @@ def test_loading_twice_gives_the_same_state_and_reports_no_change(engine: Engine
 
 
 def test_a_reload_reports_updates_and_keeps_what_was_added_in_slack(engine: Engine) -> None:
-    apply_partnership(engine, read_partnership_file(SAMPLE, jobs=JOBS))
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
     Directory(engine).add_organisation("U0000COORD1", "GAP", "Govan Asylum Project")
-    changed = SAMPLE.read_text().replace(
+    changed = SAMPLE_PARTNERSHIP.read_text().replace(
         'desks = 2\n  weekdays = ["tue", "wed"', 'desks = 4\n  weekdays = ["tue", "wed"'
     )
     report = apply_partnership(engine, parse_partnership(changed, jobs=JOBS))

@@ -33,18 +33,21 @@ from bot.models import (
 )
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
-from bot.services.partnership_file import apply_partnership, parse_partnership
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    parse_partnership,
+)
 from bot.services.rights import sending_paused
 from jobs.clock import run_job
 from jobs.registry import JOBS
-from tests.conftest import COORDINATOR, MEMBER, OTHER, ROOT, Bot
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import shown
 from tests.test_clock import DIGEST_CHANNEL, MONDAY_9, context
 
 LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"  # key worker at Harbour (HRS), named in the sample file; never joined
 TENDAI = "U0000COORD2"  # a coordinator in the sample file who never used the bot
-SAMPLE = ROOT / "partnership.example.toml"
 
 
 def seed(bot: Bot) -> None:
@@ -538,7 +541,8 @@ def test_someone_named_in_the_file_who_never_joined_is_removed_and_stays_removed
     assert "named as key worker for 1 organisation: removed" in receipts["amina"]
 
     capsys.readouterr()
-    load_partnership(bot.engine, str(SAMPLE))  # as at every start, or `partnerbot config load`
+    # as at every start, or `partnerbot config load`:
+    load_partnership(bot.engine, str(SAMPLE_PARTNERSHIP))
     assert "skipped 2 people erased at their request" in capsys.readouterr().out
     for erased in (AMINA, "Amina Yusuf", TENDAI, "Tendai Moyo"):
         assert tables_naming(bot.engine, erased) == [], erased

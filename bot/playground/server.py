@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -30,7 +31,11 @@ from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
 from bot.services.directory import Directory, Profile
-from bot.services.partnership_file import apply_partnership, read_partnership_file
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.slack.app import create_app
 from bot.web import wsgi_app
 from jobs.clock import run_job
@@ -40,13 +45,13 @@ from jobs.registry import JOBS
 log = logging.getLogger("partnerbot.playground")
 
 HOST = "127.0.0.1"  # never anything else: the page can act as anyone
-STATIC = Path(__file__).resolve().parent / "static"  # the page: served as it is, no build step
+# The page, served as it is (no build step); package data, so a wheel install has it too.
+STATIC = Path(str(resources.files("bot.playground").joinpath("static")))
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
 }
-SAMPLE = Path(__file__).resolve().parent.parent.parent / "partnership.example.toml"
 DEFAULT_FILE = "playground.db"
 ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
 
@@ -214,7 +219,9 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
     return [channel for kind in kinds if (channel := spec.channels[kind])]
 
 
-def build(settings: Settings, database_url: str, partnership_file: Path = SAMPLE) -> Playground:
+def build(
+    settings: Settings, database_url: str, partnership_file: Path = SAMPLE_PARTNERSHIP
+) -> Playground:
     fake = FakeSlack().start()
     engine = make_engine(database_url)
     upgrade(engine)

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS, erased_chec
 from bot.services.schedule import DEFAULT_CATCH_UP_HOURS, Schedule, parse_when, unknown_job
 from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 
+# Six sample organisations: the playground's partnership, the tests', and a file to copy. Package
+# data (importlib.resources), so an installed wheel has it too.
+SAMPLE_PARTNERSHIP = Path(str(resources.files("bot") / "data" / "partnership.example.toml"))
 PRIVACY_POLICIES = ("warn", "block")
 CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
 USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
