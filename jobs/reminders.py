@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.db import session_scope
-from bot.services.hotdesk import Hotdesk
+from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities import Opportunities, closing_soon
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.hotdesk import evening_messages

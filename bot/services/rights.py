@@ -57,7 +57,8 @@ from bot.models import (
 )
 from bot.services import audit, outbox
 from bot.services.directory import coordinators_in, is_coordinator
-from bot.services.hotdesk import ACTIVE, Booking, booking_views
+from bot.services.hotdesk.store import booking_views
+from bot.services.hotdesk.types import ACTIVE, Booking
 from bot.services.outbox import Notice, Notices, Written
 from bot.services.refusal import Refusal
 

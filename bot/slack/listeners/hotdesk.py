@@ -24,7 +24,7 @@ from bot.services.calendar_file import visit_calendar
 from bot.services.dates import DateError, parse_date, parse_dates
 from bot.services.directory import Person
 from bot.services.gate import FieldsLookPersonal
-from bot.services.hotdesk import (
+from bot.services.hotdesk.types import (
     Booked,
     Booking,
     Ended,
