@@ -16,7 +16,7 @@ from bot.services.dates import DateError
 from bot.services.directory import NotCoordinator, OrganisationRef, UnknownOrganisation
 from bot.services.gate import BadLink, FieldsLookPersonal, LooksPersonal
 from bot.services.hotdesk.types import OfferInvalid
-from bot.services.opportunities import Caution, OpportunityInput, OpportunityInvalid
+from bot.services.opportunities.types import Caution, OpportunityInput, OpportunityInvalid
 from bot.services.privacy import Finding, Kind
 from bot.services.refusal import Refusal
 from bot.services.sessions import SessionInvalid

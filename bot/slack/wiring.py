@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.services.directory import Directory
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
-from bot.services.opportunities import Opportunities
+from bot.services.opportunities.service import Opportunities
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates

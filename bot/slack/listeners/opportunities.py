@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.services.dates import parse_date
 from bot.services.directory import OrganisationRef
-from bot.services.opportunities import (
+from bot.services.opportunities.types import (
     KINDS,
     Caution,
     OpportunityInput,
