@@ -38,7 +38,7 @@ NOT_REFUSALS = {
     "bot.services.channel_posts.AlreadyPosted",  # internal: another attempt is posting it
     "bot.services.channel_posts.SendFailed",  # internal: Slack's failure, becomes NotPosted
     # Read at start-up and by the CLI, not in answer to a person in Slack.
-    "bot.services.partnership_file.PartnershipFileError",
+    "bot.services.partnership_file.read.PartnershipFileError",
     # Internal control flow: a booking made already, caught within the hotdesk service.
     "bot.services.hotdesk.store.AlreadyBooked",
 }
