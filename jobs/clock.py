@@ -27,7 +27,7 @@ from bot.services.rights import Rights, sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
 from bot.slack.client import DependableClient
-from bot.slack.listeners.rights import redraw_messages
+from bot.slack.redraws import redraw_messages
 from jobs import digest, nudges, reminders, retention
 from jobs.context import JobContext
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -45,3 +46,8 @@ class Services:
             Rights(engine, zone),
             sender,
         )
+
+
+def today_in(services: Services) -> date:
+    """Today, in the partnership's time zone."""
+    return datetime.now(services.zone).date()
