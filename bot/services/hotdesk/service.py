@@ -12,6 +12,7 @@ to the outbox in the change's own transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -112,7 +113,7 @@ class Hotdesk:
                     part,
                     now,
                     partnership_working_days(session),
-                    lambda: alternatives_near(session, organisation, day, part, now),
+                    partial(alternatives_near, session, organisation, day, part, now),
                 )
                 booking = DeskBooking(
                     organisation_id=organisation.id, visitor_id=user_id,
