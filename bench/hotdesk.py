@@ -23,7 +23,8 @@ from sqlalchemy import Engine, insert, update
 
 from bench.common import database
 from bot.models import HotdeskOffer, Member, Organisation, Partnership
-from bot.services.hotdesk import Hotdesk, Part, SlotGone
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.types import Part, SlotGone
 from bot.services.outbox import no_notices
 
 ZONE = ZoneInfo("Europe/London")

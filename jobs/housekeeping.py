@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.services.rights import Rights, sending_paused
 from bot.services.updates import forget_old_drafts
-from bot.slack.listeners.rights import redraw_messages
+from bot.slack.redraws import redraw_messages
 from jobs.context import JobContext
 from jobs.job import job
 

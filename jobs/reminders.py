@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.db import session_scope
-from bot.services.hotdesk import Hotdesk
-from bot.services.opportunities import Opportunities, closing_soon
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.opportunities.service import Opportunities
+from bot.services.opportunities.store import closing_soon
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.hotdesk import evening_messages
 from bot.slack.blocks.opportunities import channel_post, closing_reminder

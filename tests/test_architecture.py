@@ -86,6 +86,72 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
+def test_no_listener_imports_another() -> None:
+    """What two listeners share lives in bot.slack (forms, update_posts, partners_command, …);
+    only the listeners' package itself puts them together."""
+    found = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "bot/slack/listeners").glob("*.py"))
+        if path.name != "__init__.py"
+        for module in imported_modules(path)
+        if module == "bot.slack.listeners" or module.startswith("bot.slack.listeners.")
+    ]
+    assert found == []
+
+
+def test_listeners_never_reach_the_engine() -> None:
+    """A listener calls a service method; the database (bot.db, the engine) is the services'."""
+    assert offenders("bot/slack/listeners", ("bot.db",)) == []
+    found = []
+    for path in sorted((ROOT / "bot/slack/listeners").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "engine":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    assert found == []
+
+
+def test_jobs_never_import_a_listener_or_bolt() -> None:
+    """A job is no Slack request: it calls services, draws with the block builders and sends
+    through the sender, as listeners do, but never through a listener or Bolt."""
+    assert offenders("jobs", ("slack_bolt", "bot.slack.listeners")) == []
+
+
+# The services split into packages, one module a job: each module imports only those before it
+# (types, rules, store, service); the pure ones never touch the database; only the service
+# (and the partnership file's apply) opens a transaction.
+LAYERS = ("types", "rules", "store", "service")
+DATABASE = ("sqlalchemy", "sqlmodel", "bot.db", "bot.models")
+PURE = [
+    "bot/services/hotdesk/types.py",
+    "bot/services/hotdesk/rules.py",
+    "bot/services/opportunities/types.py",
+    "bot/services/opportunities/rules.py",
+    "bot/services/partnership_file/read.py",
+]
+
+
+def test_pure_service_modules_never_touch_the_database() -> None:
+    found = [
+        f"{path} imports {module}"
+        for path in PURE
+        for module in imported_modules(ROOT / path)
+        if module.startswith(DATABASE)
+    ]
+    assert found == []
+
+
+def test_each_layer_of_a_split_service_imports_only_the_layers_before_it() -> None:
+    found = []
+    for package in ("hotdesk", "opportunities"):
+        for rank, layer in enumerate(LAYERS):
+            path = ROOT / "bot/services" / package / f"{layer}.py"
+            later = tuple(f"bot.services.{package}.{name}" for name in LAYERS[rank + 1 :])
+            found += [f"{layer} imports {m}" for m in imported_modules(path) if m in later]
+            if layer != "service" and "session_scope(" in path.read_text(encoding="utf-8"):
+                found.append(f"{package}/{layer}.py opens a transaction")
+    assert found == []
+
+
 def test_production_code_never_creates_tables_behind_alembic() -> None:
     for folder in ("bot", "jobs"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -115,7 +181,7 @@ SENT_DIRECTLY = {
     ("bot/slack/listeners/directory.py", "organisation_edited"): "the form's answer",
     ("bot/slack/listeners/rights.py", "my_data"): "the export itself: nothing changes",
     ("bot/slack/listeners/rights.py", "forget_submitted"): "the receipt, after Slack's results",
-    ("bot/slack/listeners/rights.py", "redraw_messages"): "redraws kept on Delivery, resumed",
+    ("bot/slack/redraws.py", "redraw_messages"): "redraws kept on Delivery, resumed",
     ("bot/slack/listeners/rights.py", "user_changed"): "a handover: reads, changes nothing",
     ("bot/slack/guard.py", "tell"): "a failure told: the database may be what failed",
     ("jobs/delivery.py", "deliver"): "scheduled deliveries, claimed per recipient",

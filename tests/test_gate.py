@@ -22,7 +22,7 @@ from bot.services import gate
 from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach, Shown
 from bot.slack.blocks import help as general_help
 from bot.slack.blocks import hotdesk, opportunities, sessions, updates
-from bot.slack.listeners.directory import SUBCOMMANDS
+from bot.slack.listeners import PARTNERS as SUBCOMMANDS
 from tests.helpers import shown
 
 ROOT = Path(__file__).resolve().parent.parent

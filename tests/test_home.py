@@ -20,7 +20,7 @@ from bot.models import (
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
 from bot.services.home import Home
-from bot.services.opportunities import Opportunities
+from bot.services.opportunities.service import Opportunities
 from bot.slack.sender import Sender
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, shown

@@ -16,7 +16,8 @@ from bot.db import make_engine
 from bot.fakeslack import FakeSlack
 from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation
 from bot.services.directory import Directory, Profile
-from bot.services.hotdesk import Booking, Host, Hotdesk, HotdeskProblem, Part, SlotGone
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.types import Booking, Host, HotdeskProblem, Part, SlotGone
 from bot.services.outbox import no_notices
 from bot.services.working_days import WorkingDays
 from bot.slack.blocks import hotdesk as hotdesk_blocks

@@ -16,7 +16,8 @@ from bot.models import Opportunity, OpportunityInterest, Partnership
 from bot.services.digest import build_digest
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
-from bot.services.opportunities import Opportunities, OpportunityInput, OpportunityView
+from bot.services.opportunities.service import Opportunities
+from bot.services.opportunities.types import OpportunityInput, OpportunityView
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.opportunities import channel_post
 from bot.slack.sender import Sender

@@ -14,7 +14,8 @@ from bot.db import make_engine, session_scope
 from bot.fakeslack import FakeSlack
 from bot.models import OutboxItem, PartnerUpdate, utcnow
 from bot.services import outbox
-from bot.services.hotdesk import Booking, Hotdesk, Part
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.types import Booking, Part
 from bot.services.outbox import Notice, no_notices
 from bot.services.rights import REMOVAL, Rights
 from bot.slack.app import sweeper_of

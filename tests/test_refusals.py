@@ -15,8 +15,8 @@ import bot.services
 from bot.services.dates import DateError
 from bot.services.directory import NotCoordinator, OrganisationRef, UnknownOrganisation
 from bot.services.gate import BadLink, FieldsLookPersonal, LooksPersonal
-from bot.services.hotdesk import OfferInvalid
-from bot.services.opportunities import Caution, OpportunityInput, OpportunityInvalid
+from bot.services.hotdesk.types import OfferInvalid
+from bot.services.opportunities.types import Caution, OpportunityInput, OpportunityInvalid
 from bot.services.privacy import Finding, Kind
 from bot.services.refusal import Refusal
 from bot.services.sessions import SessionInvalid
@@ -38,9 +38,9 @@ NOT_REFUSALS = {
     "bot.services.channel_posts.AlreadyPosted",  # internal: another attempt is posting it
     "bot.services.channel_posts.SendFailed",  # internal: Slack's failure, becomes NotPosted
     # Read at start-up and by the CLI, not in answer to a person in Slack.
-    "bot.services.partnership_file.PartnershipFileError",
+    "bot.services.partnership_file.read.PartnershipFileError",
     # Internal control flow: a booking made already, caught within the hotdesk service.
-    "bot.services.hotdesk._Already",
+    "bot.services.hotdesk.store.AlreadyBooked",
 }
 
 # How to make the refusals whose constructors need more than a sentence; any other is made
@@ -63,9 +63,9 @@ SAMPLES: dict[type[Refusal], Callable[[], Refusal]] = {
 
 
 def service_exceptions() -> list[type[BaseException]]:
-    """Every exception class defined in a module of bot.services."""
+    """Every exception class defined in a module of bot.services (its packages' too)."""
     found = []
-    for module_info in pkgutil.iter_modules(bot.services.__path__, "bot.services."):
+    for module_info in pkgutil.walk_packages(bot.services.__path__, "bot.services."):
         module = importlib.import_module(module_info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and issubclass(cls, BaseException):

@@ -15,7 +15,8 @@ from sqlmodel import col, select
 from bot.db import session_scope
 from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.directory import OrganisationRef
-from bot.services.opportunities import OpportunityView, opportunities_between
+from bot.services.opportunities.store import opportunities_between
+from bot.services.opportunities.types import OpportunityView
 from bot.services.updates import UpdateView, views_of
 
 QUIET_AFTER = timedelta(weeks=4)

@@ -26,8 +26,9 @@ from bot.models import (
     Rsvp,
 )
 from bot.services.directory import Directory, MemberView, ProfileLoader
-from bot.services.hotdesk import Hotdesk
-from bot.services.opportunities import Opportunities, opportunity_views
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.opportunities.service import Opportunities
+from bot.services.opportunities.store import opportunity_views
 from bot.services.sessions import Sessions, SessionView, session_view
 from bot.services.updates import UpdateView, views_of
 

@@ -57,7 +57,8 @@ from bot.models import (
 )
 from bot.services import audit, outbox
 from bot.services.directory import coordinators_in, is_coordinator
-from bot.services.hotdesk import ACTIVE, Booking, booking_views
+from bot.services.hotdesk.store import booking_views
+from bot.services.hotdesk.types import ACTIVE, Booking
 from bot.services.outbox import Notice, Notices, Written
 from bot.services.refusal import Refusal
 
@@ -552,19 +553,24 @@ class Rights:
             audit.record(session, "Slack", "sending paused", reason)
             return True
 
+    def resume_sending(self, actor_id: str) -> bool:
+        """A coordinator, through the reinstalled app, restarts scheduled sending."""
+        with session_scope(self.engine) as session:
+            if not is_coordinator(session, actor_id):
+                raise RightsProblem("Only coordinators can resume scheduled sending.")
+            row = session.get(Partnership, 1) or Partnership()
+            if not row.sending_paused:
+                return False
+            row.sending_paused = False
+            session.add(row)
+            audit.record(session, actor_id, "sending resumed")
+            return True
 
-def resume_sending(engine: Engine, actor_id: str) -> bool:
-    """A coordinator, through the reinstalled app, restarts scheduled sending."""
-    with session_scope(engine) as session:
-        if not is_coordinator(session, actor_id):
-            raise RightsProblem("Only coordinators can resume scheduled sending.")
-        row = session.get(Partnership, 1) or Partnership()
-        if not row.sending_paused:
-            return False
-        row.sending_paused = False
-        session.add(row)
-        audit.record(session, actor_id, "sending resumed")
-        return True
+    # The audit trail ----------------------------------------------------------------------------
+
+    def audit_trail(self, viewer_id: str) -> list[audit.AuditView]:
+        """The latest entries, for coordinators only (audit.NotAllowed for anyone else)."""
+        return audit.entries(self.engine, viewer_id)
 
 
 def sending_paused(engine: Engine) -> bool:

@@ -17,8 +17,8 @@ from slack_sdk.models.views import View
 from bot.services.channel_posts import NotPosted
 from bot.services.directory import UnknownOrganisation
 from bot.services.gate import FieldsLookPersonal, LooksPersonal
-from bot.services.hotdesk import HotdeskProblem, OfferInvalid
-from bot.services.opportunities import Caution, OpportunityInvalid, OpportunityProblem
+from bot.services.hotdesk.types import HotdeskProblem, OfferInvalid
+from bot.services.opportunities.types import Caution, OpportunityInvalid, OpportunityProblem
 from bot.services.refusal import Refusal
 from bot.services.sessions import SessionInvalid, SessionProblem
 from bot.services.updates import Held, NotInOrganisation, UpdateProblem

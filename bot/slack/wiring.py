@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
 from bot.services.home import Home
-from bot.services.hotdesk import Hotdesk
-from bot.services.opportunities import Opportunities
+from bot.services.hotdesk.service import Hotdesk
+from bot.services.opportunities.service import Opportunities
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
@@ -45,3 +46,8 @@ class Services:
             Rights(engine, zone),
             sender,
         )
+
+
+def today_in(services: Services) -> date:
+    """Today, in the partnership's time zone."""
+    return datetime.now(services.zone).date()

@@ -29,8 +29,7 @@ from slack_sdk.models.views import View
 
 from bot.services.dates import format_date
 from bot.services.gate import LooksPersonal
-from bot.services.hotdesk import (
-    WEEKDAYS,
+from bot.services.hotdesk.types import (
     Booked,
     Booking,
     Ended,
@@ -42,6 +41,7 @@ from bot.services.hotdesk import (
     Part,
     Slot,
 )
+from bot.services.working_days import WEEKDAYS
 from bot.slack.blocks.common import Message, clip, command_help, context, escape, section, user_link
 from bot.slack.blocks.directory import looks_personal_form
 

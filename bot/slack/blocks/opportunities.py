@@ -28,10 +28,9 @@ from slack_sdk.models.views import View
 
 from bot.services.dates import format_date
 from bot.services.directory import OrganisationRef
-from bot.services.opportunities import (
-    DESCRIPTION_MAX,
+from bot.services.opportunities.rules import DESCRIPTION_MAX, TITLE_MAX
+from bot.services.opportunities.types import (
     KINDS,
-    TITLE_MAX,
     Caution,
     OpportunityInput,
     OpportunityProblem,

@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 
 from bot.services.audit import AuditView
 from bot.services.dates import format_date
-from bot.services.hotdesk import Booking
+from bot.services.hotdesk.types import Booking
 from bot.services.rights import Aftermath, Handover, Receipt
 from bot.slack.blocks.common import Message, clip, context, escape, section, user_link
 

@@ -1,7 +1,11 @@
-"""Listeners, one module per feature, each with `register(app)` (as in Bolt's starter template)."""
+"""Listeners, one module per feature, each with `register(app)` (as in Bolt's starter template).
+
+No listener imports another: what two share lives in bot.slack, and `/partners`, whose
+subcommands come from two features, is put together here."""
 
 from slack_bolt import App
 
+from bot.slack.guard import guarded
 from bot.slack.listeners import (
     directory,
     home,
@@ -11,11 +15,15 @@ from bot.slack.listeners import (
     sessions,
     updates,
 )
+from bot.slack.partners_command import partners_command
 
 # The Events API events handled, which manifest.yml subscribes to (a test keeps them equal).
 EVENTS = {**home.HANDLED, **rights.HANDLED}
+# `/partners` subcommands: the directory's, then data protection's.
+PARTNERS = {**directory.SUBCOMMANDS, **rights.SUBCOMMANDS}
 
 
 def register(app: App) -> None:
+    app.command("/partners")(guarded(partners_command(PARTNERS)))
     for module in (directory, updates, hotdesk, opportunities, sessions, home, rights):
         module.register(app)

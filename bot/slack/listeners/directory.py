@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services.directory import OrganisationEdit, ProfileLoader
+from bot.services.directory import OrganisationEdit
 from bot.services.gate import FieldsLookPersonal
 from bot.services.refusal import Refusal
 from bot.slack.blocks import directory as directory_blocks
-from bot.slack.blocks.common import Message, problem, reply
+from bot.slack.blocks.common import problem, reply
 from bot.slack.blocks.help import help_message
+from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
-from bot.slack.listeners import rights
 from bot.slack.parsing import first_word, input_value, user_id_in
+from bot.slack.partners_command import Invocation, Outcome, Subcommands
 from bot.slack.profiles import profile_loader
-from bot.slack.refusals import answer, refuse_form
+from bot.slack.refusals import refuse_form
 from bot.slack.wiring import Services
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One `/partners` request, translated from Slack's payload."""
-
-    user_id: str
-    args: str
-    services: Services
-    load_profile: ProfileLoader
-    client: WebClient
-
-
-Outcome = Message | View
 
 
 def show_help(call: Invocation) -> Outcome:
@@ -100,29 +83,7 @@ def digest(call: Invocation) -> Outcome:
     return directory_blocks.digest_preference(wanted)
 
 
-def my_data(call: Invocation) -> Outcome:
-    return rights.my_data(call.user_id, call.services)
-
-
-def forget_me(call: Invocation) -> Outcome:
-    return rights.forget_form(call.user_id, "", call.services)
-
-
-def remove(call: Invocation) -> Outcome:
-    if not call.args:
-        return problem("Name the person with an @mention: `/partners remove @sam`.")
-    return rights.forget_form(call.user_id, call.args, call.services)
-
-
-def resume(call: Invocation) -> Outcome:
-    return rights.resume(call.user_id, call.services)
-
-
-def audit(call: Invocation) -> Outcome:
-    return rights.audit_trail(call.user_id, call.services)
-
-
-SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
+SUBCOMMANDS: Subcommands = {  # the directory's; data protection lists its own
     "": show_help,
     "help": show_help,
     "join": join,
@@ -133,29 +94,7 @@ SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
     "whoami": whoami,
     "coordinator": coordinator,
     "digest": digest,
-    "my-data": my_data,
-    "forget-me": forget_me,
-    "remove": remove,
-    "audit": audit,
-    "resume": resume,
 }
-
-
-def partners(
-    ack: Ack, command: dict, respond: Respond, client: WebClient, services: Services
-) -> None:
-    ack()
-    word, args = first_word(command.get("text", ""))
-    handler = SUBCOMMANDS.get(word)
-    if handler is None:
-        reply(respond, problem(f"`/partners {word}` isn't a command I know."))
-        return
-    call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-    outcome = answer(lambda: handler(call), datetime.now(services.zone).date())
-    if isinstance(outcome, View):
-        client.views_open(trigger_id=command["trigger_id"], view=outcome)
-    else:
-        reply(respond, outcome)
 
 
 def join_clicked(
@@ -174,11 +113,6 @@ def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services:
         directory_blocks.organisation_card(card, body["user"]["id"]),
         replace_original=False,
     )
-
-
-def saving_anyway(view: dict) -> bool:
-    """Whether the person ticked "save it anyway" on a form the privacy guard held back."""
-    return directory_blocks.ANYWAY in (input_value(view, directory_blocks.ANYWAY) or [])
 
 
 def organisation_edited(
@@ -209,7 +143,6 @@ def organisation_edited(
 
 
 def register(app: App) -> None:
-    app.command("/partners")(guarded(partners))
     app.action(directory_blocks.JOIN_ACTION)(guarded(join_clicked))
     app.action(directory_blocks.SHOW_ACTION)(guarded(show_clicked))
     app.view(directory_blocks.EDIT_CALLBACK)(guarded(organisation_edited))

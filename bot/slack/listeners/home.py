@@ -15,9 +15,9 @@ from bot.slack.blocks import home as blocks
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, section
+from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import publish_home
-from bot.slack.listeners.opportunities import sharing_form
 from bot.slack.parsing import input_value
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer

@@ -24,7 +24,7 @@ from bot.services.calendar_file import visit_calendar
 from bot.services.dates import DateError, parse_date, parse_dates
 from bot.services.directory import Person
 from bot.services.gate import FieldsLookPersonal
-from bot.services.hotdesk import (
+from bot.services.hotdesk.types import (
     Booked,
     Booking,
     Ended,
@@ -38,9 +38,9 @@ from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, escape, reply, section
+from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.listeners.directory import saving_anyway
 from bot.slack.parsing import first_word, input_value
 from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services

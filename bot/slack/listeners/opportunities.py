@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -18,8 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.services.dates import parse_date
-from bot.services.directory import OrganisationRef
-from bot.services.opportunities import (
+from bot.services.opportunities.types import (
     KINDS,
     Caution,
     OpportunityInput,
@@ -30,21 +29,18 @@ from bot.services.opportunities import (
 from bot.services.refusal import Refusal
 from bot.slack.blocks import opportunities as blocks
 from bot.slack.blocks.common import Message, reply
+from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.parsing import first_word, input_value
 from bot.slack.refusals import answer, answer_post, refuse_form
-from bot.slack.wiring import Services
+from bot.slack.wiring import Services, today_in
 
 log = logging.getLogger(__name__)
 CLOSES = re.compile(r"(?:^|\s)closes\s+(.+)$", re.IGNORECASE)
 INTEREST_ACTIONS = re.compile(f"^{blocks.INTEREST_ACTION}(:|$)")
 EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://example.org"
 Outcome = Message | View
-
-
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
 
 
 def _message(outcome: Outcome) -> Message:
@@ -104,25 +100,6 @@ def _list_query(rest: str) -> dict[str, Any]:
             "/opportunity list training",
         )
     return {"kind": "list", "only": parse_kind(word) if word else None}
-
-
-def sharing_form(
-    services: Services,
-    user_id: str,
-    metadata: dict,
-    start: OpportunityInput | None = None,
-    warning: Caution | None = None,
-) -> View:
-    """The sharing (or, with `edit` in the metadata, editing) form; coordinators may choose the
-    organisation a new one is shared for."""
-    directory = services.directory
-    organisations = (
-        [OrganisationRef(org.code, org.name) for org in directory.organisations()]
-        if user_id in directory.coordinator_ids()
-        else []
-    )
-    editing = bool(metadata.get("edit"))
-    return blocks.form(metadata, today_in(services), start, organisations, warning, editing)
 
 
 def opportunity_command(

@@ -4,38 +4,30 @@ users leaving and the app being uninstalled."""
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services.audit import entries
 from bot.services.outbox import UNSURE, Notice
 from bot.services.refusal import Refusal
-from bot.services.rights import REMOVAL, Aftermath, Receipt, Rights, resume_sending
+from bot.services.rights import REMOVAL, Receipt
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
-from bot.slack.client import TIMEOUT, UNREACHABLE
 from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
+from bot.slack.partners_command import Invocation, Outcome, Subcommands
+from bot.slack.redraws import redraw_messages
 from bot.slack.refusals import render
 from bot.slack.wiring import Services
 
-log = logging.getLogger(__name__)
-
 REDRAW_NOW = 50  # redrawn while the person waits for the receipt; housekeeping does the rest
-TRY_AGAIN = {
-    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-    TIMEOUT, UNREACHABLE,
-}  # fmt: skip
 
 
-def my_data(user_id: str, services: Services) -> Message:
+def my_data(call: Invocation) -> Message:
     """Everything the bot holds about the member, as a JSON file in their DM."""
+    user_id, services = call.user_id, call.services
     content = json.dumps(services.rights.export(user_id), indent=2, ensure_ascii=False)
     sent = services.sender.upload(
         user_id,
@@ -68,14 +60,34 @@ def forget_form(user_id: str, subject_text: str, services: Services) -> Message 
     return blocks.forget_form(subject, by_self=False)
 
 
-def resume(user_id: str, services: Services) -> Message:
-    if not resume_sending(services.engine, user_id):
+def forget_me(call: Invocation) -> Outcome:
+    return forget_form(call.user_id, "", call.services)
+
+
+def remove(call: Invocation) -> Outcome:
+    if not call.args:
+        return problem("Name the person with an @mention: `/partners remove @sam`.")
+    return forget_form(call.user_id, call.args, call.services)
+
+
+def resume(call: Invocation) -> Message:
+    if not call.services.rights.resume_sending(call.user_id):
         return notice("Scheduled sending wasn't paused; nothing to do.")
     return notice(":arrow_forward: Scheduled sending has resumed: digests, reminders, follow-ups.")
 
 
-def audit_trail(user_id: str, services: Services) -> Message:
-    return blocks.audit_trail(entries(services.engine, user_id), services.zone)
+def audit(call: Invocation) -> Message:
+    services = call.services
+    return blocks.audit_trail(services.rights.audit_trail(call.user_id), services.zone)
+
+
+SUBCOMMANDS: Subcommands = {
+    "my-data": my_data,
+    "forget-me": forget_me,
+    "remove": remove,
+    "audit": audit,
+    "resume": resume,
+}
 
 
 def forget_submitted(
@@ -113,50 +125,6 @@ def forget_submitted(
             services.sender.tell(
                 done.coordinator_ids, blocks.slack_problems(done.reference, aftermath)
             )
-
-
-def redraw_messages(
-    client: WebClient, rights: Rights, only: Sequence[int] | None = None, limit: int = 1000
-) -> Aftermath:
-    """Redraw in Slack the messages an erasure rewrote (chat.update from the stored copy):
-    channel copies first. Gone from Slack counts as done; what Slack may do later (a 5xx, a
-    timeout) stays marked for the next housekeeping; anything else is given up, and said."""
-    aftermath = Aftermath()
-    if only is not None and not only:
-        return aftermath
-    due = rights.redraws(only)
-    aftermath.left = max(len(due) - limit, 0)
-    settled = []
-    for item in due[:limit]:
-        try:
-            channel = item.channel or _channel_of(client, item.recipient)
-            if channel is None:  # sent to a #name before the bot kept Slack's channel ids
-                aftermath.failed.append("channel id not recorded")
-                settled.append(item.delivery_id)
-                continue
-            client.chat_update(channel=channel, ts=item.ts, text=item.text, blocks=item.blocks)
-        except SlackApiError as error:
-            code = str(error.response.get("error") or error.response.status_code)
-            log.warning("could not redraw delivery %s: %s", item.delivery_id, code)
-            if code == "message_not_found":  # deleted in Slack: nothing left to show
-                settled.append(item.delivery_id)
-            elif code in TRY_AGAIN or error.response.status_code >= 500:
-                aftermath.retry.append(code)
-            else:
-                aftermath.failed.append(code)
-                settled.append(item.delivery_id)
-            continue
-        aftermath.redrawn += 1
-        settled.append(item.delivery_id)
-    rights.redrawn(settled)
-    return aftermath
-
-
-def _channel_of(client: WebClient, recipient: str) -> str | None:
-    """The channel id chat.update needs: a DM's is found by opening it; a #name's is unknown."""
-    if recipient[:1] in ("U", "W"):
-        return client.conversations_open(users=recipient)["channel"]["id"]
-    return recipient if recipient[:1] in ("C", "G", "D") else None
 
 
 def user_changed(event: dict, client: WebClient, services: Services) -> None:

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -32,15 +32,14 @@ from bot.services.updates import check_text
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, reply
+from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.listeners.directory import saving_anyway
-from bot.slack.listeners.updates import channel_post
-from bot.slack.listeners.updates import posted_reply as update_posted
 from bot.slack.parsing import first_word, input_value, user_id_in
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
-from bot.slack.wiring import Services
+from bot.slack.update_posts import update_post, update_posted
+from bot.slack.wiring import Services, today_in
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +49,6 @@ STATUS_ACTIONS = re.compile(f"^{blocks.STATUS_ACTION}(:|$)")
 RSVP_ACTIONS = re.compile(f"^{blocks.RSVP_ACTION}(:|$)")
 COMMIT_EXAMPLE = "/session commit me share the job description by 12/12"
 Outcome = Message | View
-
-
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
 
 
 def _message(outcome: Outcome) -> Message:
@@ -197,7 +192,7 @@ def share_clicked(
     message = answer_post(
         lambda: update_posted(
             services.updates.publish(
-                _user(body), text, (), False, channel_post(services), once=once
+                _user(body), text, (), False, update_post(services), once=once
             ),
             services,
         ),

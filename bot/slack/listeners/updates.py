@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,24 +23,10 @@ from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value
 from bot.slack.refusals import answer, answer_post, refuse_form
-from bot.slack.wiring import Services
+from bot.slack.update_posts import update_post, update_posted
+from bot.slack.wiring import Services, today_in
 
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
-
-
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
-
-
-def channel_post(services: Services) -> Callable[[UpdateView], dict[str, Any]]:
-    """An update as its channel message, for the outbox."""
-    return lambda update: blocks.channel_post(update, services.zone, today_in(services)).rendered()
-
-
-def posted_reply(result: Published | UpdateView, services: Services) -> Message:
-    if isinstance(result, Published):
-        return blocks.posted(result, services.zone, today_in(services))
-    return blocks.changed(result)
 
 
 # The command -------------------------------------------------------------------------------------
@@ -71,9 +56,9 @@ def update_command(
             query["since"] = match.group(1) if match else ""
         message = answer(lambda: _browse(services, user_id, query), today_in(services))
     else:
-        render = channel_post(services)
+        render = update_post(services)
         message = answer_post(
-            lambda: posted_reply(
+            lambda: update_posted(
                 services.updates.publish(user_id, text, (), False, render), services
             ),
             today_in(services),
@@ -174,7 +159,7 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
     ) -> None:
         ack()
         posted = answer_post(
-            lambda: posted_reply(post(services, _user(body), int(action["value"])), services),
+            lambda: update_posted(post(services, _user(body), int(action["value"])), services),
             today_in(services),
             "update",
             blocks.REPOST_ACTION,
@@ -186,12 +171,12 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
 
 post_anyway_clicked = _posting_click(
     lambda services, user_id, draft_id: services.updates.post_draft(
-        user_id, draft_id, channel_post(services)
+        user_id, draft_id, update_post(services)
     )
 )
 repost_clicked = _posting_click(
     lambda services, user_id, update_id: services.updates.repost(
-        user_id, update_id, channel_post(services)
+        user_id, update_id, update_post(services)
     )
 )
 
@@ -211,7 +196,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     metadata = json.loads(view.get("private_metadata") or "{}")
     topics = input_value(view, "topics") or []
     wants_help = blocks.WANTS_HELP in (input_value(view, "help") or [])
-    render = channel_post(services)
+    render = update_post(services)
     replaces = metadata.get("draft")
 
     def save() -> Message:
@@ -224,7 +209,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         published = services.updates.publish(
             user_id, text, topics, wants_help, render, replaces_draft=replaces
         )
-        return posted_reply(published, services)
+        return update_posted(published, services)
 
     message = answer_post(save, today_in(services), "update", blocks.REPOST_ACTION)
     services.sender.answer_form(user_id, metadata, message)

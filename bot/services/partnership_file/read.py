@@ -1,31 +1,23 @@
-"""The partnership file (TOML): read and check it, then upsert it into the database.
+"""The partnership file (TOML), read and checked into specs: pure, no database.
 
-Loading is idempotent (loading the same file twice leaves the same state) and additive:
-organisations, topics and coordinators added in Slack are kept when the file is loaded again.
 Every error names the line and the field, since the people who edit this file are coordinators,
 not programmers.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
-
-from bot.db import session_scope
-from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
 from bot.services import gate
 from bot.services.directory import CODE_PATTERN
-from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS, erased_check
+from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS
 from bot.services.schedule import DEFAULT_CATCH_UP_HOURS, Schedule, parse_when, unknown_job
 from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 
@@ -33,13 +25,23 @@ from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 # data (importlib.resources), so an installed wheel has it too.
 SAMPLE_PARTNERSHIP = Path(str(resources.files("bot") / "data" / "partnership.example.toml"))
 PRIVACY_POLICIES = ("warn", "block")
+
+
 CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
+
+
 USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
 CHANNEL_KINDS = ("updates", "opportunities", "digest")
+
+
 OFFER_KEYS = (
     "desks", "weekdays", "half_days", "needs_approval", "closures", "closed_on_bank_holidays",
     "max_days_ahead",
 )  # fmt: skip
+
+
 CLOSURES_MAX = 366
 
 
@@ -94,51 +96,6 @@ class PartnershipSpec:
     followup_after: int = 2
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
 
-
-@dataclass
-class Tally:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def count(self, before: Any, after: Any) -> None:
-        if before is None:
-            self.added += 1
-        elif before != after:
-            self.updated += 1
-        else:
-            self.unchanged += 1
-
-    def __str__(self) -> str:
-        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
-
-
-@dataclass
-class LoadReport:
-    """What a load changed, one line per kind of thing."""
-
-    partnership: Tally = field(default_factory=Tally)
-    organisations: Tally = field(default_factory=Tally)
-    coordinators: Tally = field(default_factory=Tally)
-    topics: Tally = field(default_factory=Tally)
-    erased_skipped: int = 0  # people in the file whose data was erased: not brought back
-
-    def tallies(self) -> dict[str, Tally]:
-        return {kind: tally for kind, tally in vars(self).items() if isinstance(tally, Tally)}
-
-    @property
-    def changed(self) -> bool:
-        return any(t.added or t.updated for t in self.tallies().values())
-
-    def lines(self) -> list[str]:
-        lines = [f"{kind}: {tally}" for kind, tally in self.tallies().items()]
-        if self.erased_skipped:
-            people = "person" if self.erased_skipped == 1 else "people"
-            lines.append(f"skipped {self.erased_skipped} {people} erased at their request")
-        return lines
-
-
-# Reading ---------------------------------------------------------------------------------------
 
 Path_ = tuple[str | int, ...]
 
@@ -476,6 +433,8 @@ def _closure_days(entry: Any) -> list[date]:
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+
+
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 
@@ -514,135 +473,3 @@ def _nearest_line(lines: dict[Path_, int], where: Path_) -> int | None:
         if where[:length] in lines:
             return lines[where[:length]]
     return None
-
-
-# Applying --------------------------------------------------------------------------------------
-
-
-def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
-    """Upsert the file's contents in one transaction and say what changed.
-
-    Coordinators and key workers whose data was erased (services.rights keeps a keyed hash of
-    their Slack id) are skipped, and the report says how many: a reload never brings them back.
-    """
-    report = LoadReport()
-    with session_scope(engine) as session:
-        erased = erased_check(session)
-        skipped: set[str] = set()
-
-        def keep(slack: str | None) -> bool:
-            if slack and erased(slack):
-                skipped.add(slack)
-                return False
-            return True
-
-        _apply_settings(session, spec, report)
-        for topic in spec.topics:
-            exists = session.exec(select(Topic).where(Topic.name == topic)).first()
-            report.topics.count(topic if exists else None, topic)
-            if not exists:
-                session.add(Topic(name=topic))
-        for coordinator in spec.coordinators:
-            if keep(coordinator.slack):
-                _apply_coordinator(session, coordinator, report)
-        for organisation in spec.organisations:
-            workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
-            _apply_organisation(session, replace(organisation, key_workers=workers), report)
-        report.erased_skipped = len(skipped)
-    return report
-
-
-def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport) -> None:
-    row = session.get(Partnership, 1)
-    before = None if row is None else row.model_dump()
-    row = row or Partnership(id=1)
-    row.name = spec.name
-    row.privacy_policy = spec.privacy
-    row.updates_channel = spec.channels["updates"]
-    row.opportunities_channel = spec.channels["opportunities"]
-    row.digest_channel = spec.channels["digest"]
-    row.schedule = spec.schedule.to_json()
-    row.bank_holidays = spec.bank_holidays
-    row.followup_after = spec.followup_after
-    row.retention = json.dumps(spec.retention) if spec.retention else ""
-    report.partnership.count(before, row.model_dump())
-    session.add(row)
-
-
-def _apply_coordinator(session: Session, spec: CoordinatorSpec, report: LoadReport) -> None:
-    member = session.exec(select(Member).where(Member.slack_user_id == spec.slack)).first()
-    before = None if member is None else member.is_coordinator
-    member = member or Member(slack_user_id=spec.slack, name=spec.name)
-    member.is_coordinator = True
-    if not member.name:
-        member.name = spec.name
-    report.coordinators.count(before, True)
-    session.add(member)
-
-
-def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadReport) -> None:
-    row = session.exec(select(Organisation).where(Organisation.code == spec.code)).first()
-    before = None if row is None else _organisation_state(session, row)
-    row = row or Organisation(code=spec.code, name=spec.name)
-    row.name = spec.name
-    # Read through the guard under the file's own policy (_Checker.guarded_text).
-    row.description = gate.trusted(spec.description)
-    row.address = spec.address
-    row.visitor_protocol = gate.trusted(spec.visitor_protocol)
-    session.add(row)
-    session.flush()
-
-    workers = session.exec(select(KeyWorker).where(KeyWorker.organisation_id == row.id)).all()
-    by_name = {worker.name: worker for worker in workers}
-    wanted_names = {wanted.name for wanted in spec.key_workers}
-    for worker in workers:
-        if worker.name not in wanted_names:
-            session.delete(worker)
-    for wanted in spec.key_workers:
-        worker = by_name.get(wanted.name) or KeyWorker(organisation_id=row.id, name=wanted.name)
-        worker.slack_user_id = wanted.slack or worker.slack_user_id
-        session.add(worker)
-
-    offer = session.get(HotdeskOffer, row.id)
-    if spec.hotdesk is None:
-        if offer is not None:
-            session.delete(offer)
-    else:
-        offer = offer or HotdeskOffer(organisation_id=row.id)
-        offer.desks = spec.hotdesk.desks
-        offer.weekdays = ",".join(spec.hotdesk.weekdays)
-        offer.half_days = spec.hotdesk.half_days
-        offer.needs_approval = spec.hotdesk.needs_approval
-        offer.closures = ",".join(day.isoformat() for day in spec.hotdesk.closures)
-        offer.closed_on_bank_holidays = spec.hotdesk.closed_on_bank_holidays
-        offer.max_days_ahead = spec.hotdesk.max_days_ahead
-        session.add(offer)
-    session.flush()
-    report.organisations.count(before, _organisation_state(session, row))
-
-
-def _organisation_state(session: Session, row: Organisation) -> tuple:
-    """A comparable snapshot, so a reload can tell 'updated' from 'unchanged'."""
-    workers = session.exec(
-        select(KeyWorker.name, KeyWorker.slack_user_id)
-        .where(KeyWorker.organisation_id == row.id)
-        .order_by(KeyWorker.name)
-    ).all()
-    offer = session.get(HotdeskOffer, row.id)
-    return (
-        row.name,
-        row.description,
-        row.address,
-        row.visitor_protocol,
-        tuple(workers),
-        offer
-        and (
-            offer.desks,
-            offer.weekdays,
-            offer.half_days,
-            offer.needs_approval,
-            offer.closures,
-            offer.closed_on_bank_holidays,
-            offer.max_days_ahead,
-        ),
-    )
