@@ -164,11 +164,12 @@ class Booked:
 
 @dataclass(frozen=True)
 class Ended:
-    """A booking cancelled or decided; `tell` is whom to let know (not the person acting)."""
+    """A booking cancelled or decided; `other_side` is whom to let know (the key workers or
+    the visitor, not the person acting)."""
 
     booking: Booking
     by: str
-    tell: tuple[str, ...]
+    other_side: tuple[str, ...]
     already: bool = False
     notices: tuple[Written, ...] = ()  # written with the change, to send after the commit
 
@@ -336,8 +337,8 @@ class Hotdesk:
             _end(session, row, "cancelled", user_id)
             if user_id != row.visitor_id:
                 audit.record(session, user_id, "booking cancelled", f"D{booking_id} (host side)")
-            tell = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
-            ended = Ended(_booking(session, row), user_id, tuple(p for p in tell if p != user_id))
+            other = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
+            ended = Ended(_booking(session, row), user_id, tuple(p for p in other if p != user_id))
             return _told(session, ended, notices)
 
     def decide(
@@ -467,10 +468,10 @@ class Hotdesk:
                 organisation_id=organisation.id
             )
             offer.desks = edit.desks
-            offer.weekdays = ",".join(day for day in WEEKDAYS if day in edit.weekdays)
+            offer.weekdays = [day for day in WEEKDAYS if day in edit.weekdays]
             offer.half_days = edit.half_days
             offer.needs_approval = edit.needs_approval
-            offer.closures = ",".join(day.isoformat() for day in sorted(set(edit.closures)))
+            offer.closures = [day.isoformat() for day in sorted(set(edit.closures))]
             offer.closed_on_bank_holidays = edit.closed_on_bank_holidays
             offer.max_days_ahead = edit.max_days_ahead
             session.add(offer)
@@ -512,8 +513,8 @@ def _working_days(session: Session) -> WorkingDays:
     return WorkingDays(partnership.bank_holidays)
 
 
-def _closures(text: str) -> tuple[date, ...]:
-    return tuple(date.fromisoformat(day) for day in text.split(",") if day)
+def _closures(days: list[str]) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(day) for day in days)
 
 
 def _host(session: Session, organisation: Organisation, offer: HotdeskOffer | None = None) -> Host:
@@ -543,7 +544,7 @@ def _make_host(
         protocol=organisation.visitor_protocol,
         key_workers=tuple(Person(worker.name, worker.slack_user_id) for worker in workers),
         desks=offer.desks,
-        weekdays=tuple(day for day in offer.weekdays.split(",") if day),
+        weekdays=tuple(offer.weekdays),
         half_days=offer.half_days,
         needs_approval=offer.needs_approval,
         max_days_ahead=offer.max_days_ahead,

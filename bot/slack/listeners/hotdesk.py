@@ -80,7 +80,9 @@ class Notifier:
     def for_end(self, ended: Ended) -> list[Notice]:
         """The other side told of a cancellation or a decision; an approved visit's calendar."""
         message = blocks.ended_notice(ended, now_in(self.services).date()).rendered()
-        return [Notice("dm", p, message, TOLD) for p in ended.tell] + self._calendar(ended.booking)
+        return [Notice("dm", p, message, TOLD) for p in ended.other_side] + self._calendar(
+            ended.booking
+        )
 
     def _calendar(self, booking: Booking) -> list[Notice]:
         """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
