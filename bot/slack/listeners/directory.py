@@ -14,7 +14,7 @@ from bot.services.directory import OrganisationEdit, ProfileLoader
 from bot.services.gate import FieldsLookPersonal
 from bot.services.refusal import Refusal
 from bot.slack.blocks import directory as directory_blocks
-from bot.slack.blocks.common import Message, problem, reply
+from bot.slack.blocks.common import Answer, problem, reply
 from bot.slack.blocks.help import help_message
 from bot.slack.guard import guarded
 from bot.slack.listeners import rights
@@ -35,14 +35,11 @@ class Invocation:
     client: WebClient
 
 
-Outcome = Message | View
-
-
-def show_help(call: Invocation) -> Outcome:
+def show_help(call: Invocation) -> Answer:
     return help_message()
 
 
-def join(call: Invocation) -> Outcome:
+def join(call: Invocation) -> Answer:
     if not call.args:
         return problem("Which organisation? For example `/partners join Harbour`.")
     return directory_blocks.joined(
@@ -50,14 +47,14 @@ def join(call: Invocation) -> Outcome:
     )
 
 
-def list_organisations(call: Invocation) -> Outcome:
+def list_organisations(call: Invocation) -> Answer:
     directory = call.services.directory
     return directory_blocks.organisation_list(
         directory.organisations(), directory.coordinator_ids()
     )
 
 
-def organisation(call: Invocation) -> Outcome:
+def organisation(call: Invocation) -> Answer:
     word, rest = first_word(call.args)
     if word == "add":
         code, name = first_word(rest)
@@ -78,11 +75,11 @@ def organisation(call: Invocation) -> Outcome:
     return directory_blocks.organisation_card(card, call.user_id)
 
 
-def whoami(call: Invocation) -> Outcome:
+def whoami(call: Invocation) -> Answer:
     return directory_blocks.whoami(call.services.directory.whoami(call.user_id, call.load_profile))
 
 
-def coordinator(call: Invocation) -> Outcome:
+def coordinator(call: Invocation) -> Answer:
     word, rest = first_word(call.args)
     user_id = user_id_in(rest)
     if word != "add" or user_id is None:
@@ -91,7 +88,7 @@ def coordinator(call: Invocation) -> Outcome:
     return directory_blocks.coordinator_added(user_id, added)
 
 
-def digest(call: Invocation) -> Outcome:
+def digest(call: Invocation) -> Answer:
     words = call.args.lower().split()
     if words not in (["dm", "on"], ["dm", "off"]):
         return problem("Say `/partners digest dm on` or `/partners digest dm off`.")
@@ -100,29 +97,29 @@ def digest(call: Invocation) -> Outcome:
     return directory_blocks.digest_preference(wanted)
 
 
-def my_data(call: Invocation) -> Outcome:
+def my_data(call: Invocation) -> Answer:
     return rights.my_data(call.user_id, call.services)
 
 
-def forget_me(call: Invocation) -> Outcome:
+def forget_me(call: Invocation) -> Answer:
     return rights.forget_form(call.user_id, "", call.services)
 
 
-def remove(call: Invocation) -> Outcome:
+def remove(call: Invocation) -> Answer:
     if not call.args:
         return problem("Name the person with an @mention: `/partners remove @sam`.")
     return rights.forget_form(call.user_id, call.args, call.services)
 
 
-def resume(call: Invocation) -> Outcome:
+def resume(call: Invocation) -> Answer:
     return rights.resume(call.user_id, call.services)
 
 
-def audit(call: Invocation) -> Outcome:
+def audit(call: Invocation) -> Answer:
     return rights.audit_trail(call.user_id, call.services)
 
 
-SUBCOMMANDS: dict[str, Callable[[Invocation], Outcome]] = {
+SUBCOMMANDS: dict[str, Callable[[Invocation], Answer]] = {
     "": show_help,
     "help": show_help,
     "join": join,
@@ -151,11 +148,11 @@ def partners(
         reply(respond, problem(f"`/partners {word}` isn't a command I know."))
         return
     call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-    outcome = answer(lambda: handler(call), datetime.now(services.zone).date())
-    if isinstance(outcome, View):
-        client.views_open(trigger_id=command["trigger_id"], view=outcome)
+    answered = answer(lambda: handler(call), datetime.now(services.zone).date())
+    if isinstance(answered, View):
+        client.views_open(trigger_id=command["trigger_id"], view=answered)
     else:
-        reply(respond, outcome)
+        reply(respond, answered)
 
 
 def join_clicked(
