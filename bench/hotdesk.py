@@ -45,8 +45,8 @@ def populate(engine: Engine) -> None:
         )  # fmt: skip
         connection.execute(
             insert(HotdeskOffer).values(
-                organisation_id=1, desks=1, weekdays="mon,tue,wed,thu,fri,sat,sun",
-                half_days=True, needs_approval=False, closures="",
+                organisation_id=1, desks=1, weekdays="mon tue wed thu fri sat sun".split(),
+                half_days=True, needs_approval=False, closures=[],
                 closed_on_bank_holidays=False, max_days_ahead=365,
             )
         )  # fmt: skip

@@ -5,9 +5,13 @@ The schema itself is owned by Alembic (`bot/migrations/`); these classes describ
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Index, MetaData, UniqueConstraint
+from sqlalchemy import CheckConstraint, Dialect, Index, MetaData, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 # Constraint names must be stable for Alembic (and SQLite batch mode) to alter them later.
@@ -25,8 +29,53 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The column holds one of `values`, exactly those the code writes: the database refuses
+    anything else (a typo, a state some code invented), on both backends."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class JSONList(TypeDecorator[list[str]]):
+    """A list of strings, stored as a JSON array in a text column: callers read and write
+    lists, and an item may hold any character (a comma too)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Iterable[str] | None, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(list(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else json.loads(value)
+
+
+def json_list(*default: str) -> Any:
+    """A JSONList column, `default` when not given."""
+    return Field(default_factory=lambda: list(default), sa_type=JSONList)
+
+
+BOOKING_STATUSES = ("pending", "confirmed", "cancelled", "declined", "released")
+BOOKING_PARTS = ("am", "pm", "day")
+HALVES = ("am", "pm")
+COMMITMENT_STATUSES = ("open", "working", "help", "done")
+RSVP_ANSWERS = ("coming", "cant", "colleague")
+SESSION_KINDS = ("reflective", "operational", "strategic", "training")
+OPPORTUNITY_KINDS = ("training", "event", "funding", "vacancy", "volunteering", "other")
+OPPORTUNITY_STATUSES = ("open", "closed", "withdrawn")
+INBOX_STATUSES = ("working", "done", "failed")
+OUTBOX_KINDS = ("post", "redraw", "delete", "dm", "respond", "home", "upload")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "unsure", "retried")
+OUTBOX_ROW_KINDS = ("", "update", "opportunity")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
+PRIVACY_POLICIES = ("warn", "block")
+REGIONS = ("ENG", "SCT", "WLS", "NIR")
+
+
 class Partnership(SQLModel, table=True):
     """The one partnership this deployment serves (row id 1): its channels and policies."""
+
+    __table_args__ = (one_of("privacy_policy", PRIVACY_POLICIES), one_of("bank_holidays", REGIONS))
 
     id: int = Field(default=1, primary_key=True)
     name: str = Field(default="Our partnership", max_length=150)
@@ -37,7 +86,9 @@ class Partnership(SQLModel, table=True):
     schedule: str = Field(default="", max_length=2000)  # JSON {job: "mon 09:00"}: services.schedule
     bank_holidays: str = Field(default="ENG", max_length=3)  # ENG, SCT, WLS or NIR
     followup_after: int = Field(default=2)  # working days from a session to its follow-up DMs
-    retention: str = Field(default="", max_length=500)  # JSON {kind: months}; see services.rights
+    retention: str = Field(
+        default="", max_length=500
+    )  # JSON {kind: months}; see bot.services.rights
     sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
 
 
@@ -74,10 +125,10 @@ class HotdeskOffer(SQLModel, table=True):
         foreign_key="organisation.id", primary_key=True, ondelete="CASCADE"
     )
     desks: int = Field(default=1)
-    weekdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
+    weekdays: list[str] = json_list("mon", "tue", "wed", "thu", "fri")
     half_days: bool = Field(default=True)
     needs_approval: bool = Field(default=False)
-    closures: str = Field(default="", max_length=2000)  # ISO dates, comma-separated
+    closures: list[str] = json_list()  # ISO dates
     closed_on_bank_holidays: bool = Field(default=True)
     max_days_ahead: int = Field(default=60)
 
@@ -106,12 +157,13 @@ class InboxItem(SQLModel, table=True):
     holds what was typed) is blanked once the work is done."""
 
     __tablename__ = "inbox_item"
+    __table_args__ = (one_of("status", INBOX_STATUSES),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=80)  # the listener, for logs and the person's answer
     body: str = Field(default="")  # Bolt's request body, JSON; "" once done
     event_id: str | None = Field(default=None, max_length=40, unique=True)
-    status: str = Field(default="working", max_length=10, index=True)  # working, done, failed
+    status: str = Field(default="working", max_length=10, index=True)
     lease_until: datetime = Field(default_factory=utcnow, index=True)
     attempts: int = Field(default=1)
     received_at: datetime = Field(default_factory=utcnow, index=True)
@@ -121,26 +173,29 @@ class OutboxItem(SQLModel, table=True):
     """A Slack side effect, written in the transaction of the change it reports and sent after
     the commit, outside any transaction: pending → sending → sent (with Slack's ts) or failed
     (with Slack's error). A send Slack did not confirm, or one a crash interrupted, is failed
-    as `unsure` and reported to `tell`, never sent again unasked. Once settled it names
-    nobody: the message and `tell` are blanked, and `target` becomes Slack's channel id. A post
+    as `unsure` and reported to `report_to`, never sent again unasked. Once settled it names
+    nobody: the message and `report_to` are blanked, and `target` becomes Slack's channel id. A post
     for an update or an opportunity (`row_kind`, `row_id`) records on that row where it went."""
 
     __tablename__ = "outbox_item"
     __table_args__ = (
         Index("uq_outbox_item_inbox_id_kind_seq", "inbox_id", "kind", "seq", unique=True),
+        one_of("kind", OUTBOX_KINDS),
+        one_of("status", OUTBOX_STATUSES),
+        one_of("row_kind", OUTBOX_ROW_KINDS),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=10)  # post, redraw, delete, dm, respond, home, upload
+    kind: str = Field(max_length=10)
     target: str = Field(max_length=80)  # a channel (post, redraw, delete), else a person
     inbox_id: int | None = None  # the request whose work wrote it, and its number there:
     seq: int | None = None  # its number among the request's sends of its kind: unique, so a
     # second run of the work sends nothing twice
     ts: str | None = Field(default=None, max_length=30)  # the message changed, or the one made
     message: str = Field(default="")  # JSON {"text": ..., "blocks": [...]}; "" once settled
-    row_kind: str = Field(default="", max_length=12)  # "update", "opportunity" or ""
+    row_kind: str = Field(default="", max_length=12)
     row_id: int | None = Field(default=None, index=True)
-    tell: str | None = Field(default=None, max_length=30)  # who hears of a failure
+    report_to: str | None = Field(default=None, max_length=30)  # who hears of a failure
     status: str = Field(default="pending", max_length=10, index=True)
     error: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, index=True)
@@ -193,7 +248,7 @@ class Draft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: str = Field(max_length=30, index=True)
     text: str = Field(max_length=3000)
-    topics: str = Field(default="", max_length=2000)
+    topics: list[str] = json_list()
     wants_help: bool = Field(default=False)
     update_id: int | None = Field(default=None, foreign_key="partner_update.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, index=True)
@@ -223,7 +278,10 @@ class Delivery(SQLModel, table=True):
     whose copy in Slack is still to be redrawn.
     """
 
-    __table_args__ = (UniqueConstraint("job_run_id", "recipient"),)
+    __table_args__ = (
+        UniqueConstraint("job_run_id", "recipient"),
+        one_of("status", DELIVERY_STATUSES),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     job_run_id: int = Field(foreign_key="job_run.id", index=True, ondelete="CASCADE")
@@ -242,6 +300,7 @@ class DeskBooking(SQLModel, table=True):
     or released. The desks it takes are its `DeskHold` rows, deleted when it ends."""
 
     __tablename__ = "desk_booking"
+    __table_args__ = (one_of("part", BOOKING_PARTS), one_of("status", BOOKING_STATUSES))
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
@@ -250,7 +309,7 @@ class DeskBooking(SQLModel, table=True):
         default=None, foreign_key="organisation.id", ondelete="SET NULL"
     )
     day: date = Field(index=True)
-    part: str = Field(max_length=3)  # am, pm or day
+    part: str = Field(max_length=3)
     status: str = Field(max_length=10, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     decided_by: str | None = Field(default=None, max_length=30)
@@ -267,6 +326,7 @@ class DeskHold(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("organisation_id", "day", "half", "seat"),
         UniqueConstraint("visitor_id", "day", "half"),
+        one_of("half", HALVES),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -274,7 +334,7 @@ class DeskHold(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
     visitor_id: str = Field(max_length=30)
     day: date
-    half: str = Field(max_length=2)  # am or pm
+    half: str = Field(max_length=2)
     seat: int
 
 
@@ -284,7 +344,11 @@ class Opportunity(SQLModel, table=True):
     Open until its closing date (the job marks it closed), closed early, or withdrawn; closed
     ones are kept, and listed on request."""
 
-    __table_args__ = (Index("uq_opportunity_inbox_id", "inbox_id", unique=True),)
+    __table_args__ = (
+        Index("uq_opportunity_inbox_id", "inbox_id", unique=True),
+        one_of("kind", OPPORTUNITY_KINDS),
+        one_of("status", OPPORTUNITY_STATUSES),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
@@ -319,6 +383,7 @@ class PartnershipSession(SQLModel, table=True):
     """A partnership meeting as the group chose to record it: no transcript, no recording."""
 
     __tablename__ = "partnership_session"
+    __table_args__ = (one_of("kind", SESSION_KINDS),)
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=150)
@@ -349,6 +414,8 @@ class Commitment(SQLModel, table=True):
     `nudges` counts follow-up DMs about it, raised in the same transaction that claims each one,
     so the cap of three holds however many clocks run."""
 
+    __table_args__ = (one_of("status", COMMITMENT_STATUSES),)
+
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
     owner_id: str = Field(max_length=30, index=True)
@@ -365,11 +432,13 @@ class Commitment(SQLModel, table=True):
 class Rsvp(SQLModel, table=True):
     """A member's answer to the invitation to the session after `session_id`."""
 
+    __table_args__ = (one_of("answer", RSVP_ANSWERS),)
+
     session_id: int = Field(
         foreign_key="partnership_session.id", primary_key=True, ondelete="CASCADE"
     )
     member_id: str = Field(max_length=30, primary_key=True)
-    answer: str = Field(max_length=10)  # coming, cant, colleague
+    answer: str = Field(max_length=10)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -388,7 +457,7 @@ class AuditEntry(SQLModel, table=True):
 
 class Erasure(SQLModel, table=True):
     """Someone whose data was erased, as a keyed hash of their Slack id and nothing else, so a
-    reload of the partnership file does not bring them back (see services.rights)."""
+    reload of the partnership file does not bring them back (see bot.services.rights)."""
 
     fingerprint: str = Field(primary_key=True, max_length=64)  # HMAC-SHA256, hex
 

@@ -37,7 +37,9 @@ TRY_AGAIN_LATER = {
 
 
 @dataclass
-class Outcome:
+class Tally:
+    """What one pass over a run's deliveries came to: the run's summary."""
+
     sent: int = 0
     failed: list[str] = field(default_factory=list)
     stuck: int = 0
@@ -108,9 +110,9 @@ def send_once(
             return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
         run_id, resumed = earlier.id or 0, "resumed: "
     assert context.client is not None, "a real run needs Slack"
-    outcome = deliver(engine, run_id, context.client)
-    summary = f"{period}: {resumed}{outcome}"
-    if not outcome.deferred:
+    tally = deliver(engine, run_id, context.client)
+    summary = f"{period}: {resumed}{tally}"
+    if not tally.deferred:
         finish(engine, run_id, summary)
     return summary
 
@@ -157,10 +159,10 @@ class Pacer:
         self.last[channel] = time.monotonic()
 
 
-def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None = None) -> Outcome:
+def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None = None) -> Tally:
     """Send the run's pending deliveries; report those a crash left mid-send."""
     pacer = pacer or Pacer()
-    outcome = Outcome()
+    tally = Tally()
     with session_scope(engine) as session:
         rows = session.exec(
             select(
@@ -175,7 +177,7 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
         ).all()
     for delivery_id, recipient, message, status, updated_at in rows:
         if status == "sending" and utcnow() - updated_at > STUCK_AFTER:
-            outcome.stuck += 1
+            tally.stuck += 1
         if status != "pending" or not _set(engine, delivery_id, "pending", status="sending"):
             continue
         pacer.wait(recipient)
@@ -185,18 +187,18 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
             code = str(error.response.get("error") or error.response.status_code)
             if code in TRY_AGAIN_LATER or error.response.status_code >= 500:
                 _set(engine, delivery_id, "sending", status="pending")
-                outcome.deferred += 1
+                tally.deferred += 1
                 continue
             _set(engine, delivery_id, "sending", status="failed", error=code[:200])
             log.warning("delivery %s to %s failed: %s", delivery_id, recipient, code)
             if code in UNCERTAIN:  # perhaps delivered after all: never sent again
-                outcome.unconfirmed += 1
+                tally.unconfirmed += 1
             else:
-                outcome.failed.append(code)
+                tally.failed.append(code)
             continue
         _set(
             engine, delivery_id, "sending", status="sent", ts=sent.get("ts"),
             channel=sent.get("channel"),
         )  # fmt: skip
-        outcome.sent += 1
-    return outcome
+        tally.sent += 1
+    return tally

@@ -9,13 +9,24 @@ from bot.db import include_object, make_engine
 engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)
 
 with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=models.metadata,
-        render_as_batch=True,  # SQLite can only ALTER tables by copying them
-        compare_type=True,
-        include_object=include_object,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+    # SQLite alters a table by copying it and dropping the old one (batch mode); with foreign
+    # keys on, that drop would delete the rows referring to it (ON DELETE CASCADE). The pragma
+    # only takes effect outside a transaction, so it is set on the driver's connection first.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=models.metadata,
+            render_as_batch=True,  # SQLite can only ALTER tables by copying them
+            compare_type=True,
+            include_object=include_object,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    finally:
+        if sqlite:
+            connection.rollback()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

@@ -452,7 +452,7 @@ def _card(session: Session, organisation: Organisation) -> OrganisationCard:
         key_workers=[Person(worker.name, worker.slack_user_id) for worker in key_workers],
         offer=Offer(
             desks=offer.desks,
-            weekdays=tuple(day for day in offer.weekdays.split(",") if day),
+            weekdays=tuple(offer.weekdays),
             half_days=offer.half_days,
             needs_approval=offer.needs_approval,
         )

@@ -104,7 +104,7 @@ class Taken:
     target: str
     ts: str | None
     message: Rendered
-    tell: str | None
+    report_to: str | None
 
 
 def write(
@@ -115,7 +115,7 @@ def write(
     *,
     ts: str | None = None,
     row: tuple[str, int] | None = None,
-    tell: str | None = None,
+    report_to: str | None = None,
 ) -> int:
     """One side effect, in the caller's transaction; its id, to send after the commit. Written
     by a request's work, it is numbered on the request: a second run of the work gets the
@@ -125,8 +125,8 @@ def write(
     now = utcnow()
     values = {
         "kind": kind, "target": target, "ts": ts, "message": json.dumps(message or {}),
-        "row_kind": row_kind, "row_id": row_id, "tell": tell, "inbox_id": inbox_id, "seq": seq,
-        "status": "pending", "error": "", "created_at": now, "updated_at": now,
+        "row_kind": row_kind, "row_id": row_id, "report_to": report_to, "inbox_id": inbox_id,
+        "seq": seq, "status": "pending", "error": "", "created_at": now, "updated_at": now,
     }  # fmt: skip
     inserted = insert_ignoring_conflict(session, OutboxItem.__table__, values)
     if inserted:
@@ -139,20 +139,22 @@ def write(
 
 
 def redraw(
-    session: Session, channel: str | None, ts: str | None, message: Rendered, tell: str | None
+    session: Session, channel: str | None, ts: str | None, message: Rendered, report_to: str | None
 ) -> list[int]:
     """A posted message brought up to date with a change, in the change's transaction; none
     when it was never posted."""
     if not (channel and ts):
         return []
-    return [write(session, "redraw", channel, message, ts=ts, tell=tell)]
+    return [write(session, "redraw", channel, message, ts=ts, report_to=report_to)]
 
 
-def removal(session: Session, channel: str | None, ts: str | None, tell: str | None) -> list[int]:
+def removal(
+    session: Session, channel: str | None, ts: str | None, report_to: str | None
+) -> list[int]:
     """A posted message deleted with the row it showed, in the row's transaction."""
     if not (channel and ts):
         return []
-    return [write(session, "delete", channel, ts=ts, tell=tell)]
+    return [write(session, "delete", channel, ts=ts, report_to=report_to)]
 
 
 def take(engine: Engine, item_id: int) -> Taken | None:
@@ -168,7 +170,7 @@ def take(engine: Engine, item_id: int) -> Taken | None:
         item = session.get(OutboxItem, item_id)
         assert item is not None
         message = json.loads(item.message or "{}")
-        return Taken(item_id, item.kind, item.target, item.ts, message, item.tell)
+        return Taken(item_id, item.kind, item.target, item.ts, message, item.report_to)
 
 
 def record(engine: Engine, item_id: int, sent: Sent) -> None:
@@ -180,7 +182,7 @@ def record(engine: Engine, item_id: int, sent: Sent) -> None:
         item.status = "sent" if sent.ok else sent.status
         item.error, item.updated_at, item.message = sent.error[:200], utcnow(), ""
         # Settled, it names nobody: a DM's person becomes Slack's id for the conversation.
-        item.target, item.tell = sent.channel or "", None
+        item.target, item.report_to = sent.channel or "", None
         if sent.ts:
             item.ts = sent.ts
         model = ROWS.get(item.row_kind)
@@ -226,7 +228,7 @@ def claim_retry(session: Session, item: OutboxItem) -> bool:
 def give_up_sending(session: Session, item_id: int) -> bool:
     """An item a dead process was sending: failed as unsure, naming nobody, never resent;
     False when it was not (or no longer) sending."""
-    blank = {"message": "", "target": "", "tell": None, "updated_at": utcnow()}
+    blank = {"message": "", "target": "", "report_to": None, "updated_at": utcnow()}
     moved = session.connection().execute(
         update(OutboxItem)
         .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "sending")
@@ -255,7 +257,7 @@ class Interrupted:
     id: int
     kind: str
     target: str
-    tell: str | None
+    report_to: str | None
     row_kind: str
     row_id: int | None
 
@@ -273,12 +275,14 @@ def interrupted(engine: Engine) -> list[Interrupted]:
         for item in stuck:
             if not give_up_sending(session, item.id or 0):
                 continue
-            tell = item.tell
+            report_to = item.report_to
             model = ROWS.get(item.row_kind)
-            if tell is None and model is not None:
+            if report_to is None and model is not None:
                 row = session.get(model, item.row_id)
-                tell = getattr(row, "author_id", None) or getattr(row, "poster_id", None)
+                report_to = getattr(row, "author_id", None) or getattr(row, "poster_id", None)
             found.append(
-                Interrupted(item.id or 0, item.kind, item.target, tell, item.row_kind, item.row_id)
+                Interrupted(
+                    item.id or 0, item.kind, item.target, report_to, item.row_kind, item.row_id
+                )
             )
     return found

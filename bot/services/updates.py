@@ -227,7 +227,7 @@ class Updates:
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
             text, wants_help, update_id = draft.text, draft.wants_help, draft.update_id
-            topics = tuple(t for t in draft.topics.split(",") if t)
+            topics = tuple(draft.topics)
         if update_id is not None:
             return self.edit(
                 user_id, update_id, text, topics, wants_help, render, anyway=True,
@@ -245,7 +245,7 @@ class Updates:
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
             return DraftView(
-                draft.id or 0, draft.text, tuple(t for t in draft.topics.split(",") if t),
+                draft.id or 0, draft.text, tuple(draft.topics),
                 draft.wants_help, draft.update_id,
             )  # fmt: skip
 
@@ -267,7 +267,7 @@ class Updates:
             except LooksPersonal as looks:
                 findings, may_post_anyway = looks.findings, looks.may_share_anyway
             draft = Draft(
-                author_id=user_id, text=text, topics=",".join(topics), wants_help=wants_help,
+                author_id=user_id, text=text, topics=list(topics), wants_help=wants_help,
                 update_id=update_id,
             )  # fmt: skip
             session.add(draft)
@@ -305,7 +305,7 @@ class Updates:
             session.add(update)
             _set_topics(session, update, topics)
             view = _view(session, update)
-            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=user_id)
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), report_to=user_id)
         self.send(redraw)
         return view
 
@@ -317,7 +317,7 @@ class Updates:
             if update.author_id != user_id:
                 audit.record(session, user_id, "update deleted", f"update {update_id}")
             session.delete(update)
-            removal = outbox.removal(session, view.channel, view.ts, tell=user_id)
+            removal = outbox.removal(session, view.channel, view.ts, report_to=user_id)
         self.send(removal)
         return view
 

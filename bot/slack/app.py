@@ -91,7 +91,7 @@ def create_app(
     app.use(provide_services)
     app.use(dependable_slack)
     app.use(as_typed)
-    app.error(apologise)
+    app.error(answer_unguarded_failure)
     listeners.register(app)
     _SWEEPERS[app] = sweeper = Sweeper(app, workload, services.sender)
     if sweep:
@@ -123,7 +123,7 @@ def _behind_acknowledgements() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LISTENER_NICENESS)
 
 
-def apologise(
+def answer_unguarded_failure(
     error: Exception,
     body: dict[str, Any],
     response: BoltResponse | None,

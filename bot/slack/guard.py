@@ -1,11 +1,12 @@
 """Listeners that never fail as far as Slack can tell.
 
-Bolt runs a listener in a thread after it acks; when the listener then raises, Bolt resets
-the acknowledgement it already gave (slack_bolt's thread runner sets `ack.response` back to
-None), and a failure within a few milliseconds of `ack()` (the database refusing connections,
-say) races the request thread and reaches Slack as 404 "unhandled request": a timeout to the
-person. So every listener is wrapped: a failure is logged with a reference, acknowledged if it
-was not yet, and the person is told briefly and kindly.
+Every listener is wrapped (`guarded`): in the request thread its request is stored in the inbox
+and acknowledged, and the listener then runs in the work pool (a form's listener checks the
+input first and answers in the acknowledgement, which the request thread waits for). A failure
+is logged with a reference (`apology`) and the person is told briefly and kindly: in the
+acknowledgement when it was not given yet, else by reply or DM (`tell`). A refusal is told the
+same way, as its rendered reply. Failures outside the listeners reach the app's error handler
+(`bot.slack.app`), which answers them alike.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.services.directory import ProfileLoader
-from bot.slack.blocks.common import Message, problem, reply
+from bot.slack.blocks.common import Answer, problem, reply
 from bot.slack.parsing import first_word
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer
@@ -31,8 +31,7 @@ class Invocation:
     client: WebClient
 
 
-Outcome = Message | View
-Subcommands = Mapping[str, Callable[[Invocation], Outcome]]
+Subcommands = Mapping[str, Callable[[Invocation], Answer]]
 
 
 def partners_command(subcommands: Subcommands) -> Callable[..., None]:
@@ -48,10 +47,10 @@ def partners_command(subcommands: Subcommands) -> Callable[..., None]:
             reply(respond, problem(f"`/partners {word}` isn't a command I know."))
             return
         call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-        outcome = answer(lambda: handler(call), datetime.now(services.zone).date())
-        if isinstance(outcome, View):
-            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        answered = answer(lambda: handler(call), datetime.now(services.zone).date())
+        if isinstance(answered, View):
+            client.views_open(trigger_id=command["trigger_id"], view=answered)
         else:
-            reply(respond, outcome)
+            reply(respond, answered)
 
     return partners

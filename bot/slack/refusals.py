@@ -33,7 +33,7 @@ from bot.slack.blocks.directory import (
 )
 
 FORM_ERROR_MAX = 2000  # a field's error: the sentence, and any alternatives offered with it
-Outcome = TypeVar("Outcome")
+T = TypeVar("T")  # what the work returns when nothing is refused
 
 
 def render(refused: Refusal, today: date) -> Message:
@@ -102,7 +102,7 @@ def refuse_form(
     ack(response_action="errors", errors=form_errors(refused, field, offered))
 
 
-def answer(work: Callable[[], Outcome], today: date) -> Outcome | Message:
+def answer(work: Callable[[], T], today: date) -> T | Message:
     """Run one service call and render; a refusal becomes its reply."""
     try:
         return work()
@@ -110,9 +110,7 @@ def answer(work: Callable[[], Outcome], today: date) -> Outcome | Message:
         return render(refused, today)
 
 
-def answer_post(
-    work: Callable[[], Outcome], today: date, what: str, repost_action: str
-) -> Outcome | Message:
+def answer_post(work: Callable[[], T], today: date, what: str, repost_action: str) -> T | Message:
     """`answer` for work that posts a saved row (`what`: an update, an opportunity) to its
     channel. Saved but not (surely) posted is not a refusal: it is said, with a button to
     post it again."""

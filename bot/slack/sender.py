@@ -125,7 +125,7 @@ class Sender:
                 log.warning("outbox item %s (%s) failed: %s", item_id, taken.kind, code)
         outbox.record(self.engine, item_id, sent)
         if not sent.ok and taken.kind in NOT_CHANGED:
-            self._report_unchanged(taken.kind, taken.tell, sent.status == UNSURE)
+            self._report_unchanged(taken.kind, taken.report_to, sent.status == UNSURE)
         return sent
 
     def _make(self, taken: Taken) -> Sent:
@@ -166,21 +166,21 @@ class Sender:
             return Sent("failed", error=f"http_{answer.status_code} {answer.body}"[:200])
         return Sent("sent")
 
-    def _report_unchanged(self, kind: str, tell: str | None, unsure: bool) -> None:
-        if tell:
+    def _report_unchanged(self, kind: str, report_to: str | None, unsure: bool) -> None:
+        if report_to:
             verb = {"redraw": "change", "delete": "delete"}[kind]
             how = f"confirm it could {verb}" if unsure else verb
-            self.dm(tell, Message(text=NOT_CHANGED[kind].format(how=how)))
+            self.dm(report_to, Message(text=NOT_CHANGED[kind].format(how=how)))
 
     def _report_interrupted(self, item: Interrupted) -> None:
-        if not item.tell:
+        if not item.report_to:
             return
         if item.kind == "post" and item.row_kind in REPOST:
             what, action = REPOST[item.row_kind]
             failure = NotPosted(item.row_id or 0, item.target, unsure=True)
-            self.dm(item.tell, not_posted(failure, what, action))
+            self.dm(item.report_to, not_posted(failure, what, action))
         elif item.kind in NOT_CHANGED:
-            self._report_unchanged(item.kind, item.tell, unsure=True)
+            self._report_unchanged(item.kind, item.report_to, unsure=True)
 
 
 class OutboxRespond(Respond):

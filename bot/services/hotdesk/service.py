@@ -168,8 +168,10 @@ class Hotdesk:
             end_booking(session, row, "cancelled", user_id)
             if user_id != row.visitor_id:
                 audit.record(session, user_id, "booking cancelled", f"D{booking_id} (host side)")
-            tell = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
-            ended = Ended(booking_of(session, row), user_id, tuple(p for p in tell if p != user_id))
+            other = host.key_worker_ids if user_id == row.visitor_id else (row.visitor_id,)
+            ended = Ended(
+                booking_of(session, row), user_id, tuple(p for p in other if p != user_id)
+            )
             return with_notices(session, ended, notices)
 
     def decide(
@@ -301,10 +303,10 @@ class Hotdesk:
                 organisation_id=organisation.id
             )
             offer.desks = edit.desks
-            offer.weekdays = ",".join(day for day in WEEKDAYS if day in edit.weekdays)
+            offer.weekdays = [day for day in WEEKDAYS if day in edit.weekdays]
             offer.half_days = edit.half_days
             offer.needs_approval = edit.needs_approval
-            offer.closures = ",".join(day.isoformat() for day in sorted(set(edit.closures)))
+            offer.closures = [day.isoformat() for day in sorted(set(edit.closures))]
             offer.closed_on_bank_holidays = edit.closed_on_bank_holidays
             offer.max_days_ahead = edit.max_days_ahead
             session.add(offer)

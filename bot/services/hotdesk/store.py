@@ -83,7 +83,7 @@ def _make_host(
         protocol=organisation.visitor_protocol,
         key_workers=tuple(Person(worker.name, worker.slack_user_id) for worker in workers),
         desks=offer.desks,
-        weekdays=tuple(day for day in offer.weekdays.split(",") if day),
+        weekdays=tuple(offer.weekdays),
         half_days=offer.half_days,
         needs_approval=offer.needs_approval,
         max_days_ahead=offer.max_days_ahead,
@@ -92,8 +92,8 @@ def _make_host(
     )
 
 
-def _closures(text: str) -> tuple[date, ...]:
-    return tuple(date.fromisoformat(day) for day in text.split(",") if day)
+def _closures(days: list[str]) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(day) for day in days)
 
 
 def all_hosts(session: Session) -> list[Host]:

@@ -124,11 +124,12 @@ class Booked:
 
 @dataclass(frozen=True)
 class Ended:
-    """A booking cancelled or decided; `tell` is whom to let know (not the person acting)."""
+    """A booking cancelled or decided; `other_side` is whom to let know (the key workers or
+    the visitor, not the person acting)."""
 
     booking: Booking
     by: str
-    tell: tuple[str, ...]
+    other_side: tuple[str, ...]
     already: bool = False
     notices: tuple[Written, ...] = ()  # written with the change, to send after the commit
 

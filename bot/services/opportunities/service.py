@@ -156,7 +156,7 @@ class Opportunities:
                 )
         with session_scope(self.engine) as session:  # the count as committed, for the message
             view = opportunity_view(session, existing_opportunity(session, opportunity_id))
-            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=None)
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), report_to=None)
         self.send(redraw)
         return Interest(view, added)
 
@@ -265,7 +265,7 @@ class Opportunities:
             session.add(row)
             session.flush()
             view = opportunity_view(session, row)
-            redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=user_id)
+            redraw = outbox.redraw(session, view.channel, view.ts, render(view), report_to=user_id)
         self.send(redraw)
         return view
 
@@ -297,7 +297,7 @@ class Opportunities:
             if moved.rowcount == 1 and render is not None:
                 changes = outbox.redraw(session, view.channel, view.ts, render(view), user_id)
             elif moved.rowcount == 1:
-                changes = outbox.removal(session, view.channel, view.ts, tell=user_id)
+                changes = outbox.removal(session, view.channel, view.ts, report_to=user_id)
         self.send(changes)
         return view
 
@@ -328,7 +328,7 @@ class Opportunities:
                 )
                 if moved.rowcount != 1:
                     continue
-                redraw = outbox.redraw(session, view.channel, view.ts, render(view), tell=None)
+                redraw = outbox.redraw(session, view.channel, view.ts, render(view), report_to=None)
             self.send(redraw)
             closed.append(view)
         return closed

@@ -154,10 +154,10 @@ def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadRe
     else:
         offer = offer or HotdeskOffer(organisation_id=row.id)
         offer.desks = spec.hotdesk.desks
-        offer.weekdays = ",".join(spec.hotdesk.weekdays)
+        offer.weekdays = list(spec.hotdesk.weekdays)
         offer.half_days = spec.hotdesk.half_days
         offer.needs_approval = spec.hotdesk.needs_approval
-        offer.closures = ",".join(day.isoformat() for day in spec.hotdesk.closures)
+        offer.closures = [day.isoformat() for day in spec.hotdesk.closures]
         offer.closed_on_bank_holidays = spec.hotdesk.closed_on_bank_holidays
         offer.max_days_ahead = spec.hotdesk.max_days_ahead
         session.add(offer)

@@ -97,7 +97,7 @@ class PartnershipSpec:
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
 
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
 
 
 def read_partnership_file(path: str | Path, *, jobs: Collection[str]) -> PartnershipSpec:
@@ -129,25 +129,25 @@ class _Checker:
         self.jobs = jobs
         self.privacy = "warn"
 
-    def fail(self, where: Path_, problem: str) -> PartnershipFileError:
+    def fail(self, where: KeyPath, problem: str) -> PartnershipFileError:
         line = _nearest_line(self.lines, where)
         name = ".".join(f"[{p + 1}]" if isinstance(p, int) else p for p in where).replace(".[", "[")
         at = f"line {line}" if line else "file"
         return PartnershipFileError(f"{self.source}, {at}, {name}: {problem}")
 
-    def table(self, data: dict[str, Any], where: Path_, key: str) -> dict[str, Any]:
+    def table(self, data: dict[str, Any], where: KeyPath, key: str) -> dict[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
             raise self.fail((*where, key), "should be a table")
         return value
 
-    def array_of_tables(self, data: dict[str, Any], where: Path_, key: str) -> list[dict]:
+    def array_of_tables(self, data: dict[str, Any], where: KeyPath, key: str) -> list[dict]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail((*where, key), f"should be written as [[{key}]] tables")
         return value
 
-    def guarded_text(self, data: dict[str, Any], where: Path_, key: str) -> str:
+    def guarded_text(self, data: dict[str, Any], where: KeyPath, key: str) -> str:
         """Text every partner sees, through the privacy guard. With `privacy = "block"` what
         looks personal is a mistake in the file; with "warn" the coordinator who wrote the
         file has chosen to share it, as the Slack forms' "save it anyway" box does."""
@@ -164,7 +164,7 @@ class _Checker:
     def text(
         self,
         data: dict[str, Any],
-        where: Path_,
+        where: KeyPath,
         key: str,
         *,
         required: bool = False,
@@ -188,13 +188,13 @@ class _Checker:
             raise self.fail((*where, key), f"{value!r} is not in the right form{example}")
         return value
 
-    def boolean(self, data: dict[str, Any], where: Path_, key: str, default: bool) -> bool:
+    def boolean(self, data: dict[str, Any], where: KeyPath, key: str, default: bool) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
             raise self.fail((*where, key), "should be true or false")
         return value
 
-    def unknown_keys(self, data: dict[str, Any], where: Path_, known: Iterable[str]) -> None:
+    def unknown_keys(self, data: dict[str, Any], where: KeyPath, known: Iterable[str]) -> None:
         for key in data:
             if key not in known:
                 raise self.fail((*where, key), f"unknown field; expected one of {', '.join(known)}")
@@ -206,7 +206,7 @@ class _Checker:
             ("partnership", "channels", "coordinators", "organisations", "schedule", "retention"),
         )
         top = self.table(data, (), "partnership")
-        where: Path_ = ("partnership",)
+        where: KeyPath = ("partnership",)
         self.unknown_keys(
             top, where, ("name", "privacy", "topics", "bank_holidays", "followup_after")
         )
@@ -249,7 +249,7 @@ class _Checker:
     def retention(self, data: dict[str, Any]) -> dict[str, int]:
         """How long to keep each kind of record: months (updates 24, bookings 12 after the
         visit, …, deliveries 3, job runs 12, audit entries 72), but event ids in days (3)."""
-        where: Path_ = ("retention",)
+        where: KeyPath = ("retention",)
         self.unknown_keys(data, where, tuple(DEFAULT_RETENTION))
         policy = {}
         for kind, default in DEFAULT_RETENTION.items():
@@ -269,7 +269,7 @@ class _Checker:
 
     def schedule(self, data: dict[str, Any]) -> Schedule:
         """The times the file sets; the jobs it leaves out keep their defaults."""
-        where: Path_ = ("schedule",)
+        where: KeyPath = ("schedule",)
         jobs = {}
         for job in data:
             if job == "catch_up_hours":
@@ -287,7 +287,7 @@ class _Checker:
             raise self.fail((*where, "catch_up_hours"), "should be a number of hours, 0 to 168")
         return Schedule(jobs, hours)
 
-    def coordinator(self, data: dict[str, Any], where: Path_) -> CoordinatorSpec:
+    def coordinator(self, data: dict[str, Any], where: KeyPath) -> CoordinatorSpec:
         self.unknown_keys(data, where, ("slack", "name"))
         return CoordinatorSpec(
             slack=self.text(
@@ -315,7 +315,7 @@ class _Checker:
                 seen.add(value)
         return tuple(specs)
 
-    def organisation(self, data: dict[str, Any], where: Path_) -> OrganisationSpec:
+    def organisation(self, data: dict[str, Any], where: KeyPath) -> OrganisationSpec:
         self.unknown_keys(
             data,
             where,
@@ -352,7 +352,7 @@ class _Checker:
             hotdesk=None if hotdesk is None else self.offer(hotdesk, (*where, "hotdesk")),
         )
 
-    def key_worker(self, data: dict[str, Any], where: Path_) -> KeyWorkerSpec:
+    def key_worker(self, data: dict[str, Any], where: KeyPath) -> KeyWorkerSpec:
         self.unknown_keys(data, where, ("name", "slack"))
         return KeyWorkerSpec(
             name=self.text(data, where, "name", required=True, limit=150),
@@ -362,7 +362,7 @@ class _Checker:
             or None,
         )
 
-    def offer(self, data: Any, where: Path_) -> OfferSpec:
+    def offer(self, data: Any, where: KeyPath) -> OfferSpec:
         if not isinstance(data, dict):
             raise self.fail(where, "should be a table")
         self.unknown_keys(data, where, OFFER_KEYS)
@@ -390,7 +390,7 @@ class _Checker:
     def whole_number(
         self,
         data: dict[str, Any],
-        where: Path_,
+        where: KeyPath,
         key: str,
         default: int,
         low: int,
@@ -403,7 +403,7 @@ class _Checker:
             raise self.fail((*where, key), f"should be a whole number{of} from {low} to {high}")
         return value
 
-    def closures(self, data: Any, where: Path_) -> tuple[date, ...]:
+    def closures(self, data: Any, where: KeyPath) -> tuple[date, ...]:
         """Dates the office is shut: 2026-12-24, or a range "2026-12-24 to 2027-01-02"."""
         example = 'e.g. [2026-12-24, "2026-12-29 to 2027-01-02"]'
         if not isinstance(data, list):
@@ -438,12 +438,12 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 
-def _key_lines(text: str) -> dict[Path_, int]:
+def _key_lines(text: str) -> dict[KeyPath, int]:
     """Map each table and key path (array tables indexed from 0) to its line number."""
-    lines: dict[Path_, int] = {}
-    counts: dict[Path_, int] = {}
+    lines: dict[KeyPath, int] = {}
+    counts: dict[KeyPath, int] = {}
     arrays: set[tuple[str, ...]] = set()
-    current: Path_ = ()
+    current: KeyPath = ()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
@@ -468,7 +468,7 @@ def _key_lines(text: str) -> dict[Path_, int]:
     return lines
 
 
-def _nearest_line(lines: dict[Path_, int], where: Path_) -> int | None:
+def _nearest_line(lines: dict[KeyPath, int], where: KeyPath) -> int | None:
     for length in range(len(where), 0, -1):
         if where[:length] in lines:
             return lines[where[:length]]

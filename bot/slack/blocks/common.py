@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.services.channel_posts import NotPosted
 from bot.services.gate import Shown, escape, link
@@ -45,6 +46,15 @@ class Message:
         """As JSON-ready data: what the outbox stores and Slack is sent."""
         blocks = [b if isinstance(b, dict) else b.to_dict() for b in self.blocks]
         return {"text": self.text, "blocks": blocks}
+
+
+Answer = Message | View  # what a command's work answers with: a message, or a form to open
+
+
+def message_only(answer: Answer) -> Message:
+    """The answer of work that never opens a form."""
+    assert isinstance(answer, Message), "only the forms are views"
+    return answer
 
 
 def reply(respond: Callable[..., Any], message: Message, **options: Any) -> None:

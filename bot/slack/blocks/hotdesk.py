@@ -253,9 +253,9 @@ def ended_reply(ended: Ended, today: date) -> Message:
         "confirmed": f":white_check_mark: Approved {what}",
         "declined": f":no_entry_sign: Declined {what}. The desk is free again",
     }[booking.status]
-    told = ", ".join(user_link(person) for person in ended.tell)
+    told = ", ".join(user_link(person) for person in ended.other_side)
     if told:
-        done += f"; {told} {'has' if len(ended.tell) == 1 else 'have'} been told"
+        done += f"; {told} {'has' if len(ended.other_side) == 1 else 'have'} been told"
     return Message(text=escape(f"{booking.ref} {booking.status}"), blocks=[section(done + ".")])
 
 

@@ -10,22 +10,22 @@ from bot.services.directory import OrganisationEdit
 from bot.services.gate import FieldsLookPersonal
 from bot.services.refusal import Refusal
 from bot.slack.blocks import directory as directory_blocks
-from bot.slack.blocks.common import problem, reply
+from bot.slack.blocks.common import Answer, problem, reply
 from bot.slack.blocks.help import help_message
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.parsing import first_word, input_value, user_id_in
-from bot.slack.partners_command import Invocation, Outcome, Subcommands
+from bot.slack.partners_command import Invocation, Subcommands
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import refuse_form
 from bot.slack.wiring import Services
 
 
-def show_help(call: Invocation) -> Outcome:
+def show_help(call: Invocation) -> Answer:
     return help_message()
 
 
-def join(call: Invocation) -> Outcome:
+def join(call: Invocation) -> Answer:
     if not call.args:
         return problem("Which organisation? For example `/partners join Harbour`.")
     return directory_blocks.joined(
@@ -33,14 +33,14 @@ def join(call: Invocation) -> Outcome:
     )
 
 
-def list_organisations(call: Invocation) -> Outcome:
+def list_organisations(call: Invocation) -> Answer:
     directory = call.services.directory
     return directory_blocks.organisation_list(
         directory.organisations(), directory.coordinator_ids()
     )
 
 
-def organisation(call: Invocation) -> Outcome:
+def organisation(call: Invocation) -> Answer:
     word, rest = first_word(call.args)
     if word == "add":
         code, name = first_word(rest)
@@ -61,11 +61,11 @@ def organisation(call: Invocation) -> Outcome:
     return directory_blocks.organisation_card(card, call.user_id)
 
 
-def whoami(call: Invocation) -> Outcome:
+def whoami(call: Invocation) -> Answer:
     return directory_blocks.whoami(call.services.directory.whoami(call.user_id, call.load_profile))
 
 
-def coordinator(call: Invocation) -> Outcome:
+def coordinator(call: Invocation) -> Answer:
     word, rest = first_word(call.args)
     user_id = user_id_in(rest)
     if word != "add" or user_id is None:
@@ -74,7 +74,7 @@ def coordinator(call: Invocation) -> Outcome:
     return directory_blocks.coordinator_added(user_id, added)
 
 
-def digest(call: Invocation) -> Outcome:
+def digest(call: Invocation) -> Answer:
     words = call.args.lower().split()
     if words not in (["dm", "on"], ["dm", "off"]):
         return problem("Say `/partners digest dm on` or `/partners digest dm off`.")

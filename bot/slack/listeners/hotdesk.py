@@ -37,7 +37,7 @@ from bot.services.hotdesk.types import (
 from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
 from bot.slack.blocks import hotdesk as blocks
-from bot.slack.blocks.common import Message, escape, reply, section
+from bot.slack.blocks.common import Message, escape, message_only, reply, section
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
@@ -53,7 +53,6 @@ CALENDAR_FAILED = (
 )
 BOOK_ACTIONS = re.compile(f"^{blocks.BOOK_ACTION}(:|$)")
 BOOK_EXAMPLE = "/hotdesk book HRS next tue am"
-Outcome = Message | View
 
 
 def now_in(services: Services) -> datetime:
@@ -80,7 +79,9 @@ class Notifier:
     def for_end(self, ended: Ended) -> list[Notice]:
         """The other side told of a cancellation or a decision; an approved visit's calendar."""
         message = blocks.ended_notice(ended, now_in(self.services).date()).rendered()
-        return [Notice("dm", p, message, TOLD) for p in ended.tell] + self._calendar(ended.booking)
+        return [Notice("dm", p, message, TOLD) for p in ended.other_side] + self._calendar(
+            ended.booking
+        )
 
     def _calendar(self, booking: Booking) -> list[Notice]:
         """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
@@ -203,11 +204,11 @@ def hotdesk_command(
     today = now_in(services).date()
     metadata = {"response_url": command.get("response_url")}
     if not text or word == "offer":
-        outcome = answer(lambda: _form(services, user_id, rest if text else None, metadata), today)
-        if isinstance(outcome, View):
-            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        answered = answer(lambda: _form(services, user_id, rest if text else None, metadata), today)
+        if isinstance(answered, View):
+            client.views_open(trigger_id=command["trigger_id"], view=answered)
         else:
-            reply(respond, outcome)
+            reply(respond, answered)
         return
     subcommands: dict[str, Callable[[], Message]] = {
         "help": blocks.help_message,
@@ -218,12 +219,7 @@ def hotdesk_command(
     }
     # Anything else is read as a booking ("/hotdesk HRS thu am"), since that is what people try.
     work = subcommands.get(word) or (lambda: _book(services, client, user_id, text))
-    reply(respond, _message(answer(work, today)))
-
-
-def _message(outcome: Outcome) -> Message:
-    assert isinstance(outcome, Message), "only the forms are views"
-    return outcome
+    reply(respond, message_only(answer(work, today)))
 
 
 # Buttons ----------------------------------------------------------------------------------------
@@ -248,7 +244,7 @@ def book_clicked(
         problems = notifier.after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
-    message = _message(answer(book, now_in(services).date()))
+    message = message_only(answer(book, now_in(services).date()))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -260,7 +256,7 @@ def cancel_clicked(
         lambda: _cancel(services, client, _user(body), action.get("value") or ""),
         now_in(services).date(),
     )
-    reply_or_refresh(body, respond, client, services, _message(message), replace_original=False)
+    reply_or_refresh(body, respond, client, services, message_only(message), replace_original=False)
 
 
 def _decide(approve: bool) -> Callable[..., None]:
@@ -278,7 +274,7 @@ def _decide(approve: bool) -> Callable[..., None]:
             problems = notifier.after_end(ended)
             return with_problems(blocks.ended_reply(ended, today), problems)
 
-        message = _message(answer(decide, today))
+        message = message_only(answer(decide, today))
         reply_or_refresh(body, respond, client, services, message, replace_original=True)
 
     return decided

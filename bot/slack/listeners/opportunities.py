@@ -28,7 +28,7 @@ from bot.services.opportunities.types import (
 )
 from bot.services.refusal import Refusal
 from bot.slack.blocks import opportunities as blocks
-from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
@@ -40,12 +40,6 @@ log = logging.getLogger(__name__)
 CLOSES = re.compile(r"(?:^|\s)closes\s+(.+)$", re.IGNORECASE)
 INTEREST_ACTIONS = re.compile(f"^{blocks.INTEREST_ACTION}(:|$)")
 EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://example.org"
-Outcome = Message | View
-
-
-def _message(outcome: Outcome) -> Message:
-    assert isinstance(outcome, Message), "only the form is a view"
-    return outcome
 
 
 def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
@@ -111,14 +105,14 @@ def opportunity_command(
     user_id, today = command["user_id"], today_in(services)
     if not text:
         metadata = {"response_url": command.get("response_url")}
-        outcome = answer(lambda: sharing_form(services, user_id, metadata), today)
-        if isinstance(outcome, View):
-            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        answered = answer(lambda: sharing_form(services, user_id, metadata), today)
+        if isinstance(answered, View):
+            client.views_open(trigger_id=command["trigger_id"], view=answered)
         else:
-            reply(respond, outcome)
+            reply(respond, answered)
         return
     render = channel_post(services)
-    subcommands: dict[str, Callable[[], Outcome]] = {
+    subcommands: dict[str, Callable[[], Answer]] = {
         "help": blocks.help_message,
         "list": lambda: _browse(services, user_id, _list_query(rest)),
         "mine": lambda: _browse(services, user_id, {"kind": "mine"}),
@@ -129,7 +123,7 @@ def opportunity_command(
             today,
         )
     )
-    reply(respond, _message(answer_post(work, today, "opportunity", blocks.REPOST_ACTION)))
+    reply(respond, message_only(answer_post(work, today, "opportunity", blocks.REPOST_ACTION)))
 
 
 # Buttons ----------------------------------------------------------------------------------------
@@ -153,7 +147,7 @@ def interest_clicked(
         result = services.opportunities.toggle_interest(_user(body), _id(action), render)
         return blocks.interest_noted(result.interested, result.opportunity)
 
-    message = _message(answer(toggle, today_in(services)))
+    message = message_only(answer(toggle, today_in(services)))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -164,7 +158,7 @@ def who_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: 
         view, people = services.opportunities.interested_people(_user(body), _id(action))
         return blocks.interested_people(view, people)
 
-    reply(respond, _message(answer(who, today_in(services))), replace_original=False)
+    reply(respond, message_only(answer(who, today_in(services))), replace_original=False)
 
 
 def _ending(change: str) -> Callable[..., None]:
@@ -184,7 +178,7 @@ def _ending(change: str) -> Callable[..., None]:
             view = opportunities.withdraw(_user(body), _id(action))
             return blocks.changed(view, "Withdrew")
 
-        reply(respond, _message(answer(end, today_in(services))), replace_original=False)
+        reply(respond, message_only(answer(end, today_in(services))), replace_original=False)
 
     return ended
 
@@ -203,11 +197,11 @@ def edit_clicked(
         metadata = {"edit": view.id, "response_url": body.get("response_url")}
         return blocks.form(metadata, today_in(services), start, editing=True)
 
-    outcome = answer(open_form, today_in(services))
-    if isinstance(outcome, View):
-        client.views_open(trigger_id=body["trigger_id"], view=outcome)
+    answered = answer(open_form, today_in(services))
+    if isinstance(answered, View):
+        client.views_open(trigger_id=body["trigger_id"], view=answered)
     else:
-        reply(respond, outcome, replace_original=False)
+        reply(respond, answered, replace_original=False)
 
 
 def post_anyway_clicked(
@@ -244,8 +238,8 @@ def repost_clicked(
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
     query = json.loads(action.get("value") or "{}")
-    outcome = answer(lambda: _browse(services, _user(body), query), today_in(services))
-    reply(respond, _message(outcome), replace_original=False)
+    answered = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    reply(respond, message_only(answered), replace_original=False)
 
 
 # The form ---------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from bot.services.outbox import UNSURE, Notice
 from bot.services.refusal import Refusal
 from bot.services.rights import REMOVAL, Receipt
 from bot.slack.blocks import rights as blocks
-from bot.slack.blocks.common import Message, notice, problem
+from bot.slack.blocks.common import Answer, Message, notice, problem
 from bot.slack.guard import guarded
 from bot.slack.parsing import input_value, user_id_in
-from bot.slack.partners_command import Invocation, Outcome, Subcommands
+from bot.slack.partners_command import Invocation, Subcommands
 from bot.slack.redraws import redraw_messages
 from bot.slack.refusals import render
 from bot.slack.wiring import Services
@@ -60,11 +60,11 @@ def forget_form(user_id: str, subject_text: str, services: Services) -> Message 
     return blocks.forget_form(subject, by_self=False)
 
 
-def forget_me(call: Invocation) -> Outcome:
+def forget_me(call: Invocation) -> Answer:
     return forget_form(call.user_id, "", call.services)
 
 
-def remove(call: Invocation) -> Outcome:
+def remove(call: Invocation) -> Answer:
     if not call.args:
         return problem("Name the person with an @mention: `/partners remove @sam`.")
     return forget_form(call.user_id, call.args, call.services)

@@ -31,7 +31,7 @@ from bot.services.sessions import (
 from bot.services.updates import check_text
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks import updates as update_blocks
-from bot.slack.blocks.common import Message, reply
+from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
@@ -48,12 +48,6 @@ REF = re.compile(r"^[sS]?(\d{1,9})$")
 STATUS_ACTIONS = re.compile(f"^{blocks.STATUS_ACTION}(:|$)")
 RSVP_ACTIONS = re.compile(f"^{blocks.RSVP_ACTION}(:|$)")
 COMMIT_EXAMPLE = "/session commit me share the job description by 12/12"
-Outcome = Message | View
-
-
-def _message(outcome: Outcome) -> Message:
-    assert isinstance(outcome, Message), "only the forms are views"
-    return outcome
 
 
 def parse_commitment(text: str, user_id: str, today: date) -> CommitmentInput:
@@ -101,16 +95,16 @@ def session_command(
     word, rest = first_word(text)
     user_id, today, sessions = command["user_id"], today_in(services), services.sessions
     if word == "new":
-        outcome = answer(
+        answered = answer(
             lambda: _new_form(services, user_id, {"response_url": command.get("response_url")}),
             today,
         )
-        if isinstance(outcome, View):
-            client.views_open(trigger_id=command["trigger_id"], view=outcome)
+        if isinstance(answered, View):
+            client.views_open(trigger_id=command["trigger_id"], view=answered)
         else:
-            reply(respond, outcome)
+            reply(respond, answered)
         return
-    subcommands: dict[str, Callable[[], Outcome]] = {
+    subcommands: dict[str, Callable[[], Answer]] = {
         "commit": lambda: blocks.committed(
             sessions.commit(
                 user_id, parse_commitment(rest, user_id, today), today, profile_loader(client)
@@ -121,7 +115,7 @@ def session_command(
         "show": lambda: blocks.session_card(sessions.show(_session_id(rest)), today),
         "mine": lambda: blocks.my_commitments(sessions.mine(user_id), today),
     }
-    reply(respond, _message(answer(subcommands.get(word, blocks.help_message), today)))
+    reply(respond, message_only(answer(subcommands.get(word, blocks.help_message), today)))
 
 
 # Buttons ----------------------------------------------------------------------------------------
@@ -151,7 +145,7 @@ def status_clicked(
         )
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    message = _message(answer(change, today))
+    message = message_only(answer(change, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -169,7 +163,7 @@ def rsvp_clicked(
         )
         return blocks.rsvp_noted(view, chosen["answer"], changed, today)
 
-    message = _message(answer(answer_invitation, today))
+    message = message_only(answer(answer_invitation, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -281,7 +275,7 @@ def session_submitted(
         ack(response_action="errors", errors=missing)
         return
     ack()
-    message = _message(
+    message = message_only(
         answer(
             lambda: blocks.recorded(
                 services.sessions.record(_user(body), entry, today, profile_loader(client), anyway),
@@ -334,7 +328,7 @@ def help_note_submitted(
         services.sender.notices(result.notices)
         return blocks.status_changed(result.commitment, result.changed, today)
 
-    services.sender.answer_form(_user(body), metadata, _message(answer(ask_for_help, today)))
+    services.sender.answer_form(_user(body), metadata, message_only(answer(ask_for_help, today)))
 
 
 def reflection_submitted(
