@@ -163,7 +163,7 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
     outcome = Outcome()
     with session_scope(engine) as session:
         rows = session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # SQLModel's select is typed for four columns at most
                 Delivery.id,
                 Delivery.recipient,
                 Delivery.message,

@@ -414,7 +414,8 @@ class Sessions:
         today = local.date()
         coming = session.exec(
             select(PartnershipSession).where(
-                col(PartnershipSession.next_on).is_not(None), PartnershipSession.next_on > today
+                col(PartnershipSession.next_on).is_not(None),
+                col(PartnershipSession.next_on) > today,
             )
         ).all()
         found = []

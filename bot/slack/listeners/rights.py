@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -175,7 +175,7 @@ def uninstalled(event: dict, services: Services) -> None:
     services.rights.pause_sending(event.get("type", "app_uninstalled"))
 
 
-HANDLED = {
+HANDLED: dict[str, Callable[..., None]] = {
     "user_change": user_changed,
     "app_uninstalled": uninstalled,
     "tokens_revoked": uninstalled,
