@@ -106,7 +106,7 @@ def send_once(
         earlier = existing_run(engine, job, scope, period)
         if earlier is None or earlier.finished_at is not None:
             return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
-        run_id, resumed = earlier.id or 0, "resumed: "
+        run_id, resumed = earlier.id, "resumed: "
     assert context.client is not None, "a real run needs Slack"
     outcome = deliver(engine, run_id, context.client)
     summary = f"{period}: {resumed}{outcome}"

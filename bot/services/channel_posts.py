@@ -88,12 +88,12 @@ def resume_post(
         if row is None:
             return None
         view = view_of(session, row)
-        latest = outbox.latest_post(session, row_kind, row.id or 0)
+        latest = outbox.latest_post(session, row_kind, row.id)
         if row.ts or latest is None:
             return view
         if latest.status == "sending":  # the dead process was sending it
-            outbox.give_up_sending(session, latest.id or 0)
-        status, item_id, row_id, channel = latest.status, latest.id or 0, row.id or 0, row.channel
+            outbox.give_up_sending(session, latest.id)
+        status, item_id, row_id, channel = latest.status, latest.id, row.id, row.channel
     if status == "pending":
         return send_post(send, item_id, view)
     raise NotPosted(row_id, channel, unsure=status in ("sending", UNSURE))

@@ -282,7 +282,7 @@ def interrupted(engine: Engine) -> list[Interrupted]:
             )
         ).all()
         for item in stuck:
-            if not give_up_sending(session, item.id or 0):
+            if not give_up_sending(session, item.id):
                 continue
             tell = item.tell
             model = ROWS.get(item.row_kind)
@@ -290,6 +290,6 @@ def interrupted(engine: Engine) -> list[Interrupted]:
                 row = session.get(model, item.row_id)
                 tell = getattr(row, "author_id", None) or getattr(row, "poster_id", None)
             found.append(
-                Interrupted(item.id or 0, item.kind, item.target, tell, item.row_kind, item.row_id)
+                Interrupted(item.id, item.kind, item.target, tell, item.row_kind, item.row_id)
             )
     return found

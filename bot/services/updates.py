@@ -245,7 +245,7 @@ class Updates:
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
             return DraftView(
-                draft.id or 0, draft.text, tuple(t for t in draft.topics.split(",") if t),
+                draft.id, draft.text, tuple(t for t in draft.topics.split(",") if t),
                 draft.wants_help, draft.update_id,
             )  # fmt: skip
 
@@ -272,7 +272,7 @@ class Updates:
             )  # fmt: skip
             session.add(draft)
             session.flush()
-            draft_id = draft.id or 0
+            draft_id = draft.id
         raise Held(draft_id, findings, may_post_anyway)
 
     # Changing ----------------------------------------------------------------------------------
@@ -488,11 +488,11 @@ def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateV
         topics.setdefault(update_id, []).append(name)
     return [
         UpdateView(
-            id=u.id or 0,
+            id=u.id,
             organisation=organisations[u.organisation_id],
             author_id=u.author_id,
             text=u.text,
-            topics=tuple(topics.get(u.id or 0, [])),
+            topics=tuple(topics.get(u.id, [])),
             wants_help=u.wants_help,
             created_at=u.created_at,
             edited=u.edited_at is not None,
