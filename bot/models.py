@@ -52,12 +52,12 @@ class Partnership(Stored, table=True):
 
 
 class Topic(Stored, table=True):
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=60, unique=True)
 
 
 class Organisation(Stored, table=True):
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=12, unique=True)
     name: str = Field(max_length=150, unique=True)
     description: str = Field(default="", max_length=2000)
@@ -71,7 +71,7 @@ class KeyWorker(Stored, table=True):
 
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=150)
     slack_user_id: str | None = Field(default=None, max_length=30)
@@ -95,7 +95,7 @@ class HotdeskOffer(Stored, table=True):
 class Member(Stored, table=True):
     """A Slack user known to the bot; the profile is a cache of `users.info`."""
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     slack_user_id: str = Field(max_length=30, unique=True)
     name: str = Field(default="", max_length=150)
     display_name: str = Field(default="", max_length=150)
@@ -117,7 +117,7 @@ class InboxItem(Stored, table=True):
 
     __tablename__ = "inbox_item"
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=80)  # the listener, for logs and the person's answer
     body: str = Field(default="")  # Bolt's request body, JSON; "" once done
     event_id: str | None = Field(default=None, max_length=40, unique=True)
@@ -140,7 +140,7 @@ class OutboxItem(Stored, table=True):
         Index("uq_outbox_item_inbox_id_kind_seq", "inbox_id", "kind", "seq", unique=True),
     )
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=10)  # post, redraw, delete, dm, respond, home, upload
     target: str = Field(max_length=80)  # a channel (post, redraw, delete), else a person
     inbox_id: int | None = None  # the request whose work wrote it, and its number there:
@@ -174,7 +174,7 @@ class PartnerUpdate(Stored, table=True):
     __tablename__ = "partner_update"
     __table_args__ = (Index("uq_partner_update_inbox_id", "inbox_id", unique=True),)
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     author_id: str | None = Field(default=None, max_length=30, index=True)
     text: str = Field(max_length=3000)
@@ -200,7 +200,7 @@ class Draft(Stored, table=True):
     for.
     """
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     author_id: str = Field(max_length=30, index=True)
     text: str = Field(max_length=3000)
     topics: str = Field(default="", max_length=2000)
@@ -215,7 +215,7 @@ class JobRun(Stored, table=True):
     __tablename__ = "job_run"
     __table_args__ = (UniqueConstraint("job", "scope", "period"),)
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     job: str = Field(max_length=40)
     scope: str = Field(max_length=80)
     period: str = Field(max_length=40)
@@ -235,7 +235,7 @@ class Delivery(Stored, table=True):
 
     __table_args__ = (UniqueConstraint("job_run_id", "recipient"),)
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     job_run_id: int = Field(foreign_key="job_run.id", index=True, ondelete="CASCADE")
     recipient: str = Field(max_length=80)
     message: str  # JSON: {"text": ..., "blocks": [...]}
@@ -253,7 +253,7 @@ class DeskBooking(Stored, table=True):
 
     __tablename__ = "desk_booking"
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     visitor_id: str = Field(max_length=30, index=True)
     visitor_organisation_id: int | None = Field(
@@ -279,7 +279,7 @@ class DeskHold(Stored, table=True):
         UniqueConstraint("visitor_id", "day", "half"),
     )
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
     visitor_id: str = Field(max_length=30)
@@ -296,7 +296,7 @@ class Opportunity(Stored, table=True):
 
     __table_args__ = (Index("uq_opportunity_inbox_id", "inbox_id", unique=True),)
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     poster_id: str = Field(max_length=30, index=True)
     kind: str = Field(max_length=12, index=True)
@@ -330,7 +330,7 @@ class PartnershipSession(Stored, table=True):
 
     __tablename__ = "partnership_session"
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     title: str = Field(max_length=150)
     kind: str = Field(max_length=20)
     held_on: date = Field(index=True)
@@ -359,7 +359,7 @@ class Commitment(Stored, table=True):
     `nudges` counts follow-up DMs about it, raised in the same transaction that claims each one,
     so the cap of three holds however many clocks run."""
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
     owner_id: str = Field(max_length=30, index=True)
     what: str = Field(max_length=500)
@@ -389,7 +389,7 @@ class AuditEntry(Stored, table=True):
 
     __tablename__ = "audit_entry"
 
-    id: int = Field(default=None, primary_key=True)  # set by the database at the flush
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=40)
     action: str = Field(max_length=40)
