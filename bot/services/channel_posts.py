@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -19,7 +19,10 @@ from bot.db import session_scope
 from bot.services import outbox
 from bot.services.outbox import ROWS, UNSURE, Rendered, Send
 
-View = TypeVar("View")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+View = TypeVar("View", bound="DataclassInstance")  # a row's view: a dataclass
 Render = Callable[[Any], Rendered]  # a row's view as its channel message
 
 
@@ -48,7 +51,7 @@ def send_post(send: Send, item_id: int, view: View) -> View:
     if sent.status != "sent":
         row_id, channel = getattr(view, "id", 0), getattr(view, "channel", None)
         raise NotPosted(row_id, channel, unsure=sent.status == UNSURE)
-    return replace(view, channel=sent.channel, ts=sent.ts)  # type: ignore[type-var]
+    return replace(view, channel=sent.channel, ts=sent.ts)
 
 
 def repost(
