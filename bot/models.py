@@ -1,6 +1,8 @@
 """SQLModel tables. Times are aware UTC datetimes (SQLModel's UTCDateTime) on both backends.
 
 The schema itself is owned by Alembic (`bot/migrations/`); these classes describe it for queries.
+A generated key is typed `int`, not `int | None`: it is None only between `session.add` and the
+flush, and the code reads the ids of stored rows only.
 """
 
 from __future__ import annotations
@@ -8,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Dialect, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Dialect, Index, MetaData, String, Table, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -72,7 +74,14 @@ PRIVACY_POLICIES = ("warn", "block")
 REGIONS = ("ENG", "SCT", "WLS", "NIR")
 
 
-class Partnership(SQLModel, table=True):
+class Stored(SQLModel):
+    """Every table's base: says that SQLAlchemy gives each table class its `__table__`, which
+    SQLModel's own typing leaves out (statements built on the table, not the class, need it)."""
+
+    __table__: ClassVar[Table]
+
+
+class Partnership(Stored, table=True):
     """The one partnership this deployment serves (row id 1): its channels and policies."""
 
     __table_args__ = (one_of("privacy_policy", PRIVACY_POLICIES), one_of("bank_holidays", REGIONS))
@@ -92,13 +101,13 @@ class Partnership(SQLModel, table=True):
     sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
 
 
-class Topic(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class Topic(Stored, table=True):
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=60, unique=True)
 
 
-class Organisation(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class Organisation(Stored, table=True):
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=12, unique=True)
     name: str = Field(max_length=150, unique=True)
     description: str = Field(default="", max_length=2000)
@@ -107,18 +116,18 @@ class Organisation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class KeyWorker(SQLModel, table=True):
+class KeyWorker(Stored, table=True):
     """The person who orients visitors; may not have joined Slack's partnership yet."""
 
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=150)
     slack_user_id: str | None = Field(default=None, max_length=30)
 
 
-class HotdeskOffer(SQLModel, table=True):
+class HotdeskOffer(Stored, table=True):
     """What an organisation lends to partners' staff: desks, days and whether it approves visits."""
 
     organisation_id: int = Field(
@@ -133,10 +142,10 @@ class HotdeskOffer(SQLModel, table=True):
     max_days_ahead: int = Field(default=60)
 
 
-class Member(SQLModel, table=True):
+class Member(Stored, table=True):
     """A Slack user known to the bot; the profile is a cache of `users.info`."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slack_user_id: str = Field(max_length=30, unique=True)
     name: str = Field(default="", max_length=150)
     display_name: str = Field(default="", max_length=150)
@@ -150,7 +159,7 @@ class Member(SQLModel, table=True):
     digest_dm: bool = Field(default=False)
 
 
-class InboxItem(SQLModel, table=True):
+class InboxItem(Stored, table=True):
     """A request Slack was told is accepted, stored before the acknowledgement: its work is done
     from here, and taken up again by any process when the one doing it died (the lease ran
     out). Events keep their id here, unique, so Slack's retries are repeats. The body (which
@@ -159,7 +168,7 @@ class InboxItem(SQLModel, table=True):
     __tablename__ = "inbox_item"
     __table_args__ = (one_of("status", INBOX_STATUSES),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=80)  # the listener, for logs and the person's answer
     body: str = Field(default="")  # Bolt's request body, JSON; "" once done
     event_id: str | None = Field(default=None, max_length=40, unique=True)
@@ -169,7 +178,7 @@ class InboxItem(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class OutboxItem(SQLModel, table=True):
+class OutboxItem(Stored, table=True):
     """A Slack side effect, written in the transaction of the change it reports and sent after
     the commit, outside any transaction: pending → sending → sent (with Slack's ts) or failed
     (with Slack's error). A send Slack did not confirm, or one a crash interrupted, is failed
@@ -185,7 +194,7 @@ class OutboxItem(SQLModel, table=True):
         one_of("row_kind", OUTBOX_ROW_KINDS),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=10)
     target: str = Field(max_length=80)  # a channel (post, redraw, delete), else a person
     inbox_id: int | None = None  # the request whose work wrote it, and its number there:
@@ -202,14 +211,14 @@ class OutboxItem(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ProcessedEvent(SQLModel, table=True):
+class ProcessedEvent(Stored, table=True):
     """Event ids already handled: Slack retries deliveries and Bolt does not de-duplicate."""
 
     event_id: str = Field(primary_key=True, max_length=40)
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class PartnerUpdate(SQLModel, table=True):
+class PartnerUpdate(Stored, table=True):
     """An update posted on behalf of an organisation; the bot keeps the history Slack hides.
 
     Full-text search lives beside it: an FTS5 table on SQLite, a generated tsvector column on
@@ -219,7 +228,7 @@ class PartnerUpdate(SQLModel, table=True):
     __tablename__ = "partner_update"
     __table_args__ = (Index("uq_partner_update_inbox_id", "inbox_id", unique=True),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     author_id: str | None = Field(default=None, max_length=30, index=True)
     text: str = Field(max_length=3000)
@@ -231,21 +240,21 @@ class PartnerUpdate(SQLModel, table=True):
     inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
-class UpdateTopic(SQLModel, table=True):
+class UpdateTopic(Stored, table=True):
     __tablename__ = "update_topic"
 
     update_id: int = Field(foreign_key="partner_update.id", primary_key=True, ondelete="CASCADE")
     topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
 
 
-class Draft(SQLModel, table=True):
+class Draft(Stored, table=True):
     """Text held back by the privacy guard until its author edits it or posts it anyway.
 
     Kept briefly (the clock deletes each before it is a day old): it may hold what it was held
     for.
     """
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     author_id: str = Field(max_length=30, index=True)
     text: str = Field(max_length=3000)
     topics: list[str] = json_list()
@@ -254,13 +263,13 @@ class Draft(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class JobRun(SQLModel, table=True):
+class JobRun(Stored, table=True):
     """A claim on one period of one job: the database, not the scheduler, is the lock."""
 
     __tablename__ = "job_run"
     __table_args__ = (UniqueConstraint("job", "scope", "period"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     job: str = Field(max_length=40)
     scope: str = Field(max_length=80)
     period: str = Field(max_length=40)
@@ -269,7 +278,7 @@ class JobRun(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Stored, table=True):
     """One message of a job run to one place: pending → sending → sent (with ts) or failed.
 
     The message is stored rendered, so a resumed run sends exactly what the first one would.
@@ -283,7 +292,7 @@ class Delivery(SQLModel, table=True):
         one_of("status", DELIVERY_STATUSES),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     job_run_id: int = Field(foreign_key="job_run.id", index=True, ondelete="CASCADE")
     recipient: str = Field(max_length=80)
     message: str  # JSON: {"text": ..., "blocks": [...]}
@@ -295,14 +304,14 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class DeskBooking(SQLModel, table=True):
+class DeskBooking(Stored, table=True):
     """A visit to a host agency: pending (awaiting approval) → confirmed, or cancelled, declined
     or released. The desks it takes are its `DeskHold` rows, deleted when it ends."""
 
     __tablename__ = "desk_booking"
     __table_args__ = (one_of("part", BOOKING_PARTS), one_of("status", BOOKING_STATUSES))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     visitor_id: str = Field(max_length=30, index=True)
     visitor_organisation_id: int | None = Field(
@@ -317,7 +326,7 @@ class DeskBooking(SQLModel, table=True):
     ended_at: datetime | None = None
 
 
-class DeskHold(SQLModel, table=True):
+class DeskHold(Stored, table=True):
     """One desk for one half-day, held by one booking. The unique constraints are the rules:
     a seat number is held once per half-day (seats are numbered up to the agency's desks), and a
     visitor holds at most one desk per half-day, so no check-then-insert race can break either."""
@@ -329,7 +338,7 @@ class DeskHold(SQLModel, table=True):
         one_of("half", HALVES),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
     visitor_id: str = Field(max_length=30)
@@ -338,7 +347,7 @@ class DeskHold(SQLModel, table=True):
     seat: int
 
 
-class Opportunity(SQLModel, table=True):
+class Opportunity(Stored, table=True):
     """Training, an event, funding, a vacancy or a volunteering role shared by an organisation.
 
     Open until its closing date (the job marks it closed), closed early, or withdrawn; closed
@@ -350,7 +359,7 @@ class Opportunity(SQLModel, table=True):
         one_of("status", OPPORTUNITY_STATUSES),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     poster_id: str = Field(max_length=30, index=True)
     kind: str = Field(max_length=12, index=True)
@@ -369,7 +378,7 @@ class Opportunity(SQLModel, table=True):
     inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
-class OpportunityInterest(SQLModel, table=True):
+class OpportunityInterest(Stored, table=True):
     """A member's "I'm interested": one row per member and opportunity, so a toggle is atomic."""
 
     __tablename__ = "opportunity_interest"
@@ -379,13 +388,13 @@ class OpportunityInterest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class PartnershipSession(SQLModel, table=True):
+class PartnershipSession(Stored, table=True):
     """A partnership meeting as the group chose to record it: no transcript, no recording."""
 
     __tablename__ = "partnership_session"
     __table_args__ = (one_of("kind", SESSION_KINDS),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     title: str = Field(max_length=150)
     kind: str = Field(max_length=20)
     held_on: date = Field(index=True)
@@ -395,7 +404,7 @@ class PartnershipSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SessionOrganisation(SQLModel, table=True):
+class SessionOrganisation(Stored, table=True):
     """An organisation that attended a session."""
 
     __tablename__ = "session_organisation"
@@ -408,7 +417,7 @@ class SessionOrganisation(SQLModel, table=True):
     )
 
 
-class Commitment(SQLModel, table=True):
+class Commitment(Stored, table=True):
     """Something someone undertook at a session: open → working / help → done.
 
     `nudges` counts follow-up DMs about it, raised in the same transaction that claims each one,
@@ -416,7 +425,7 @@ class Commitment(SQLModel, table=True):
 
     __table_args__ = (one_of("status", COMMITMENT_STATUSES),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
     owner_id: str = Field(max_length=30, index=True)
     what: str = Field(max_length=500)
@@ -429,7 +438,7 @@ class Commitment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Rsvp(SQLModel, table=True):
+class Rsvp(Stored, table=True):
     """A member's answer to the invitation to the session after `session_id`."""
 
     __table_args__ = (one_of("answer", RSVP_ANSWERS),)
@@ -442,27 +451,27 @@ class Rsvp(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Stored, table=True):
     """Who did what, when: every coordinator action and every erasure. It names an erased
     member by a reference only, never by Slack id, and never holds erased content."""
 
     __tablename__ = "audit_entry"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=40)
     action: str = Field(max_length=40)
     detail: str = Field(default="", max_length=500)
 
 
-class Erasure(SQLModel, table=True):
+class Erasure(Stored, table=True):
     """Someone whose data was erased, as a keyed hash of their Slack id and nothing else, so a
     reload of the partnership file does not bring them back (see bot.services.rights)."""
 
     fingerprint: str = Field(primary_key=True, max_length=64)  # HMAC-SHA256, hex
 
 
-class Secret(SQLModel, table=True):
+class Secret(Stored, table=True):
     """A key the bot made for itself, once, at random (the erasure fingerprints' HMAC key)."""
 
     name: str = Field(primary_key=True, max_length=40)

@@ -86,7 +86,7 @@ def create_wsgi_app(settings: Settings | None = None) -> WSGIApp:
     return wsgi_app(create_app(settings, engine, sweep=True), engine)
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         super().__init__()
@@ -98,7 +98,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("threads", REQUEST_THREADS)
         self.cfg.set("timeout", 30)
 
-    def load(self) -> WSGIApp:
+    def load(self) -> WSGIApp:  # type: ignore[override]  # its stubs: environ a MutableMapping, not PEP 3333's dict
         """Each worker's app. A request thread waiting for the GIL behind listener threads
         gets it within 1 ms, not Python's default 5 (it needs it a dozen times to read, check
         and acknowledge a request); and the start-up objects, never garbage, are left out of

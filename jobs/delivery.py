@@ -108,7 +108,7 @@ def send_once(
         earlier = existing_run(engine, job, scope, period)
         if earlier is None or earlier.finished_at is not None:
             return f"{period}: already done ({earlier.summary if earlier else 'claimed'})"
-        run_id, resumed = earlier.id or 0, "resumed: "
+        run_id, resumed = earlier.id, "resumed: "
     assert context.client is not None, "a real run needs Slack"
     tally = deliver(engine, run_id, context.client)
     summary = f"{period}: {resumed}{tally}"
@@ -165,7 +165,7 @@ def deliver(engine: Engine, run_id: int, client: WebClient, pacer: Pacer | None 
     tally = Tally()
     with session_scope(engine) as session:
         rows = session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # SQLModel's select is typed for four columns at most
                 Delivery.id,
                 Delivery.recipient,
                 Delivery.message,

@@ -88,8 +88,8 @@ class WebApi:
                 original.update(_content(args, {}))
                 return
             if args.get("response_type") == "in_channel":
-                message = {"type": "message", "user": BOT_USER_ID, "ts": state.next_ts()}
-                message.update(_content(args, {"text": "", "blocks": []}))
+                message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID}
+                message |= {"ts": state.next_ts(), **_content(args, {"text": "", "blocks": []})}
                 state.messages.setdefault(url.channel, []).append(message)
                 return
             message = {"type": "message", "ephemeral": True, "ts": state.next_ts()}
@@ -202,7 +202,7 @@ class WebApi:
             self.state.uploaded.extend(completed.values())
             files = [_file_object(file) for file in completed.values()]
             if channel is not None:
-                message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID}
+                message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID}
                 message |= {"ts": self.state.next_ts(), "text": comment, "files": files}
                 if args.get("thread_ts"):
                     message["thread_ts"] = args["thread_ts"]

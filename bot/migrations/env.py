@@ -13,8 +13,9 @@ with engine.connect() as connection:
     # keys on, that drop would delete the rows referring to it (ON DELETE CASCADE). The pragma
     # only takes effect outside a transaction, so it is set on the driver's connection first.
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    driver = connection.connection.driver_connection
+    if sqlite and driver is not None:
+        driver.execute("PRAGMA foreign_keys=OFF")
     try:
         context.configure(
             connection=connection,
@@ -27,6 +28,6 @@ with engine.connect() as connection:
             context.run_migrations()
         connection.commit()
     finally:
-        if sqlite:
+        if sqlite and driver is not None:
             connection.rollback()
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            driver.execute("PRAGMA foreign_keys=ON")

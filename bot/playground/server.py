@@ -214,7 +214,7 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
     for user_id, name, code in people:
         fake.add_user(user_id, name, display_name=name.split()[0])
         if code:
-            directory.join(user_id, code, lambda _, name=name: Profile(name, tz="Europe/London"))
+            directory.join(user_id, code, {user_id: Profile(name, tz="Europe/London")}.get)
     kinds = ("updates", "opportunities", "digest")
     return [channel for kind in kinds if (channel := spec.channels[kind])]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -19,7 +19,10 @@ from bot.db import session_scope
 from bot.services import outbox
 from bot.services.outbox import ROWS, UNSURE, Rendered, Send
 
-View = TypeVar("View")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+View = TypeVar("View", bound="DataclassInstance")  # a row's view: a dataclass
 Render = Callable[[Any], Rendered]  # a row's view as its channel message
 
 
@@ -48,7 +51,7 @@ def send_post(send: Send, item_id: int, view: View) -> View:
     if sent.status != "sent":
         row_id, channel = getattr(view, "id", 0), getattr(view, "channel", None)
         raise NotPosted(row_id, channel, unsure=sent.status == UNSURE)
-    return replace(view, channel=sent.channel, ts=sent.ts)  # type: ignore[type-var]
+    return replace(view, channel=sent.channel, ts=sent.ts)
 
 
 def repost(
@@ -88,12 +91,12 @@ def resume_post(
         if row is None:
             return None
         view = view_of(session, row)
-        latest = outbox.latest_post(session, row_kind, row.id or 0)
+        latest = outbox.latest_post(session, row_kind, row.id)
         if row.ts or latest is None:
             return view
         if latest.status == "sending":  # the dead process was sending it
-            outbox.give_up_sending(session, latest.id or 0)
-        status, item_id, row_id, channel = latest.status, latest.id or 0, row.id or 0, row.channel
+            outbox.give_up_sending(session, latest.id)
+        status, item_id, row_id, channel = latest.status, latest.id, row.id, row.channel
     if status == "pending":
         return send_post(send, item_id, view)
     raise NotPosted(row_id, channel, unsure=status in ("sending", UNSURE))

@@ -53,7 +53,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
         updates = session.exec(
             select(PartnerUpdate)
             .where(PartnerUpdate.created_at >= start, PartnerUpdate.created_at < end)
-            .order_by(PartnerUpdate.organisation_id, col(PartnerUpdate.created_at))
+            .order_by(col(PartnerUpdate.organisation_id), col(PartnerUpdate.created_at))
         ).all()
         by_organisation: dict[str, OrganisationWeek] = {}
         for view in views_of(session, updates):
@@ -63,7 +63,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
             week.updates.append(view)
         last_posts = (
             select(PartnerUpdate.organisation_id, func.max(PartnerUpdate.created_at).label("last"))
-            .group_by(PartnerUpdate.organisation_id)
+            .group_by(col(PartnerUpdate.organisation_id))
             .subquery()
         )
         quiet = session.exec(

@@ -238,7 +238,7 @@ class Directory:
                 session.exec(
                     select(Member.organisation_id, func.count())
                     .where(col(Member.organisation_id).is_not(None))
-                    .group_by(Member.organisation_id)
+                    .group_by(col(Member.organisation_id))
                 ).all()
             )
             hosts = set(session.exec(select(HotdeskOffer.organisation_id)).all())
@@ -483,7 +483,7 @@ def replace_slack_key_workers(
             continue
         name = known_names.get(user_id) or user_id
         # A name-only entry for the same person gets the Slack id rather than a twin.
-        worker = next((w for w in existing if w.name == name and not w.slack_user_id), None)
-        worker = worker or KeyWorker(organisation_id=organisation.id, name=name)
+        twin = next((w for w in existing if w.name == name and not w.slack_user_id), None)
+        worker = twin or KeyWorker(organisation_id=organisation.id, name=name)
         worker.slack_user_id = user_id
         session.add(worker)

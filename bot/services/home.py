@@ -147,15 +147,15 @@ def _glance(session: Session, now: datetime) -> Glance:
         select(Organisation.name, func.count(col(PartnerUpdate.id)))
         .outerjoin(
             PartnerUpdate,
-            (PartnerUpdate.organisation_id == Organisation.id)
-            & (PartnerUpdate.created_at >= since),
+            (col(PartnerUpdate.organisation_id) == Organisation.id)
+            & (col(PartnerUpdate.created_at) >= since),
         )
         .group_by(Organisation.name)
         .order_by(Organisation.name)
     ).all()
     last = (
         select(PartnerUpdate.organisation_id, func.max(PartnerUpdate.created_at).label("last"))
-        .group_by(PartnerUpdate.organisation_id)
+        .group_by(col(PartnerUpdate.organisation_id))
         .subquery()
     )
     quiet = session.exec(

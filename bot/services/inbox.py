@@ -229,7 +229,7 @@ class Inbox:
         with session_scope(self.engine) as session:
             session.connection().execute(
                 update(InboxItem)
-                .where(col(InboxItem.id).in_(item_ids), InboxItem.status == WORKING)
+                .where(col(InboxItem.id).in_(item_ids), col(InboxItem.status) == WORKING)
                 .values(lease_until=utcnow() + LEASE)
             )
 
@@ -249,9 +249,14 @@ class Inbox:
                 return []
             claimed = session.connection().execute(
                 update(InboxItem)
-                .where(col(InboxItem.id).in_(ids), InboxItem.lease_until < now)
+                .where(col(InboxItem.id).in_(ids), col(InboxItem.lease_until) < now)
                 .values(lease_until=now + LEASE, attempts=InboxItem.attempts + 1)
-                .returning(InboxItem.id, InboxItem.kind, InboxItem.body, InboxItem.attempts)
+                .returning(
+                    col(InboxItem.id),
+                    col(InboxItem.kind),
+                    col(InboxItem.body),
+                    col(InboxItem.attempts),
+                )
             )
             return [
                 Claimed(row.id, row.kind, json.loads(row.body or "{}"), row.attempts)

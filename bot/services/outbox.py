@@ -24,7 +24,18 @@ from bot.models import Opportunity, OutboxItem, PartnerUpdate, utcnow
 from bot.services.inbox import next_send
 
 Rendered = dict[str, Any]  # {"text": ..., "blocks": [...]}: a message as the Slack layer drew it
-ROWS: dict[str, type[PartnerUpdate] | type[Opportunity]] = {
+
+
+class PostedRow(Protocol):
+    """A row that has a channel post (an update, an opportunity): what is read of it here."""
+
+    id: int
+    channel: str | None
+    ts: str | None
+    inbox_id: int | None
+
+
+ROWS: dict[str, type[PostedRow]] = {
     "update": PartnerUpdate,
     "opportunity": Opportunity,
 }
@@ -135,7 +146,7 @@ def write(
         select(OutboxItem.id).where(
             OutboxItem.inbox_id == inbox_id, OutboxItem.kind == kind, OutboxItem.seq == seq
         )
-    ).one()  # type: ignore[return-value]
+    ).one()
 
 
 def redraw(
@@ -247,7 +258,7 @@ def abandoned(engine: Engine) -> list[int]:
                     col(OutboxItem.created_at) < utcnow() - ABANDONED_AFTER,
                 )
             ).all()
-        )  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)
@@ -273,7 +284,7 @@ def interrupted(engine: Engine) -> list[Interrupted]:
             )
         ).all()
         for item in stuck:
-            if not give_up_sending(session, item.id or 0):
+            if not give_up_sending(session, item.id):
                 continue
             report_to = item.report_to
             model = ROWS.get(item.row_kind)
@@ -281,8 +292,6 @@ def interrupted(engine: Engine) -> list[Interrupted]:
                 row = session.get(model, item.row_id)
                 report_to = getattr(row, "author_id", None) or getattr(row, "poster_id", None)
             found.append(
-                Interrupted(
-                    item.id or 0, item.kind, item.target, report_to, item.row_kind, item.row_id
-                )
+                Interrupted(item.id, item.kind, item.target, report_to, item.row_kind, item.row_id)
             )
     return found

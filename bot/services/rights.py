@@ -25,7 +25,21 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, String, and_, delete, func, literal, or_, true, update
+import sqlalchemy
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Engine,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    literal,
+    or_,
+    true,
+    update,
+)
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -208,7 +222,7 @@ class Rights:
                 session.exec(select(PartnershipSession.id, PartnershipSession.title)).all()
             )
 
-            def rows(model: type, *where: object) -> list:
+            def rows(model: type, *where: ColumnElement[bool] | bool) -> list:
                 return list(session.exec(select(model).where(*where)).all())
 
             return {
@@ -349,12 +363,12 @@ class Rights:
                 .rowcount
             )
             messages: list[tuple[str, str]] = []
-            rewritten, redraws = 0, []
+            rewritten, redraws = 0, list[int]()
             if delete_content:
                 for model, author in ((PartnerUpdate, PartnerUpdate.author_id),
                                       (Opportunity, Opportunity.poster_id)):  # fmt: skip
                     posted = session.exec(
-                        select(model.channel, model.ts).where(author == user_id)  # type: ignore[attr-defined]
+                        select(model.channel, model.ts).where(author == user_id)
                     ).all()
                     messages += [(c, t) for c, t in posted if c and t]
                 erased = session.exec(
@@ -405,7 +419,7 @@ class Rights:
         """Sent messages rewritten by an erasure whose Slack copy is still to be redrawn:
         channel copies first (everyone sees those), then DMs."""
         with session_scope(self.engine) as session:
-            query = select(
+            query = select(  # type: ignore[call-overload]  # SQLModel's select is typed for four columns at most
                 Delivery.id, Delivery.channel, Delivery.recipient, Delivery.ts, Delivery.message
             ).where(col(Delivery.redraw), col(Delivery.ts).is_not(None))
             if only is not None:
@@ -498,7 +512,7 @@ class Rights:
                 "deliveries": (  # and those of the job runs about to go
                     Delivery,
                     or_(
-                        Delivery.updated_at < since("deliveries"),
+                        col(Delivery.updated_at) < since("deliveries"),
                         col(Delivery.job_run_id).in_(old_runs),
                     ),
                 ),
@@ -511,15 +525,15 @@ class Rights:
                 "requests": (
                     InboxItem,
                     and_(
-                        InboxItem.status != "working",
-                        InboxItem.received_at < now - timedelta(days=policy["event_ids_days"]),
+                        col(InboxItem.status) != "working",
+                        col(InboxItem.received_at) < now - timedelta(days=policy["event_ids_days"]),
                     ),
                 ),
                 "sends": (
                     OutboxItem,
                     and_(
                         col(OutboxItem.status).not_in(("pending", "sending")),
-                        OutboxItem.created_at < now - timedelta(days=policy["event_ids_days"]),
+                        col(OutboxItem.created_at) < now - timedelta(days=policy["event_ids_days"]),
                     ),
                 ),
             }
@@ -589,7 +603,7 @@ def _delete(session: Session, model: type, condition: object) -> int:
     return session.connection().execute(delete(model).where(condition)).rowcount  # type: ignore[arg-type]
 
 
-def _text_columns() -> list[tuple[Any, Any]]:
+def _text_columns() -> list[tuple[Table, Column[Any]]]:
     """(table, column) for every text column that is not a key, in every table but the
     erasure records and the inbox (requests in hand, whose bodies are blanked once done)."""
     skipped = (Erasure.__tablename__, Secret.__tablename__, InboxItem.__tablename__)
@@ -629,7 +643,7 @@ def _scrub(session: Session, user_id: str) -> None:
         keys = list(table.primary_key.columns)
         rows = (
             session.connection()
-            .execute(select(*keys, column).where(column.contains(user_id)))
+            .execute(sqlalchemy.select(*keys, column).where(column.contains(user_id)))
             .all()
         )
         for *key, value in rows:
@@ -830,17 +844,21 @@ def _rewrite_deliveries(
         )
     reminders = [f"opportunity-{opportunity_id}" for opportunity_id, _, _ in opportunities]
     rows = session.exec(
-        select(Delivery.id, Delivery.message, Delivery.status, Delivery.ts, JobRun.job)
+        select(  # type: ignore[call-overload]  # SQLModel's select is typed for four columns at most
+            Delivery.id, Delivery.message, Delivery.status, Delivery.ts, JobRun.job
+        )
         .join(JobRun, col(JobRun.id) == Delivery.job_run_id)
         .where(
             Delivery.recipient != user_id,
             or_(
-                and_(JobRun.job == DIGEST_JOB, in_digest),
-                and_(JobRun.job == OPPORTUNITY_REMINDERS_JOB, col(JobRun.scope).in_(reminders)),
+                and_(col(JobRun.job) == DIGEST_JOB, in_digest),
+                and_(
+                    col(JobRun.job) == OPPORTUNITY_REMINDERS_JOB, col(JobRun.scope).in_(reminders)
+                ),
             ),
         )
     ).all()
-    rewritten, redraws = 0, []
+    rewritten, redraws = 0, list[int]()
     for delivery_id, message, status, ts, job in rows:
         new = (
             _blank() if job == OPPORTUNITY_REMINDERS_JOB else _without(json.loads(message), quoted)

@@ -389,7 +389,7 @@ class Sessions:
                         Due(
                             f"followup-{meeting.id}-{commitment.owner_id}",
                             "followup",
-                            meeting.id or 0,
+                            meeting.id,
                             commitment.owner_id,
                         )
                     )
@@ -399,7 +399,7 @@ class Sessions:
                         Due(
                             f"commitment-{commitment.id}",
                             reason,
-                            meeting.id or 0,
+                            meeting.id,
                             commitment.owner_id,
                             commitment.id,
                         )
@@ -414,7 +414,8 @@ class Sessions:
         today = local.date()
         coming = session.exec(
             select(PartnershipSession).where(
-                col(PartnershipSession.next_on).is_not(None), PartnershipSession.next_on > today
+                col(PartnershipSession.next_on).is_not(None),
+                col(PartnershipSession.next_on) > today,
             )
         ).all()
         found = []
@@ -422,9 +423,9 @@ class Sessions:
             assert row.next_on is not None
             scope = f"next-{row.id}"
             if today >= row.next_on - INVITE_BEFORE:
-                found.append(Due(scope, "invite", row.id or 0))
+                found.append(Due(scope, "invite", row.id))
             if today >= row.next_on - REMIND_BEFORE:
-                found += [Due(scope, "reminder", row.id or 0), Due(scope, "summary", row.id or 0)]
+                found += [Due(scope, "reminder", row.id), Due(scope, "summary", row.id)]
         return found
 
     # Claimed work (inside the job's claiming transaction) ----------------------------------------
@@ -585,7 +586,7 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
     )
     return [
         CommitmentView(
-            id=row.id or 0,
+            id=row.id,
             session_id=row.session_id,
             session_title=titles[row.session_id],
             owner_id=row.owner_id,
@@ -609,7 +610,7 @@ def session_view(session: Session, row: PartnershipSession) -> SessionView:
         select(Commitment).where(Commitment.session_id == row.id).order_by(col(Commitment.id))
     ).all()
     return SessionView(
-        id=row.id or 0, title=row.title, kind=row.kind, held_on=row.held_on,
+        id=row.id, title=row.title, kind=row.kind, held_on=row.held_on,
         next_on=row.next_on, next_place=row.next_place,
         organisations=[OrganisationRef(org.code, org.name) for org in organisations],
         commitments=_commitment_views(session, commitments),

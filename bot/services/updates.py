@@ -181,18 +181,18 @@ class Updates:
                 return Published(resumed, self.related(resumed))
         text = check_text(text)
         with session_scope(self.engine) as session:
-            _member_with_organisation(session, user_id, text)
+            _organisation_of(session, user_id, text)
             if not (session.get(Partnership, 1) or Partnership()).updates_channel:
                 raise NoUpdatesChannel()
         cleared = self._guard(user_id, text, topics, wants_help, None, anyway)
         with session_scope(self.engine) as session:
-            member = _member_with_organisation(session, user_id, text)
+            organisation_id = _organisation_of(session, user_id, text)
             settings = session.get(Partnership, 1) or Partnership()
             _discard_draft(session, user_id, replaces_draft, draft_required)
             if once and not claim_once(session, once):
                 raise UpdateProblem("That is already posted (or being posted now).")
             update = PartnerUpdate(
-                organisation_id=member.organisation_id, author_id=user_id, text=cleared,
+                organisation_id=organisation_id, author_id=user_id, text=cleared,
                 wants_help=wants_help, channel=settings.updates_channel, inbox_id=item,
             )  # fmt: skip
             session.add(update)
@@ -245,7 +245,7 @@ class Updates:
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
             return DraftView(
-                draft.id or 0, draft.text, tuple(draft.topics),
+                draft.id, draft.text, tuple(draft.topics),
                 draft.wants_help, draft.update_id,
             )  # fmt: skip
 
@@ -272,7 +272,7 @@ class Updates:
             )  # fmt: skip
             session.add(draft)
             session.flush()
-            draft_id = draft.id or 0
+            draft_id = draft.id
         raise Held(draft_id, findings, may_post_anyway)
 
     # Changing ----------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def forget_old_drafts(
     """Held drafts may contain what they were held for: keep them no longer than a day. The
     clock sweeps every few minutes with `older_than` a day less that interval, so none outlives
     its day (jobs.clock.sweep_drafts)."""
-    too_old = Draft.created_at < now - older_than
+    too_old = col(Draft.created_at) < now - older_than
     with session_scope(engine) as session:
         if dry_run:
             return session.exec(select(func.count()).select_from(Draft).where(too_old)).one()
@@ -390,11 +390,12 @@ def forget_old_drafts(
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _member_with_organisation(session: Session, user_id: str, text: str) -> Member:
+def _organisation_of(session: Session, user_id: str, text: str) -> int:
+    """The poster's organisation id; NotInOrganisation (keeping what they typed) if none."""
     member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
     if member is None or member.organisation_id is None:
         raise NotInOrganisation(text)
-    return member
+    return member.organisation_id
 
 
 def _current(draft: Draft | None, user_id: str) -> TypeGuard[Draft]:
@@ -415,7 +416,7 @@ def _discard_draft(
     if draft_id is None:
         return
     deleted = session.connection().execute(
-        delete(Draft).where(Draft.id == draft_id).where(Draft.author_id == user_id)
+        delete(Draft).where(col(Draft.id) == draft_id).where(col(Draft.author_id) == user_id)
     )
     if required and deleted.rowcount != 1:
         raise UpdateProblem(DRAFT_GONE)
@@ -440,7 +441,7 @@ def _own_update(
 
 
 def _set_topics(session: Session, update: PartnerUpdate, names: Sequence[str]) -> None:
-    session.connection().execute(delete(UpdateTopic).where(UpdateTopic.update_id == update.id))
+    session.connection().execute(delete(UpdateTopic).where(col(UpdateTopic.update_id) == update.id))
     for topic_id in session.exec(select(Topic.id).where(col(Topic.name).in_(names))).all():
         session.add(UpdateTopic(update_id=update.id, topic_id=topic_id))
     session.flush()
@@ -487,11 +488,11 @@ def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateV
         topics.setdefault(update_id, []).append(name)
     return [
         UpdateView(
-            id=u.id or 0,
+            id=u.id,
             organisation=organisations[u.organisation_id],
             author_id=u.author_id,
             text=u.text,
-            topics=tuple(topics.get(u.id or 0, [])),
+            topics=tuple(topics.get(u.id, [])),
             wants_help=u.wants_help,
             created_at=u.created_at,
             edited=u.edited_at is not None,

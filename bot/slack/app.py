@@ -34,10 +34,10 @@ log = logging.getLogger("partnerbot")
 # each more thread, runnable, is one more contender for the GIL the acknowledging thread needs.
 LISTENER_THREADS = 8
 LISTENER_NICENESS = 10  # listeners' work comes after acknowledging the next request
-SLACK_TIMEOUT = 10.0  # seconds: well past Slack's usual answer, well short of a person's patience
+SLACK_TIMEOUT = 10  # seconds: well past Slack's usual answer, well short of a person's patience
 
 
-def make_client(settings: Settings, timeout: float = SLACK_TIMEOUT) -> WebClient:
+def make_client(settings: Settings, timeout: int = SLACK_TIMEOUT) -> WebClient:
     """The Web API client; it waits out Slack's 429s (after ack, never before), and never
     retries a timeout, which Slack may have acted on."""
     return DependableClient(

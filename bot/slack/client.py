@@ -41,7 +41,7 @@ class DependableClient(WebClient):
             retry_handlers=client.retry_handlers,
         )  # fmt: skip
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         try:
             with waiting_for_slack():
                 return super().api_call(api_method, **kwargs)

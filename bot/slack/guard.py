@@ -228,8 +228,8 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
             tell(told.text, body, arguments["respond"], arguments["client"], context, told.blocks)
             return
         except SlackApiError as error:
-            late = context.get(REPLAY) and error.response.get("error") in TRIGGER_GONE
-            text = RESTARTED if late else apology(error, body, context)
+            trigger_gone = context.get(REPLAY) and error.response.get("error") in TRIGGER_GONE
+            text = RESTARTED if trigger_gone else apology(error, body, context)
         except Exception as error:
             text = apology(error, body, context)
             if ack.response is None:  # not acknowledged yet: answer in the acknowledgement

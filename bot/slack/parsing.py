@@ -27,7 +27,7 @@ def input_value(view: dict[str, Any], block_id: str) -> Any:
     """The value of the one element in an input block of a submitted view, whatever its kind:
     text, number, date, a single or multiple choice, or people."""
     block = view["state"]["values"].get(block_id, {})
-    element = next(iter(block.values()), {}) if block else {}
+    element: dict[str, Any] = next(iter(block.values()), {}) if block else {}
     if "selected_users" in element:
         return element["selected_users"] or []
     if "selected_options" in element:

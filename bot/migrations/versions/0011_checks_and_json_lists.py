@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0011"

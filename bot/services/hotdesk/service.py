@@ -131,7 +131,7 @@ class Hotdesk:
         except AlreadyBooked as already:
             with session_scope(self.engine) as session:
                 return Booked(
-                    booking_of(session, session.get(DeskBooking, already.booking_id)), True
+                    booking_of(session, session.get_one(DeskBooking, already.booking_id)), True
                 )
         except SlotGone:
             with session_scope(self.engine) as session:
@@ -154,7 +154,7 @@ class Hotdesk:
         today = now.astimezone(self.zone).date()
         with session_scope(self.engine) as session:
             row = existing_booking(session, booking_id)
-            host = host_of(session, session.get(Organisation, row.organisation_id))
+            host = host_of(session, session.get_one(Organisation, row.organisation_id))
             is_host_side = user_id in host.key_worker_ids or is_coordinator(session, user_id)
             if user_id != row.visitor_id and not is_host_side:
                 raise HotdeskProblem(
@@ -180,7 +180,7 @@ class Hotdesk:
         """A key worker (or coordinator) approves or declines a pending visit, once."""
         with session_scope(self.engine) as session:
             row = existing_booking(session, booking_id)
-            host = host_of(session, session.get(Organisation, row.organisation_id))
+            host = host_of(session, session.get_one(Organisation, row.organisation_id))
             if user_id not in host.key_worker_ids and not is_coordinator(session, user_id):
                 raise HotdeskProblem(
                     f"Only {host.name}'s key worker or a coordinator can approve or decline visits."

@@ -250,13 +250,13 @@ def booking_of(session: Session, row: DeskBooking) -> Booking:
 def _taken(session: Session, org_ids: Iterable[int], days: Sequence[date]) -> dict:
     """Desks held, by (organisation id, day, half), in one query."""
     rows = session.exec(
-        select(DeskHold.organisation_id, DeskHold.day, DeskHold.half, func.count())
+        select(DeskHold.organisation_id, col(DeskHold.day), DeskHold.half, func.count())
         .where(
             col(DeskHold.organisation_id).in_(list(org_ids)),
             col(DeskHold.day) >= min(days),
             col(DeskHold.day) <= max(days),
         )
-        .group_by(DeskHold.organisation_id, DeskHold.day, DeskHold.half)
+        .group_by(col(DeskHold.organisation_id), col(DeskHold.day), col(DeskHold.half))
     ).all()
     return {(org_id, day, half): count for org_id, day, half, count in rows}
 

@@ -186,7 +186,7 @@ class Opportunities:
                 query = query.where(Opportunity.kind == kind)
             if closed:
                 query = query.where(
-                    (Opportunity.status == "closed") | (col(Opportunity.closes_on) < today)
+                    (col(Opportunity.status) == "closed") | (col(Opportunity.closes_on) < today)
                 ).order_by(col(Opportunity.closes_on).desc(), col(Opportunity.id).desc())
             else:
                 query = query.where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -28,7 +29,15 @@ DUPLICATE_WINDOW = timedelta(days=30)
 REMIND_BEFORE = timedelta(days=3)
 
 
-def cleared(session: Session, attempt: OpportunityInput, anyway: bool) -> dict[str, Cleared | None]:
+class ClearedText(TypedDict):
+    """An opportunity's typed text as the gate cleared it."""
+
+    title: Cleared
+    description: Cleared
+    link: Cleared | None
+
+
+def cleared(session: Session, attempt: OpportunityInput, anyway: bool) -> ClearedText:
     """Title, description and link through the gate; Caution when the guard holds them back."""
     policy = (session.get(Partnership, 1) or Partnership()).privacy_policy
     try:
@@ -109,7 +118,7 @@ def opportunity_views(session: Session, rows: Sequence[Opportunity]) -> list[Opp
         session.exec(
             select(OpportunityInterest.opportunity_id, func.count())
             .where(col(OpportunityInterest.opportunity_id).in_(ids))
-            .group_by(OpportunityInterest.opportunity_id)
+            .group_by(col(OpportunityInterest.opportunity_id))
         ).all()
     )
     organisations = {

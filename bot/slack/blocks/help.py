@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.slack.blocks.common import Message, context, section
 
@@ -75,7 +75,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 
 def help_message() -> Message:
-    blocks = [HeaderBlock(text="Partnerbot: what you can do")]
+    blocks: list[Block] = [HeaderBlock(text="Partnerbot: what you can do")]
     for audience, commands in HELP:
         lines = "\n".join(f"`{example}` — {what}" for example, what in commands)
         blocks += [section(f"*{audience}*\n{lines}"), DividerBlock()]

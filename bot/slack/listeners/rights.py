@@ -4,6 +4,7 @@ users leaving and the app being uninstalled."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -143,7 +144,7 @@ def uninstalled(event: dict, services: Services) -> None:
     services.rights.pause_sending(event.get("type", "app_uninstalled"))
 
 
-HANDLED = {
+HANDLED: dict[str, Callable[..., None]] = {
     "user_change": user_changed,
     "app_uninstalled": uninstalled,
     "tokens_revoked": uninstalled,
