@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -151,7 +150,7 @@ def partners(
         reply(respond, problem(f"`/partners {word}` isn't a command I know."))
         return
     call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-    outcome = answer(lambda: handler(call), datetime.now(services.zone).date())
+    outcome = answer(lambda: handler(call), services.today())
     if isinstance(outcome, View):
         client.views_open(trigger_id=command["trigger_id"], view=outcome)
     else:

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -56,10 +56,6 @@ BOOK_EXAMPLE = "/hotdesk book HRS next tue am"
 Outcome = Message | View
 
 
-def now_in(services: Services) -> datetime:
-    return datetime.now(services.zone)
-
-
 HOST, CALENDAR, TOLD = "host", "calendar", "told"  # what a booking's notices are for
 
 
@@ -72,21 +68,21 @@ class Notifier:
 
     def for_booking(self, booking: Booking) -> list[Notice]:
         """The host's key workers told; the visitor's calendar entry, once it is confirmed."""
-        today = now_in(self.services).date()
+        today = self.services.today()
         message = blocks.visit_for_host(booking, today).rendered()
         notices = [Notice("dm", p, message, HOST) for p in booking.host.key_worker_ids]
         return notices + self._calendar(booking)
 
     def for_end(self, ended: Ended) -> list[Notice]:
         """The other side told of a cancellation or a decision; an approved visit's calendar."""
-        message = blocks.ended_notice(ended, now_in(self.services).date()).rendered()
+        message = blocks.ended_notice(ended, self.services.today()).rendered()
         return [Notice("dm", p, message, TOLD) for p in ended.tell] + self._calendar(ended.booking)
 
     def _calendar(self, booking: Booking) -> list[Notice]:
         """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
         if booking.status != "confirmed":
             return []
-        today = now_in(self.services).date()
+        today = self.services.today()
         content = visit_calendar(
             uid=f"hotdesk-{booking.ref}@partnerbot",
             summary=f"Hot desk at {booking.host.name}",
@@ -159,7 +155,7 @@ def parse_booking(text: str, today: date) -> tuple[str, date, Part | None]:
 
 
 def _book(services: Services, client: WebClient, user_id: str, text: str) -> Message:
-    now = now_in(services)
+    now = services.now()
     host, day, part = parse_booking(text, now.date())
     notifier = Notifier(services)
     result = services.hotdesk.book(user_id, host, day, part, now, notices=notifier.for_booking)
@@ -171,7 +167,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
     booking_id = parse_ref(ref_text)
     if booking_id is None:
         raise HotdeskProblem("Which booking? Give its reference.", "/hotdesk cancel D12")
-    now = now_in(services)
+    now = services.now()
     notifier = Notifier(services)
     ended = services.hotdesk.cancel(user_id, booking_id, now, notices=notifier.for_end)
     problems = notifier.after_end(ended)
@@ -179,7 +175,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
 
 
 def _free(services: Services, day_text: str) -> Message:
-    now = now_in(services)
+    now = services.now()
     day = parse_date(day_text, now.date(), BOOK_EXAMPLE) if day_text else None
     return blocks.free_grid(services.hotdesk.free(day, now), now.date())
 
@@ -189,7 +185,7 @@ def _form(services: Services, user_id: str, offer_of: str | None, metadata: dict
     if offer_of is not None:
         host = services.hotdesk.offer_for_edit(user_id, offer_of)
         return blocks.offer_form(host, {**metadata, "code": host.code})
-    day = services.hotdesk.working_days().next_after(now_in(services).date())
+    day = services.hotdesk.working_days().next_after(services.today())
     return blocks.booking_form(services.hotdesk.hosts(), None, day, metadata)
 
 
@@ -200,7 +196,7 @@ def hotdesk_command(
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
     user_id = command["user_id"]
-    today = now_in(services).date()
+    today = services.today()
     metadata = {"response_url": command.get("response_url")}
     if not text or word == "offer":
         outcome = answer(lambda: _form(services, user_id, rest if text else None, metadata), today)
@@ -213,7 +209,7 @@ def hotdesk_command(
         "help": blocks.help_message,
         "book": lambda: _book(services, client, user_id, rest),
         "free": lambda: _free(services, rest),
-        "mine": lambda: blocks.my_bookings(services.hotdesk.mine(user_id, now_in(services)), today),
+        "mine": lambda: blocks.my_bookings(services.hotdesk.mine(user_id, services.now()), today),
         "cancel": lambda: _cancel(services, client, user_id, rest),
     }
     # Anything else is read as a booking ("/hotdesk HRS thu am"), since that is what people try.
@@ -240,7 +236,7 @@ def book_clicked(
     chosen = json.loads(action.get("value") or "{}")
 
     def book() -> Message:
-        now, notifier = now_in(services), Notifier(services)
+        now, notifier = services.now(), Notifier(services)
         result = services.hotdesk.book(
             _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
             Part(chosen["part"]), now, notices=notifier.for_booking,
@@ -248,7 +244,7 @@ def book_clicked(
         problems = notifier.after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
-    message = _message(answer(book, now_in(services).date()))
+    message = _message(answer(book, services.today()))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -258,7 +254,7 @@ def cancel_clicked(
     ack()
     message = answer(
         lambda: _cancel(services, client, _user(body), action.get("value") or ""),
-        now_in(services).date(),
+        services.today(),
     )
     reply_or_refresh(body, respond, client, services, _message(message), replace_original=False)
 
@@ -268,7 +264,7 @@ def _decide(approve: bool) -> Callable[..., None]:
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
     ) -> None:
         ack()
-        today = now_in(services).date()
+        today = services.today()
 
         def decide() -> Message:
             notifier, booking_id = Notifier(services), int(action.get("value") or 0)
@@ -288,7 +284,7 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
     """Choosing an agency in the booking form shows its protocol and slots before submitting."""
     ack()
     view = body["view"]
-    today = now_in(services).date()
+    today = services.today()
     try:
         chosen = services.hotdesk.host((action.get("selected_option") or {}).get("value") or "")
     except Refusal:
@@ -311,7 +307,7 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
 def booking_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    now = now_in(services)
+    now = services.now()
     host, day_text = input_value(view, "host"), input_value(view, "day")
     part = parse_part(input_value(view, "part") or "day")
     if not host or not day_text:
@@ -340,7 +336,7 @@ def offer_submitted(
     metadata = json.loads(view.get("private_metadata") or "{}")
     flags = set(input_value(view, "flags") or [])
     try:
-        closures = tuple(parse_dates(input_value(view, "closures"), now_in(services).date()))
+        closures = tuple(parse_dates(input_value(view, "closures"), services.today()))
     except Refusal as refused:
         refuse_form(ack, view, refused, "closures")
         return

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -43,10 +43,6 @@ EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://e
 Outcome = Message | View
 
 
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
-
-
 def _message(outcome: Outcome) -> Message:
     assert isinstance(outcome, Message), "only the form is a view"
     return outcome
@@ -54,7 +50,7 @@ def _message(outcome: Outcome) -> Message:
 
 def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
     """An opportunity as its channel message, for the outbox."""
-    today = today_in(services)
+    today = services.today()
     return lambda view: blocks.channel_post(view, today).rendered()
 
 
@@ -84,7 +80,7 @@ def parse_one_line(text: str, today: date) -> OpportunityInput:
 
 def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
     """A page of the open list, the closed list, a kind, or "mine"; the query rides in More."""
-    page, today = int(query.get("page", 1)), today_in(services)
+    page, today = int(query.get("page", 1)), services.today()
     if query.get("kind") == "mine":
         found = services.opportunities.mine(user_id, page)
         return blocks.page("Opportunities you shared", found, query, today)
@@ -122,7 +118,7 @@ def sharing_form(
         else []
     )
     editing = bool(metadata.get("edit"))
-    return blocks.form(metadata, today_in(services), start, organisations, warning, editing)
+    return blocks.form(metadata, services.today(), start, organisations, warning, editing)
 
 
 def opportunity_command(
@@ -131,7 +127,7 @@ def opportunity_command(
     ack()
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
-    user_id, today = command["user_id"], today_in(services)
+    user_id, today = command["user_id"], services.today()
     if not text:
         metadata = {"response_url": command.get("response_url")}
         outcome = answer(lambda: sharing_form(services, user_id, metadata), today)
@@ -176,7 +172,7 @@ def interest_clicked(
         result = services.opportunities.toggle_interest(_user(body), _id(action), render)
         return blocks.interest_noted(result.interested, result.opportunity)
 
-    message = _message(answer(toggle, today_in(services)))
+    message = _message(answer(toggle, services.today()))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -187,7 +183,7 @@ def who_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: 
         view, people = services.opportunities.interested_people(_user(body), _id(action))
         return blocks.interested_people(view, people)
 
-    reply(respond, _message(answer(who, today_in(services))), replace_original=False)
+    reply(respond, _message(answer(who, services.today())), replace_original=False)
 
 
 def _ending(change: str) -> Callable[..., None]:
@@ -207,7 +203,7 @@ def _ending(change: str) -> Callable[..., None]:
             view = opportunities.withdraw(_user(body), _id(action))
             return blocks.changed(view, "Withdrew")
 
-        reply(respond, _message(answer(end, today_in(services))), replace_original=False)
+        reply(respond, _message(answer(end, services.today())), replace_original=False)
 
     return ended
 
@@ -224,9 +220,9 @@ def edit_clicked(
             closes_on=view.closes_on, event_on=view.event_on, places=view.places,
         )  # fmt: skip
         metadata = {"edit": view.id, "response_url": body.get("response_url")}
-        return blocks.form(metadata, today_in(services), start, editing=True)
+        return blocks.form(metadata, services.today(), start, editing=True)
 
-    outcome = answer(open_form, today_in(services))
+    outcome = answer(open_form, services.today())
     if isinstance(outcome, View):
         client.views_open(trigger_id=body["trigger_id"], view=outcome)
     else:
@@ -237,7 +233,7 @@ def post_anyway_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, render = today_in(services), channel_post(services)
+    today, render = services.today(), channel_post(services)
     attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
@@ -254,7 +250,7 @@ def repost_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, render = today_in(services), channel_post(services)
+    today, render = services.today(), channel_post(services)
 
     def post() -> Message:
         posted = services.opportunities.repost(_user(body), int(action["value"]), render)
@@ -267,7 +263,7 @@ def repost_clicked(
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
     query = json.loads(action.get("value") or "{}")
-    outcome = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    outcome = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, _message(outcome), replace_original=False)
 
 
@@ -290,7 +286,7 @@ def _from_form(view: dict) -> OpportunityInput:
 
 
 def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
-    user_id, today = _user(body), today_in(services)
+    user_id, today = _user(body), services.today()
     metadata = json.loads(view.get("private_metadata") or "{}")
     attempt = _from_form(view)
     anyway = blocks.ANYWAY in (input_value(view, blocks.ANYWAY) or [])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -85,7 +84,7 @@ def forget_submitted(
     actor = body["user"]["id"]
     subject = json.loads(view.get("private_metadata") or "{}").get("subject") or actor
     delete_content = input_value(view, "content") == blocks.DELETE_CONTENT
-    now = datetime.now(services.zone)
+    now = services.now()
 
     def hosts_told(receipt: Receipt) -> list[Notice]:
         return [
@@ -164,7 +163,7 @@ def user_changed(event: dict, client: WebClient, services: Services) -> None:
     user = event.get("user") or {}
     if not user.get("deleted"):
         return
-    now = datetime.now(services.zone)
+    now = services.now()
     leaving = services.rights.handover(user.get("id", ""), now)
     if leaving is not None:
         services.sender.tell(leaving.coordinator_ids, blocks.handover(leaving, now.date()))

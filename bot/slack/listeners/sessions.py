@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -52,10 +52,6 @@ COMMIT_EXAMPLE = "/session commit me share the job description by 12/12"
 Outcome = Message | View
 
 
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
-
-
 def _message(outcome: Outcome) -> Message:
     assert isinstance(outcome, Message), "only the forms are views"
     return outcome
@@ -95,7 +91,7 @@ def _new_form(services: Services, user_id: str, metadata: dict) -> View:
             COMMIT_EXAMPLE,
         )
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, today_in(services), metadata)
+    return blocks.session_form(organisations, services.today(), metadata)
 
 
 def session_command(
@@ -104,7 +100,7 @@ def session_command(
     ack()
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
-    user_id, today, sessions = command["user_id"], today_in(services), services.sessions
+    user_id, today, sessions = command["user_id"], services.today(), services.sessions
     if word == "new":
         outcome = answer(
             lambda: _new_form(services, user_id, {"response_url": command.get("response_url")}),
@@ -148,7 +144,7 @@ def status_clicked(
             trigger_id=body["trigger_id"], view=blocks.note_form(chosen["id"], metadata)
         )
         return
-    today = today_in(services)
+    today = services.today()
 
     def change() -> Message:
         result = services.sessions.set_status(
@@ -166,7 +162,7 @@ def rsvp_clicked(
     ack()
     chosen = json.loads(action.get("value") or "{}")
 
-    today = today_in(services)
+    today = services.today()
 
     def answer_invitation() -> Message:
         view, changed = services.sessions.rsvp(
@@ -201,7 +197,7 @@ def share_clicked(
             ),
             services,
         ),
-        today_in(services),
+        services.today(),
         "update",
         update_blocks.REPOST_ACTION,
     )
@@ -261,7 +257,7 @@ def _held_on_form_rows(found: FieldsLookPersonal, rows: list[int]) -> FieldsLook
 def session_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    (entry, rows), today = _from_form(view), today_in(services)
+    (entry, rows), today = _from_form(view), services.today()
     anyway = saving_anyway(view)
     metadata = json.loads(view.get("private_metadata") or "{}")
     missing = {
@@ -307,7 +303,7 @@ def _new_form_again(
 ) -> View:
     """The recording form again, as typed, each field the privacy guard held back marked."""
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, today_in(services), metadata, entry, rows, held)
+    return blocks.session_form(organisations, services.today(), metadata, entry, rows, held)
 
 
 def help_note_submitted(
@@ -325,7 +321,7 @@ def help_note_submitted(
         refuse_form(ack, view, refused, "note", again)
         return
     ack()
-    today = today_in(services)
+    today = services.today()
 
     def coordinators_told(change: StatusChange) -> list[Notice]:
         message = blocks.help_needed(change.commitment, today).rendered()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -29,18 +28,14 @@ from bot.slack.wiring import Services
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
 
 
-def today_in(services: Services) -> date:
-    return datetime.now(services.zone).date()
-
-
 def channel_post(services: Services) -> Callable[[UpdateView], dict[str, Any]]:
     """An update as its channel message, for the outbox."""
-    return lambda update: blocks.channel_post(update, services.zone, today_in(services)).rendered()
+    return lambda update: blocks.channel_post(update, services.zone, services.today()).rendered()
 
 
 def posted_reply(result: Published | UpdateView, services: Services) -> Message:
     if isinstance(result, Published):
-        return blocks.posted(result, services.zone, today_in(services))
+        return blocks.posted(result, services.zone, services.today())
     return blocks.changed(result)
 
 
@@ -69,14 +64,14 @@ def update_command(
             match = SINCE.search(rest)
             query["org"] = (rest[: match.start()] if match else rest).strip()
             query["since"] = match.group(1) if match else ""
-        message = answer(lambda: _browse(services, user_id, query), today_in(services))
+        message = answer(lambda: _browse(services, user_id, query), services.today())
     else:
         render = channel_post(services)
         message = answer_post(
             lambda: posted_reply(
                 services.updates.publish(user_id, text, (), False, render), services
             ),
-            today_in(services),
+            services.today(),
             "update",
             blocks.REPOST_ACTION,
         )
@@ -86,7 +81,7 @@ def update_command(
 def _list(
     services: Services, user_id: str, organisation: str, since_text: str, page: int
 ) -> Message:
-    today = today_in(services)
+    today = services.today()
     since = parse_date(since_text, today, "/update list since 1/11") if since_text else None
     if since and since > today:
         raise UpdateProblem("“since” can't be in the future.", "/update list since 1/11")
@@ -107,7 +102,7 @@ def _user(body: dict) -> str:
 def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
     """One page of a search, a list or "mine": the query travels in the More button."""
     page, kind = int(query.get("page", 1)), query.get("kind")
-    updates, zone, today = services.updates, services.zone, today_in(services)
+    updates, zone, today = services.updates, services.zone, services.today()
     if kind == "search":
         found = updates.search(user_id, query["q"], page)
         return blocks.page_of_updates(f"Updates matching “{query['q']}”", found, query, zone, today)
@@ -120,7 +115,7 @@ def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
     query = json.loads(action.get("value") or "{}")
-    message = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    message = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, message, replace_original=False)
 
 
@@ -146,7 +141,7 @@ def delete_clicked(
     ack()
     message = answer(
         lambda: blocks.changed(services.updates.delete(_user(body), int(action["value"])), True),
-        today_in(services),
+        services.today(),
     )
     reply(respond, message, replace_original=False)
 
@@ -175,7 +170,7 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
         ack()
         posted = answer_post(
             lambda: posted_reply(post(services, _user(body), int(action["value"])), services),
-            today_in(services),
+            services.today(),
             "update",
             blocks.REPOST_ACTION,
         )
@@ -226,7 +221,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         )
         return posted_reply(published, services)
 
-    message = answer_post(save, today_in(services), "update", blocks.REPOST_ACTION)
+    message = answer_post(save, services.today(), "update", blocks.REPOST_ACTION)
     services.sender.answer_form(user_id, metadata, message)
 
 
