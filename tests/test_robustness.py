@@ -36,9 +36,8 @@ from tests.conftest import (
     _QuietHandler,
     _ThreadingWSGIServer,
 )
-from tests.helpers import buttons, replies_to, shown
+from tests.helpers import MONDAY, buttons, coming, replies_to, shown, typed
 from tests.proxy import CuttableProxy
-from tests.test_hotdesk import coming, typed
 
 COMMANDS = ("/partners", "/update", "/hotdesk", "/opportunity", "/session")
 ACTION_IDS = (
@@ -252,6 +251,7 @@ def _delete_update(bot: Bot, arm: Callable[[], None]) -> str:
 
 
 def _book(bot: Bot, arm: Callable[[], None]) -> str:
+    bot.clock.set(MONDAY)
     arm()  # the first message is the DM to the host's key worker, Amina
     reply = shown(bot.ask(f"book HRS {typed(coming('thu'))} am", command="/hotdesk"))
     with Session(bot.engine) as session:
