@@ -25,7 +25,7 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
-from bot.slack.sender import OutboxRespond, Sender
+from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
 
@@ -84,11 +84,16 @@ def create_app(
         context[WORKLOAD] = workload
         next()
 
-    def dependable_slack(context: BoltContext, next: Callable[[], None]) -> None:
-        """Slack's failures all SlackApiError; replies through the outbox (bot.slack.sender)."""
+    def dependable_slack(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> None:
+        """Slack's failures all SlackApiError; replies through the outbox (bot.slack.sender),
+        by DM for a click that has no message to reply to."""
         context["client"] = DependableClient.like(context.client)
         if context.response_url:
             context["respond"] = OutboxRespond(context.response_url, services.sender)
+        elif context.user_id and body.get("type") == "block_actions":
+            context["respond"] = DirectRespond(context.user_id, services.sender)
         next()
 
     app.use(provide_services)

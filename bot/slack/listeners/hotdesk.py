@@ -41,7 +41,7 @@ from bot.slack.blocks.common import Message, escape, reply, section
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.directory import saving_anyway
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, input_value, reading_button
 from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
@@ -233,14 +233,19 @@ def book_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    chosen = json.loads(action.get("value") or "{}")
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        host, day, part = (
+            str(chosen["host"]),
+            date.fromisoformat(chosen["day"]),
+            Part(chosen["part"]),
+        )
 
     def book() -> Message:
         now, notifier = services.now(), Notifier(services)
         result = services.hotdesk.book(
-            _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
-            Part(chosen["part"]), now, notices=notifier.for_booking,
-        )  # fmt: skip
+            _user(body), host, day, part, now, notices=notifier.for_booking
+        )
         problems = notifier.after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
@@ -267,7 +272,7 @@ def _decide(approve: bool) -> Callable[..., None]:
         today = services.today()
 
         def decide() -> Message:
-            notifier, booking_id = Notifier(services), int(action.get("value") or 0)
+            notifier, booking_id = Notifier(services), button_id(action.get("value"))
             ended = services.hotdesk.decide(
                 _user(body), booking_id, approve, notices=notifier.for_end
             )

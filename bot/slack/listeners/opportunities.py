@@ -32,7 +32,7 @@ from bot.slack.blocks import opportunities as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
@@ -159,7 +159,7 @@ def _user(body: dict) -> str:
 
 
 def _id(action: dict) -> int:
-    return int(action.get("value") or 0)
+    return button_id(action.get("value"))
 
 
 def interest_clicked(
@@ -234,7 +234,8 @@ def post_anyway_clicked(
 ) -> None:
     ack()
     today, render = services.today(), channel_post(services)
-    attempt, once = blocks.anyway_value(action.get("value") or "{}")
+    with reading_button():
+        attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
         posted = services.opportunities.publish(
@@ -253,7 +254,7 @@ def repost_clicked(
     today, render = services.today(), channel_post(services)
 
     def post() -> Message:
-        posted = services.opportunities.repost(_user(body), int(action["value"]), render)
+        posted = services.opportunities.repost(_user(body), _id(action), render)
         return blocks.posted(posted, today)
 
     message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
@@ -262,7 +263,9 @@ def repost_clicked(
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    query = json.loads(action.get("value") or "{}")
+    with reading_button():
+        query = dict(json.loads(action.get("value") or "{}"))
+    query["page"] = button_id(query.get("page", 1))
     outcome = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, _message(outcome), replace_original=False)
 

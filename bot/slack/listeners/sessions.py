@@ -37,7 +37,7 @@ from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.directory import saving_anyway
 from bot.slack.listeners.updates import channel_post
 from bot.slack.listeners.updates import posted_reply as update_posted
-from bot.slack.parsing import first_word, input_value, user_id_in
+from bot.slack.parsing import button_id, first_word, input_value, reading_button, user_id_in
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
 from bot.slack.wiring import Services
@@ -137,18 +137,21 @@ def status_clicked(
 ) -> None:
     """Done and Still working at once; Need help first asks what would help."""
     ack()
-    chosen = json.loads(action.get("value") or "{}")
-    if chosen.get("status") == "help":
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        status, commitment = str(chosen["status"]), chosen["id"]
+    commitment_id = button_id(commitment)
+    if status == "help":
         metadata = {"response_url": body.get("response_url")}
         client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.note_form(chosen["id"], metadata)
+            trigger_id=body["trigger_id"], view=blocks.note_form(commitment_id, metadata)
         )
         return
     today = services.today()
 
     def change() -> Message:
         result = services.sessions.set_status(
-            _user(body), int(chosen["id"]), chosen["status"], notices=no_notices
+            _user(body), commitment_id, status, notices=no_notices
         )
         return blocks.status_changed(result.commitment, result.changed, today)
 
@@ -160,15 +163,14 @@ def rsvp_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    chosen = json.loads(action.get("value") or "{}")
-
-    today = services.today()
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        reply_given, session = str(chosen["answer"]), chosen["session"]
+    session_id, today = button_id(session), services.today()
 
     def answer_invitation() -> Message:
-        view, changed = services.sessions.rsvp(
-            _user(body), int(chosen["session"]), chosen["answer"]
-        )
-        return blocks.rsvp_noted(view, chosen["answer"], changed, today)
+        view, changed = services.sessions.rsvp(_user(body), session_id, reply_given)
+        return blocks.rsvp_noted(view, reply_given, changed, today)
 
     message = _message(answer(answer_invitation, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
@@ -176,7 +178,7 @@ def rsvp_clicked(
 
 def reflect_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
     ack()
-    session_id = int(action.get("value") or 0)
+    session_id = button_id(action.get("value"))
     client.views_open(trigger_id=body["trigger_id"], view=blocks.reflect_form(session_id))
 
 

@@ -21,7 +21,7 @@ from bot.services.updates import Published, UpdateProblem, UpdateView, check_tex
 from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
@@ -114,7 +114,9 @@ def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    query = json.loads(action.get("value") or "{}")
+    with reading_button():
+        query = dict(json.loads(action.get("value") or "{}"))
+    query["page"] = button_id(query.get("page", 1))
     message = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, message, replace_original=False)
 
@@ -127,7 +129,7 @@ def _open_form(ack: Ack, body: dict, client: WebClient, make_form: Callable[[str
 
 def edit_clicked(ack: Ack, body: dict, action: dict, client: WebClient, services: Services) -> None:
     def form(user_id: str) -> View:
-        update = services.updates.for_edit(user_id, int(action["value"]))
+        update = services.updates.for_edit(user_id, button_id(action.get("value")))
         metadata = {"edit": update.id, "response_url": body.get("response_url")}
         topics = services.updates.topics()
         return blocks.form(topics, metadata, update.text, update.topics, update.wants_help, True)
@@ -140,7 +142,9 @@ def delete_clicked(
 ) -> None:
     ack()
     message = answer(
-        lambda: blocks.changed(services.updates.delete(_user(body), int(action["value"])), True),
+        lambda: blocks.changed(
+            services.updates.delete(_user(body), button_id(action.get("value"))), True
+        ),
         services.today(),
     )
     reply(respond, message, replace_original=False)
@@ -150,7 +154,7 @@ def draft_edit_clicked(
     ack: Ack, body: dict, action: dict, client: WebClient, services: Services
 ) -> None:
     def form(user_id: str) -> View:
-        draft = services.updates.draft(user_id, int(action["value"]))
+        draft = services.updates.draft(user_id, button_id(action.get("value")))
         metadata = {"draft": draft.id, "response_url": body.get("response_url")}
         return blocks.draft_form(services.updates.topics(), draft, metadata)
 
@@ -169,7 +173,9 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
     ) -> None:
         ack()
         posted = answer_post(
-            lambda: posted_reply(post(services, _user(body), int(action["value"])), services),
+            lambda: posted_reply(
+                post(services, _user(body), button_id(action.get("value"))), services
+            ),
             services.today(),
             "update",
             blocks.REPOST_ACTION,
