@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
 from bot.models import InboxItem, Partnership, utcnow
 from bot.services.inbox import Inbox
 from bot.slack.client import DependableClient
-from bot.testing.fake_slack import APP_ID, TEAM_ID, FakeSlack
+from bot.testing.fake_slack import APP_ID, TEAM_ID, Call, FakeSlack
 from jobs.context import JobContext
 from tests.conftest import MEMBER, SLACK_TIMEOUT, Bot
+
+SORRY = "Sorry, something went wrong"  # the start of bot.slack.guard.SORRY: a listener failed
 
 
 def shown(payload: Any) -> str:
@@ -61,6 +64,36 @@ def replies_to(bot: Any, act: Callable[[], object], count: int = 1) -> list[dict
     seen = len(bot.fake.calls_to("response_url"))
     act()
     return [call.args for call in bot.fake.wait_for("response_url", count=seen + count)[seen:]]
+
+
+def settled(bot: Bot, timeout: float = 5.0) -> None:
+    """Wait until the app has finished all the work it accepted (its inbox holds none in hand):
+    the app acknowledges first and works after, so a test checks only once the work is over."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(bot.engine) as session:
+            working = select(func.count()).select_from(InboxItem)
+            if session.exec(working.where(InboxItem.status == "working")).one() == 0:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the app's work was not over within {timeout}s")
+
+
+def told(bot: Bot, user_id: str, act: Callable[[], object]) -> list[Call]:
+    """Everything `user_id` was shown because of `act`, once its work is over: replies through
+    response URLs, DMs, forms opened or redrawn, and the Home tab."""
+    seen = len(bot.fake.calls)
+    act()
+    settled(bot)
+    return [call for call in bot.fake.calls[seen:] if _shown_to(call, user_id)]
+
+
+def _shown_to(call: Call, user_id: str) -> bool:
+    if call.method in ("response_url", "views.open", "views.update", "views.push"):
+        return True  # a reply or form answers the one person acting in the test
+    if call.method == "chat.postMessage":
+        return call.args.get("channel") == user_id
+    return call.method == "views.publish" and call.args.get("user_id") == user_id
 
 
 # Dates ------------------------------------------------------------------------------------------
