@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -161,7 +161,7 @@ class Bot:
     url: str
     settings: Settings
     app: App
-    clock: SettableClock = field(default_factory=SettableClock)  # what time the listeners see
+    clock: SettableClock  # what time the app's listeners see
 
     def ask(self, text: str, user_id: str = MEMBER, command: str = "/partners") -> dict:
         """Send a slash command and return what the app answered through the response URL."""

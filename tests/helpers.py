@@ -19,12 +19,13 @@ from sqlmodel import Session, select
 
 from bot.models import InboxItem, Partnership, utcnow
 from bot.services.inbox import Inbox
+from bot.slack import guard
 from bot.slack.client import DependableClient
 from bot.testing.fake_slack import APP_ID, TEAM_ID, Call, FakeSlack
 from jobs.context import JobContext
 from tests.conftest import MEMBER, SLACK_TIMEOUT, Bot
 
-SORRY = "Sorry, something went wrong"  # the start of bot.slack.guard.SORRY: a listener failed
+SORRY = guard.SORRY.partition(" (reference")[0]  # what a person reads when a listener failed
 
 
 def shown(payload: Any) -> str:

@@ -33,6 +33,7 @@ from tests.conftest import (
     SIGNING_SECRET,
     SLACK_TIMEOUT,
     Bot,
+    SettableClock,
     _QuietHandler,
     _ThreadingWSGIServer,
 )
@@ -381,12 +382,13 @@ def through_proxy(
         slack_api_url=fake_slack.base_url, database_url=proxied_url,  # type: ignore[attr-defined]
     )  # fmt: skip
     executor = ThreadPoolExecutor(max_workers=5)
-    app = create_app(bot_settings, engine, listener_executor=executor)
+    clock = SettableClock()
+    app = create_app(bot_settings, engine, listener_executor=executor, clock=clock)
     server = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url_text = f"http://127.0.0.1:{server.server_port}"
     driver = SlackDriver(f"{url_text}/slack/events", SIGNING_SECRET, fake_slack)  # type: ignore[arg-type]
-    yield driver, proxy, Bot(driver, fake_slack, loaded_engine, url_text, bot_settings, app)  # type: ignore[arg-type]
+    yield driver, proxy, Bot(driver, fake_slack, loaded_engine, url_text, bot_settings, app, clock)  # type: ignore[arg-type]
     server.shutdown()
     executor.shutdown(wait=True)
     proxy.close()
