@@ -4,6 +4,7 @@ rules, no database)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -50,6 +51,9 @@ DAMAGED = (
     "That button didn't carry what the bot put in it, so nothing was done. "
     "Please use the command again for a fresh one."
 )
+FORM_DAMAGED = (
+    "That form didn't carry what the bot put in it, so nothing was saved. Please open it again."
+)
 ROW_ID_MAX = 2**31 - 1  # the largest id PostgreSQL's integer keys hold
 
 
@@ -69,3 +73,14 @@ def button_id(value: object) -> int:
     if not (text.isascii() and text.isdigit() and 0 < int(text) <= ROW_ID_MAX):
         raise Refusal(DAMAGED)
     return int(text)
+
+
+def form_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What the bot put in a form's private_metadata (a JSON object), else FORM_DAMAGED."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        raise Refusal(FORM_DAMAGED) from None
+    if not isinstance(metadata, dict):
+        raise Refusal(FORM_DAMAGED)
+    return metadata

@@ -41,7 +41,7 @@ from bot.slack.blocks.common import Message, escape, reply, section
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.directory import saving_anyway
-from bot.slack.parsing import button_id, first_word, input_value, reading_button
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
@@ -296,7 +296,7 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
         return  # the form keeps its note: choose an agency
     picked_day = input_value(view, "day")
     day = date.fromisoformat(picked_day) if picked_day else today
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     form = blocks.booking_form(services.hotdesk.hosts(), chosen, day, metadata)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
@@ -330,7 +330,7 @@ def booking_submitted(
         return
     ack()
     problems = notifier.after_booking(result)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     message = with_problems(blocks.booked(result, now.date()), problems)
     services.sender.answer_form(_user(body), metadata, message)
 
@@ -338,7 +338,7 @@ def booking_submitted(
 def offer_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     flags = set(input_value(view, "flags") or [])
     try:
         closures = tuple(parse_dates(input_value(view, "closures"), services.today()))

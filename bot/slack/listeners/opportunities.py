@@ -32,7 +32,7 @@ from bot.slack.blocks import opportunities as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.parsing import button_id, first_word, input_value, reading_button
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
@@ -290,7 +290,7 @@ def _from_form(view: dict) -> OpportunityInput:
 
 def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
     user_id, today = _user(body), services.today()
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     attempt = _from_form(view)
     anyway = blocks.ANYWAY in (input_value(view, blocks.ANYWAY) or [])
     opportunities, render = services.opportunities, channel_post(services)

@@ -20,7 +20,7 @@ from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Message, notice, problem
 from bot.slack.client import TIMEOUT, UNREACHABLE
 from bot.slack.guard import guarded
-from bot.slack.parsing import input_value, user_id_in
+from bot.slack.parsing import form_metadata, input_value, user_id_in
 from bot.slack.refusals import render
 from bot.slack.wiring import Services
 
@@ -82,7 +82,7 @@ def forget_submitted(
 ) -> None:
     ack()
     actor = body["user"]["id"]
-    subject = json.loads(view.get("private_metadata") or "{}").get("subject") or actor
+    subject = form_metadata(view).get("subject") or actor
     delete_content = input_value(view, "content") == blocks.DELETE_CONTENT
     now = services.now()
 

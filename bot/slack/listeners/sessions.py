@@ -37,7 +37,14 @@ from bot.slack.home_tab import reply_or_refresh
 from bot.slack.listeners.directory import saving_anyway
 from bot.slack.listeners.updates import channel_post
 from bot.slack.listeners.updates import posted_reply as update_posted
-from bot.slack.parsing import button_id, first_word, input_value, reading_button, user_id_in
+from bot.slack.parsing import (
+    button_id,
+    first_word,
+    form_metadata,
+    input_value,
+    reading_button,
+    user_id_in,
+)
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
 from bot.slack.wiring import Services
@@ -261,7 +268,7 @@ def session_submitted(
 ) -> None:
     (entry, rows), today = _from_form(view), services.today()
     anyway = saving_anyway(view)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     missing = {
         f"owner_{row}": "Who made this commitment?"
         for row, commitment in zip(rows, entry.commitments, strict=True)
@@ -311,7 +318,7 @@ def _new_form_again(
 def help_note_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     note, anyway = input_value(view, "note"), saving_anyway(view)
     try:
         services.sessions.review_note(note, anyway)

@@ -21,7 +21,7 @@ from bot.services.updates import Published, UpdateProblem, UpdateView, check_tex
 from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
-from bot.slack.parsing import button_id, first_word, input_value, reading_button
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
 
@@ -209,7 +209,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         return
     ack()
     user_id = _user(body)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     topics = input_value(view, "topics") or []
     wants_help = blocks.WANTS_HELP in (input_value(view, "help") or [])
     render = channel_post(services)
