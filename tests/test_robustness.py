@@ -138,11 +138,14 @@ def test_a_button_value_the_bot_did_not_write_is_refused_clearly(bot: Bot, actio
 @FUZZ
 @given(callback=st.sampled_from(["update_form", "hotdesk_book_form", "opportunity_form",
                                  "session_form", "rights_forget_form", "nope"]),
-       junk=st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3))  # fmt: skip
-def test_any_form_submission_gets_a_clean_answer(bot: Bot, callback: str, junk: dict) -> None:
-    """A form with missing or unknown fields: the form shows what is wrong (or the person is
-    told), never an apology, and nothing is half-written."""
-    view = {"id": "V0FUZZ", "type": "modal", "callback_id": callback, "private_metadata": "{}",
+       junk=st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3),
+       metadata=st.sampled_from(["{}", "not json", "[1]"]))  # fmt: skip
+def test_any_form_submission_gets_a_clean_answer(
+    bot: Bot, callback: str, junk: dict, metadata: str
+) -> None:
+    """A form with missing or unknown fields, or metadata the bot did not write: the form shows
+    what is wrong (or the person is told), never an apology, and nothing is half-written."""
+    view = {"id": "V0FUZZ", "type": "modal", "callback_id": callback, "private_metadata": metadata,
             "blocks": [], "hash": "1.x"}  # fmt: skip
     values = {key: {"value": {"type": "plain_text_input", "value": v}} for key, v in junk.items()}
     replies: list = []
