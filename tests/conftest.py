@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -32,6 +33,7 @@ from bot.services.partnership_file import (
 from bot.slack.app import create_app, make_client
 from bot.slack.client import DependableClient
 from bot.slack.sender import Sender
+from bot.slack.wiring import real_time
 from bot.web import wsgi_app
 from jobs.registry import JOBS
 
@@ -43,6 +45,7 @@ LISTENER_THREADS = 5  # the test app's pool
 COORDINATOR = "U0000COORD1"  # a coordinator in the sample partnership
 MEMBER = "U0MEMBER"
 OTHER = "U0OTHER"
+AMINA = "U0000AMINA1"  # key worker at Harbour (HRS): 2 desks, tue–thu, half days
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -137,7 +140,7 @@ def fake_slack(fake_slack_server: FakeSlack) -> FakeSlack:
         (COORDINATOR, "Morag Fraser", "Europe/London"),
         (MEMBER, "Sam Member", "Europe/London"),
         (OTHER, "Olu Other", "Europe/Dublin"),
-        ("U0000AMINA1", "Amina Yusuf", "Europe/London"),
+        (AMINA, "Amina Yusuf", "Europe/London"),
     ):
         fake_slack_server.add_user(user_id, name, display_name=name.split()[0].lower(), tz=tz)
     return fake_slack_server
@@ -152,6 +155,19 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class SettableClock:
+    """The app's clock in tests: the real time until a test sets it."""
+
+    def __init__(self) -> None:
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.fixed or real_time()
+
+    def set(self, moment: datetime) -> None:
+        self.fixed = moment
+
+
 @dataclass
 class Bot:
     """The running app and what tests use to talk to it and watch it."""
@@ -162,6 +178,7 @@ class Bot:
     url: str
     settings: Settings
     app: App
+    clock: SettableClock  # what time the app's listeners see
 
     def ask(self, text: str, user_id: str = MEMBER, command: str = "/partners") -> dict:
         """Send a slash command and return what the app answered through the response URL."""
@@ -191,7 +208,8 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
     )
     executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     client = make_client(settings, timeout=SLACK_TIMEOUT)
-    app = create_app(settings, loaded_engine, client=client, listener_executor=executor)
+    clock = SettableClock()
+    app = create_app(settings, loaded_engine, client, executor, clock=clock)
     server = make_server(
         "127.0.0.1", 0, wsgi_app(app, loaded_engine), _ThreadingWSGIServer, _QuietHandler
     )
@@ -204,6 +222,7 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
         url=url,
         settings=settings,
         app=app,
+        clock=clock,
     )
     server.shutdown()
     server.server_close()

@@ -1,11 +1,32 @@
-"""Small readers of what the app sent, so assertions say what a person would see."""
+"""What tests share: readers of what the app sent, so assertions say what a person would see;
+the dates tests book on; and builders of what the app is sent or finds stored.
+
+Test modules import from here and from conftest, never from each other."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bot.fakeslack import APP_ID, TEAM_ID, FakeSlack
+from bot.fakeslack.state import Call
+from bot.models import InboxItem, Partnership, utcnow
+from bot.services.inbox import Inbox
+from bot.slack import guard
+from bot.slack.client import DependableClient
+from jobs.context import JobContext
+from tests.conftest import MEMBER, SLACK_TIMEOUT, Bot
+
+SORRY = guard.SORRY.partition(" (reference")[0]  # what a person reads when a listener failed
 
 
 def shown(payload: Any) -> str:
@@ -45,3 +66,143 @@ def replies_to(bot: Any, act: Callable[[], object], count: int = 1) -> list[dict
     seen = len(bot.fake.calls_to("response_url"))
     act()
     return [call.args for call in bot.fake.wait_for("response_url", count=seen + count)[seen:]]
+
+
+def settled(bot: Bot, timeout: float = 5.0) -> None:
+    """Wait until the app has finished all the work it accepted (its inbox holds none in hand):
+    the app acknowledges first and works after, so a test checks only once the work is over."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(bot.engine) as session:
+            working = select(func.count()).select_from(InboxItem)
+            if session.exec(working.where(InboxItem.status == "working")).one() == 0:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the app's work was not over within {timeout}s")
+
+
+def told(bot: Bot, user_id: str, act: Callable[[], object]) -> list[Call]:
+    """Everything `user_id` was shown because of `act`, once its work is over: replies through
+    response URLs, DMs, forms opened or redrawn, and the Home tab."""
+    seen = len(bot.fake.calls)
+    act()
+    settled(bot)
+    return [call for call in bot.fake.calls[seen:] if _shown_to(call, user_id)]
+
+
+def _shown_to(call: Call, user_id: str) -> bool:
+    if call.method in ("response_url", "views.open", "views.update", "views.push"):
+        return True  # a reply or form answers the one person acting in the test
+    if call.method == "chat.postMessage":
+        return call.args.get("channel") == user_id
+    return call.method == "views.publish" and call.args.get("user_id") == user_id
+
+
+# Dates ------------------------------------------------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+# A Monday with no bank holiday for weeks either side: the clock of tests that book (bot.clock).
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+MONDAY_9 = MONDAY.replace(hour=9)  # when the weekly digest runs
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def coming(weekday: str, weeks: int = 1) -> date:
+    """That weekday in the week `weeks` weeks after MONDAY."""
+    return MONDAY.date() + timedelta(weeks=weeks, days=WEEKDAYS.index(weekday))
+
+
+def typed(day: date) -> str:
+    return f"{day:%-d/%-m/%Y}"
+
+
+# What the app is sent, or finds stored -----------------------------------------------------------
+
+DIGEST_CHANNEL = "#partnership-digest"
+
+
+def job_context(
+    engine: Engine,
+    fake: FakeSlack,
+    dry_run: bool = False,
+    shown_lines: list | None = None,
+    slack_url: str | None = None,
+) -> JobContext:
+    """What a job runs with, its Slack calls going to the fake Slack."""
+    client = DependableClient(
+        token="xoxb-test", base_url=slack_url or fake.base_url, timeout=SLACK_TIMEOUT,
+        retry_handlers=[RateLimitErrorRetryHandler(3)],
+    )  # fmt: skip
+    show = shown_lines.append if shown_lines is not None else print
+    return JobContext(engine, LONDON, client, dry_run, show)
+
+
+def command_body(bot: Bot, text: str, trigger_id: str | None = None) -> dict:
+    """A slash command as Bolt parsed it when Slack sent it (and the inbox stored it)."""
+    return {
+        "token": "unused", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": "C0GENERAL",
+        "channel_name": "general", "user_id": MEMBER, "user_name": "sam", "command": "/update",
+        "text": text, "api_app_id": APP_ID, "is_enterprise_install": "false",
+        "response_url": bot.fake.new_response_url(MEMBER, "C0GENERAL"),
+        "trigger_id": trigger_id or bot.fake.new_trigger_id(MEMBER),
+    }  # fmt: skip
+
+
+def abandoned(engine: Engine, body: dict, attempts: int = 1) -> int:
+    """An inbox row as a process leaves it when it dies mid-work: in progress, lease run out."""
+    inbox_id = Inbox(engine).accept("update_command", body)
+    assert inbox_id is not None
+    with Session(engine) as session:
+        row = session.get(InboxItem, inbox_id)
+        row.lease_until, row.attempts = utcnow() - timedelta(seconds=1), attempts
+        session.add(row)
+        session.commit()
+    return inbox_id
+
+
+def status_of(engine: Engine, inbox_id: int) -> InboxItem:
+    with Session(engine) as session:
+        row = session.get(InboxItem, inbox_id)
+        assert row is not None
+        return row
+
+
+def form_values(text: str, topics: list[str] = (), wants_help: bool = False) -> dict:
+    """The /update form's values as Slack sends them on submission."""
+    help_options = [{"value": "wants_help"}] if wants_help else []
+    return {
+        "text": {"value": {"type": "plain_text_input", "value": text}},
+        "topics": {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": t} for t in topics],
+            }
+        },
+        "help": {"value": {"type": "checkboxes", "selected_options": help_options}},
+    }
+
+
+def initial(view: dict, block_id: str) -> object:
+    """What a form field starts with when the form is shown (again)."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element = block["element"]
+    for key in ("initial_value", "initial_user", "initial_date", "initial_users"):
+        if key in element:
+            return element[key]
+    return None
+
+
+def ticked(values: dict) -> dict:
+    """The form's values with "I've checked: save it anyway" ticked."""
+    box = {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}
+    return {**values, "anyway": {"value": box}}
+
+
+def privacy_policy(bot: Bot, policy: str) -> None:
+    """Set the partnership's privacy policy (`warn` or `block`), as its file would."""
+    with Session(bot.engine) as session:
+        settings = session.get(Partnership, 1)
+        assert settings is not None
+        settings.privacy_policy = policy
+        session.add(settings)
+        session.commit()

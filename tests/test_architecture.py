@@ -152,6 +152,22 @@ def test_each_layer_of_a_split_service_imports_only_the_layers_before_it() -> No
     assert found == []
 
 
+def test_test_modules_share_through_helpers_and_conftest_never_each_other() -> None:
+    """A helper in a test module drags that module's tests (and fixtures) into every importer,
+    and moves with them: shared helpers live in tests/helpers.py and tests/conftest.py."""
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            found += [f"{path.name} imports {m}" for m in modules if m.startswith("tests.test_")]
+    assert found == []
+
+
 def test_production_code_never_creates_tables_behind_alembic() -> None:
     for folder in ("bot", "jobs"):
         for path in (ROOT / folder).rglob("*.py"):

@@ -6,10 +6,8 @@ import itertools
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
@@ -29,7 +27,6 @@ from bot.models import (
 from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
-from bot.slack.client import DependableClient
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
     build_scheduler,
@@ -38,29 +35,9 @@ from jobs.clock import (
     run_job,
     sweep_drafts,
 )
-from jobs.context import JobContext
 from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
-from tests.helpers import buttons, replies_to, shown
-
-LONDON = ZoneInfo("Europe/London")
-MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
-DIGEST_CHANNEL = "#partnership-digest"
-
-
-def context(
-    engine: Engine,
-    fake: FakeSlack,
-    dry_run: bool = False,
-    shown_lines: list | None = None,
-    slack_url: str | None = None,
-) -> JobContext:
-    client = DependableClient(
-        token="xoxb-test", base_url=slack_url or fake.base_url, timeout=SLACK_TIMEOUT,
-        retry_handlers=[RateLimitErrorRetryHandler(3)],
-    )  # fmt: skip
-    show = shown_lines.append if shown_lines is not None else print
-    return JobContext(engine, LONDON, client, dry_run, show)
+from tests.helpers import DIGEST_CHANNEL, LONDON, MONDAY_9, buttons, job_context, replies_to, shown
 
 
 def seed(engine: Engine, opted_in: tuple[str, ...] = (MEMBER, OTHER, COORDINATOR)) -> None:
@@ -105,7 +82,9 @@ def test_the_digest_goes_to_the_channel_and_opted_in_members_once(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
     seed(loaded_engine)
-    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=1))
+    summary = run_job(
+        "digest", job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=1)
+    )
     assert summary == "2026-W48: 4 sent"
     [post] = channel_posts(fake_slack)
     text = shown(post.args)
@@ -120,7 +99,7 @@ def test_the_digest_goes_to_the_channel_and_opted_in_members_once(
     assert "Quiet for four weeks" in shown(coordinator_copy.args)
     assert "Safe Passage Legal Advice" in shown(coordinator_copy.args)
 
-    again = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(hours=2))
+    again = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(hours=2))
     assert again.startswith("2026-W48: already done")
     assert len(fake_slack.calls_to("chat.postMessage")) == 4
 
@@ -128,7 +107,7 @@ def test_the_digest_goes_to_the_channel_and_opted_in_members_once(
 def test_a_week_with_nothing_in_it_sends_nothing(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
-    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    summary = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
     assert "nothing happened this week" in summary
     assert not fake_slack.calls_to("chat.postMessage")
     with Session(loaded_engine) as session:
@@ -145,7 +124,7 @@ def test_two_clocks_at_once_send_one_digest(
 
     def clock(engine: Engine) -> None:
         start.wait()
-        results.append(run_job("digest", context(engine, fake_slack), MONDAY_9))
+        results.append(run_job("digest", job_context(engine, fake_slack), MONDAY_9))
 
     threads = [threading.Thread(target=clock, args=(engine,)) for engine in engines]
     for thread in threads:
@@ -164,9 +143,9 @@ def test_a_run_broken_part_way_is_resumed_and_nobody_gets_two(
 ) -> None:
     seed(loaded_engine)
     fake_slack.fail_next("chat.postMessage", status=500, count=2, after=2)  # 4 to send
-    first = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    first = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
     assert "2 sent" in first and "left for the next run" in first
-    second = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    second = catch_up(job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
     assert any(line.startswith("digest: 2026-W48: resumed: 2 sent") for line in second), second
     delivered = [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok]
     assert sorted(delivered) == sorted([DIGEST_CHANNEL, MEMBER, OTHER, COORDINATOR])
@@ -177,7 +156,7 @@ def test_a_delivery_interrupted_mid_send_is_reported_not_resent(
 ) -> None:
     seed(loaded_engine, opted_in=(MEMBER,))
     fake_slack.fail_next("chat.postMessage", status=500, count=1, after=1)  # 2 to send
-    run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
     with Session(loaded_engine) as session:  # as if the process died after taking the row
         session.exec(
             update(Delivery)
@@ -186,7 +165,7 @@ def test_a_delivery_interrupted_mid_send_is_reported_not_resent(
         )
         session.commit()
     summary = run_job(
-        "digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=30)
+        "digest", job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=30)
     )
     assert "1 interrupted mid-send, not resent" in summary
     assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.ok]) == 1
@@ -197,9 +176,11 @@ def test_a_delivery_slack_did_not_confirm_is_reported_and_never_sent_again(
 ) -> None:
     seed(loaded_engine, opted_in=(MEMBER,))
     fake_slack.stall_next("chat.postMessage", SLACK_TIMEOUT + 0.3)  # the channel's copy
-    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    summary = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
     assert summary == "2026-W48: 1 sent, 1 not confirmed by Slack (timed out), not resent"
-    later = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    later = run_job(
+        "digest", job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5)
+    )
     assert "already done" in later
     assert len(channel_posts(fake_slack)) == 1  # Slack had posted it; the bot never posts twice
 
@@ -211,9 +192,9 @@ def test_slack_unreachable_leaves_the_run_for_the_next_catch_up(
     with socket.socket() as closed:  # a port nothing listens on: the connection is refused
         closed.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
-    offline = context(loaded_engine, fake_slack, slack_url=nowhere)
+    offline = job_context(loaded_engine, fake_slack, slack_url=nowhere)
     assert "2 left for the next run" in run_job("digest", offline, MONDAY_9)
-    later = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
+    later = catch_up(job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5))
     assert "digest: 2026-W48: resumed: 2 sent" in later, later
     assert len(channel_posts(fake_slack)) == 1
 
@@ -221,12 +202,12 @@ def test_slack_unreachable_leaves_the_run_for_the_next_catch_up(
 def test_a_missed_monday_is_caught_up_once(loaded_engine: Engine, fake_slack: FakeSlack) -> None:
     seed(loaded_engine)
     monday_2pm = MONDAY_9 + timedelta(hours=5)
-    first = catch_up(context(loaded_engine, fake_slack), monday_2pm)
+    first = catch_up(job_context(loaded_engine, fake_slack), monday_2pm)
     assert "digest: 2026-W48: 4 sent" in first, first
-    second = catch_up(context(loaded_engine, fake_slack), monday_2pm + timedelta(minutes=5))
+    second = catch_up(job_context(loaded_engine, fake_slack), monday_2pm + timedelta(minutes=5))
     assert any("already done" in line for line in second)
     assert len(channel_posts(fake_slack)) == 1
-    too_late = catch_up(context(loaded_engine, fake_slack), MONDAY_9 + timedelta(days=2))
+    too_late = catch_up(job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(days=2))
     assert not any(line.startswith("digest:") for line in too_late), too_late
 
 
@@ -235,14 +216,14 @@ def test_slack_rate_limits_are_waited_out_with_nothing_lost(
 ) -> None:
     seed(loaded_engine)
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=1, after=1)
-    assert run_job("digest", context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 4 sent"
+    assert run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 4 sent"
 
 
 def test_an_unreachable_member_is_marked_failed_and_the_rest_still_get_it(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
     seed(loaded_engine, opted_in=(MEMBER, "U0GONE"))
-    summary = run_job("digest", context(loaded_engine, fake_slack), MONDAY_9)
+    summary = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
     assert "2 sent" in summary or "3 sent" in summary
     with Session(loaded_engine) as session:
         statuses = {d.recipient: d.status for d in session.exec(select(Delivery))}
@@ -254,7 +235,7 @@ def test_a_dry_run_says_what_it_would_send_and_claims_nothing(
 ) -> None:
     seed(loaded_engine, opted_in=(MEMBER,))
     lines: list[str] = []
-    summary = run_job("digest", context(loaded_engine, fake_slack, True, lines), MONDAY_9)
+    summary = run_job("digest", job_context(loaded_engine, fake_slack, True, lines), MONDAY_9)
     assert "would send 2 messages" in summary
     assert any(line.startswith(f"would send to {DIGEST_CHANNEL}") for line in lines)
     assert not fake_slack.calls_to("chat.postMessage")
@@ -279,7 +260,7 @@ def test_a_huge_week_is_summarised_within_slacks_limits(
                     )
                 )  # fmt: skip
         session.commit()
-    assert run_job("digest", context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 1 sent"
+    assert run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9) == "2026-W48: 1 sent"
     [post] = channel_posts(fake_slack)
     assert len(post.args["blocks"]) <= 50
     assert "Also posting this week" in shown(post.args)
@@ -288,7 +269,7 @@ def test_a_huge_week_is_summarised_within_slacks_limits(
 def test_weekly_nine_oclock_stays_nine_oclock_across_clock_changes(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
-    ctx = context(loaded_engine, fake_slack)
+    ctx = job_context(loaded_engine, fake_slack)
     when = parse_when("mon 09:00")
     fires = []
     moment = datetime(2026, 10, 12, 12, 0, tzinfo=UTC)
@@ -333,7 +314,7 @@ def test_held_drafts_are_gone_before_they_are_a_day_old(bot: Bot) -> None:
     bot.ask("join HRS")
     held = bot.ask("Can someone call Ahmed on 07700 900123 about housing?", command="/update")
     anyway = next(b for b in buttons(held) if b["action_id"] == "update_post_anyway")
-    jobs = context(bot.engine, bot.fake)
+    jobs = job_context(bot.engine, bot.fake)
     scheduled = {job.id: job.trigger for job in build_scheduler(jobs).get_jobs()}
     assert scheduled["drafts"].interval <= DRAFT_SWEEP_EVERY <= timedelta(minutes=5)
     with Session(bot.engine) as session:
@@ -357,7 +338,7 @@ def test_housekeeping_forgets_event_ids_after_the_retention_period(
                 ProcessedEvent(event_id=f"Ev{days}", received_at=utcnow() - timedelta(days=days))
             )
         session.commit()
-    jobs = context(loaded_engine, fake_slack)
+    jobs = job_context(loaded_engine, fake_slack)
     assert run_job("housekeeping", jobs, now).startswith("forgot 1 Slack event ids")  # 3 days
     with Session(loaded_engine) as session:
         row = session.get(Partnership, 1)

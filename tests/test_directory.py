@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import KeyWorker, Member, Organisation, Partnership
+from bot.models import KeyWorker, Member, Organisation
 from bot.services.directory import Directory, MemberSummary
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, shown
+from tests.helpers import buttons, initial, privacy_policy, shown, ticked
 
 
 def member(bot: Bot, user_id: str) -> Member | None:
@@ -195,34 +195,8 @@ def test_unknown_subcommands_and_missing_arguments_get_a_pointer_to_help(bot: Bo
 # The privacy guard on the directory ---------------------------------------------------------------
 
 
-def privacy_policy(bot: Bot, policy: str) -> None:
-    """Set the partnership's privacy policy (`warn` or `block`), as its file would."""
-    with Session(bot.engine) as session:
-        settings = session.get(Partnership, 1)
-        assert settings is not None
-        settings.privacy_policy = policy
-        session.add(settings)
-        session.commit()
-
-
 def block_ids(view: dict) -> list[str]:
     return [block.get("block_id", "") for block in view["blocks"]]
-
-
-def initial(view: dict, block_id: str) -> object:
-    """What a form field starts with when the form is shown (again)."""
-    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
-    element = block["element"]
-    for key in ("initial_value", "initial_user", "initial_date", "initial_users"):
-        if key in element:
-            return element[key]
-    return None
-
-
-def ticked(values: dict) -> dict:
-    """The form's values with "I've checked: save it anyway" ticked."""
-    box = {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}
-    return {**values, "anyway": {"value": box}}
 
 
 def _description(bot: Bot, code: str) -> tuple[str, str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import Engine, func
@@ -19,44 +18,31 @@ from bot.services.directory import Directory, Profile
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.hotdesk.types import Booking, Host, HotdeskProblem, Part, SlotGone
 from bot.services.outbox import no_notices
-from bot.services.working_days import WorkingDays
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks.common import Message
 from bot.slack.listeners.hotdesk import with_problems
 from jobs.clock import run_job
-from tests.conftest import MEMBER, OTHER, Bot
-from tests.helpers import buttons, replies_to, shown
-from tests.test_clock import context
-from tests.test_directory import privacy_policy
+from tests.conftest import AMINA, MEMBER, OTHER, Bot
+from tests.helpers import (
+    LONDON,
+    MONDAY,
+    WEEKDAYS,
+    buttons,
+    coming,
+    job_context,
+    privacy_policy,
+    replies_to,
+    shown,
+    typed,
+)
 
-LONDON = ZoneInfo("Europe/London")
-AMINA = "U0000AMINA1"  # key worker at Harbour (HRS): 2 desks, tue–thu, half days
 DANIEL = "U0000DANIEL"  # key worker at Safe Passage (SPL): 1 desk, mon/fri, whole days, approval
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def coming(weekday: str, weeks: int = 1) -> date:
-    """That weekday at least `weeks` weeks ahead, avoiding bank holidays and Christmas week."""
-    working = WorkingDays()
-    day = datetime.now(LONDON).date() + timedelta(weeks=weeks)
-    while (
-        WEEKDAYS[day.weekday()] != weekday
-        or working.bank_holiday(day)
-        or working.bank_holiday(day - timedelta(days=1))
-        or (day.month, day.day) >= (12, 20)
-        or (day.month, day.day) <= (1, 3)
-    ):
-        day += timedelta(days=1)
-    return day
-
-
-def typed(day: date) -> str:
-    return f"{day:%-d/%-m/%Y}"
 
 
 @pytest.fixture
 def members(bot: Bot) -> Bot:
     """MEMBER works at Northside Care Leavers (NCL), OTHER at Bridges Health Access (BHA)."""
+    bot.clock.set(MONDAY)
     bot.fake.add_user(DANIEL, "Daniel Okafor")
     for user_id, code in ((MEMBER, "NCL"), (OTHER, "BHA")):
         bot.ask(f"join {code}", user_id=user_id)
@@ -191,6 +177,7 @@ def test_bank_holidays_close_the_desks_unless_the_host_opens_then(loaded_engine:
 
 
 def test_someone_without_an_organisation_is_told_to_join_first(bot: Bot) -> None:
+    bot.clock.set(MONDAY)
     answer = shown(bot.ask(f"book HRS {typed(coming('tue'))}", user_id=OTHER, command="/hotdesk"))
     assert "/partners join" in answer
 
@@ -439,8 +426,6 @@ def _org_id(session: Session, code: str) -> int:
 
 # The evening job ---------------------------------------------------------------------------------
 
-MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
-
 
 def _join(engine: Engine, user_id: str, code: str) -> None:
     Directory(engine).join(user_id, code, lambda _: Profile(user_id))
@@ -462,7 +447,7 @@ def test_the_evening_job_reminds_once_and_releases_undecided_requests(
     pending = service.book(
         OTHER, "SPL", date(2026, 11, 27), None, MONDAY, notices=no_notices
     ).booking  # Friday
-    jobs = context(loaded_engine, fake_slack)
+    jobs = job_context(loaded_engine, fake_slack)
     for _ in range(3):
         summary = run_job("hotdesk-reminders", jobs, datetime(2026, 11, 23, 17, 5))
     assert "already done" in summary
@@ -490,7 +475,7 @@ def test_a_dry_run_releases_nothing(loaded_engine: Engine, fake_slack: FakeSlack
     lines: list[str] = []
     summary = run_job(
         "hotdesk-reminders",
-        context(loaded_engine, fake_slack, dry_run=True, shown_lines=lines),
+        job_context(loaded_engine, fake_slack, dry_run=True, shown_lines=lines),
         datetime(2026, 11, 26, 17, 1),
     )
     assert "would release 1" in summary and lines

@@ -34,8 +34,7 @@ from bot.slack.app import as_typed
 from bot.slack.inbound import typed_text
 from bot.slack.parsing import user_id_in
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import shown
-from tests.test_hotdesk import coming, typed
+from tests.helpers import MONDAY, coming, shown, typed
 
 LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"
@@ -418,6 +417,7 @@ def test_hotdesk_book_finds_an_agency_whose_name_has_an_ampersand(members: Bot) 
         harbour.name = "Harbour Refugee & Migrant <Support>"
         session.add(harbour)
         session.commit()
+    members.clock.set(MONDAY)
     day = coming("tue")
     answer = shown(
         members.ask(
@@ -432,6 +432,7 @@ def test_hotdesk_book_finds_an_agency_whose_name_has_an_ampersand(members: Bot) 
 
 
 def test_hotdesk_tells_back_an_unknown_agency_as_typed(members: Bot) -> None:
+    members.clock.set(MONDAY)
     day = coming("tue")
     answer = shown(
         members.ask(

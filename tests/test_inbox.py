@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.fakeslack import APP_ID, TEAM_ID
 from bot.models import InboxItem, OutboxItem, PartnerUpdate, utcnow
 from bot.services.gate import trusted
 from bot.services.inbox import LEASE, MAX_ATTEMPTS, Inbox
 from bot.slack.app import sweeper_of
 from bot.slack.guard import BUSY, RESTARTED
 from tests.conftest import MEMBER, Bot
-from tests.helpers import buttons, shown
+from tests.helpers import abandoned, buttons, command_body, shown, status_of
 
 CHANNEL = "#partnership-updates"
 
@@ -34,39 +32,9 @@ def member(bot: Bot) -> Bot:
     return bot
 
 
-def command_body(bot: Bot, text: str, trigger_id: str | None = None) -> dict:
-    """A slash command as Bolt parsed it when Slack sent it (and the inbox stored it)."""
-    return {
-        "token": "unused", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": "C0GENERAL",
-        "channel_name": "general", "user_id": MEMBER, "user_name": "sam", "command": "/update",
-        "text": text, "api_app_id": APP_ID, "is_enterprise_install": "false",
-        "response_url": bot.fake.new_response_url(MEMBER, "C0GENERAL"),
-        "trigger_id": trigger_id or bot.fake.new_trigger_id(MEMBER),
-    }  # fmt: skip
-
-
-def abandoned(engine: Engine, body: dict, attempts: int = 1) -> int:
-    """An inbox row as a process leaves it when it dies mid-work: in progress, lease run out."""
-    inbox_id = Inbox(engine).accept("update_command", body)
-    assert inbox_id is not None
-    with Session(engine) as session:
-        row = session.get(InboxItem, inbox_id)
-        row.lease_until, row.attempts = utcnow() - timedelta(seconds=1), attempts
-        session.add(row)
-        session.commit()
-    return inbox_id
-
-
 def updates(engine: Engine, text: str) -> list[PartnerUpdate]:
     with Session(engine) as session:
         return list(session.exec(select(PartnerUpdate).where(PartnerUpdate.text == text)).all())
-
-
-def status_of(engine: Engine, inbox_id: int) -> InboxItem:
-    with Session(engine) as session:
-        row = session.get(InboxItem, inbox_id)
-        assert row is not None
-        return row
 
 
 def settle(bot: Bot, inbox_id: int) -> InboxItem:

@@ -23,8 +23,7 @@ from bot.slack.blocks.opportunities import channel_post
 from bot.slack.sender import Sender
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, replies_to, shown
-from tests.test_clock import context
+from tests.helpers import buttons, job_context, replies_to, shown
 
 LONDON = ZoneInfo("Europe/London")
 CHANNEL = "#partnership-opportunities"
@@ -435,7 +434,7 @@ def test_reminders_once_three_days_before_and_closed_on_the_closing_date(
     service.toggle_interest(OTHER, later, _channel_post)
     fake_slack.reset()
     fake_slack.add_user(OTHER, "Olu Other")
-    jobs = context(loaded_engine, fake_slack)
+    jobs = job_context(loaded_engine, fake_slack)
     for _ in range(3):
         summary = run_job("opportunity-reminders", jobs, EVENING)
     assert "already done" in summary

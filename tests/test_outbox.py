@@ -21,11 +21,18 @@ from bot.services.rights import REMOVAL, Rights
 from bot.slack.app import sweeper_of
 from bot.slack.blocks.common import Message
 from bot.slack.sender import Sender
-from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
-from tests.helpers import buttons, shown
-from tests.test_hotdesk import AMINA, LONDON, coming
-from tests.test_inbox import abandoned, command_body, status_of
-from tests.test_updates import form_values
+from tests.conftest import AMINA, COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
+from tests.helpers import (
+    LONDON,
+    MONDAY,
+    abandoned,
+    buttons,
+    coming,
+    command_body,
+    form_values,
+    shown,
+    status_of,
+)
 
 CHANNEL = "#partnership-updates"
 
@@ -151,7 +158,7 @@ def test_a_bookings_notices_are_written_with_it_so_a_crash_before_sending_loses_
     bot: Bot,
 ) -> None:
     bot.ask("join NCL", user_id=MEMBER)
-    service, now = Hotdesk(bot.engine, LONDON), datetime.now(LONDON)
+    service, now = Hotdesk(bot.engine, LONDON), MONDAY
 
     def told(booking: Booking) -> list[Notice]:
         return [Notice("dm", AMINA, {"text": f"{booking.visitor_name} is coming"}, "host")]

@@ -27,6 +27,9 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 FIRST_PARTY = {"bot", "jobs", "tests", "bench"}
 
 
+TYPES_ONLY = {"_typeshed"}  # the type checker's own, imported under TYPE_CHECKING only
+
+
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -44,7 +47,7 @@ def undeclared_imports(folders: tuple[str, ...], allowed: set[str]) -> list[str]
         for path in sorted((ROOT / folder).rglob("*.py")):
             for module in imported_modules(path):
                 top = module.split(".")[0]
-                if top in sys.stdlib_module_names or top in FIRST_PARTY:
+                if top in sys.stdlib_module_names or top in FIRST_PARTY or top in TYPES_ONLY:
                     continue
                 if not {canonical(d) for d in providers.get(top, [top])} & allowed:
                     found.append(f"{path.relative_to(ROOT)} imports {module}")

@@ -42,8 +42,7 @@ from bot.services.rights import sending_paused
 from jobs.clock import run_job
 from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import shown
-from tests.test_clock import DIGEST_CHANNEL, MONDAY_9, context
+from tests.helpers import DIGEST_CHANNEL, MONDAY_9, job_context, shown
 
 LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"  # key worker at Harbour (HRS), named in the sample file; never joined
@@ -236,7 +235,7 @@ def test_uninstalling_pauses_scheduled_sending_but_keeps_the_data(
 ) -> None:
     seed(bot)
     bot.slack.event({"type": "app_uninstalled"})
-    jobs = context(bot.engine, fake_slack)
+    jobs = job_context(bot.engine, fake_slack)
     deadline = time.monotonic() + 5  # the event is handled after Slack's acknowledgement
     while not sending_paused(bot.engine) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -325,8 +324,8 @@ def test_retention_deletes_exactly_what_has_expired(
                 written = utc - timedelta(days=days_ago)
                 session.add(OutboxItem(kind="dm", target="", status=status, created_at=written))
         session.commit()
-    jobs = context(loaded_engine, fake_slack)
-    assert run_job("retention", context(loaded_engine, fake_slack, dry_run=True), now) == (
+    jobs = job_context(loaded_engine, fake_slack)
+    assert run_job("retention", job_context(loaded_engine, fake_slack, dry_run=True), now) == (
         "would delete 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
         "1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )
@@ -409,7 +408,7 @@ def digest_week(bot: Bot, others_too: bool = True) -> None:
             member.digest_dm = True
             session.add(member)
         session.commit()
-    summary = run_job("digest", context(bot.engine, bot.fake), MONDAY_9)
+    summary = run_job("digest", job_context(bot.engine, bot.fake), MONDAY_9)
     assert summary == "2026-W48: 3 sent", summary
     posted = shown(bot.fake.messages(DIGEST_CHANNEL))
     assert "Saturday drop-in" in posted and "Trauma-informed practice" in posted
@@ -450,7 +449,7 @@ def test_reminders_about_a_deleted_opportunity_are_blanked(bot: Bot) -> None:
         session.commit()
     tuesday_evening = datetime(2026, 11, 24, 18, 0, tzinfo=LONDON)  # three days before it closes
     assert "1 sent" in run_job(
-        "opportunity-reminders", context(bot.engine, bot.fake), tuesday_evening
+        "opportunity-reminders", job_context(bot.engine, bot.fake), tuesday_evening
     )
     assert "Closing soon: Trauma-informed" in bot.fake.messages(OTHER)[-1]["text"]
     erase(bot, MEMBER, "forget-me", "delete")
@@ -511,10 +510,10 @@ def test_slack_refusing_a_redraw_is_reported_and_housekeeping_tries_again(bot: B
     audit = shown(bot.ask("audit", user_id=COORDINATOR))
     assert "erasure follow-up" in audit and "1 to try again (internal_error)" in audit
 
-    summary = run_job("housekeeping", context(bot.engine, bot.fake), datetime.now(LONDON))
+    summary = run_job("housekeeping", job_context(bot.engine, bot.fake), datetime.now(LONDON))
     assert "messages erasures rewrote: 1 redrawn" in summary
     assert "Saturday drop-in" not in shown(bot.fake.messages(DIGEST_CHANNEL))
-    again = run_job("housekeeping", context(bot.engine, bot.fake), datetime.now(LONDON))
+    again = run_job("housekeeping", job_context(bot.engine, bot.fake), datetime.now(LONDON))
     assert "erasures rewrote" not in again
 
 

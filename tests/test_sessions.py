@@ -18,9 +18,7 @@ from bot.services.sessions import CommitmentInput, Due, SessionInput, Sessions
 from jobs import nudges
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, replies_to, shown
-from tests.test_clock import context
-from tests.test_directory import initial, privacy_policy, ticked
+from tests.helpers import buttons, initial, job_context, privacy_policy, replies_to, shown, ticked
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = "America/New_York"
@@ -194,7 +192,7 @@ def test_nudges_across_a_fortnight_with_a_bank_holiday_and_two_time_zones(
         loaded_engine, WEDNESDAY_23_DEC, MEMBER, due,
         next_on=date(2027, 1, 14), more=(CommitmentInput(OTHER, "Prototype the service", due),),
     )  # fmt: skip
-    jobs = context(loaded_engine, fake_slack)
+    jobs = job_context(loaded_engine, fake_slack)
     sent: list[tuple[datetime, str, str]] = []
 
     def run_at(moment: datetime) -> None:
@@ -289,7 +287,7 @@ def test_the_clock_runs_the_follow_ups_by_name(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
     summary = run_job(
-        "session-followups", context(loaded_engine, fake_slack), datetime(2026, 12, 29, 9, 2)
+        "session-followups", job_context(loaded_engine, fake_slack), datetime(2026, 12, 29, 9, 2)
     )
     assert summary == "nothing due"
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.models import Draft, Partnership, PartnerUpdate
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
-from tests.helpers import buttons, replies_to, shown
+from tests.helpers import buttons, form_values, replies_to, shown
 
 CHANNEL = "#partnership-updates"
 
@@ -40,20 +40,6 @@ def open_form(bot: Bot, user_id: str = MEMBER) -> dict:
     seen = len(bot.fake.calls_to("views.open"))
     assert bot.slack.command("/update", "", user_id=user_id).status == 200
     return bot.fake.wait_for("views.open", count=seen + 1)[-1].args["view"]
-
-
-def form_values(text: str, topics: list[str] = (), wants_help: bool = False) -> dict:
-    help_options = [{"value": "wants_help"}] if wants_help else []
-    return {
-        "text": {"value": {"type": "plain_text_input", "value": text}},
-        "topics": {
-            "value": {
-                "type": "multi_static_select",
-                "selected_options": [{"value": t} for t in topics],
-            }
-        },
-        "help": {"value": {"type": "checkboxes", "selected_options": help_options}},
-    }
 
 
 def test_an_update_is_posted_for_the_organisation_and_the_author_can_edit_or_delete(

@@ -25,9 +25,9 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
-from bot.slack.sender import OutboxRespond, Sender
+from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
-from bot.slack.wiring import Services
+from bot.slack.wiring import Clock, Services, real_time
 
 log = logging.getLogger("partnerbot")
 # Listener threads a process: acknowledgements never wait for them (see bot.slack.guard), and
@@ -54,10 +54,12 @@ def create_app(
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
     sweep: bool = False,
+    clock: Clock = real_time,
 ) -> App:
     """The Bolt app; pass `listener_executor` to own (and so wait for) its listener threads,
-    and `sweep` to take up, in this process, work that a process which died left unfinished
-    (every serving process does; tests call `sweeper_of(app).sweep()` themselves)."""
+    `sweep` to take up, in this process, work that a process which died left unfinished
+    (every serving process does; tests call `sweeper_of(app).sweep()` themselves), and `clock`
+    to set the time the listeners see (tests fix it)."""
     keep_logs_private()  # before Bolt makes its loggers, in Socket Mode too
     work_pool = listener_executor or ThreadPoolExecutor(
         LISTENER_THREADS, initializer=_behind_acknowledgements
@@ -72,7 +74,8 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         logger=log,
     )
-    services = Services.on(engine, settings.zone, Sender(engine, DependableClient.like(app.client)))
+    sender = Sender(engine, DependableClient.like(app.client))
+    services = Services.on(engine, settings.zone, sender, clock)
 
     workload = Workload(work_pool, Inbox(engine))
 
@@ -81,11 +84,16 @@ def create_app(
         context[WORKLOAD] = workload
         next()
 
-    def dependable_slack(context: BoltContext, next: Callable[[], None]) -> None:
-        """Slack's failures all SlackApiError; replies through the outbox (bot.slack.sender)."""
+    def dependable_slack(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> None:
+        """Slack's failures all SlackApiError; replies through the outbox (bot.slack.sender),
+        by DM for a click that has no message to reply to."""
         context["client"] = DependableClient.like(context.client)
         if context.response_url:
             context["respond"] = OutboxRespond(context.response_url, services.sender)
+        elif context.user_id and body.get("type") == "block_actions":
+            context["respond"] = DirectRespond(context.user_id, services.sender)
         next()
 
     app.use(provide_services)

@@ -10,7 +10,7 @@ from bot.services.opportunities.types import Caution, OpportunityInput
 from bot.slack.blocks import directory as directory_blocks
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.parsing import input_value
-from bot.slack.wiring import Services, today_in
+from bot.slack.wiring import Services
 
 
 def saving_anyway(view: dict) -> bool:
@@ -35,5 +35,5 @@ def sharing_form(
     )
     editing = bool(metadata.get("edit"))
     return opportunity_blocks.form(
-        metadata, today_in(services), start, organisations, warning, editing
+        metadata, services.today(), start, organisations, warning, editing
     )

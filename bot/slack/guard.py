@@ -17,7 +17,6 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -223,7 +222,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         except Refusal as refused:  # not a failure: the person is told why, as a listener would
             if ack.response is None:
                 ack()
-            today = datetime.now(context["services"].zone).date()
+            today = context["services"].today()
             told = render(refused, today)
             tell(told.text, body, arguments["respond"], arguments["client"], context, told.blocks)
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Respond
@@ -19,7 +18,7 @@ def publish_home(
 ) -> None:
     """The tab, with `notice` (the answer to something just done) at its top. The work is
     done by then, so if Slack fails to redraw the tab the notice goes by DM instead."""
-    now = datetime.now(services.zone)
+    now = services.now()
     data = services.home.for_member(user_id, now, profile_loader(client))
     published = services.sender.publish_home(user_id, home_view(data, now.date(), notice).to_dict())
     if not published.ok and notice is not None:

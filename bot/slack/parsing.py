@@ -1,9 +1,15 @@
-"""Translate Slack's text input into typed values (no rules, no database)."""
+"""Translate Slack's text input, and what the bot's own buttons carry, into typed values (no
+rules, no database)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from bot.services.refusal import Refusal
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
@@ -39,3 +45,42 @@ def input_value(view: dict[str, Any], block_id: str) -> Any:
     if "selected_date" in element:
         return element["selected_date"] or ""
     return element.get("value") or ""
+
+
+DAMAGED = (
+    "That button didn't carry what the bot put in it, so nothing was done. "
+    "Please use the command again for a fresh one."
+)
+FORM_DAMAGED = (
+    "That form didn't carry what the bot put in it, so nothing was saved. Please open it again."
+)
+ROW_ID_MAX = 2**31 - 1  # the largest id PostgreSQL's integer keys hold
+
+
+@contextlib.contextmanager
+def reading_button() -> Iterator[None]:
+    """Read what a button carries inside this: a value the bot did not write (garbled, forged,
+    from an older version) is refused with DAMAGED, not a failure. Only reading goes inside."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise Refusal(DAMAGED) from None
+
+
+def button_id(value: object) -> int:
+    """A row id a button carries: a whole number either database can hold, else DAMAGED."""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= ROW_ID_MAX):
+        raise Refusal(DAMAGED)
+    return int(text)
+
+
+def form_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What the bot put in a form's private_metadata (a JSON object), else FORM_DAMAGED."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        raise Refusal(FORM_DAMAGED) from None
+    if not isinstance(metadata, dict):
+        raise Refusal(FORM_DAMAGED)
+    return metadata

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -47,7 +46,7 @@ def partners_command(subcommands: Subcommands) -> Callable[..., None]:
             reply(respond, problem(f"`/partners {word}` isn't a command I know."))
             return
         call = Invocation(command["user_id"], args, services, profile_loader(client), client)
-        answered = answer(lambda: handler(call), datetime.now(services.zone).date())
+        answered = answer(lambda: handler(call), services.today())
         if isinstance(answered, View):
             client.views_open(trigger_id=command["trigger_id"], view=answered)
         else:

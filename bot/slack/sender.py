@@ -213,5 +213,20 @@ class OutboxRespond(Respond):
         )
 
 
+class DirectRespond(Respond):
+    """Bolt's `respond` where a click has no message to reply to (a button in a form, or a
+    forged request): the reply goes by DM instead, so the person is still answered."""
+
+    def __init__(self, user_id: str, sender: Sender) -> None:
+        super().__init__(response_url=None)
+        self.user_id, self.sender = user_id, sender
+
+    def __call__(  # type: ignore[override]  # Bolt's arguments; there is no original to change
+        self, text: str = "", blocks: Sequence[Any] | None = None, **options: Any
+    ) -> Sent:
+        rendered = [_as_dict(block) for block in blocks or ()]
+        return self.sender.dm(self.user_id, Message(text, rendered))
+
+
 def _as_dict(block: Any) -> Any:
     return block if isinstance(block, dict) else block.to_dict()

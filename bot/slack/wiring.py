@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -16,6 +17,12 @@ from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
 from bot.slack.sender import Sender
+
+Clock = Callable[[], datetime]  # the time now, aware
+
+
+def real_time() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,19 @@ class Services:
     home: Home
     rights: Rights
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
+    clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
+
+    def now(self) -> datetime:
+        """The time by `clock`, in the partnership's zone."""
+        return self.clock().astimezone(self.zone)
+
+    def today(self) -> date:
+        return self.now().date()
 
     @classmethod
-    def on(cls, engine: Engine, zone: ZoneInfo, sender: Sender) -> Services:
+    def on(
+        cls, engine: Engine, zone: ZoneInfo, sender: Sender, clock: Clock = real_time
+    ) -> Services:
         opportunities = Opportunities(engine, sender)
         return cls(
             engine,
@@ -45,9 +62,5 @@ class Services:
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             sender,
+            clock,
         )
-
-
-def today_in(services: Services) -> date:
-    """Today, in the partnership's time zone."""
-    return datetime.now(services.zone).date()

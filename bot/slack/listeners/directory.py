@@ -101,13 +101,14 @@ def join_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    result = services.directory.join(body["user"]["id"], action["value"], profile_loader(client))
+    code = str(action.get("value") or "")
+    result = services.directory.join(body["user"]["id"], code, profile_loader(client))
     reply(respond, directory_blocks.joined(result), replace_original=True)
 
 
 def show_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    card = services.directory.organisation(action["value"])
+    card = services.directory.organisation(str(action.get("value") or ""))
     reply(
         respond,
         directory_blocks.organisation_card(card, body["user"]["id"]),

@@ -6,8 +6,6 @@ its other buttons are the features' own, which refresh the tab when clicked ther
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
@@ -56,7 +54,7 @@ def join_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         joined = services.directory.join(user_id, code, profile_loader(client))
         return notice_of(f":white_check_mark: You've joined *{joined.organisation.name}*.")
 
-    notice = answer(join, datetime.now(services.zone).date())
+    notice = answer(join, services.today())
     publish_home(client, services, user_id, notice)
 
 
@@ -79,7 +77,7 @@ def update_clicked(ack: Ack, body: dict, client: WebClient, services: Services) 
 
 def book_clicked(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
     ack()
-    day = services.hotdesk.working_days().next_after(datetime.now(services.zone).date())
+    day = services.hotdesk.working_days().next_after(services.today())
     form = hotdesk_blocks.booking_form(services.hotdesk.hosts(), None, day, {})
     client.views_open(trigger_id=body["trigger_id"], view=form)
 

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -41,7 +41,7 @@ from bot.slack.blocks.common import Message, escape, message_only, reply, sectio
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, refuse_form
 from bot.slack.wiring import Services
 
@@ -53,10 +53,6 @@ CALENDAR_FAILED = (
 )
 BOOK_ACTIONS = re.compile(f"^{blocks.BOOK_ACTION}(:|$)")
 BOOK_EXAMPLE = "/hotdesk book HRS next tue am"
-
-
-def now_in(services: Services) -> datetime:
-    return datetime.now(services.zone)
 
 
 HOST, CALENDAR, TOLD = "host", "calendar", "told"  # what a booking's notices are for
@@ -71,14 +67,14 @@ class Notifier:
 
     def for_booking(self, booking: Booking) -> list[Notice]:
         """The host's key workers told; the visitor's calendar entry, once it is confirmed."""
-        today = now_in(self.services).date()
+        today = self.services.today()
         message = blocks.visit_for_host(booking, today).rendered()
         notices = [Notice("dm", p, message, HOST) for p in booking.host.key_worker_ids]
         return notices + self._calendar(booking)
 
     def for_end(self, ended: Ended) -> list[Notice]:
         """The other side told of a cancellation or a decision; an approved visit's calendar."""
-        message = blocks.ended_notice(ended, now_in(self.services).date()).rendered()
+        message = blocks.ended_notice(ended, self.services.today()).rendered()
         return [Notice("dm", p, message, TOLD) for p in ended.other_side] + self._calendar(
             ended.booking
         )
@@ -87,7 +83,7 @@ class Notifier:
         """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
         if booking.status != "confirmed":
             return []
-        today = now_in(self.services).date()
+        today = self.services.today()
         content = visit_calendar(
             uid=f"hotdesk-{booking.ref}@partnerbot",
             summary=f"Hot desk at {booking.host.name}",
@@ -160,7 +156,7 @@ def parse_booking(text: str, today: date) -> tuple[str, date, Part | None]:
 
 
 def _book(services: Services, client: WebClient, user_id: str, text: str) -> Message:
-    now = now_in(services)
+    now = services.now()
     host, day, part = parse_booking(text, now.date())
     notifier = Notifier(services)
     result = services.hotdesk.book(user_id, host, day, part, now, notices=notifier.for_booking)
@@ -172,7 +168,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
     booking_id = parse_ref(ref_text)
     if booking_id is None:
         raise HotdeskProblem("Which booking? Give its reference.", "/hotdesk cancel D12")
-    now = now_in(services)
+    now = services.now()
     notifier = Notifier(services)
     ended = services.hotdesk.cancel(user_id, booking_id, now, notices=notifier.for_end)
     problems = notifier.after_end(ended)
@@ -180,7 +176,7 @@ def _cancel(services: Services, client: WebClient, user_id: str, ref_text: str) 
 
 
 def _free(services: Services, day_text: str) -> Message:
-    now = now_in(services)
+    now = services.now()
     day = parse_date(day_text, now.date(), BOOK_EXAMPLE) if day_text else None
     return blocks.free_grid(services.hotdesk.free(day, now), now.date())
 
@@ -190,7 +186,7 @@ def _form(services: Services, user_id: str, offer_of: str | None, metadata: dict
     if offer_of is not None:
         host = services.hotdesk.offer_for_edit(user_id, offer_of)
         return blocks.offer_form(host, {**metadata, "code": host.code})
-    day = services.hotdesk.working_days().next_after(now_in(services).date())
+    day = services.hotdesk.working_days().next_after(services.today())
     return blocks.booking_form(services.hotdesk.hosts(), None, day, metadata)
 
 
@@ -201,7 +197,7 @@ def hotdesk_command(
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
     user_id = command["user_id"]
-    today = now_in(services).date()
+    today = services.today()
     metadata = {"response_url": command.get("response_url")}
     if not text or word == "offer":
         answered = answer(lambda: _form(services, user_id, rest if text else None, metadata), today)
@@ -214,7 +210,7 @@ def hotdesk_command(
         "help": blocks.help_message,
         "book": lambda: _book(services, client, user_id, rest),
         "free": lambda: _free(services, rest),
-        "mine": lambda: blocks.my_bookings(services.hotdesk.mine(user_id, now_in(services)), today),
+        "mine": lambda: blocks.my_bookings(services.hotdesk.mine(user_id, services.now()), today),
         "cancel": lambda: _cancel(services, client, user_id, rest),
     }
     # Anything else is read as a booking ("/hotdesk HRS thu am"), since that is what people try.
@@ -233,18 +229,23 @@ def book_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    chosen = json.loads(action.get("value") or "{}")
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        host, day, part = (
+            str(chosen["host"]),
+            date.fromisoformat(chosen["day"]),
+            Part(chosen["part"]),
+        )
 
     def book() -> Message:
-        now, notifier = now_in(services), Notifier(services)
+        now, notifier = services.now(), Notifier(services)
         result = services.hotdesk.book(
-            _user(body), chosen["host"], date.fromisoformat(chosen["day"]),
-            Part(chosen["part"]), now, notices=notifier.for_booking,
-        )  # fmt: skip
+            _user(body), host, day, part, now, notices=notifier.for_booking
+        )
         problems = notifier.after_booking(result)
         return with_problems(blocks.booked(result, now.date()), problems)
 
-    message = message_only(answer(book, now_in(services).date()))
+    message = message_only(answer(book, services.today()))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -254,7 +255,7 @@ def cancel_clicked(
     ack()
     message = answer(
         lambda: _cancel(services, client, _user(body), action.get("value") or ""),
-        now_in(services).date(),
+        services.today(),
     )
     reply_or_refresh(body, respond, client, services, message_only(message), replace_original=False)
 
@@ -264,10 +265,10 @@ def _decide(approve: bool) -> Callable[..., None]:
         ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
     ) -> None:
         ack()
-        today = now_in(services).date()
+        today = services.today()
 
         def decide() -> Message:
-            notifier, booking_id = Notifier(services), int(action.get("value") or 0)
+            notifier, booking_id = Notifier(services), button_id(action.get("value"))
             ended = services.hotdesk.decide(
                 _user(body), booking_id, approve, notices=notifier.for_end
             )
@@ -284,14 +285,14 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
     """Choosing an agency in the booking form shows its protocol and slots before submitting."""
     ack()
     view = body["view"]
-    today = now_in(services).date()
+    today = services.today()
     try:
         chosen = services.hotdesk.host((action.get("selected_option") or {}).get("value") or "")
     except Refusal:
         return  # the form keeps its note: choose an agency
     picked_day = input_value(view, "day")
     day = date.fromisoformat(picked_day) if picked_day else today
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     form = blocks.booking_form(services.hotdesk.hosts(), chosen, day, metadata)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
@@ -307,7 +308,7 @@ def host_picked(ack: Ack, body: dict, action: dict, client: WebClient, services:
 def booking_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    now = now_in(services)
+    now = services.now()
     host, day_text = input_value(view, "host"), input_value(view, "day")
     part = parse_part(input_value(view, "part") or "day")
     if not host or not day_text:
@@ -325,7 +326,7 @@ def booking_submitted(
         return
     ack()
     problems = notifier.after_booking(result)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     message = with_problems(blocks.booked(result, now.date()), problems)
     services.sender.answer_form(_user(body), metadata, message)
 
@@ -333,10 +334,10 @@ def booking_submitted(
 def offer_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     flags = set(input_value(view, "flags") or [])
     try:
-        closures = tuple(parse_dates(input_value(view, "closures"), now_in(services).date()))
+        closures = tuple(parse_dates(input_value(view, "closures"), services.today()))
     except Refusal as refused:
         refuse_form(ack, view, refused, "closures")
         return

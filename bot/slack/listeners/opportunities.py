@@ -32,9 +32,9 @@ from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
-from bot.slack.wiring import Services, today_in
+from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
 CLOSES = re.compile(r"(?:^|\s)closes\s+(.+)$", re.IGNORECASE)
@@ -44,7 +44,7 @@ EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://e
 
 def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
     """An opportunity as its channel message, for the outbox."""
-    today = today_in(services)
+    today = services.today()
     return lambda view: blocks.channel_post(view, today).rendered()
 
 
@@ -74,7 +74,7 @@ def parse_one_line(text: str, today: date) -> OpportunityInput:
 
 def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
     """A page of the open list, the closed list, a kind, or "mine"; the query rides in More."""
-    page, today = int(query.get("page", 1)), today_in(services)
+    page, today = int(query.get("page", 1)), services.today()
     if query.get("kind") == "mine":
         found = services.opportunities.mine(user_id, page)
         return blocks.page("Opportunities you shared", found, query, today)
@@ -102,7 +102,7 @@ def opportunity_command(
     ack()
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
-    user_id, today = command["user_id"], today_in(services)
+    user_id, today = command["user_id"], services.today()
     if not text:
         metadata = {"response_url": command.get("response_url")}
         answered = answer(lambda: sharing_form(services, user_id, metadata), today)
@@ -134,7 +134,7 @@ def _user(body: dict) -> str:
 
 
 def _id(action: dict) -> int:
-    return int(action.get("value") or 0)
+    return button_id(action.get("value"))
 
 
 def interest_clicked(
@@ -147,7 +147,7 @@ def interest_clicked(
         result = services.opportunities.toggle_interest(_user(body), _id(action), render)
         return blocks.interest_noted(result.interested, result.opportunity)
 
-    message = message_only(answer(toggle, today_in(services)))
+    message = message_only(answer(toggle, services.today()))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
 
 
@@ -158,7 +158,7 @@ def who_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: 
         view, people = services.opportunities.interested_people(_user(body), _id(action))
         return blocks.interested_people(view, people)
 
-    reply(respond, message_only(answer(who, today_in(services))), replace_original=False)
+    reply(respond, message_only(answer(who, services.today())), replace_original=False)
 
 
 def _ending(change: str) -> Callable[..., None]:
@@ -178,7 +178,7 @@ def _ending(change: str) -> Callable[..., None]:
             view = opportunities.withdraw(_user(body), _id(action))
             return blocks.changed(view, "Withdrew")
 
-        reply(respond, message_only(answer(end, today_in(services))), replace_original=False)
+        reply(respond, message_only(answer(end, services.today())), replace_original=False)
 
     return ended
 
@@ -195,9 +195,9 @@ def edit_clicked(
             closes_on=view.closes_on, event_on=view.event_on, places=view.places,
         )  # fmt: skip
         metadata = {"edit": view.id, "response_url": body.get("response_url")}
-        return blocks.form(metadata, today_in(services), start, editing=True)
+        return blocks.form(metadata, services.today(), start, editing=True)
 
-    answered = answer(open_form, today_in(services))
+    answered = answer(open_form, services.today())
     if isinstance(answered, View):
         client.views_open(trigger_id=body["trigger_id"], view=answered)
     else:
@@ -208,8 +208,9 @@ def post_anyway_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, render = today_in(services), channel_post(services)
-    attempt, once = blocks.anyway_value(action.get("value") or "{}")
+    today, render = services.today(), channel_post(services)
+    with reading_button():
+        attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
         posted = services.opportunities.publish(
@@ -225,10 +226,10 @@ def repost_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    today, render = today_in(services), channel_post(services)
+    today, render = services.today(), channel_post(services)
 
     def post() -> Message:
-        posted = services.opportunities.repost(_user(body), int(action["value"]), render)
+        posted = services.opportunities.repost(_user(body), _id(action), render)
         return blocks.posted(posted, today)
 
     message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
@@ -237,8 +238,10 @@ def repost_clicked(
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    query = json.loads(action.get("value") or "{}")
-    answered = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    with reading_button():
+        query = dict(json.loads(action.get("value") or "{}"))
+    query["page"] = button_id(query.get("page", 1))
+    answered = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, message_only(answered), replace_original=False)
 
 
@@ -261,8 +264,8 @@ def _from_form(view: dict) -> OpportunityInput:
 
 
 def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
-    user_id, today = _user(body), today_in(services)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    user_id, today = _user(body), services.today()
+    metadata = form_metadata(view)
     attempt = _from_form(view)
     anyway = blocks.ANYWAY in (input_value(view, blocks.ANYWAY) or [])
     opportunities, render = services.opportunities, channel_post(services)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -17,7 +16,7 @@ from bot.services.rights import REMOVAL, Receipt
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Answer, Message, notice, problem
 from bot.slack.guard import guarded
-from bot.slack.parsing import input_value, user_id_in
+from bot.slack.parsing import form_metadata, input_value, user_id_in
 from bot.slack.partners_command import Invocation, Subcommands
 from bot.slack.redraws import redraw_messages
 from bot.slack.refusals import render
@@ -96,9 +95,9 @@ def forget_submitted(
 ) -> None:
     ack()
     actor = body["user"]["id"]
-    subject = json.loads(view.get("private_metadata") or "{}").get("subject") or actor
+    subject = form_metadata(view).get("subject") or actor
     delete_content = input_value(view, "content") == blocks.DELETE_CONTENT
-    now = datetime.now(services.zone)
+    now = services.now()
 
     def hosts_told(receipt: Receipt) -> list[Notice]:
         return [
@@ -133,7 +132,7 @@ def user_changed(event: dict, client: WebClient, services: Services) -> None:
     user = event.get("user") or {}
     if not user.get("deleted"):
         return
-    now = datetime.now(services.zone)
+    now = services.now()
     leaving = services.rights.handover(user.get("id", ""), now)
     if leaving is not None:
         services.sender.tell(leaving.coordinator_ids, blocks.handover(leaving, now.date()))

@@ -35,11 +35,18 @@ from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.parsing import first_word, input_value, user_id_in
+from bot.slack.parsing import (
+    button_id,
+    first_word,
+    form_metadata,
+    input_value,
+    reading_button,
+    user_id_in,
+)
 from bot.slack.profiles import profile_loader
 from bot.slack.refusals import answer, answer_post, form_errors, refuse_form
 from bot.slack.update_posts import update_post, update_posted
-from bot.slack.wiring import Services, today_in
+from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +91,7 @@ def _new_form(services: Services, user_id: str, metadata: dict) -> View:
             COMMIT_EXAMPLE,
         )
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, today_in(services), metadata)
+    return blocks.session_form(organisations, services.today(), metadata)
 
 
 def session_command(
@@ -93,7 +100,7 @@ def session_command(
     ack()
     text = (command.get("text") or "").strip()
     word, rest = first_word(text)
-    user_id, today, sessions = command["user_id"], today_in(services), services.sessions
+    user_id, today, sessions = command["user_id"], services.today(), services.sessions
     if word == "new":
         answered = answer(
             lambda: _new_form(services, user_id, {"response_url": command.get("response_url")}),
@@ -130,18 +137,21 @@ def status_clicked(
 ) -> None:
     """Done and Still working at once; Need help first asks what would help."""
     ack()
-    chosen = json.loads(action.get("value") or "{}")
-    if chosen.get("status") == "help":
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        status, commitment = str(chosen["status"]), chosen["id"]
+    commitment_id = button_id(commitment)
+    if status == "help":
         metadata = {"response_url": body.get("response_url")}
         client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.note_form(chosen["id"], metadata)
+            trigger_id=body["trigger_id"], view=blocks.note_form(commitment_id, metadata)
         )
         return
-    today = today_in(services)
+    today = services.today()
 
     def change() -> Message:
         result = services.sessions.set_status(
-            _user(body), int(chosen["id"]), chosen["status"], notices=no_notices
+            _user(body), commitment_id, status, notices=no_notices
         )
         return blocks.status_changed(result.commitment, result.changed, today)
 
@@ -153,15 +163,14 @@ def rsvp_clicked(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, services: Services
 ) -> None:
     ack()
-    chosen = json.loads(action.get("value") or "{}")
-
-    today = today_in(services)
+    with reading_button():
+        chosen = json.loads(action.get("value") or "{}")
+        reply_given, session = str(chosen["answer"]), chosen["session"]
+    session_id, today = button_id(session), services.today()
 
     def answer_invitation() -> Message:
-        view, changed = services.sessions.rsvp(
-            _user(body), int(chosen["session"]), chosen["answer"]
-        )
-        return blocks.rsvp_noted(view, chosen["answer"], changed, today)
+        view, changed = services.sessions.rsvp(_user(body), session_id, reply_given)
+        return blocks.rsvp_noted(view, reply_given, changed, today)
 
     message = message_only(answer(answer_invitation, today))
     reply_or_refresh(body, respond, client, services, message, replace_original=False)
@@ -169,7 +178,7 @@ def rsvp_clicked(
 
 def reflect_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
     ack()
-    session_id = int(action.get("value") or 0)
+    session_id = button_id(action.get("value"))
     client.views_open(trigger_id=body["trigger_id"], view=blocks.reflect_form(session_id))
 
 
@@ -190,7 +199,7 @@ def share_clicked(
             ),
             services,
         ),
-        today_in(services),
+        services.today(),
         "update",
         update_blocks.REPOST_ACTION,
     )
@@ -250,9 +259,9 @@ def _held_on_form_rows(found: FieldsLookPersonal, rows: list[int]) -> FieldsLook
 def session_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    (entry, rows), today = _from_form(view), today_in(services)
+    (entry, rows), today = _from_form(view), services.today()
     anyway = saving_anyway(view)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     missing = {
         f"owner_{row}": "Who made this commitment?"
         for row, commitment in zip(rows, entry.commitments, strict=True)
@@ -296,13 +305,13 @@ def _new_form_again(
 ) -> View:
     """The recording form again, as typed, each field the privacy guard held back marked."""
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, today_in(services), metadata, entry, rows, held)
+    return blocks.session_form(organisations, services.today(), metadata, entry, rows, held)
 
 
 def help_note_submitted(
     ack: Ack, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     note, anyway = input_value(view, "note"), saving_anyway(view)
     try:
         services.sessions.review_note(note, anyway)
@@ -314,7 +323,7 @@ def help_note_submitted(
         refuse_form(ack, view, refused, "note", again)
         return
     ack()
-    today = today_in(services)
+    today = services.today()
 
     def coordinators_told(change: StatusChange) -> list[Notice]:
         message = blocks.help_needed(change.commitment, today).rendered()

@@ -21,10 +21,10 @@ from bot.services.updates import Published, UpdateProblem, UpdateView, check_tex
 from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message, reply
 from bot.slack.guard import guarded
-from bot.slack.parsing import first_word, input_value
+from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.update_posts import update_post, update_posted
-from bot.slack.wiring import Services, today_in
+from bot.slack.wiring import Services
 
 SINCE = re.compile(r"(?:^|\s)since\s+(.+)$", re.IGNORECASE)
 
@@ -54,14 +54,14 @@ def update_command(
             match = SINCE.search(rest)
             query["org"] = (rest[: match.start()] if match else rest).strip()
             query["since"] = match.group(1) if match else ""
-        message = answer(lambda: _browse(services, user_id, query), today_in(services))
+        message = answer(lambda: _browse(services, user_id, query), services.today())
     else:
         render = update_post(services)
         message = answer_post(
             lambda: update_posted(
                 services.updates.publish(user_id, text, (), False, render), services
             ),
-            today_in(services),
+            services.today(),
             "update",
             blocks.REPOST_ACTION,
         )
@@ -71,7 +71,7 @@ def update_command(
 def _list(
     services: Services, user_id: str, organisation: str, since_text: str, page: int
 ) -> Message:
-    today = today_in(services)
+    today = services.today()
     since = parse_date(since_text, today, "/update list since 1/11") if since_text else None
     if since and since > today:
         raise UpdateProblem("“since” can't be in the future.", "/update list since 1/11")
@@ -92,7 +92,7 @@ def _user(body: dict) -> str:
 def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
     """One page of a search, a list or "mine": the query travels in the More button."""
     page, kind = int(query.get("page", 1)), query.get("kind")
-    updates, zone, today = services.updates, services.zone, today_in(services)
+    updates, zone, today = services.updates, services.zone, services.today()
     if kind == "search":
         found = updates.search(user_id, query["q"], page)
         return blocks.page_of_updates(f"Updates matching “{query['q']}”", found, query, zone, today)
@@ -104,8 +104,10 @@ def _browse(services: Services, user_id: str, query: dict[str, Any]) -> Message:
 
 def more_clicked(ack: Ack, body: dict, action: dict, respond: Respond, services: Services) -> None:
     ack()
-    query = json.loads(action.get("value") or "{}")
-    message = answer(lambda: _browse(services, _user(body), query), today_in(services))
+    with reading_button():
+        query = dict(json.loads(action.get("value") or "{}"))
+    query["page"] = button_id(query.get("page", 1))
+    message = answer(lambda: _browse(services, _user(body), query), services.today())
     reply(respond, message, replace_original=False)
 
 
@@ -117,7 +119,7 @@ def _open_form(ack: Ack, body: dict, client: WebClient, make_form: Callable[[str
 
 def edit_clicked(ack: Ack, body: dict, action: dict, client: WebClient, services: Services) -> None:
     def form(user_id: str) -> View:
-        update = services.updates.for_edit(user_id, int(action["value"]))
+        update = services.updates.for_edit(user_id, button_id(action.get("value")))
         metadata = {"edit": update.id, "response_url": body.get("response_url")}
         topics = services.updates.topics()
         return blocks.form(topics, metadata, update.text, update.topics, update.wants_help, True)
@@ -130,8 +132,10 @@ def delete_clicked(
 ) -> None:
     ack()
     message = answer(
-        lambda: blocks.changed(services.updates.delete(_user(body), int(action["value"])), True),
-        today_in(services),
+        lambda: blocks.changed(
+            services.updates.delete(_user(body), button_id(action.get("value"))), True
+        ),
+        services.today(),
     )
     reply(respond, message, replace_original=False)
 
@@ -140,7 +144,7 @@ def draft_edit_clicked(
     ack: Ack, body: dict, action: dict, client: WebClient, services: Services
 ) -> None:
     def form(user_id: str) -> View:
-        draft = services.updates.draft(user_id, int(action["value"]))
+        draft = services.updates.draft(user_id, button_id(action.get("value")))
         metadata = {"draft": draft.id, "response_url": body.get("response_url")}
         return blocks.draft_form(services.updates.topics(), draft, metadata)
 
@@ -159,8 +163,10 @@ def _posting_click(post: PostWith) -> Callable[..., None]:
     ) -> None:
         ack()
         posted = answer_post(
-            lambda: update_posted(post(services, _user(body), int(action["value"])), services),
-            today_in(services),
+            lambda: update_posted(
+                post(services, _user(body), button_id(action.get("value"))), services
+            ),
+            services.today(),
             "update",
             blocks.REPOST_ACTION,
         )
@@ -193,7 +199,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         return
     ack()
     user_id = _user(body)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     topics = input_value(view, "topics") or []
     wants_help = blocks.WANTS_HELP in (input_value(view, "help") or [])
     render = update_post(services)
@@ -211,7 +217,7 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         )
         return update_posted(published, services)
 
-    message = answer_post(save, today_in(services), "update", blocks.REPOST_ACTION)
+    message = answer_post(save, services.today(), "update", blocks.REPOST_ACTION)
     services.sender.answer_form(user_id, metadata, message)
 
 
