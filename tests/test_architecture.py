@@ -11,19 +11,9 @@ from sqlalchemy import Engine
 
 from bot.db import include_object
 from bot.models import metadata
+from tests.helpers import imported_modules
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 def offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:

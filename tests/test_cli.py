@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.services.partnership_file import SAMPLE_PARTNERSHIP
 from tests.conftest import private_postgres_schema
-from tests.helpers import shown
+from tests.helpers import free_port, shown, wait_for_health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,12 +136,6 @@ def test_run_job_runs_a_job_by_name_and_rejects_unknown_names(tmp_path: Path) ->
     assert unknown.returncode == 2 and "no job called 'digets'" in unknown.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_web_serves_slack_and_healthz_under_gunicorn_after_migrating(tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as fake:
@@ -172,21 +165,6 @@ def test_web_serves_slack_and_healthz_under_gunicorn_after_migrating(tmp_path: P
         finally:
             server.terminate()
             server.wait(timeout=15)
-
-
-def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(
-                f"{server.args} exited:\n{server.stdout.read() if server.stdout else ''}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return json.loads(response.read())
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise AssertionError(f"{server.args} did not answer {url} within 30 s")
 
 
 def test_the_clock_process_catches_up_a_missed_run_once(tmp_path: Path) -> None:

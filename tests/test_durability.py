@@ -20,7 +20,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +27,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from bot.fakeslack.driver import Reply, SlackDriver
 from bot.models import PartnerUpdate
 from bot.services.directory import Directory, Profile
 from tests.conftest import BOT_TOKEN, ROOT, SIGNING_SECRET
+from tests.helpers import free_port
 
 USERS = [f"U0DUR{n:03d}" for n in range(10)]
 ORGANISATION = "HRS"
@@ -59,12 +58,6 @@ NOT_INHERITED = (
 
 
 # The server, as the Procfile runs it ----------------------------------------------------------
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def group_members(pgid: int) -> list[int]:

@@ -19,8 +19,7 @@ import pytest
 
 from bot.db import head_revision
 from bot.fakeslack import FakeSlack
-from tests.test_architecture import imported_modules
-from tests.test_cli import free_port, wait_for_health
+from tests.helpers import free_port, imported_modules, wait_for_health
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
