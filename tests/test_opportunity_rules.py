@@ -62,7 +62,8 @@ def test_tidy_reads_kind_words_trims_and_drops_what_the_kind_has_no_place_for() 
     )
     course = tidy(OpportunityInput("training", "First aid", event_on=TODAY, places=8))
     assert (course.kind, course.event_on, course.places) == ("training", TODAY, 8)
-    assert tidy(OpportunityInput("course", "First aid")).kind == "training"
+    typed_course = tidy(OpportunityInput("Course", "First aid", event_on=TODAY, places=8))
+    assert (typed_course.kind, typed_course.event_on, typed_course.places) == ("training", TODAY, 8)
 
 
 def test_the_same_link_or_an_almost_identical_title_looks_shared_already() -> None:

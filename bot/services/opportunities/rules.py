@@ -62,14 +62,17 @@ def check(attempt: OpportunityInput, today: date) -> dict[str, str]:
 
 
 def tidy(attempt: OpportunityInput) -> OpportunityInput:
+    """The input as stored: its kind read ("course" is training), a date and places kept only
+    for the kinds that have them."""
+    kind = parse_kind(attempt.kind) or attempt.kind.strip().lower()
     return OpportunityInput(
-        kind=(parse_kind(attempt.kind) or attempt.kind.strip().lower()),
+        kind=kind,
         title=" ".join(clean(attempt.title).split()),
         description=clean(attempt.description),
         link=(attempt.link or "").strip() or None,
         closes_on=attempt.closes_on,
-        event_on=attempt.event_on if attempt.kind in WITH_PLACES else None,
-        places=attempt.places if attempt.kind in WITH_PLACES else None,
+        event_on=attempt.event_on if kind in WITH_PLACES else None,
+        places=attempt.places if kind in WITH_PLACES else None,
         organisation=attempt.organisation,
     )
 
