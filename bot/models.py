@@ -72,6 +72,7 @@ OUTBOX_ROW_KINDS = ("", "update", "opportunity")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
 PRIVACY_POLICIES = ("warn", "block")
 REGIONS = ("ENG", "SCT", "WLS", "NIR")
+REPORT_FORMATS = ("xlsx", "csv")
 
 
 class Stored(SQLModel):
@@ -84,7 +85,11 @@ class Stored(SQLModel):
 class Partnership(Stored, table=True):
     """The one partnership this deployment serves (row id 1): its channels and policies."""
 
-    __table_args__ = (one_of("privacy_policy", PRIVACY_POLICIES), one_of("bank_holidays", REGIONS))
+    __table_args__ = (
+        one_of("privacy_policy", PRIVACY_POLICIES),
+        one_of("bank_holidays", REGIONS),
+        one_of("report_format", REPORT_FORMATS),
+    )
 
     id: int = Field(default=1, primary_key=True)
     name: str = Field(default="Our partnership", max_length=150)
@@ -99,6 +104,7 @@ class Partnership(Stored, table=True):
         default="", max_length=500
     )  # JSON {kind: months}; see bot.services.rights
     sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
+    report_format: str = Field(default="xlsx", max_length=4)  # the coordinators' report's figures
 
 
 class Topic(Stored, table=True):
@@ -157,6 +163,8 @@ class Member(Stored, table=True):
     profile_fetched_at: datetime | None = None
     joined_at: datetime | None = None
     digest_dm: bool = Field(default=False)
+    # Whether the digest may name them as a hot-desk visitor; by default only their organisation.
+    name_in_digest: bool = Field(default=False)
 
 
 class InboxItem(Stored, table=True):
