@@ -30,7 +30,7 @@ from bot.services.partnership_file import (
     apply_partnership,
     read_partnership_file,
 )
-from bot.slack.app import create_app, make_client
+from bot.slack.app import create_app, make_client, stop
 from bot.slack.client import DependableClient
 from bot.slack.sender import Sender
 from bot.slack.wiring import real_time
@@ -227,3 +227,4 @@ def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iter
     server.shutdown()
     server.server_close()
     executor.shutdown(wait=True)  # no listener may outlive its test's database
+    stop(app)

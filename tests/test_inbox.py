@@ -163,3 +163,19 @@ def test_two_processes_sweeping_take_each_request_once(engine: Engine) -> None:
         thread.join()
     assert sorted(taken) == sorted(ids)  # each once, none lost
     assert inbox.claim_abandoned() == []
+
+
+def _writers() -> int:
+    return sum(t.name == "inbox-writer" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_closed_inbox_stores_what_waited_and_its_writer_ends(engine: Engine) -> None:
+    inbox, before = Inbox(engine), _writers()
+    stored = inbox.accept("command", {"command": "/partners", "text": "help"})
+    assert _writers() == before + 1
+    inbox.close()
+    assert _writers() == before
+    again = inbox.accept("command", {"command": "/partners", "text": "whoami"})
+    assert stored is not None and again is not None and again != stored  # writing again
+    inbox.close()
+    assert _writers() == before

@@ -85,6 +85,9 @@ class _Waiting:
         self.error: BaseException | None = None
 
 
+_STOP = _Waiting({})  # put in the queue to stop the writer
+
+
 class Inbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -124,11 +127,23 @@ class Inbox:
                     )
                     self._writer.start()
 
+    def close(self) -> None:
+        """Stop the writer once what is waiting is stored (a test's app, a stopping process);
+        a request accepted after starts it again."""
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._waiting.put(_STOP)
+            writer.join()
+
     def _write(self) -> None:
         """Store what is waiting, many at a time; hold a connection only while there is.
         Every request taken from the queue is answered: its id, or the error."""
         while True:
-            batch = [self._waiting.get()]  # idle: no connection held
+            first = self._waiting.get()  # idle: no connection held
+            if first is _STOP:
+                return
+            batch = [first]
             try:
                 with self._connection() as connection, self._first_in_line(connection):
                     while batch:
@@ -144,9 +159,13 @@ class Inbox:
     def _fill(self, batch: list[_Waiting]) -> list[_Waiting]:
         while len(batch) < WRITE_AT_ONCE:
             try:
-                batch.append(self._waiting.get_nowait())
+                waiting = self._waiting.get_nowait()
             except queue.Empty:
                 break
+            if waiting is _STOP:  # for the loop to find once this batch is stored
+                self._waiting.put(_STOP)
+                break
+            batch.append(waiting)
         return batch
 
     def _store(self, connection: Any, batch: list[_Waiting]) -> None:

@@ -115,6 +115,14 @@ def sweeper_of(app: App) -> Sweeper:
     return _SWEEPERS[app]
 
 
+def stop(app: App) -> None:
+    """The app's own threads stopped, once what they hold is stored: the sweeper, and the
+    inbox's writer (a test's app, before its database goes)."""
+    sweeper = _SWEEPERS[app]
+    sweeper.stop()
+    sweeper.workload.inbox.close()
+
+
 def as_typed(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
     """A slash command's text as the person typed it, for every listener after (Bolt's
     `command` is this same dict). Only commands: form inputs arrive unescaped; and a request
