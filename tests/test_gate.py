@@ -87,7 +87,8 @@ WITHOUT_ARGUMENTS = {"", "help"}
 NOT_TYPED = {
     "partnership.name", "partnership.privacy_policy", "partnership.updates_channel",
     "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
-    "partnership.bank_holidays", "partnership.retention", "organisation.code",
+    "partnership.bank_holidays", "partnership.retention", "partnership.report_format",
+    "organisation.code",
     "keyworker.slack_user_id", "hotdeskoffer.weekdays", "hotdeskoffer.closures",
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",
     "inbox_item.kind", "inbox_item.event_id", "inbox_item.status",
