@@ -15,6 +15,7 @@ from bot.services.gate import trusted
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.hotdesk.types import Part
 from bot.services.outbox import no_notices
+from bot.services.rights import Rights
 from bot.services.sessions import CommitmentInput, SessionInput, Sessions
 from jobs.clock import run_job
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
@@ -26,6 +27,7 @@ BOXING_DAY_OBSERVED = date(2026, 12, 28)
 BOOKED_AT = datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
 HELD_ON = date(2026, 12, 9)
 JOB_DESCRIPTION = "Share the job description"
+SATURDAYS = "Open on Saturdays & Sundays <all welcome>"
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def week(bot: Bot) -> Bot:
         northside = session.exec(select(Organisation).where(Organisation.code == "NCL")).one()
         session.add(
             PartnerUpdate(
-                organisation_id=northside.id, author_id=MEMBER, text=trusted("Open on Saturdays"),
+                organisation_id=northside.id, author_id=MEMBER, text=trusted(SATURDAYS),
                 created_at=datetime(2026, 12, 30, 12, tzinfo=UTC),
             )
         )  # fmt: skip
@@ -98,7 +100,10 @@ def dry_run(bot: Bot) -> str:
 
 
 def test_the_weeks_visits_by_host_name_only_those_who_agreed(week: Bot) -> None:
-    week.ask("digest name on", user_id=MEMBER)
+    assert "/partners digest name on" in shown(week.ask("help"))
+    assert "will name you" in shown(week.ask("digest name on", user_id=MEMBER))
+    preferences = Rights(week.engine, LONDON).export(MEMBER)["preferences"]
+    assert preferences["named_as_visitor_in_digest"] is True
     assert "by name" in shown(week.ask("whoami", user_id=MEMBER))
     assert "organisation only" in shown(week.ask("whoami", user_id=OTHER))
     run_job("digest", job_context(week.engine, week.fake), FIRE)
@@ -151,7 +156,7 @@ def test_the_dry_run_prints_every_copy_as_people_read_it(week: Bot) -> None:
     )
     assert channel == member
     for copy in (channel, coordinator):
-        assert "1 update from 1 organisation" in copy and "Open on Saturdays" in copy
+        assert "1 update from 1 organisation" in copy and SATURDAYS in copy  # as typed
         assert "Hot-desk visits this week" in copy
         assert "@Sam Member from Northside Care Leavers Project: Mon 28 Dec (morning)" in copy
         assert "2 visitors from Bridges Health Access" in copy

@@ -83,6 +83,7 @@ class Overdue:
 class SessionNews:
     """The next session, who has replied, and how the last session's commitments stand."""
 
+    ref: str
     title: str
     held_on: date
     next_on: date | None  # None when no date is set, or it has passed
@@ -242,6 +243,7 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
             )
     coming = latest.next_on if latest.next_on and latest.next_on >= today else None
     return SessionNews(
+        ref=f"S{latest.id}",
         title=latest.title,
         held_on=latest.held_on,
         next_on=coming,

@@ -20,6 +20,8 @@ LINE_MAX = 220
 NAMES_MAX = 1000
 OPPORTUNITIES_SHOWN = 8
 OPPORTUNITIES_TEXT = 2500  # of a section's 3000 characters; a link is never cut in half
+VISITS_TEXT = 2500  # likewise: whole host agencies, never a mention cut in half
+OVERDUE_SHOWN = 8  # each at most LINE_MAX and a little: the section stays within 3000
 
 
 def _organisation_section(week: OrganisationWeek, budget: int) -> str:
@@ -85,9 +87,14 @@ def _visits(digest: Digest) -> list[Block]:
     if not digest.visits:
         return []
     lines = ["*Hot-desk visits this week*"]
-    for week in digest.visits:
-        lines += _host_lines(week)
-    return [DividerBlock(), section(clip("\n".join(lines), NAMES_MAX * 2))]
+    for shown, week in enumerate(digest.visits):
+        host = _host_lines(week)
+        if shown and len("\n".join(lines + host)) > VISITS_TEXT:  # whole lines, whole mentions
+            rest = len(digest.visits) - shown
+            lines.append(f"…and {counted(rest, 'more host agency', 'more host agencies')}")
+            break
+        lines += host
+    return [DividerBlock(), section("\n".join(lines))]
 
 
 def _standings(news: SessionNews) -> list[str]:
@@ -130,8 +137,11 @@ def _session(news: SessionNews | None, for_coordinators: bool) -> list[Block]:
         lines += [
             f"• {user_link(item.owner_id)} ({_organisation_or_none(item.organisation)}): "
             f"{clip(escape(item.what), LINE_MAX)}, due {item.due_on:%-d %b} ({item.ref})"
-            for item in news.overdue
+            for item in news.overdue[:OVERDUE_SHOWN]
         ]
+        if len(news.overdue) > OVERDUE_SHOWN:
+            rest = len(news.overdue) - OVERDUE_SHOWN
+            lines.append(f"…and {rest} more: `/session show {news.ref}`")
     return [DividerBlock(), section("\n".join(lines))]
 
 
