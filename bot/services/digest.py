@@ -206,7 +206,7 @@ def _visits(session: Session, first_day: date, next_day: date) -> list[HostWeek]
 
 
 def _session_news(session: Session, today: date) -> SessionNews | None:
-    """The latest session held before `today`: its next date and place, the replies to its
+    """The latest session held by `today`: its next date and place, the replies to its
     invitation, and its commitments by standing (overdue: due before `today`, not done)."""
     latest = session.exec(
         select(PartnershipSession)
