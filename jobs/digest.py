@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.services.digest import Digest, build_digest
+from bot.services.directory import Directory
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.plain import plain_text
 from jobs.context import JobContext
 from jobs.delivery import claim, finish, send_once
 from jobs.job import job
@@ -32,6 +34,18 @@ def recipients(digest: Digest, context: JobContext) -> dict[str, Message]:
     return messages
 
 
+def show_copies(digest: Digest, context: JobContext) -> None:
+    """A dry run's preview: the digest as people would read it, in each of its versions."""
+    names = {member.slack_user_id: member.name for member in Directory(context.engine).members()}
+    channel = digest_message(digest, context.zone)
+    for title, message in (
+        ("The channel copy", channel),
+        ("A member's DM", channel),
+        ("A coordinator's DM", digest_message(digest, context.zone, for_coordinators=True)),
+    ):
+        context.show(f"\n--- {title} ---\n{plain_text(message, names)}")
+
+
 @job(JOB, "mon 09:00")
 def run(context: JobContext, fire: datetime) -> str:
     """Send the digest for the week ending at `fire` (the scheduled time, in the zone)."""
@@ -43,6 +57,7 @@ def run(context: JobContext, fire: datetime) -> str:
             return f"{period}: nothing happened this week, so nothing would be sent"
         for recipient, message in messages.items():
             context.show(f"would send to {recipient}: {message.text}")
+        show_copies(digest, context)
         return f"{period}: would send {len(messages)} messages (dry run: nothing claimed)"
     if digest.empty:  # claimed all the same, so a later run of the week does not look again
         run_id = claim(context.engine, JOB, SCOPE, period, {})

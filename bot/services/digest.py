@@ -1,31 +1,96 @@
 """What goes in the weekly digest: the week's updates by organisation, new and closing-soon
-opportunities, and who has gone quiet.
+opportunities, the week's hot-desk visits, the next session and how the last session's
+commitments stand, and who has gone quiet.
 
 Built with a fixed number of queries however many organisations, members or updates there are.
+People appear only as the partnership agreed: a visitor by name only if they chose to be
+(`Member.name_in_digest`), else counted by organisation; commitments by organisation, their
+owners named only in the coordinators' copy, and only when overdue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import Member, Organisation, Partnership, PartnerUpdate
+from bot.models import (
+    Commitment,
+    DeskBooking,
+    Member,
+    Organisation,
+    Partnership,
+    PartnershipSession,
+    PartnerUpdate,
+    Rsvp,
+)
 from bot.services.directory import OrganisationRef
 from bot.services.opportunities.store import opportunities_between
 from bot.services.opportunities.types import OpportunityView
 from bot.services.updates import UpdateView, views_of
 
 QUIET_AFTER = timedelta(weeks=4)
+# How a commitment stands, in the order the digest lists them; overdue outranks the others.
+STANDINGS = {
+    "overdue": "Overdue",
+    "help": "Need help",
+    "working": "In progress",
+    "open": "Not started",
+    "done": "Done",
+}
 
 
 @dataclass(frozen=True)
 class OrganisationWeek:
     organisation: OrganisationRef
     updates: list[UpdateView]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Someone who visits a host this week, named only with their consent."""
+
+    organisation: str  # their organisation's name; "" when they have none
+    user_id: str | None  # None unless they chose to be named (`/partners digest name on`)
+    days: list[tuple[date, str]]  # (day, part) of each confirmed visit
+
+
+@dataclass(frozen=True)
+class HostWeek:
+    """A host agency's visitors this week: those named, the others counted by organisation."""
+
+    host: OrganisationRef
+    named: list[Visitor]
+    counted: dict[str, int]  # visitor organisation's name ("" for none) → visitors
+    awaiting: int = 0  # visits requested and still awaiting the host's approval
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An overdue commitment as the coordinators' copy names it."""
+
+    ref: str
+    owner_id: str
+    organisation: str
+    what: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class SessionNews:
+    """The next session, who has replied, and how the last session's commitments stand."""
+
+    ref: str
+    title: str
+    held_on: date
+    next_on: date | None  # None when no date is set, or it has passed
+    next_place: str
+    replies: dict[str, int]  # RSVP answer → members
+    standings: dict[str, list[str]]  # STANDINGS key → owners' organisations, one per commitment
+    overdue: list[Overdue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -40,14 +105,22 @@ class Digest:
     coordinator_ids: list[str] = field(default_factory=list)
     new_opportunities: list[OpportunityView] = field(default_factory=list)
     closing_soon: list[OpportunityView] = field(default_factory=list)
+    visits: list[HostWeek] = field(default_factory=list)
+    session: SessionNews | None = None
 
     @property
     def empty(self) -> bool:
-        """A week with nothing in it sends nothing (quiet organisations alone are no news)."""
-        return not (self.organisations or self.new_opportunities or self.closing_soon)
+        """A week with nothing in it sends nothing: quiet organisations alone are no news, nor is
+        the session news alone (the session follow-up job invites and reminds)."""
+        return not (
+            self.organisations or self.new_opportunities or self.closing_soon or self.visits
+        )
 
 
 def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
+    """The digest of [start, end): visits are those on the days from `start`'s to the day
+    before `end`'s, as dated in the zone they are given in (the job's: the partnership's)."""
+    first_day, next_day = start.date(), end.date()
     with session_scope(engine) as session:
         settings = session.get(Partnership, 1) or Partnership()
         updates = session.exec(
@@ -87,4 +160,95 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
             coordinator_ids=sorted(uid for uid, _, coordinator in members if coordinator),
             new_opportunities=new_opportunities,
             closing_soon=closing_soon,
+            visits=_visits(session, first_day, next_day),
+            session=_session_news(session, next_day),
         )
+
+
+def _visits(session: Session, first_day: date, next_day: date) -> list[HostWeek]:
+    """Each host's confirmed visitors and pending requests on days in [first_day, next_day)."""
+    organisations = {org.id: org for org in session.exec(select(Organisation))}
+    rows = session.exec(
+        select(DeskBooking, Member.name_in_digest)
+        .outerjoin(Member, col(Member.slack_user_id) == DeskBooking.visitor_id)
+        .where(
+            DeskBooking.day >= first_day,
+            DeskBooking.day < next_day,
+            col(DeskBooking.status).in_(("confirmed", "pending")),
+        )
+        .order_by(col(DeskBooking.day), col(DeskBooking.part), col(DeskBooking.id))
+    ).all()
+    hosts: dict[int, tuple[dict[str, Visitor], dict[str, set[str]], list[int]]] = {}
+    for booking, named in rows:
+        visitors, unnamed, awaiting = hosts.setdefault(booking.organisation_id, ({}, {}, []))
+        if booking.status == "pending":
+            awaiting.append(booking.id)
+            continue
+        visiting = organisations.get(booking.visitor_organisation_id or 0)
+        organisation = visiting.name if visiting else ""
+        if not named:
+            unnamed.setdefault(organisation, set()).add(booking.visitor_id)
+            continue
+        visitor = visitors.setdefault(
+            booking.visitor_id, Visitor(organisation, booking.visitor_id, [])
+        )
+        visitor.days.append((booking.day, booking.part))
+    weeks = [
+        HostWeek(
+            OrganisationRef(organisations[host_id].code, organisations[host_id].name),
+            sorted(visitors.values(), key=lambda v: (v.organisation, v.days)),
+            {name: len(ids) for name, ids in sorted(unnamed.items())},
+            len(awaiting),
+        )
+        for host_id, (visitors, unnamed, awaiting) in hosts.items()
+    ]
+    return sorted(weeks, key=lambda week: week.host.name)
+
+
+def _session_news(session: Session, today: date) -> SessionNews | None:
+    """The latest session held by `today`: its next date and place, the replies to its
+    invitation, and its commitments by standing (overdue: due before `today`, not done)."""
+    latest = session.exec(
+        select(PartnershipSession)
+        .where(PartnershipSession.held_on <= today)
+        .order_by(col(PartnershipSession.held_on).desc(), col(PartnershipSession.id).desc())
+    ).first()
+    if latest is None:
+        return None
+    replies: dict[str, int] = {}
+    for answer in session.exec(select(Rsvp.answer).where(Rsvp.session_id == latest.id)).all():
+        replies[answer] = replies.get(answer, 0) + 1
+    rows = session.exec(
+        select(Commitment, Organisation.name)
+        .outerjoin(Member, col(Member.slack_user_id) == Commitment.owner_id)
+        .outerjoin(Organisation, col(Organisation.id) == Member.organisation_id)
+        .where(Commitment.session_id == latest.id)
+        .order_by(col(Commitment.id))
+    ).all()
+    standings: dict[str, list[str]] = {}
+    overdue = []
+    for commitment, organisation in rows:
+        late = commitment.status != "done" and commitment.due_on and commitment.due_on < today
+        standing = "overdue" if late else commitment.status
+        standings.setdefault(standing, []).append(organisation or "")
+        if late and commitment.due_on:
+            overdue.append(
+                Overdue(
+                    f"C{commitment.id}",
+                    commitment.owner_id,
+                    organisation or "",
+                    commitment.what,
+                    commitment.due_on,
+                )
+            )
+    coming = latest.next_on if latest.next_on and latest.next_on >= today else None
+    return SessionNews(
+        ref=f"S{latest.id}",
+        title=latest.title,
+        held_on=latest.held_on,
+        next_on=coming,
+        next_place=latest.next_place if coming else "",
+        replies=replies,
+        standings={key: standings[key] for key in STANDINGS if key in standings},
+        overdue=overdue,
+    )

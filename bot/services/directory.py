@@ -132,6 +132,7 @@ class MemberView:
     is_coordinator: bool
     key_worker_for: list[OrganisationRef] = field(default_factory=list)
     digest_dm: bool = False
+    name_in_digest: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Directory:
                 is_coordinator=member.is_coordinator,
                 key_worker_for=[_ref(org) for org in key_for],
                 digest_dm=member.digest_dm,
+                name_in_digest=member.name_in_digest,
             )
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
@@ -189,10 +191,19 @@ class Directory:
 
     def set_digest_dm(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
         """Whether the weekly digest also comes to this member by DM (off unless asked)."""
+        self._set_member(user_id, load_profile, digest_dm=wanted)
+
+    def set_name_in_digest(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
+        """Whether the digest may name this member as a hot-desk visitor (else only their
+        organisation is counted): off unless they agree."""
+        self._set_member(user_id, load_profile, name_in_digest=wanted)
+
+    def _set_member(self, user_id: str, load_profile: ProfileLoader, **settings: bool) -> None:
         load_profile = profiles_ahead(self.engine, [user_id], load_profile)
         with session_scope(self.engine) as session:
             member = ensure_member(session, user_id, load_profile)
-            member.digest_dm = wanted
+            for setting, value in settings.items():
+                setattr(member, setting, value)
             session.add(member)
 
     def add_coordinator(self, actor_id: str, user_id: str, load_profile: ProfileLoader) -> bool:

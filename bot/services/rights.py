@@ -75,6 +75,7 @@ from bot.services.hotdesk.store import booking_views
 from bot.services.hotdesk.types import ACTIVE, Booking
 from bot.services.outbox import Notice, Notices, Written
 from bot.services.refusal import Refusal
+from bot.services.wording import counted
 
 FORMER = "a former member"
 REMOVED = "Removed at a member's request."
@@ -243,7 +244,10 @@ class Rights:
                         for worker in rows(KeyWorker, KeyWorker.slack_user_id == user_id)
                     ],
                 },
-                "preferences": {"digest_by_dm": bool(member and member.digest_dm)},
+                "preferences": {
+                    "digest_by_dm": bool(member and member.digest_dm),
+                    "named_as_visitor_in_digest": bool(member and member.name_in_digest),
+                },
                 "updates": [
                     {
                         "organisation": org_names.get(u.organisation_id),
@@ -800,8 +804,8 @@ def _without(message: dict[str, Any], quoted: _Quoted) -> dict[str, Any] | None:
         note = {"type": "mrkdwn", "text": "_Some items were removed at a member's request._"}
         tidy.append({"type": "context", "elements": [note]})
     text = re.sub(
-        r"(\d+) updates this week",
-        lambda m: f"{max(int(m[1]) - updates_gone, 0)} updates this week",
+        r"(\d+) updates? this week",
+        lambda m: f"{counted(max(int(m[1]) - updates_gone, 0), 'update')} this week",
         str(message.get("text") or ""),
     )
     return {"text": text, "blocks": tidy}
@@ -814,7 +818,7 @@ def _recount(block: dict[str, Any], updates: int, organisations: int) -> dict[st
 
     def lower(match: re.Match[str]) -> str:
         n, m = max(int(match[1]) - updates, 0), max(int(match[2]) - organisations, 0)
-        return f"{n} update{'s' if n != 1 else ''} from {m} organisation{'s' if m != 1 else ''}"
+        return f"{counted(n, 'update')} from {counted(m, 'organisation')}"
 
     pattern = re.compile(r"(\d+) updates? from (\d+) organisations?")
     elements = [

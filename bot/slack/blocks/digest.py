@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.services.digest import Digest, OrganisationWeek
-from bot.slack.blocks.common import Message, clip, context, escape, section, user_link
+from bot.services.digest import STANDINGS, Digest, HostWeek, OrganisationWeek, SessionNews
+from bot.services.hotdesk.types import Part
+from bot.services.sessions import ANSWERS
+from bot.services.wording import counted
+from bot.slack.blocks.common import Message, Shown, clip, context, escape, section, user_link
 from bot.slack.blocks.opportunities import opportunity_line
 
 ORGANISATIONS_SHOWN = 30  # well within 50 blocks, with the header, notes and footer
@@ -17,6 +20,8 @@ LINE_MAX = 220
 NAMES_MAX = 1000
 OPPORTUNITIES_SHOWN = 8
 OPPORTUNITIES_TEXT = 2500  # of a section's 3000 characters; a link is never cut in half
+VISITS_TEXT = 2500  # likewise: whole host agencies, never a mention cut in half
+OVERDUE_SHOWN = 8  # each at most LINE_MAX and a little: the section stays within 3000
 
 
 def _organisation_section(week: OrganisationWeek, budget: int) -> str:
@@ -56,6 +61,90 @@ def _opportunities(digest: Digest, today: date) -> list[Block]:
     return blocks
 
 
+def _visit_days(days: list[tuple[date, str]]) -> str:
+    return ", ".join(f"{day:%a %-d %b} ({Part(part).label})" for day, part in days)
+
+
+def _organisation_or_none(name: str) -> Shown:
+    return escape(name) if name else escape("no organisation yet")
+
+
+def _host_lines(week: HostWeek) -> list[str]:
+    """Named visitors with their days; the others counted by their organisation."""
+    lines = [f"*{escape(week.host.name)}*"]
+    for visitor in week.named:
+        origin = _organisation_or_none(visitor.organisation)
+        lines.append(f"• {user_link(visitor.user_id)} from {origin}: {_visit_days(visitor.days)}")
+    for name, number in week.counted.items():
+        lines.append(f"• {counted(number, 'visitor')} from {_organisation_or_none(name)}")
+    if week.awaiting:
+        lines.append(f"• {counted(week.awaiting, 'visit')} awaiting approval")
+    return lines
+
+
+def _visits(digest: Digest) -> list[Block]:
+    """Who visits which host agency this week: by name only those who agreed to be named."""
+    if not digest.visits:
+        return []
+    lines = ["*Hot-desk visits this week*"]
+    for shown, week in enumerate(digest.visits):
+        host = _host_lines(week)
+        if shown and len("\n".join(lines + host)) > VISITS_TEXT:  # whole lines, whole mentions
+            rest = len(digest.visits) - shown
+            lines.append(f"…and {counted(rest, 'more host agency', 'more host agencies')}")
+            break
+        lines += host
+    return [DividerBlock(), section("\n".join(lines))]
+
+
+def _standings(news: SessionNews) -> list[str]:
+    """Each standing with its count and the owners' organisations, never the owners."""
+    lines = []
+    for key, organisations in news.standings.items():
+        names = ", ".join(_organisation_or_none(name) for name in sorted(set(organisations)))
+        lines.append(f"• {STANDINGS[key]}: {len(organisations)} ({names})")
+    return lines
+
+
+def _session(news: SessionNews | None, for_coordinators: bool) -> list[Block]:
+    """The next session, the replies so far, and how the last session's commitments stand;
+    the coordinators' copy also names who owns each overdue commitment."""
+    if news is None:
+        return []
+    if news.next_on:
+        place = f" at {escape(news.next_place)}" if news.next_place else ""
+        lines = [f"*The next session*: {news.next_on:%a %-d %b %Y}{place}"]
+        replied = sum(news.replies.values())
+        answers = ", ".join(
+            f"{news.replies[answer]} {label}"
+            for answer, label in ANSWERS.items()
+            if news.replies.get(answer)
+        )
+        lines.append(
+            f"{counted(replied, 'reply', 'replies')} so far" + (f": {answers}" if answers else "")
+        )
+    else:
+        lines = ["*The next session*: no date set yet"]
+    held = f"{news.held_on:%-d %b}"
+    if news.standings:
+        total = sum(len(names) for names in news.standings.values())
+        lines.append(
+            f"*Commitments from {escape(news.title)}* ({held}): {counted(total, 'commitment')}"
+        )
+        lines += _standings(news)
+    if for_coordinators and news.overdue:
+        lines.append("*Overdue, by owner* (coordinators only)")
+        lines += [
+            f"• {user_link(item.owner_id)} ({_organisation_or_none(item.organisation)}): "
+            f"{clip(escape(item.what), LINE_MAX)}, due {item.due_on:%-d %b} ({item.ref})"
+            for item in news.overdue[:OVERDUE_SHOWN]
+        ]
+        if len(news.overdue) > OVERDUE_SHOWN:
+            rest = len(news.overdue) - OVERDUE_SHOWN
+            lines.append(f"…and {rest} more: `/session show {news.ref}`")
+    return [DividerBlock(), section("\n".join(lines))]
+
+
 def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = False) -> Message:
     start = digest.start.astimezone(zone)
     end = digest.end.astimezone(zone)
@@ -65,14 +154,15 @@ def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = Fals
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"{digest.partnership}: the week", 150)),
         context(
-            f"{start:%a %-d %b} to {end:%a %-d %b}: {count} update{'s' if count != 1 else ''} "
-            f"from {len(digest.organisations)} organisation"
-            f"{'s' if len(digest.organisations) != 1 else ''}"
+            f"{start:%a %-d %b} to {end:%a %-d %b}: {counted(count, 'update')} "
+            f"from {counted(len(digest.organisations), 'organisation')}"
         ),
         DividerBlock(),
     ]
     blocks += [section(_organisation_section(week, budget)) for week in shown]
     blocks += _opportunities(digest, end.date())
+    blocks += _visits(digest)
+    blocks += _session(digest.session, for_coordinators)
     hidden = digest.organisations[ORGANISATIONS_SHOWN:]
     if hidden:
         names = ", ".join(escape(week.organisation.name) for week in hidden)
@@ -86,4 +176,6 @@ def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = Fals
             ),
         ]
     blocks.append(context("Search every update with `/update search <words>` · `/partners help`"))
-    return Message(text=f"{digest.partnership}: {count} updates this week", blocks=blocks)
+    return Message(
+        text=f"{digest.partnership}: {counted(count, 'update')} this week", blocks=blocks
+    )

@@ -197,6 +197,11 @@ def whoami(view: MemberView) -> Message:
         + ("on" if view.digest_dm else "off")
         + f" (`/partners digest dm {'off' if view.digest_dm else 'on'}` to change)"
     )
+    lines.append(
+        "*Hot-desk visits in the digest*: "
+        + ("by name" if view.name_in_digest else "organisation only")
+        + f" (`/partners digest name {'off' if view.name_in_digest else 'on'}` to change)"
+    )
     if view.key_worker_for:
         lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
     blocks: list[Block] = [section("\n".join(lines))]
@@ -210,6 +215,17 @@ def digest_preference(wanted: bool) -> Message:
         text = ":newspaper: The weekly digest will come to you by DM too, on Monday mornings."
     else:
         text = "The weekly digest won't come by DM; it is still posted in the digest channel."
+    return Message(text=text, blocks=[section(text)])
+
+
+def digest_name_preference(wanted: bool) -> Message:
+    if wanted:
+        text = "The weekly digest will name you when you visit a hot desk."
+    else:
+        text = (
+            "The weekly digest won't name you when you visit a hot desk: "
+            "it counts you with your organisation's other visitors."
+        )
     return Message(text=text, blocks=[section(text)])
 
 

@@ -16,6 +16,10 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners org NRH", "one organisation: what it does, key worker, hot desks, people"),
             ("/partners whoami", "your organisation, role and digest setting"),
             ("/partners digest dm on", "get the weekly digest by DM too (off: `dm off`)"),
+            (
+                "/partners digest name on",
+                "be named as a hot-desk visitor in the digest (off: `name off`)",
+            ),
             ("/partners my-data", "everything the bot holds about you, as a file in your DMs"),
             ("/partners forget-me", "erase your data (it says exactly what happens first)"),
         ),

@@ -76,10 +76,17 @@ def coordinator(call: Invocation) -> Answer:
 
 def digest(call: Invocation) -> Answer:
     words = call.args.lower().split()
-    if words not in (["dm", "on"], ["dm", "off"]):
-        return problem("Say `/partners digest dm on` or `/partners digest dm off`.")
+    if len(words) != 2 or words[0] not in ("dm", "name") or words[1] not in ("on", "off"):
+        return problem(
+            "Say `/partners digest dm on` (or `off`) for the digest by DM, or "
+            "`/partners digest name on` (or `off`) to be named as a hot-desk visitor in it."
+        )
     wanted = words[1] == "on"
-    call.services.directory.set_digest_dm(call.user_id, wanted, call.load_profile)
+    directory = call.services.directory
+    if words[0] == "name":
+        directory.set_name_in_digest(call.user_id, wanted, call.load_profile)
+        return directory_blocks.digest_name_preference(wanted)
+    directory.set_digest_dm(call.user_id, wanted, call.load_profile)
     return directory_blocks.digest_preference(wanted)
 
 
