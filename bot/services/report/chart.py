@@ -42,7 +42,8 @@ def _draw(figure: Figure, figures: Figures) -> None:
     for index, kind in enumerate(KINDS):
         per_month = counts.monthly(kind)
         places = [month + (index - 1.5) * width for month in range(len(months))]
-        monthly.bar(places, [per_month[m] for m in months], width, label=LABELS[kind])
+        bars = monthly.bar(places, [per_month[m] for m in months], width, label=LABELS[kind])
+        monthly.bar_label(bars, fontsize=7)  # sessions are few beside updates: still readable
     monthly.set_xticks(range(len(months)), months, rotation=45 if len(months) > 6 else 0)
     monthly.set_title("Activity per month")
     monthly.legend()

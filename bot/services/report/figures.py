@@ -83,14 +83,15 @@ class Figures:
 
 
 def gather(session: Session, period: Period) -> Figures:
-    """Seven queries, each grouped: organisations, updates, opportunities, visits, sessions,
-    attendance and commitments, each over this period and the one before it together."""
+    """Seven queries: the organisations' names, then updates, opportunities, visits, sessions,
+    attendance and commitments, each counted with GROUP BY over this period and the one before
+    it together."""
     before = period.before()
     start, split, end = _moment(before.first), _moment(period.first), _moment(period.last, 1)
     counts = {THIS: Counts(), BEFORE: Counts()}
+    named = select(Organisation.id, Organisation.code, Organisation.name)
     organisations = {
-        row.id: (row.code, row.name)
-        for row in session.exec(select(Organisation).order_by(col(Organisation.name)))
+        org: (code, name) for org, code, name in session.exec(named.order_by(Organisation.name))
     }
     for kind, model in (("updates", PartnerUpdate), ("opportunities", Opportunity)):
         when = col(model.created_at)
