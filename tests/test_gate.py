@@ -80,6 +80,7 @@ COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
     ("/partners", "remove"): Reach.AUTHOR,
     ("/partners", "audit"): Reach.AUTHOR,
     ("/partners", "resume"): Reach.AUTHOR,
+    ("/partners", "report"): Reach.AUTHOR,  # the period, shown back to the coordinator only
 }
 WITHOUT_ARGUMENTS = {"", "help"}
 
@@ -87,7 +88,8 @@ WITHOUT_ARGUMENTS = {"", "help"}
 NOT_TYPED = {
     "partnership.name", "partnership.privacy_policy", "partnership.updates_channel",
     "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
-    "partnership.bank_holidays", "partnership.retention", "organisation.code",
+    "partnership.bank_holidays", "partnership.retention", "partnership.report_format",
+    "organisation.code",
     "keyworker.slack_user_id", "hotdeskoffer.weekdays", "hotdeskoffer.closures",
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",
     "inbox_item.kind", "inbox_item.event_id", "inbox_item.status",

@@ -16,11 +16,6 @@ QUARTER = re.compile(r"^(?:(\d{4})\s*-?\s*q([1-4])|q([1-4])\s*-?\s*(\d{4}))$")
 YEAR = re.compile(r"^\d{4}$")
 
 
-class PeriodError(Refusal):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, example=EXAMPLE)
-
-
 @dataclass(frozen=True)
 class Period:
     """Whole days, `first` to `last` inclusive."""
@@ -70,14 +65,15 @@ def parse_period(text: str, today: date) -> Period:
         first = _past_date(ends[0], today)
         last = parse_date(ends[1], first, EXAMPLE)
         if last < first:
-            raise PeriodError("The period runs from the earlier date to the later.")
+            raise Refusal("The period runs from the earlier date to the later.", EXAMPLE)
         if last > today:
-            raise PeriodError(
+            raise Refusal(
                 f"That period ends on {last:%-d %b %Y}, after today: the report counts what has "
-                "happened. Try `since 1/9` for a period running to today."
+                "happened. Try `since 1/9` for a period running to today.",
+                EXAMPLE,
             )
         return _ending_by(first, last, f"{first:%-d %b %Y} to {last:%-d %b %Y}", today)
-    raise PeriodError(f"I couldn't read “{text.strip()}” as a period. Try {PERIODS}.")
+    raise Refusal(f"I couldn't read “{text.strip()}” as a period. Try {PERIODS}.", EXAMPLE)
 
 
 def _quarter_start(year: int, number: int) -> date:
@@ -96,8 +92,9 @@ def _quarter(year: int, number: int, today: date) -> Period:
 
 def _ending_by(first: date, last: date, name: str, today: date) -> Period:
     if first > today:
-        raise PeriodError(
-            f"{name} hasn't started yet: the report counts what has happened. Try {PERIODS}."
+        raise Refusal(
+            f"{name} hasn't started yet: the report counts what has happened. Try {PERIODS}.",
+            EXAMPLE,
         )
     if last >= today:
         return Period(first, today, f"{name} (so far)")
