@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -174,7 +175,9 @@ def test_the_report_counts_the_last_full_quarter_in_a_chart_and_a_spreadsheet(bo
 
     cells = " ".join(str(c) for sheet in rows.values() for row in sheet for c in row)
     everything = [answer, cells, image.decode("latin-1"), files["png"].initial_comment]
-    everything += [files["xlsx"].content.decode("latin-1")]
+    with zipfile.ZipFile(io.BytesIO(files["xlsx"].content)) as parts:  # metadata included
+        everything += [parts.read(name).decode() for name in parts.namelist()]
+    assert book.properties.creator == "Partnerbot" and not book.properties.lastModifiedBy
     for secret in personal(bot):
         assert all(secret not in text for text in everything), secret
 
