@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, case, cast, func
@@ -87,7 +87,8 @@ def gather(session: Session, period: Period) -> Figures:
     attendance and commitments, each counted with GROUP BY over this period and the one before
     it together."""
     before = period.before()
-    start, split, end = _moment(before.first), _moment(period.first), _moment(period.last, 1)
+    days = (before.first, period.first, period.last + timedelta(days=1))  # start, split, end
+    moments = tuple(datetime.combine(day, time(), UTC) for day in days)  # the same, as moments
     counts = {THIS: Counts(), BEFORE: Counts()}
     named = select(Organisation.id, Organisation.code, Organisation.name)
     organisations = {
@@ -96,7 +97,7 @@ def gather(session: Session, period: Period) -> Figures:
     for kind, model in (("updates", PartnerUpdate), ("opportunities", Opportunity)):
         when = col(model.created_at)
         for which, org, month, number in _grouped(
-            session, when, start, split, end, col(model.organisation_id)
+            session, when, *moments, col(model.organisation_id)
         ):
             counts[which].by_org[kind][(org, month)] += number
     day = col(DeskBooking.day)
@@ -104,9 +105,7 @@ def gather(session: Session, period: Period) -> Figures:
     for which, host, guest, month, number in _grouped(
         session,
         day,
-        before.first,
-        period.first,
-        period.last + timedelta(days=1),
+        *days,
         col(DeskBooking.organisation_id),
         visitor,
         where=[DeskBooking.status == "confirmed"],
@@ -115,13 +114,12 @@ def gather(session: Session, period: Period) -> Figures:
         counts[which].by_org["hosted"][(host, month)] += number
         counts[which].by_org["visited"][(guest, month)] += number
     held = col(PartnershipSession.held_on)
-    bounds = (before.first, period.first, period.last + timedelta(days=1))
-    for which, month, number in _grouped(session, held, *bounds):
+    for which, month, number in _grouped(session, held, *days):
         counts[which].sessions[month] += number
     for which, org, month, number in _grouped(
         session,
         held,
-        *bounds,
+        *days,
         col(SessionOrganisation.organisation_id),
         join=(SessionOrganisation, SessionOrganisation.session_id == PartnershipSession.id),
     ):
@@ -129,17 +127,12 @@ def gather(session: Session, period: Period) -> Figures:
     for which, status, _, number in _grouped(
         session,
         held,
-        *bounds,
+        *days,
         col(Commitment.status),
         join=(Commitment, Commitment.session_id == PartnershipSession.id),
     ):
         counts[which].commitments[status] += number
     return Figures(period, organisations, counts[THIS], counts[BEFORE])
-
-
-def _moment(day: date, days_after: int = 0) -> datetime:
-    """The start of a day (UTC), for columns that hold a moment rather than a day."""
-    return datetime.combine(day + timedelta(days=days_after), time(), UTC)
 
 
 def _month(column: Any) -> ColumnElement[str]:
