@@ -186,6 +186,7 @@ SENT_DIRECTLY = {
     ("bot/slack/listeners/sessions.py", "reflection_submitted"): "the answer, saving nothing",
     ("bot/slack/listeners/directory.py", "organisation_edited"): "the form's answer",
     ("bot/slack/listeners/rights.py", "my_data"): "the export itself: nothing changes",
+    ("bot/slack/listeners/report.py", "report"): "the report's files: nothing changes",
     ("bot/slack/listeners/rights.py", "forget_submitted"): "the receipt, after Slack's results",
     ("bot/slack/redraws.py", "redraw_messages"): "redraws kept on Delivery, resumed",
     ("bot/slack/listeners/rights.py", "user_changed"): "a handover: reads, changes nothing",

@@ -80,6 +80,7 @@ COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
     ("/partners", "remove"): Reach.AUTHOR,
     ("/partners", "audit"): Reach.AUTHOR,
     ("/partners", "resume"): Reach.AUTHOR,
+    ("/partners", "report"): Reach.AUTHOR,  # the period, shown back to the coordinator only
 }
 WITHOUT_ARGUMENTS = {"", "help"}
 

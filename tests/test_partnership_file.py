@@ -173,6 +173,12 @@ BROKEN = [
         "retention.event_ids",
         "unknown field; expected one of updates, bookings",
     ),
+    (
+        '[partnership]\nname = "P"\n[report]\nformat = "pdf"\n',
+        4,
+        "report.format",
+        'should be "xlsx" or "csv"',
+    ),
 ]
 
 
@@ -185,6 +191,18 @@ def test_a_mistake_is_reported_with_its_line_and_field(
     message = str(error.value)
     assert message.startswith(f"p.toml, line {line}, {field}:"), message
     assert problem in message
+
+
+def test_the_reports_format_is_set_from_the_file(engine: Engine) -> None:
+    """xlsx unless `[report] format = "csv"` says otherwise; a reload applies a change."""
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+    text = SAMPLE_PARTNERSHIP.read_text(encoding="utf-8")
+    with Session(engine) as session:
+        assert session.get_one(Partnership, 1).report_format == "xlsx"
+    csv = parse_partnership(text.replace('format = "xlsx"', 'format = "csv"'), jobs=JOBS)
+    assert apply_partnership(engine, csv).changed
+    with Session(engine) as session:
+        assert session.get_one(Partnership, 1).report_format == "csv"
 
 
 def test_a_file_that_is_not_toml_says_where() -> None:

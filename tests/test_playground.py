@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -23,6 +24,7 @@ CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/c
 LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"  # Harbour Refugee Support's key worker: she visits Kinship Youth Trust
 EWAN = "U0000EWAN01"  # Kinship Youth Trust's key worker: tue and thu, no approval needed
+COORDINATOR = "U0000COORD1"  # the sample partnership's first coordinator
 
 
 def next_open_day(weekdays: tuple[int, ...] = (1, 3)) -> date:
@@ -125,6 +127,30 @@ def test_running_the_digest_shows_it_in_the_digest_channel(page: Page) -> None:
         page.screenshot(path=os.environ["PLAYGROUND_SCREENSHOT"])
     open_channel(page, "home")
     expect(page.locator("#home")).to_contain_text("Your partnership this week")
+
+
+def test_the_report_shows_its_chart_and_offers_the_spreadsheet(
+    page: Page, playground: Playground
+) -> None:
+    as_user(page, AMINA)
+    open_channel(page, "#partnership-updates")
+    command(page, "/update We have opened a Saturday drop-in for young people")
+    expect(page.locator("#messages")).to_contain_text("Posted to")
+    as_user(page, COORDINATOR)
+    open_channel(page, "D0000COORD1")
+    today = datetime.now(LONDON).date()
+    command(page, f"/partners report since {today.day}/{today.month}")
+    image = page.locator("img.file-image")
+    expect(image).to_have_count(1)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0
+    sheet = page.locator('.file-card[data-file-name$=".xlsx"] a')
+    expect(sheet).to_have_attribute("download", re.compile(r"\.xlsx$"))
+    with page.expect_download() as downloading:
+        sheet.click()
+    assert downloading.value.suggested_filename.endswith(".xlsx")
+    with open(downloading.value.path(), "rb") as downloaded:
+        assert downloaded.read(2) == b"PK"  # a zip, as XLSX files are
 
 
 # Only its own page: not another web page, not a name rebound to 127.0.0.1 -------------------

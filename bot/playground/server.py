@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk import WebClient
@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import make_engine, upgrade
-from bot.fakeslack import FakeSlack
+from bot.fakeslack import FakeSlack, UploadedFile
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
 from bot.services.directory import Directory, Profile
@@ -52,6 +52,14 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
 }
+FILE_TYPES = {  # a file a message carries, served to the page: images shown, the rest downloaded
+    ".png": "image/png",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".ics": "text/calendar; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FILES_PATH = "/files/"
 DEFAULT_FILE = "playground.db"
 ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
 
@@ -78,7 +86,11 @@ class Playground:
         ]
         bot_dm = "D" + user[1:]
         messages = {
-            channel: self.fake.messages(channel) + self.fake.ephemeral_messages(user, channel)
+            channel: [
+                _with_file_urls(message)
+                for message in self.fake.messages(channel)
+                + self.fake.ephemeral_messages(user, channel)
+            ]
             for channel in [*self.channels, bot_dm]
         }
         modal = self.fake.modal_of(user)
@@ -102,6 +114,10 @@ class Playground:
             "jobs": sorted(JOBS),
             "bound": self.bound,
         }
+
+    def file(self, file_id: str) -> UploadedFile | None:
+        """A file the app uploaded, by its id, for the page to show or download."""
+        return next((f for f in self.fake.uploaded_files() if f.file_id == file_id), None)
 
     # What the page asks for: each takes the person and the request's JSON body --------------
 
@@ -282,6 +298,8 @@ class _Page(BaseHTTPRequestHandler):
         if url.path == "/api/state":
             user = parse_qs(url.query).get("user", [""])[0] or self.server.default_user
             self._json(self.server.playground.state(user))
+        elif url.path.startswith(FILES_PATH):
+            self._send_file(url.path.removeprefix(FILES_PATH))
         elif (page_file := static_file(url.path)) is not None:
             self._send(200, page_file.read_bytes(), CONTENT_TYPES[page_file.suffix])
         else:
@@ -306,12 +324,27 @@ class _Page(BaseHTTPRequestHandler):
             return
         self._json(getattr(self.server.playground, name)(user, body))
 
+    def _send_file(self, file_id: str) -> None:
+        """An uploaded file: an image shown in the page, anything else downloaded."""
+        found = self.server.playground.file(file_id)
+        if found is None:
+            self._send(404, b"no such file", "text/plain")
+            return
+        kind = FILE_TYPES.get(Path(found.filename).suffix.lower(), "application/octet-stream")
+        how = "inline" if kind.startswith("image/") else "attachment"
+        disposition = f"{how}; filename*=UTF-8''{quote(found.filename)}"
+        self._send(200, found.content, kind, {"Content-Disposition": disposition})
+
     def _json(self, value: Any) -> None:
         self._send(200, json.dumps(value).encode(), "application/json")
 
-    def _send(self, status: int, data: bytes, content_type: str) -> None:
+    def _send(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
@@ -319,6 +352,14 @@ class _Page(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the page polls."""
+
+
+def _with_file_urls(message: dict[str, Any]) -> dict[str, Any]:
+    """A message whose files carry the address the page shows or downloads them from."""
+    if not message.get("files"):
+        return message
+    files = [file | {"url": f"{FILES_PATH}{quote(file['id'])}"} for file in message["files"]]
+    return message | {"files": files}
 
 
 def static_file(path: str) -> Path | None:

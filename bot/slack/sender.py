@@ -10,6 +10,7 @@ removed, a post a crash interrupted. Slack's failures all arrive as SlackApiErro
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,7 @@ NOT_CHANGED = {
     "delete": "It is removed from the partnership's records, but Slack didn't {how} its "
     "channel message. Check the channel, and delete the message there if it is still showing.",
 }
+BASE64 = "_base64"  # an upload's key holding bytes, base64-encoded
 REPOST = {
     "update": ("update", update_blocks.REPOST_ACTION),
     "opportunity": ("opportunity", opportunity_blocks.REPOST_ACTION),
@@ -83,8 +85,15 @@ class Sender:
         return self._send(item_id)
 
     def upload(self, user_id: str, file: dict[str, str | bytes]) -> Sent:
-        """A file into a member's DM: `content` (text), `filename`, `title`, `initial_comment`."""
-        stored = {k: v.decode() if isinstance(v, bytes) else v for k, v in file.items()}
+        """A file into a member's DM: `content` (text, or bytes: an image, a spreadsheet),
+        `filename`, `title`, `initial_comment`. Bytes are stored as base64, the outbox's
+        message being text."""
+        stored = {
+            f"{key}{BASE64}" if isinstance(value, bytes) else key: (
+                base64.b64encode(value).decode() if isinstance(value, bytes) else value
+            )
+            for key, value in file.items()
+        }
         with session_scope(self.engine) as session:
             item_id = outbox.write(session, "upload", user_id, stored)
         return self._send(item_id)
@@ -137,7 +146,7 @@ class Sender:
             return Sent("sent")
         if taken.kind == "upload":
             channel = self.client.conversations_open(users=taken.target)["channel"]["id"]
-            self.client.files_upload_v2(channel=channel, **taken.message)
+            self.client.files_upload_v2(channel=channel, **_decoded(taken.message))
             return Sent("sent", channel)
         if taken.kind in ("post", "dm"):
             answer = self.client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)
@@ -226,6 +235,14 @@ class DirectRespond(Respond):
     ) -> Sent:
         rendered = [_as_dict(block) for block in blocks or ()]
         return self.sender.dm(self.user_id, Message(text, rendered))
+
+
+def _decoded(file: dict[str, Any]) -> dict[str, Any]:
+    """An upload's arguments as stored, with its bytes decoded from base64."""
+    return {
+        key.removesuffix(BASE64): base64.b64decode(value) if key.endswith(BASE64) else value
+        for key, value in file.items()
+    }
 
 
 def _as_dict(block: Any) -> Any:

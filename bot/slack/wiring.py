@@ -13,6 +13,7 @@ from bot.services.directory import Directory
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
+from bot.services.report import Reports
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
@@ -36,6 +37,7 @@ class Services:
     sessions: Sessions
     home: Home
     rights: Rights
+    reports: Reports
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
@@ -61,6 +63,7 @@ class Services:
             Sessions(engine, zone),
             Home(engine, zone, opportunities),
             Rights(engine, zone),
+            Reports(engine),
             sender,
             clock,
         )

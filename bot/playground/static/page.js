@@ -319,9 +319,13 @@
       : h('span', { text: titleText });
     var meta = [fname !== titleText ? fname : null, f.size !== undefined ? fmtSize(f.size) : null, ext ? ext.toUpperCase() : null]
       .filter(Boolean).join(' \u00b7 ');
-    return h('div', { class: 'file-card', 'data-file-name': fname },
+    var card = h('div', { class: 'file-card', 'data-file-name': fname },
       h('div', { class: 'file-icon', text: icon }),
       h('div', { class: 'file-info' }, h('div', { class: 'file-title' }, titleEl), h('div', { class: 'file-meta', text: meta })));
+    if (!(url && /^\/files\//.test(url) && /^(png|jpe?g|gif)$/.test(ext))) return card;
+    // An image the app uploaded (the report's chart sheet): shown, as Slack shows it.
+    return h('div', { class: 'file-with-image' }, card,
+      h('img', { class: 'file-image', src: url, alt: titleText, 'data-file-name': fname }));
   }
   function attColor(c) {
     var named = { good: '#2eb67d', warning: '#ecb22e', danger: '#e01e5a' };

@@ -109,6 +109,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.bank_holidays = spec.bank_holidays
     row.followup_after = spec.followup_after
     row.retention = json.dumps(spec.retention) if spec.retention else ""
+    row.report_format = spec.report_format
     report.partnership.count(before, row.model_dump())
     session.add(row)
 

@@ -25,6 +25,7 @@ from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
 # data (importlib.resources), so an installed wheel has it too.
 SAMPLE_PARTNERSHIP = Path(str(resources.files("bot") / "data" / "partnership.example.toml"))
 PRIVACY_POLICIES = ("warn", "block")
+REPORT_FORMATS = ("xlsx", "csv")
 
 
 CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
@@ -95,6 +96,7 @@ class PartnershipSpec:
     bank_holidays: str = DEFAULT_REGION
     followup_after: int = 2
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
+    report_format: str = "xlsx"  # the coordinators' report's figures: "xlsx" or "csv"
 
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
@@ -203,8 +205,11 @@ class _Checker:
         self.unknown_keys(
             data,
             (),
-            ("partnership", "channels", "coordinators", "organisations", "schedule", "retention"),
-        )
+            (
+                "partnership", "channels", "coordinators", "organisations", "schedule",
+                "retention", "report",
+            ),
+        )  # fmt: skip
         top = self.table(data, (), "partnership")
         where: KeyPath = ("partnership",)
         self.unknown_keys(
@@ -244,7 +249,17 @@ class _Checker:
             bank_holidays=bank_holidays,
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
             retention=self.retention(self.table(data, (), "retention")),
+            report_format=self.report_format(self.table(data, (), "report")),
         )
+
+    def report_format(self, data: dict[str, Any]) -> str:
+        """The format of the coordinators' report's figures: a spreadsheet, or CSV."""
+        where: KeyPath = ("report",)
+        self.unknown_keys(data, where, ("format",))
+        form = self.text(data, where, "format") or "xlsx"
+        if form not in REPORT_FORMATS:
+            raise self.fail((*where, "format"), 'should be "xlsx" or "csv"')
+        return form
 
     def retention(self, data: dict[str, Any]) -> dict[str, int]:
         """How long to keep each kind of record: months (updates 24, bookings 12 after the

@@ -73,6 +73,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners coordinator add @amina", "make someone a coordinator"),
             ("/partners remove @sam", "erase the data of someone who has left"),
             ("/partners audit", "who changed what, and when"),
+            ("/partners report 2026-Q3", "the partnership's activity: charts and figures"),
         ),
     ),
 )

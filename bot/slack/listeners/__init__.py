@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     home,
     hotdesk,
     opportunities,
+    report,
     rights,
     sessions,
     updates,
@@ -19,8 +20,8 @@ from bot.slack.partners_command import partners_command
 
 # The Events API events handled, which manifest.yml subscribes to (a test keeps them equal).
 EVENTS = {**home.HANDLED, **rights.HANDLED}
-# `/partners` subcommands: the directory's, then data protection's.
-PARTNERS = {**directory.SUBCOMMANDS, **rights.SUBCOMMANDS}
+# `/partners` subcommands: the directory's, data protection's, then the report's.
+PARTNERS = {**directory.SUBCOMMANDS, **rights.SUBCOMMANDS, **report.SUBCOMMANDS}
 
 
 def register(app: App) -> None:
