@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.services.channel_posts import NotPosted
 from bot.services.gate import Shown, escape, link
+from bot.services.outbox import UNSURE, Sent
 
 __all__ = ["Shown", "escape", "link"]  # the gate out, for every builder
 
@@ -98,6 +99,18 @@ def notice(text: str, hint: str | None = None) -> Message:
 def problem(text: str) -> Message:
     """A refusal; the text may quote what the person typed, so it is escaped."""
     return notice(f":warning: {escape(text)}", "Type `/partners help` to see every command.")
+
+
+def not_in_dms(sent: Sent, what: str) -> Message | None:
+    """What to tell a person whose file (`what`) did not surely reach their DMs; None if it did."""
+    if sent.status == UNSURE:
+        return problem(
+            f"I couldn't put {what} in your DMs for certain: Slack didn't answer in time. "
+            "If it isn't there in a minute, please try again."
+        )
+    if not sent.ok:
+        return problem(f"I couldn't put {what} in your DMs just now. Please try again shortly.")
+    return None
 
 
 def command_help(

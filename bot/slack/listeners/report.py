@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services.outbox import UNSURE
 from bot.slack.blocks import report as blocks
-from bot.slack.blocks.common import Answer, problem
+from bot.slack.blocks.common import Answer, not_in_dms
 from bot.slack.partners_command import Invocation, Subcommands
 
 
@@ -23,13 +22,9 @@ def report(call: Invocation) -> Answer:
                 "initial_comment": comment,
             },
         )
-        if sent.status == UNSURE:
-            return problem(
-                "I couldn't put the report in your DMs for certain: Slack didn't answer in time. "
-                "If it isn't there in a minute, please try again."
-            )
-        if not sent.ok:
-            return problem("I couldn't put the report in your DMs just now. Please try again.")
+        failed = not_in_dms(sent, "the report")
+        if failed is not None:
+            return failed
     return blocks.report_sent(made)
 
 

@@ -10,11 +10,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services.outbox import UNSURE, Notice
+from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
 from bot.services.rights import REMOVAL, Receipt
 from bot.slack.blocks import rights as blocks
-from bot.slack.blocks.common import Answer, Message, notice, problem
+from bot.slack.blocks.common import Answer, Message, not_in_dms, notice, problem
 from bot.slack.guard import guarded
 from bot.slack.parsing import form_metadata, input_value, user_id_in
 from bot.slack.partners_command import Invocation, Subcommands
@@ -38,13 +38,9 @@ def my_data(call: Invocation) -> Message:
             "initial_comment": "Here is everything Partnerbot holds about you, as JSON.",
         },
     )
-    if sent.status == UNSURE:
-        return problem(
-            "I couldn't put the file in your DMs for certain: Slack didn't answer in time. "
-            "If it isn't there in a minute, please try again."
-        )
-    if not sent.ok:
-        return problem("I couldn't put the file in your DMs just now. Please try again shortly.")
+    failed = not_in_dms(sent, "the file")
+    if failed is not None:
+        return failed
     return notice(":inbox_tray: Sent to your DMs: everything Partnerbot holds about you (JSON).")
 
 
