@@ -154,6 +154,13 @@ def test_a_visitor_sees_bookings_commitments_opportunities_and_cancels_from_the_
         lambda: members.slack.block_action(MEMBER, "home_digest", digest["value"], view=after),
     )
     assert "Weekly digest by DM: *on*" in shown(after)
+    assert "Named in the digest when you visit a hot desk: *off*" in shown(after)
+    named = next(b for b in buttons(after) if b["action_id"] == "home_digest_name")
+    after = republished(
+        members,
+        lambda: members.slack.block_action(MEMBER, "home_digest_name", named["value"], view=after),
+    )
+    assert "Named in the digest when you visit a hot desk: *on*" in shown(after)
 
 
 def test_a_key_worker_sees_who_is_visiting_this_week(members: Bot) -> None:

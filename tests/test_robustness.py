@@ -47,6 +47,7 @@ ACTION_IDS = (
     "hotdesk_cancel", "hotdesk_approve", "hotdesk_decline", "opportunity_interest",
     "opportunity_who", "opportunity_close", "opportunity_withdraw", "opportunity_post_anyway",
     "session_status:1:done", "session_rsvp:1:coming", "session_share_reflection", "home_digest",
+    "home_digest_name",
     "directory_join", "directory_show", "no_such_action",
 )  # fmt: skip
 FUZZ = settings(

@@ -33,6 +33,7 @@ UPDATE_ACTION = "home_post_update"
 BOOK_ACTION = "home_book_desk"
 SHARE_ACTION = "home_share_opportunity"
 DIGEST_ACTION = "home_digest"
+DIGEST_NAME_ACTION = "home_digest_name"
 HOME_BLOCKS_MAX = 100
 
 
@@ -175,21 +176,34 @@ def _next_session(data: HomeData, today: date) -> list[Block]:
 
 
 def _digest(data: HomeData) -> list[Block]:
-    on = data.member.digest_dm
+    """The member's two digest settings, each with its switch."""
+    by_dm, named = data.member.digest_dm, data.member.name_in_digest
     return [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text="Weekly digest by DM: *on*"
-                if on
-                else "Weekly digest by DM: *off* (it's in the digest channel)"
-            ),
-            accessory=ButtonElement(
-                text="Turn off" if on else "Turn on",
-                action_id=DIGEST_ACTION,
-                value="off" if on else "on",
-            ),
-        )
+        _switch(
+            "Weekly digest by DM: *on*"
+            if by_dm
+            else "Weekly digest by DM: *off* (it's in the digest channel)",
+            DIGEST_ACTION,
+            by_dm,
+        ),
+        _switch(
+            "Named in the digest when you visit a hot desk: *on*"
+            if named
+            else "Named in the digest when you visit a hot desk: *off* (counted with your "
+            "organisation's visitors)",
+            DIGEST_NAME_ACTION,
+            named,
+        ),
     ]
+
+
+def _switch(text: str, action_id: str, on: bool) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=text),
+        accessory=ButtonElement(
+            text="Turn off" if on else "Turn on", action_id=action_id, value="off" if on else "on"
+        ),
+    )
 
 
 def _glance(glance: Glance) -> list[Block]:

@@ -69,6 +69,17 @@ def digest_clicked(
     publish_home(client, services, _user(body), notice)
 
 
+def digest_name_clicked(
+    ack: Ack, body: dict, action: dict, client: WebClient, services: Services
+) -> None:
+    ack()
+    wanted = action.get("value") == "on"
+    services.directory.set_name_in_digest(_user(body), wanted, profile_loader(client))
+    state = "on: it names you when you visit" if wanted else "off: you are counted, not named"
+    notice = notice_of(f":white_check_mark: Your name in the digest is {state}.")
+    publish_home(client, services, _user(body), notice)
+
+
 def update_clicked(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
     ack()
     form = update_blocks.form(services.updates.topics(), {})
@@ -96,6 +107,7 @@ def register(app: App) -> None:
     app.action(blocks.JOIN_ACTION)(guarded(join_clicked))
     app.view(blocks.JOIN_FORM)(guarded(join_submitted))
     app.action(blocks.DIGEST_ACTION)(guarded(digest_clicked))
+    app.action(blocks.DIGEST_NAME_ACTION)(guarded(digest_name_clicked))
     app.action(blocks.UPDATE_ACTION)(guarded(update_clicked))
     app.action(blocks.BOOK_ACTION)(guarded(book_clicked))
     app.action(blocks.SHARE_ACTION)(guarded(share_clicked))
