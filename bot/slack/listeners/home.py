@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.services.directory import Directory
 from bot.slack.blocks import home as blocks
 from bot.slack.blocks import hotdesk as hotdesk_blocks
 from bot.slack.blocks import updates as update_blocks
@@ -58,25 +59,27 @@ def join_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     publish_home(client, services, user_id, notice)
 
 
-def digest_clicked(
-    ack: Ack, body: dict, action: dict, client: WebClient, services: Services
-) -> None:
-    ack()
-    wanted = action.get("value") == "on"
-    services.directory.set_digest_dm(_user(body), wanted, profile_loader(client))
-    state = "on: it will come by DM each week" if wanted else "off"
-    notice = notice_of(f":white_check_mark: Weekly digest by DM is {state}.")
-    publish_home(client, services, _user(body), notice)
+# The tab's two digest switches: (the directory's setter, what the setting is, on, off).
+SWITCHES = {
+    blocks.DIGEST_ACTION: (
+        Directory.set_digest_dm, "Weekly digest by DM", "on: it will come by DM each week", "off",
+    ),
+    blocks.DIGEST_NAME_ACTION: (
+        Directory.set_name_in_digest, "Your name in the digest",
+        "on: it names you when you visit", "off: you are counted, not named",
+    ),
+}  # fmt: skip
 
 
-def digest_name_clicked(
+def digest_switched(
     ack: Ack, body: dict, action: dict, client: WebClient, services: Services
 ) -> None:
+    """A digest setting turned on or off from the tab, which is redrawn saying so."""
     ack()
+    setter, what, on, off = SWITCHES[action["action_id"]]
     wanted = action.get("value") == "on"
-    services.directory.set_name_in_digest(_user(body), wanted, profile_loader(client))
-    state = "on: it names you when you visit" if wanted else "off: you are counted, not named"
-    notice = notice_of(f":white_check_mark: Your name in the digest is {state}.")
+    setter(services.directory, _user(body), wanted, profile_loader(client))
+    notice = notice_of(f":white_check_mark: {what} is {on if wanted else off}.")
     publish_home(client, services, _user(body), notice)
 
 
@@ -106,8 +109,8 @@ def register(app: App) -> None:
         app.event(event_type)(guarded(listener))
     app.action(blocks.JOIN_ACTION)(guarded(join_clicked))
     app.view(blocks.JOIN_FORM)(guarded(join_submitted))
-    app.action(blocks.DIGEST_ACTION)(guarded(digest_clicked))
-    app.action(blocks.DIGEST_NAME_ACTION)(guarded(digest_name_clicked))
+    for action_id in SWITCHES:
+        app.action(action_id)(guarded(digest_switched))
     app.action(blocks.UPDATE_ACTION)(guarded(update_clicked))
     app.action(blocks.BOOK_ACTION)(guarded(book_clicked))
     app.action(blocks.SHARE_ACTION)(guarded(share_clicked))
