@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from typing import Any
 
@@ -33,11 +33,12 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin_sqlite)
     else:
         engine = create_engine(
             url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, hide_parameters=True
         )
+        event.listen(engine, "begin", _begin_postgresql)
     keep_logs_private()  # every process makes an engine before its Bolt app, if it has one
     return engine
 
@@ -54,10 +55,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
+# The execution option `read_scope` sets: the transaction only reads.
+READ_ONLY = "partnerbot_read_only"
+
+
+def _begin_sqlite(connection: Any) -> None:
     """Take SQLite's write lock at the start, so a read-then-write transaction never fails
-    half-way when another commits first; concurrent ones queue (busy_timeout) instead."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    half-way when another commits first; concurrent ones queue (busy_timeout) instead. A read
+    scope takes no lock (in WAL mode a reader never waits for a writer nor holds one up), and
+    `query_only` makes SQLite refuse a write in it, as PostgreSQL does."""
+    read_only = bool(connection.get_execution_options().get(READ_ONLY))
+    connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _begin_postgresql(connection: Any) -> None:
+    """A read scope is a READ ONLY transaction: a write in it fails, so it cannot go unnoticed."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 @contextmanager
@@ -70,6 +85,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def read_scope(engine: Engine) -> AbstractContextManager[Session]:
+    """A unit of work that only reads. On SQLite it leaves the one write lock to the writers
+    (the inbox's among them: a request waits for it before it is acknowledged)."""
+    return session_scope(engine.execution_options(**{READ_ONLY: True}))
 
 
 def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any]) -> Any:

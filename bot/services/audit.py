@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import read_scope
 from bot.models import AuditEntry, Member
 from bot.services.refusal import Refusal
 
@@ -31,7 +31,7 @@ def record(session: Session, actor: str, action: str, detail: str = "") -> None:
 
 
 def entries(engine: Engine, viewer_id: str, limit: int = 30) -> list[AuditView]:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         is_coordinator = session.exec(
             select(Member.is_coordinator).where(Member.slack_user_id == viewer_id)
         ).first()

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import read_scope
 from bot.models import (
     Commitment,
     DeskBooking,
@@ -121,7 +121,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
     """The digest of [start, end): visits are those on the days from `start`'s to the day
     before `end`'s, as dated in the zone they are given in (the job's: the partnership's)."""
     first_day, next_day = start.date(), end.date()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         settings = session.get(Partnership, 1) or Partnership()
         updates = session.exec(
             select(PartnerUpdate)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
 from bot.services import audit
 from bot.services.gate import Reach, clear_fields
@@ -220,7 +220,7 @@ class Directory:
             return True
 
     def coordinator_ids(self) -> list[str]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return list(
                 session.exec(
                     select(Member.slack_user_id)
@@ -231,7 +231,7 @@ class Directory:
 
     def members(self) -> list[MemberSummary]:
         """Every member whose name is known, by name, with their organisation's name."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             names = dict(session.exec(select(Organisation.id, Organisation.name)).all())
             members = session.exec(
                 select(Member).where(col(Member.name) != "").order_by(Member.name)
@@ -244,7 +244,7 @@ class Directory:
     # Organisations --------------------------------------------------------------------------
 
     def organisations(self) -> list[OrganisationSummary]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             member_counts = dict(
                 session.exec(
                     select(Member.organisation_id, func.count())
@@ -265,7 +265,7 @@ class Directory:
             ]
 
     def organisation(self, query: str) -> OrganisationCard:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return _card(session, find_organisation(session, query))
 
     def add_organisation(self, actor_id: str, code: str, name: str) -> OrganisationRef:
@@ -329,7 +329,7 @@ class Directory:
 
     def view_for_edit(self, actor_id: str, query: str) -> OrganisationCard:
         """The organisation as the edit form should start, for coordinators only."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             _require_coordinator(session, actor_id, "change the directory")
             return _card(session, find_organisation(session, query))
 
@@ -362,7 +362,7 @@ def profiles_ahead(
     Slack is never called while the database holds a lock for it. The loader returned answers
     from what was fetched (None: the stored profile is fresh)."""
     wanted = set(user_ids)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         fresh = set(
             session.exec(
                 select(Member.slack_user_id).where(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import read_scope
 from bot.models import (
     Commitment,
     DeskBooking,
@@ -95,7 +95,7 @@ class Home:
         hosting = [b for b in bookings.hosting if b.day < week_end]
         closing = self.opportunities.browse(user_id, None, False, today)
         commitments = self.sessions.mine(user_id)
-        with session_scope(self.engine) as session:  # one session, not one per part of the tab
+        with read_scope(self.engine) as session:  # one session, not one per part of the tab
             interested = session.exec(
                 select(Opportunity)
                 .join(OpportunityInterest)

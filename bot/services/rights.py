@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import AutoString
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import (
     AuditEntry,
     Commitment,
@@ -211,7 +211,7 @@ class Rights:
 
     def export(self, user_id: str) -> dict:
         """Everything the bot holds about the member, and nothing about anyone else."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
             organisation = (
                 session.get(Organisation, member.organisation_id)
@@ -422,7 +422,7 @@ class Rights:
     def redraws(self, only: Sequence[int] | None = None, limit: int = 1000) -> list[Redraw]:
         """Sent messages rewritten by an erasure whose Slack copy is still to be redrawn:
         channel copies first (everyone sees those), then DMs."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             query = select(  # type: ignore[call-overload]  # SQLModel's select is typed for four columns at most
                 Delivery.id, Delivery.channel, Delivery.recipient, Delivery.ts, Delivery.message
             ).where(col(Delivery.redraw), col(Delivery.ts).is_not(None))
@@ -456,7 +456,7 @@ class Rights:
     def handover(self, user_id: str, now: datetime) -> Handover | None:
         """Slack says the user was deactivated: what coordinators need to hand over."""
         today = now.astimezone(self.zone).date()
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
             if member is None:
                 return None

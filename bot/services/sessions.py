@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import (
     Commitment,
     Member,
@@ -266,7 +266,7 @@ class Sessions:
     # Looking ------------------------------------------------------------------------------------
 
     def recent(self, limit: int = 10) -> list[SessionView]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             rows = session.exec(
                 select(PartnershipSession)
                 .order_by(col(PartnershipSession.held_on).desc(), col(PartnershipSession.id).desc())
@@ -275,14 +275,14 @@ class Sessions:
             return [session_view(session, row) for row in rows]
 
     def show(self, session_id: int) -> SessionView:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             row = session.get(PartnershipSession, session_id)
             if row is None:
                 raise SessionProblem(f"There is no session S{session_id}.", "/session list")
             return session_view(session, row)
 
     def mine(self, user_id: str) -> list[CommitmentView]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             rows = session.exec(
                 select(Commitment)
                 .where(Commitment.owner_id == user_id, Commitment.status != "done")
@@ -367,7 +367,7 @@ class Sessions:
 
     def due(self, now: datetime) -> list[Due]:
         """Every reason to write to someone at `now`; the job claims each before sending."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             settings = session.get(Partnership, 1) or Partnership()
             working = WorkingDays(settings.bank_holidays)
             zones = dict(session.exec(select(Member.slack_user_id, Member.tz)).all())

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import read_scope, session_scope
 from bot.models import (
     Draft,
     Member,
@@ -154,7 +154,7 @@ class Updates:
         self.engine, self.zone, self.send = engine, zone, send
 
     def topics(self) -> list[str]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return list(session.exec(select(Topic.name).order_by(Topic.name)).all())
 
     # Posting -----------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class Updates:
             if resumed is not None:
                 return Published(resumed, self.related(resumed))
         text = check_text(text)
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             _organisation_of(session, user_id, text)
             if not (session.get(Partnership, 1) or Partnership()).updates_channel:
                 raise NoUpdatesChannel()
@@ -206,7 +206,7 @@ class Updates:
     def repost(self, user_id: str, update_id: int, render: Render) -> Published:
         """Post again an update Slack did not take (or did not confirm): its author only, once
         however often asked."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             _own_update(session, user_id, update_id, coordinator_ok=False)
         try:
             view = channel_posts.repost(self.engine, self.send, "update", update_id, _view, render)
@@ -222,7 +222,7 @@ class Updates:
             resumed = resume_post(self.engine, self.send, "update", item, _view)
             if resumed is not None:
                 return Published(resumed, self.related(resumed))
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
@@ -240,7 +240,7 @@ class Updates:
 
     def draft(self, user_id: str, draft_id: int) -> DraftView:
         """A held draft, to reopen in the form; it is discarded once the form is submitted."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             draft = session.get(Draft, draft_id)
             if not _current(draft, user_id):
                 raise UpdateProblem(DRAFT_GONE)
@@ -278,7 +278,7 @@ class Updates:
     # Changing ----------------------------------------------------------------------------------
 
     def for_edit(self, user_id: str, update_id: int) -> UpdateView:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return _view(session, _own_update(session, user_id, update_id, coordinator_ok=False))
 
     def edit(
@@ -295,7 +295,7 @@ class Updates:
     ) -> UpdateView:
         """Change an update; its channel message is redrawn with the change (the outbox)."""
         text = check_text(text)
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             _own_update(session, user_id, update_id, coordinator_ok=False)
         cleared = self._guard(user_id, text, topics, wants_help, update_id, anyway)
         with session_scope(self.engine) as session:
@@ -326,7 +326,7 @@ class Updates:
     def related(self, update: UpdateView) -> list[UpdateView]:
         """Recent updates from other organisations on the same topics or with shared key terms."""
         words = [w for w in search_words(update.text) if len(w) >= 4 and w not in COMMON_WORDS]
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             own_org = session.exec(
                 select(PartnerUpdate.organisation_id).where(PartnerUpdate.id == update.id)
             ).one()
@@ -352,13 +352,13 @@ class Updates:
         words = search_words(query)
         if not words:
             raise UpdateProblem("Search for at least one word.", "/update search housing")
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return _page(session, viewer_id, [matching_updates(session, words)], page)
 
     def browse(
         self, viewer_id: str, organisation: str | None, since: date | None, page: int = 1
     ) -> Page:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             where = []
             if organisation:
                 where.append(
@@ -370,7 +370,7 @@ class Updates:
             return _page(session, viewer_id, where, page)
 
     def mine(self, user_id: str, page: int = 1) -> Page:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return _page(session, user_id, [PartnerUpdate.author_id == user_id], page)
 
 

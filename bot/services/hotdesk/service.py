@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import read_scope, session_scope
 from bot.models import DeskBooking, HotdeskOffer, KeyWorker, Organisation, utcnow
 from bot.services import audit, outbox
 from bot.services.dates import format_date
@@ -73,15 +73,15 @@ class Hotdesk:
     # Hosts --------------------------------------------------------------------------------------
 
     def hosts(self) -> list[Host]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return all_hosts(session)
 
     def host(self, query: str) -> Host:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return host_of(session, find_organisation(session, query))
 
     def working_days(self) -> WorkingDays:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return partnership_working_days(session)
 
     # Booking ------------------------------------------------------------------------------------
@@ -129,12 +129,12 @@ class Hotdesk:
                 )
                 return Booked(made, notices=outbox.write_notices(session, notices(made)))
         except AlreadyBooked as already:
-            with session_scope(self.engine) as session:
+            with read_scope(self.engine) as session:
                 return Booked(
                     booking_of(session, session.get_one(DeskBooking, already.booking_id)), True
                 )
         except SlotGone:
-            with session_scope(self.engine) as session:
+            with read_scope(self.engine) as session:
                 organisation = find_organisation(session, host_query)
                 part = part or Part.DAY
                 alternatives = alternatives_near(session, organisation, day, part, now)
@@ -206,7 +206,7 @@ class Hotdesk:
     def free(self, day: date | None, now: datetime) -> FreeGrid:
         """Free desks on one day, or on the next five working days."""
         today = now.astimezone(self.zone).date()
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             if day is not None and day < today:
                 raise HotdeskProblem(
                     f"{day:%-d %b %Y} has passed; ask about today or later.",
@@ -227,7 +227,7 @@ class Hotdesk:
 
     def mine(self, user_id: str, now: datetime) -> MyBookings:
         today = now.astimezone(self.zone).date()
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             coming = (
                 select(DeskBooking)
                 .where(col(DeskBooking.status).in_(ACTIVE), DeskBooking.day >= today)
@@ -275,7 +275,7 @@ class Hotdesk:
 
     def offer_for_edit(self, user_id: str, query: str) -> Host:
         """The offer form's starting values, for the agency's key worker or a coordinator."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             organisation = editable_organisation(session, user_id, query)
             offer = session.get(HotdeskOffer, organisation.id)
             if offer is None:  # starting an offer: the defaults, not yet saved

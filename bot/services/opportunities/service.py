@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
 from bot.services import audit, channel_posts, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
@@ -164,7 +164,7 @@ class Opportunities:
         self, user_id: str, opportunity_id: int
     ) -> tuple[OpportunityView, list[str]]:
         """Who is interested: for the poster and coordinators only; others see a count."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             row = existing_opportunity(session, opportunity_id)
             require_poster(session, user_id, row, "see who is interested")
             people = session.exec(
@@ -180,7 +180,7 @@ class Opportunities:
         self, user_id: str, kind: str | None, closed: bool, today: date, page: int = 1
     ) -> Page:
         """Open ones closing soonest first (no closing date last), or the closed, newest first."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             query = select(Opportunity).where(Opportunity.status != "withdrawn")
             if kind:
                 query = query.where(Opportunity.kind == kind)
@@ -202,7 +202,7 @@ class Opportunities:
             return Page(views, page, len(rows) > PAGE_SIZE, changeable(session, user_id, views))
 
     def mine(self, user_id: str, page: int = 1) -> Page:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             rows = session.exec(
                 select(Opportunity)
                 .where(Opportunity.poster_id == user_id, Opportunity.status != "withdrawn")
@@ -216,7 +216,7 @@ class Opportunities:
     # Changing ------------------------------------------------------------------------------------
 
     def for_edit(self, user_id: str, opportunity_id: int) -> OpportunityView:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             row = existing_opportunity(session, opportunity_id)
             require_poster(session, user_id, row, "change it")
             _require_status(row, "open", "changed")
@@ -306,7 +306,7 @@ class Opportunities:
     def expire(self, today: date, render: Render) -> list[OpportunityView]:
         """Close what closes today or has closed: each row and its channel message's redraw in
         one transaction, the redraw sent after it."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             due = opportunity_views(
                 session,
                 session.exec(

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.db import session_scope
+from bot.db import read_scope
 from bot.models import Partnership
 from bot.services.directory import NotCoordinator, is_coordinator
 from bot.services.refusal import Refusal
@@ -52,7 +52,7 @@ class Reports:
     def build(self, user_id: str, period_text: str, today: date) -> Report:
         """The report for the period `period_text` names (the last full quarter if empty).
         Refused for anyone but a coordinator, and for a period with nothing in it."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             if not is_coordinator(session, user_id):
                 raise NotCoordinator("run the partnership's report")
             period = parse_period(period_text, today)
