@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import time
+import types
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -26,7 +31,7 @@ from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.digest import build_digest
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
-from jobs.delivery import claim, deliver
+from jobs.delivery import SENDERS, Tally, claim, deliver
 
 ZONE = ZoneInfo("Europe/London")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
@@ -79,9 +84,30 @@ def build_figures(organisations: int, members: int, updates: int) -> tuple[float
         return elapsed, statements, len(message.blocks)
 
 
-def delivery_figures(dms: int, per_second: int) -> tuple[float, float]:
-    """Wall time to deliver `dms` DMs under the limits, and the floor those limits allow."""
-    with database() as engine, FakeSlack(post_limits=(1.0, per_second)) as fake:
+# The delivery code before deliveries went several at a time (one post at a time, 429s waited
+# out by the client), read from git so that both run side by side in one bench run.
+BASELINE_REVISION = "942a80a"
+
+
+def baseline_deliver() -> Callable[..., Tally]:
+    source = subprocess.run(
+        ["git", "show", f"{BASELINE_REVISION}:jobs/delivery.py"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    ).stdout  # fmt: skip
+    module = sys.modules["baseline_delivery"] = types.ModuleType("baseline_delivery")
+    exec(compile(source, "baseline_delivery.py", "exec"), module.__dict__)
+    return module.deliver
+
+
+def delivery_figures(
+    dms: int, per_second: int, latency: float, send: Callable[..., Tally]
+) -> tuple[float, float, int]:
+    """Wall time to deliver `dms` DMs under the limits, the floor those limits allow, and how
+    many posts Slack refused with a 429."""
+    with (
+        database() as engine,
+        FakeSlack(post_limits=(1.0, per_second), latency=latency) as fake,
+    ):
         populate(engine, 10, dms, 0)
         for n in range(dms):
             fake.add_user(f"U{n:06d}", f"Member {n}")
@@ -93,9 +119,11 @@ def delivery_figures(dms: int, per_second: int) -> tuple[float, float]:
         run_id = claim(engine, "bench", "bench", uuid.uuid4().hex, messages)
         assert run_id is not None
         started = time.perf_counter()
-        while deliver(engine, run_id, client).deferred:
+        while send(engine, run_id, client).deferred:
             pass
-        return time.perf_counter() - started, dms / per_second
+        wall = time.perf_counter() - started
+        refused = sum(1 for call in fake.calls_to("chat.postMessage") if call.status == 429)
+        return wall, dms / per_second, refused
 
 
 def main() -> None:
@@ -115,13 +143,22 @@ def main() -> None:
             f"{organisations:>13} {members:>8} {updates:>8} {seconds * 1000:>9.0f} "
             f"{statements:>5} {blocks:>7}"
         )
-    dms = 2000 // scale
-    wall, floor = delivery_figures(dms, args.per_second)
     print()
-    print("Delivering DMs through the fake Slack (1 post/s per channel, "
-          f"{args.per_second} posts/s per workspace)")  # fmt: skip
-    print(f"{'DMs':>6} {'wall s':>8} {'floor s':>8} {'wall/floor':>11}")
-    print(f"{dms:>6} {wall:>8.1f} {floor:>8.1f} {wall / floor:>11.2f}")
+    print(f"Delivering DMs through the fake Slack (1 post/s per channel, {args.per_second} posts/s "
+          "per workspace, 429 with Retry-After beyond)")  # fmt: skip
+    print("| DMs | Slack away | delivery | wall | floor | wall/floor | 429s |")
+    print("|---|---|---|---|---|---|---|")
+    ways = [
+        ("before: one at a time", baseline_deliver()),
+        (f"now: {SENDERS} senders, paced", deliver),
+    ]
+    for dms, latency in ((300 // scale, 0.150), (2000 // scale, 0.0)):
+        for name, send in ways:
+            wall, floor, refused = delivery_figures(dms, args.per_second, latency, send)
+            print(
+                f"| {dms} | {latency * 1000:.0f} ms | {name} | {wall:.1f} s | {floor:.1f} s "
+                f"| {wall / floor:.2f}× | {refused} |"
+            )
 
 
 if __name__ == "__main__":

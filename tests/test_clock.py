@@ -8,6 +8,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
@@ -27,6 +29,7 @@ from bot.models import (
 from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
+from bot.slack.blocks.common import Message
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
     build_scheduler,
@@ -35,6 +38,7 @@ from jobs.clock import (
     run_job,
     sweep_drafts,
 )
+from jobs.delivery import Pacer, claim, deliver
 from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import DIGEST_CHANNEL, LONDON, MONDAY_9, buttons, job_context, replies_to, shown
@@ -348,3 +352,32 @@ def test_housekeeping_forgets_event_ids_after_the_retention_period(
     assert run_job("housekeeping", jobs, now).startswith("forgot 1 Slack event ids")
     with Session(loaded_engine) as session:
         assert session.exec(select(ProcessedEvent.event_id)).all() == ["Ev0"]
+
+
+def test_deliveries_go_several_at_once_within_slacks_limits_each_exactly_once(
+    engine: Engine,
+) -> None:
+    """Senders overlap (Slack is a round trip away) yet keep to the posting limits; a 429 slows
+    the pace and its delivery goes again in the same run, once."""
+    recipients = [f"U{n:06d}" for n in range(40)]
+    with FakeSlack(post_limits=(1.0, 20), latency=0.05) as fake:
+        for user in recipients:
+            fake.add_user(user, f"Member {user}")
+        fake.fail_next("chat.postMessage", status=429, retry_after=1, after=5)
+        messages = {user: Message(text="Your digest") for user in recipients}
+        run_id = claim(engine, "digest", "test", "2026-W49", messages)
+        assert run_id is not None
+        pacer = Pacer(per_second=20)
+        client = WebClient(
+            token="xoxb-test", base_url=fake.base_url,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        )  # fmt: skip
+        tally = deliver(engine, run_id, client, pacer, senders=6)
+        posts = fake.calls_to("chat.postMessage")
+    assert (tally.sent, tally.failed, tally.deferred) == (40, [], 0)
+    delivered = sorted(str(c.args["channel"]) for c in posts if c.ok)
+    assert delivered == recipients  # each once, the refused one included
+    assert [c.status for c in posts if not c.ok] == [429]  # heard by the pacer, not retried blind
+    assert pacer.slowdowns == 1  # and it slowed down
+    with Session(engine) as session:
+        assert {d.status for d in session.exec(select(Delivery))} == {"sent"}
