@@ -169,38 +169,51 @@ def removal(
 
 
 def take(engine: Engine, item_id: int) -> Taken | None:
-    """Claim a pending item for sending; None when it is not pending (another sent it)."""
-    with session_scope(engine) as session:
-        claimed = session.connection().execute(
+    """Claim a pending item for sending; None when it is not pending (another sent it). One
+    statement on a bare connection: every send pays for it, so no ORM session."""
+    with engine.begin() as connection:
+        claimed = connection.execute(
             update(OutboxItem)
             .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "pending")
             .values(status="sending", updated_at=utcnow())
-        )
-        if claimed.rowcount != 1:
-            return None
-        item = session.get(OutboxItem, item_id)
-        assert item is not None
-        message = json.loads(item.message or "{}")
-        return Taken(item_id, item.kind, item.target, item.ts, message, item.report_to)
+            .returning(
+                col(OutboxItem.kind),
+                col(OutboxItem.target),
+                col(OutboxItem.ts),
+                col(OutboxItem.message),
+                col(OutboxItem.report_to),
+            )
+        ).first()
+    if claimed is None:
+        return None
+    kind, target, ts, message, report_to = claimed
+    return Taken(item_id, kind, target, ts, json.loads(message or "{}"), report_to)
 
 
 def record(engine: Engine, item_id: int, sent: Sent) -> None:
-    """Settle a sending item; a post for a row records on it where the message went."""
-    with session_scope(engine) as session:
-        item = session.get(OutboxItem, item_id)
-        if item is None or item.status != "sending":
+    """Settle a sending item; a post for a row records on it where the message went. Settled,
+    it names nobody: a DM's person becomes Slack's id for the conversation."""
+    settled = {
+        "status": "sent" if sent.ok else sent.status,
+        "error": sent.error[:200], "updated_at": utcnow(), "message": "",
+        "target": sent.channel or "", "report_to": None,
+        **({"ts": sent.ts} if sent.ts else {}),
+    }  # fmt: skip
+    with engine.begin() as connection:
+        moved = connection.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "sending")
+            .values(**settled)
+            .returning(col(OutboxItem.kind), col(OutboxItem.row_kind), col(OutboxItem.row_id))
+        ).first()
+        if moved is None:
             return
-        item.status = "sent" if sent.ok else sent.status
-        item.error, item.updated_at, item.message = sent.error[:200], utcnow(), ""
-        # Settled, it names nobody: a DM's person becomes Slack's id for the conversation.
-        item.target, item.report_to = sent.channel or "", None
-        if sent.ts:
-            item.ts = sent.ts
-        model = ROWS.get(item.row_kind)
-        if model is not None and sent.status == "sent" and item.kind == "post":
-            session.connection().execute(
+        kind, row_kind, row_id = moved
+        model = ROWS.get(row_kind)
+        if model is not None and sent.status == "sent" and kind == "post":
+            connection.execute(
                 update(model)
-                .where(col(model.id) == item.row_id)
+                .where(col(model.id) == row_id)
                 .values(channel=sent.channel, ts=sent.ts)
             )
 
