@@ -101,21 +101,29 @@ REQUESTS: dict[str, Callable[[FakeSlack, str], str]] = {
 }
 
 
-def bodies(fake: FakeSlack, per_kind: int, clients: int) -> list[list[tuple[str, str]]]:
+def bodies(
+    fake: FakeSlack, per_kind: int, clients: int, kinds: tuple[str, ...] = tuple(REQUESTS)
+) -> list[list[tuple[str, str]]]:
     """Each client's requests, every kind in turn, made here because they need the fake's
     response URLs and trigger ids. (A trigger id expires 3 s after it is made, but none of
     these requests opens a modal; a response URL lasts 30 minutes.)"""
     rounds = per_kind // clients + 1
     return [
-        [(kind, make(fake, user)) for _ in range(rounds) for kind, make in REQUESTS.items()]
+        [(kind, REQUESTS[kind](fake, user)) for _ in range(rounds) for kind in kinds]
         for user in USERS[:clients]
     ]
 
 
-def load(port: int, fake: FakeSlack, per_kind: int, clients: int) -> dict[str, list[float]]:
+def load(
+    port: int,
+    fake: FakeSlack,
+    per_kind: int,
+    clients: int,
+    kinds: tuple[str, ...] = tuple(REQUESTS),
+) -> dict[str, list[float]]:
     """Clients on keep-alive connections, each sending every kind in turn, back to back, from
     a process of their own (bench/load.py): not timed under the fake Slack's GIL."""
-    job: Job = {"port": port, "secret": SECRET, "clients": bodies(fake, per_kind, clients)}
+    job: Job = {"port": port, "secret": SECRET, "clients": bodies(fake, per_kind, clients, kinds)}
     done = subprocess.run(
         [sys.executable, "-m", "bench.load"], input=json.dumps(job), capture_output=True,
         text=True, cwd=ROOT,
