@@ -191,7 +191,7 @@ SENT_DIRECTLY = {
     ("bot/slack/redraws.py", "redraw_messages"): "redraws kept on Delivery, resumed",
     ("bot/slack/listeners/rights.py", "user_changed"): "a handover: reads, changes nothing",
     ("bot/slack/guard.py", "tell"): "a failure told: the database may be what failed",
-    ("jobs/delivery.py", "deliver"): "scheduled deliveries, claimed per recipient",
+    ("jobs/delivery.py", "_send"): "scheduled deliveries, claimed per recipient",
 }
 
 
