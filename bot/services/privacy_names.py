@@ -1,0 +1,202 @@
+"""Finds a person named as someone the partnership supports: a name in a client's context.
+
+"Our client Selam Tesfay, 16, was moved to a hotel" carries no number, yet it identifies one
+person and says something about their safety. Partnership updates also name people all the time
+who are not clients (staff, speakers, funders, buildings named after people), so a capitalised
+name alone is never enough. A name is held when something beside it says it is a client:
+
+- a role word right before it ("client", "young person", "care leaver") or "the … family";
+- an age beside it ("(16)", ", 17,", "aged 19", "is 16", "15-year-old");
+- a title right before it ("Mrs Amina Abdi"), unless the sentence reads as about staff;
+- a full name in the same sentence as a special-category or safeguarding circumstance (or in the
+  sentence before one that starts "He/She/They …"), unless the sentence reads as about staff.
+
+People the bot knows are staff (`KnownPeople`) are never held. The word lists are in
+bot/data/privacy_names.toml, read once; the rules are plain regular expressions over the
+normalised text that `bot.services.privacy` hands in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# A capitalised word that may be part of a name: Selam, O'Neill, McAllister, Amy-Leigh, Żaneta.
+_WORD = re.compile(r"[^\W\d_](?:\w|['’-](?=[^\W\d_]))*")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Sentences end at . ! ? (not after a title's dot) or a line break.
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?]+[\"')\]]*(?:\s+|$)|\n+"
+)
+_CONTINUES = re.compile(r"^(?:He|She|They|His|Her|Their)\b")
+_AGE_AFTER = re.compile(
+    r"^(?:\s*\(\s*(?:aged\s+)?[0-9]{1,2}\s*\)"
+    r"|\s*,\s*(?:aged\s+)?[0-9]{1,2}(?![0-9:./%-])(?!\s*(?:am|pm)\b)"
+    r"|,?\s+aged\s+[0-9]{1,2}\b"
+    r"|\s+is\s+(?:only\s+|just\s+)?[0-9]{1,2}\b(?![:./%-])(?!\s*(?:am|pm|years? ago)\b))",
+    re.IGNORECASE,
+)
+# "Priya from Bridges", "Mr Brown from the housing association": someone's workplace.
+_AFFILIATION = re.compile(r"^\s+(?:from|at)\s+(?:the\s+)?(?P<place>\w+)")
+_AGE_BEFORE = re.compile(r"\b[0-9]{1,2}[- ]years?[- ]old\s+$", re.IGNORECASE)
+_LONGEST_NAME = 4  # words; a longer run of capitals is a heading or an organisation
+
+
+def _phrases(words: Iterable[str]) -> str:
+    """An alternation of the list's phrases: spaces match any space, a trailing * any ending."""
+    patterns = []
+    for word in sorted(words, key=len, reverse=True):
+        stem = word.removesuffix("*")
+        pattern = re.escape(stem).replace(r"\ ", r"\s+")
+        patterns.append(pattern + (r"\w*" if word.endswith("*") else ""))
+    return "|".join(patterns)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    role_before: re.Pattern[str]
+    family_after: re.Pattern[str]
+    title_before: re.Pattern[str]
+    staff_title_before: re.Pattern[str]
+    organisation_words: frozenset[str]
+    circumstance: re.Pattern[str]
+    staff: re.Pattern[str]
+    not_names: frozenset[str]
+    nations: frozenset[str]
+
+
+@cache
+def _rules() -> _Rules:
+    """The word lists, read from the package's data once per process."""
+    lists = tomllib.loads(
+        (resources.files("bot") / "data" / "privacy_names.toml").read_text(encoding="utf-8")
+    )
+    titles = _phrases(lists["titles"])
+    return _Rules(
+        role_before=re.compile(
+            rf"\b(?:{_phrases(lists['roles'])})[\s,:]*(?:(?:{titles})\.?\s+)?$", re.IGNORECASE
+        ),
+        family_after=re.compile(rf"^\s+(?:{_phrases(lists['families'])})\b", re.IGNORECASE),
+        title_before=re.compile(rf"\b(?:{titles})\.?\s+$"),
+        staff_title_before=re.compile(rf"\b(?:{_phrases(lists['staff_titles'])})\.?\s+$"),
+        organisation_words=frozenset(word.casefold() for word in lists["organisation_words"]),
+        circumstance=re.compile(rf"(?<!\w)(?:{_phrases(lists['circumstances'])})(?!\w)", re.I),
+        staff=re.compile(rf"(?<!\w)(?:{_phrases(lists['staff_cues'])})(?!\w)", re.IGNORECASE),
+        not_names=frozenset(
+            word.casefold()
+            for key in ("not_names", "nations", "titles", "staff_titles")
+            for word in lists[key]
+        ),
+        nations=frozenset(word.casefold() for word in lists["nations"]),
+    )
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in _WORD.findall(name))
+
+
+class KnownPeople:
+    """People the partnership knows are not clients (members, key workers): a name matches when
+    its words are among one person's and it starts with their first name, or is their surname."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._by_first: dict[str, list[frozenset[str]]] = {}
+        self._surnames: set[str] = set()
+        for name in names:
+            words = _words(name)
+            if words:
+                self._by_first.setdefault(words[0], []).append(frozenset(words))
+                self._surnames.add(words[-1]) if len(words) > 1 else None
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def knows(self, words: tuple[str, ...]) -> bool:
+        if len(words) == 1 and words[0] in self._surnames:
+            return True
+        return any(set(words) <= person for person in self._by_first.get(words[0], ()))
+
+
+NOBODY = KnownPeople()
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        spans.append((start, end.start()))
+        start = end.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _names(text: str, start: int, end: int, not_names: frozenset[str]) -> Iterator[list[re.Match]]:
+    """Runs of capitalised words in text[start:end] one space apart, split at words that are
+    never names."""
+    run: list[re.Match[str]] = []
+    for word in _WORD.finditer(text, start, end):
+        value = _POSSESSIVE.sub("", word[0])
+        joined = not run or text[run[-1].end() : word.start()] == " "
+        if not joined or not (value[0].isupper() and not value.isupper()):
+            yield from [run] if run else []
+            run = []
+        if value[0].isupper() and not value.isupper() and value.casefold() not in not_names:
+            run.append(word)
+        elif run:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _role(rules: _Rules, before: str) -> bool:
+    """A role word right before the name; capitalised mid-sentence it starts an organisation's
+    name instead ("the Refugee Festival")."""
+    role = rules.role_before.search(before)
+    if role is None:
+        return False
+    opening = before[: role.start()].strip().casefold() in ("", "our", "a", "one of our")
+    return opening or not (role[0][0].isupper() and not role[0].split()[0].isupper())
+
+
+def client_names(text: str, known: KnownPeople = NOBODY) -> Iterator[tuple[int, int]]:
+    """Spans of `text` (already normalised) naming someone in a client's context."""
+    rules = _rules()
+    sentences = _sentences(text)
+    for index, (first, last) in enumerate(sentences):
+        sentence = text[first:last]
+        following = text[slice(*sentences[index + 1])] if index + 1 < len(sentences) else ""
+        about_staff = rules.staff.search(sentence) is not None
+        circumstance = rules.circumstance.search(sentence) is not None or bool(
+            _CONTINUES.match(following) and rules.circumstance.search(following)
+        )
+        for run in _names(text, first, last, rules.not_names):
+            run = run[:_LONGEST_NAME]
+            start, end = run[0].start(), run[-1].end()
+            before, after = text[max(first, start - 60) : start], text[end:last]
+            words = tuple(_POSSESSIVE.sub("", word[0]).casefold() for word in run)
+            if (
+                not rules.organisation_words.isdisjoint(words)
+                or rules.staff_title_before.search(before)
+                or known.knows(words)
+            ):
+                continue
+            role = _role(rules, before) or rules.family_after.match(after)
+            age = _AGE_AFTER.match(after) or _AGE_BEFORE.search(before)
+            titled = rules.title_before.search(before) is not None
+            full_name = len(run) > 1
+            affiliation = _AFFILIATION.match(after)
+            staff = about_staff or (
+                affiliation and affiliation["place"].casefold() not in rules.nations
+            )
+            # One capitalised word alone ("Children aged 5-11") needs a role word or a title.
+            if (
+                role
+                or (full_name and age)
+                or (not staff and (titled or (circumstance and full_name)))
+            ):
+                possessive = _POSSESSIVE.search(run[-1][0])
+                yield start, end - (len(possessive[0]) if possessive else 0)
