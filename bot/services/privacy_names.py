@@ -22,7 +22,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 # A capitalised word that may be part of a name: Selam, O'Neill, McAllister, Amy-Leigh, Żaneta.
@@ -101,24 +101,22 @@ def _words(name: str) -> tuple[str, ...]:
 
 class KnownPeople:
     """People the partnership knows are not clients (members, key workers): a name matches when
-    its words are among one person's and it starts with their first name, or is their surname."""
+    it starts with one of their first names and its other words are among that person's, or is
+    one of their surnames alone."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self._by_first: dict[str, list[frozenset[str]]] = {}
+        self._pairs: set[tuple[str, str]] = set()  # (first name, another word of that name)
         self._surnames: set[str] = set()
         for name in names:
             words = _words(name)
-            if words:
-                self._by_first.setdefault(words[0], []).append(frozenset(words))
-                self._surnames.add(words[-1]) if len(words) > 1 else None
-
-    def __bool__(self) -> bool:
-        return bool(self._by_first)
+            self._pairs.update((words[0], word) for word in words)
+            if len(words) > 1:
+                self._surnames.add(words[-1])
 
     def knows(self, words: tuple[str, ...]) -> bool:
         if len(words) == 1 and words[0] in self._surnames:
             return True
-        return any(set(words) <= person for person in self._by_first.get(words[0], ()))
+        return all((words[0], word) in self._pairs for word in words)
 
 
 NOBODY = KnownPeople()
@@ -162,41 +160,61 @@ def _role(rules: _Rules, before: str) -> bool:
     return opening or not (role[0][0].isupper() and not role[0].split()[0].isupper())
 
 
+@dataclass
+class _Sentence:
+    """One sentence and the next; what the whole sentence says is read only when a name in it
+    needs it (most sentences name nobody)."""
+
+    text: str
+    following: str
+    rules: _Rules
+
+    @cached_property
+    def about_staff(self) -> bool:
+        return self.rules.staff.search(self.text) is not None
+
+    @cached_property
+    def circumstance(self) -> bool:
+        circumstance = self.rules.circumstance
+        continued = _CONTINUES.match(self.following) and circumstance.search(self.following)
+        return circumstance.search(self.text) is not None or bool(continued)
+
+
 def client_names(text: str, known: KnownPeople = NOBODY) -> Iterator[tuple[int, int]]:
     """Spans of `text` (already normalised) naming someone in a client's context."""
     rules = _rules()
     sentences = _sentences(text)
     for index, (first, last) in enumerate(sentences):
-        sentence = text[first:last]
         following = text[slice(*sentences[index + 1])] if index + 1 < len(sentences) else ""
-        about_staff = rules.staff.search(sentence) is not None
-        circumstance = rules.circumstance.search(sentence) is not None or bool(
-            _CONTINUES.match(following) and rules.circumstance.search(following)
-        )
+        sentence = _Sentence(text[first:last], following, rules)
         for run in _names(text, first, last, rules.not_names):
             run = run[:_LONGEST_NAME]
             start, end = run[0].start(), run[-1].end()
-            before, after = text[max(first, start - 60) : start], text[end:last]
             words = tuple(_POSSESSIVE.sub("", word[0]).casefold() for word in run)
-            if (
-                not rules.organisation_words.isdisjoint(words)
-                or rules.staff_title_before.search(before)
-                or known.knows(words)
-            ):
-                continue
-            role = _role(rules, before) or rules.family_after.match(after)
-            age = _AGE_AFTER.match(after) or _AGE_BEFORE.search(before)
-            titled = rules.title_before.search(before) is not None
-            full_name = len(run) > 1
-            affiliation = _AFFILIATION.match(after)
-            staff = about_staff or (
-                affiliation and affiliation["place"].casefold() not in rules.nations
-            )
-            # One capitalised word alone ("Children aged 5-11") needs a role word or a title.
-            if (
-                role
-                or (full_name and age)
-                or (not staff and (titled or (circumstance and full_name)))
-            ):
+            before, after = text[max(first, start - 60) : start], text[end:last]
+            if _is_client(words, before, after, sentence, known):
                 possessive = _POSSESSIVE.search(run[-1][0])
                 yield start, end - (len(possessive[0]) if possessive else 0)
+
+
+def _is_client(
+    words: tuple[str, ...], before: str, after: str, sentence: _Sentence, known: KnownPeople
+) -> bool:
+    rules = sentence.rules
+    if (
+        not rules.organisation_words.isdisjoint(words)
+        or rules.staff_title_before.search(before)
+        or known.knows(words)
+    ):
+        return False
+    full_name = len(words) > 1
+    # One capitalised word alone ("Children aged 5-11") needs a role word or a title.
+    if _role(rules, before) or rules.family_after.match(after):
+        return True
+    if full_name and (_AGE_AFTER.match(after) or _AGE_BEFORE.search(before)):
+        return True
+    affiliation = _AFFILIATION.match(after)
+    if affiliation and affiliation["place"].casefold() not in rules.nations:
+        return False  # "Priya from Bridges": where someone works
+    titled = rules.title_before.search(before) is not None
+    return (titled or (full_name and sentence.circumstance)) and not sentence.about_staff
