@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Opportunity, PartnerUpdate
+from bot.models import Opportunity, Organisation, PartnerUpdate
 from bot.services.privacy import Kind, explain, scan
 from bot.services.privacy_names import KnownPeople
-from tests.conftest import MEMBER, OTHER, Bot
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, form_values, privacy_policy, replies_to, shown
 from tests.privacy_names_corpus import CLIENTS, ORDINARY
 from tests.privacy_names_holdout import HOLDOUT_CLIENTS, HOLDOUT_ORDINARY
@@ -205,3 +206,38 @@ def test_the_opportunity_form_holds_a_named_client(members: Bot) -> None:
     assert "client's name" in shown(answer) and "A•••• A•••" in shown(answer)
     with Session(members.engine) as session:
         assert session.exec(select(Opportunity)).all() == []
+
+
+def directory_edit(bot: Bot, description: str) -> Any:
+    """A coordinator's edit of Harbour Refugee Support's entry: the response to the form."""
+    seen = len(bot.fake.calls_to("views.open"))
+    bot.slack.command("/partners", "org edit HRS", user_id=COORDINATOR)
+    opened = bot.fake.wait_for("views.open", count=seen + 1)[-1].response["view"]
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Harbour Refugee Support"}},
+        "description": {"value": {"type": "plain_text_input", "value": description}},
+        "address": {"value": {"type": "plain_text_input", "value": "14 Quay Street"}},
+        "protocol": {"value": {"type": "plain_text_input", "value": "Sign in at reception."}},
+        "key_workers": {"value": {"type": "multi_users_select", "selected_users": []}},
+    }
+    return bot.slack.view_submission(COORDINATOR, opened, values)
+
+
+def description(bot: Bot) -> str:
+    with Session(bot.engine) as session:
+        return (
+            session.exec(select(Organisation).where(Organisation.code == "HRS")).one().description
+        )
+
+
+def test_the_directory_form_holds_a_named_client_and_saves_a_key_worker(bot: Bot) -> None:
+    before = description(bot)
+    held_back = directory_edit(bot, "Casework. Mr Farid Nazari has been detained, ask us.").json
+    assert held_back["response_action"] == "update"
+    assert "client's name" in shown(held_back["view"])
+    assert "F•••• N•••••" in shown(held_back["view"]) and "Nazari" not in shown(held_back["view"])
+    assert description(bot) == before
+    staff = "Casework. Amina Yusuf is in hospital until May; ask Daniel Okafor meanwhile."
+    saved = directory_edit(bot, staff)
+    assert saved.status == 200 and not saved.body
+    assert description(bot) == staff

@@ -131,21 +131,21 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _names(text: str, start: int, end: int, not_names: frozenset[str]) -> Iterator[list[re.Match]]:
+def _names(
+    text: str, start: int, end: int, not_names: frozenset[str]
+) -> Iterator[list[re.Match[str]]]:
     """Runs of capitalised words in text[start:end] one space apart, split at words that are
     never names."""
     run: list[re.Match[str]] = []
     for word in _WORD.finditer(text, start, end):
         value = _POSSESSIVE.sub("", word[0])
-        joined = not run or text[run[-1].end() : word.start()] == " "
-        if not joined or not (value[0].isupper() and not value.isupper()):
-            yield from [run] if run else []
-            run = []
-        if value[0].isupper() and not value.isupper() and value.casefold() not in not_names:
-            run.append(word)
-        elif run:
+        name_like = value[0].isupper() and not value.isupper() and value.casefold() not in not_names
+        joined = bool(run) and text[run[-1].end() : word.start()] == " "
+        if run and not (joined and name_like):
             yield run
             run = []
+        if name_like:
+            run.append(word)
     if run:
         yield run
 
