@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Opportunity, Organisation, PartnerUpdate
+from bot.models import KeyWorker, Opportunity, Organisation, PartnerUpdate
+from bot.services import gate
 from bot.services.privacy import Kind, explain, scan
 from bot.services.privacy_names import KnownPeople
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
@@ -241,3 +242,16 @@ def test_the_directory_form_holds_a_named_client_and_saves_a_key_worker(bot: Bot
     saved = directory_edit(bot, staff)
     assert saved.status == 200 and not saved.body
     assert description(bot) == staff
+
+
+def test_the_gate_reads_the_staff_once_per_transaction(bot: Bot) -> None:
+    with Session(bot.engine) as session:
+        policy = gate.privacy_policy(session)
+        assert gate.privacy_policy(session) is policy
+        assert policy.staff.knows(("amina", "yusuf")) and policy.staff.knows(("morag",))
+        assert not policy.staff.knows(("selam", "tesfay"))
+        organisation = session.exec(select(Organisation)).first()
+        assert organisation is not None
+        session.add(KeyWorker(organisation_id=organisation.id, name="Selam Tesfay"))
+        session.commit()
+        assert gate.privacy_policy(session).staff.knows(("selam", "tesfay"))

@@ -120,11 +120,17 @@ class Policy:
         return self.setting != "block"
 
 
-_POLICY = "privacy_policy"  # where a session keeps its Policy once read
+_POLICY = "privacy_policy"  # where a session keeps its Policy until its transaction ends
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_policy(session: Session) -> None:
+    session.info.pop(_POLICY, None)
 
 
 def privacy_policy(session: Session) -> Policy:
-    """The partnership's privacy policy, read once per session (one unit of work): its setting,
+    """The partnership's privacy policy, read once per transaction: its setting,
     and as staff every member's Slack names and every key worker in the directory (the partnership
     file's coordinators and key workers among them)."""
     if _POLICY not in session.info:
