@@ -291,4 +291,5 @@ IDENTIFIERS: list[str] = [
     "His Home Office reference is B1234567, decision still pending.",
     "DOB 03/04/2008, arriving at the hotel tomorrow.",
     "She has been moved to a hotel at G42 8XY.",
+    "Our client Selam Tesfay, 16, was moved to a hotel last night.",
 ]

@@ -284,14 +284,16 @@ def test_a_link_is_rebuilt_without_credentials_and_escaped_in_a_message() -> Non
 def test_the_guard_holds_personal_data_back_unless_the_author_may_and_chooses() -> None:
     personal = "Call Jo on 07700 900123"
     with pytest.raises(LooksPersonal) as held:
-        gate.clear(personal, Reach.OTHERS, policy="warn", field="what")
+        gate.clear(personal, Reach.OTHERS, policy=gate.Policy("warn"), field="what")
     assert held.value.field == "what" and held.value.may_share_anyway
-    assert gate.clear(personal, Reach.OTHERS, policy="warn", anyway=True) == personal
+    assert gate.clear(personal, Reach.OTHERS, policy=gate.Policy("warn"), anyway=True) == personal
     with pytest.raises(LooksPersonal):
-        gate.clear(personal, Reach.OTHERS, policy="block", anyway=True)
-    assert gate.clear(personal, Reach.AUTHOR, policy="block") == personal
+        gate.clear(personal, Reach.OTHERS, policy=gate.Policy("block"), anyway=True)
+    assert gate.clear(personal, Reach.AUTHOR, policy=gate.Policy("block")) == personal
     with pytest.raises(LooksPersonal):
-        gate.clear_link("https://example.org/?email=jo.bloggs@gmail.com", policy="warn")
+        gate.clear_link(
+            "https://example.org/?email=jo.bloggs@gmail.com", policy=gate.Policy("warn")
+        )
 
 
 def test_a_mention_is_not_taken_for_a_reference_number() -> None:
@@ -304,6 +306,6 @@ def test_a_guarded_column_refuses_text_the_gate_has_not_cleared() -> None:
         PartnerUpdate(organisation_id=1, text="Call Jo on 07700 900123")
     with pytest.raises(TypeError):
         Opportunity(organisation_id=1, poster_id="U1", kind="event", title="x").link = "https://x"
-    cleared = gate.clear("Saturday drop-in", Reach.OTHERS, policy="block")
+    cleared = gate.clear("Saturday drop-in", Reach.OTHERS, policy=gate.Policy("block"))
     assert PartnerUpdate(organisation_id=1, text=cleared).text == "Saturday drop-in"
     assert Organisation(code="A1", name="A").description == ""  # empty holds nothing

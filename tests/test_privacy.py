@@ -373,6 +373,11 @@ def test_pasted_ordinary_text_is_still_not_flagged(text: str) -> None:
 # --- Corpus: false alarms and recall -----------------------------------------------------------
 
 
+# Names have their own corpora (tests/test_privacy_names.py); these measure identifiers, and
+# scan() with the name detector on must not lose anything on them.
+IDENTIFIER_KINDS = [kind for kind in Kind if kind is not Kind.CLIENT_NAME]
+
+
 def measure(
     ordinary: list[str], cases: list[tuple[str, Kind]]
 ) -> tuple[float, float, list[tuple[str, list[Kind]]], list[tuple[str, Kind, list[Kind]]]]:
@@ -399,7 +404,7 @@ def test_corpus_false_positive_rate_and_recall() -> None:
             f"{name:<10}{len(ordinary):>9}{len(false_alarms):>9}{fp_rate:>8.1%}"
             f"{len(cases):>9}{recall:>8.1%}"
         )
-    for kind in Kind:
+    for kind in IDENTIFIER_KINDS:
         line = f"  {kind.value:<28}"
         for name, (_, cases) in corpora.items():
             of_kind = [text for text, k in cases if k is kind]
@@ -414,7 +419,7 @@ def test_corpus_false_positive_rate_and_recall() -> None:
 
     holdout_fp, holdout_recall, holdout_false, holdout_missed = results["held-out"]
     assert len(HOLDOUT_ORDINARY) >= 150 and len(holdout_planted()) >= 150
-    assert {kind for _, kind in holdout_planted()} == set(Kind)
+    assert {kind for _, kind in holdout_planted()} == set(IDENTIFIER_KINDS)
     assert holdout_fp <= 0.05, f"false alarms: {holdout_false}"
     assert holdout_recall >= 0.85, f"missed: {holdout_missed}"
 

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.models import (
     Commitment,
     Draft,
     KeyWorker,
+    Member,
     Opportunity,
     Organisation,
     Partnership,
@@ -37,6 +39,7 @@ from bot.models import (
     Topic,
 )
 from bot.services.privacy import Finding, scan
+from bot.services.privacy_names import NOBODY, KnownPeople
 from bot.services.refusal import Refusal
 
 _KEY = object()  # held here alone: the types below refuse to be made without it
@@ -104,9 +107,40 @@ class FieldsLookPersonal(Refusal):
         self.may_share_anyway = all(looks.may_share_anyway for looks in held)
 
 
-def privacy_policy(session: Session) -> str:
-    """The partnership's privacy policy: `warn` (the author may share anyway) or `block`."""
-    return (session.get(Partnership, 1) or Partnership()).privacy_policy
+@dataclass(frozen=True)
+class Policy:
+    """What the guard holds back here: the partnership's setting (`warn`, where the author may
+    share anyway, or `block`) and the people it knows are staff, never taken for clients."""
+
+    setting: str = "warn"
+    staff: KnownPeople = NOBODY
+
+    @property
+    def may_share_anyway(self) -> bool:
+        return self.setting != "block"
+
+
+_POLICY = "privacy_policy"  # where a session keeps its Policy until its transaction ends
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_policy(session: Session) -> None:
+    session.info.pop(_POLICY, None)
+
+
+def privacy_policy(session: Session) -> Policy:
+    """The partnership's privacy policy, read once per transaction: its setting,
+    and as staff every member's Slack names and every key worker in the directory (the partnership
+    file's coordinators and key workers among them)."""
+    if _POLICY not in session.info:
+        setting = (session.get(Partnership, 1) or Partnership()).privacy_policy
+        members = session.exec(select(Member.name, Member.display_name)).all()
+        workers = session.exec(select(KeyWorker.name)).all()
+        names = [name for member in members for name in member if name] + list(workers)
+        session.info[_POLICY] = Policy(setting, KnownPeople(names))
+    policy: Policy = session.info[_POLICY]
+    return policy
 
 
 def clear_fields(
@@ -126,24 +160,25 @@ def clear_fields(
     return cleared
 
 
-def findings_in(text: str) -> list[Finding]:
-    """What the guard finds, with mentions blanked (a user id can look like a reference)."""
-    return scan(MENTION.sub(lambda match: " " * len(match[0]), text))
+def findings_in(text: str, staff: KnownPeople = NOBODY) -> list[Finding]:
+    """What the guard finds, with mentions blanked (a user id can look like a reference) and the
+    partnership's `staff` never taken for clients."""
+    return scan(MENTION.sub(lambda match: " " * len(match[0]), text), staff)
 
 
 def clear(
-    text: str, reach: Reach, *, policy: str, anyway: bool = False, field: str = "text"
+    text: str, reach: Reach, *, policy: Policy, anyway: bool = False, field: str = "text"
 ) -> Cleared:
     """The text, cleared for `reach`; LooksPersonal when the guard holds it back.
 
-    `policy` is the partnership's (`warn` or `block`); with `warn`, `anyway` is the author's
+    `policy` is the partnership's (`privacy_policy`); where it allows, `anyway` is the author's
     informed choice to share it regardless."""
     if reach in (Reach.OTHERS, Reach.LINK):
         _guard(text, policy, anyway, field)
     return Cleared(text, _KEY)
 
 
-def clear_link(text: str, *, policy: str, anyway: bool = False, field: str = "link") -> Cleared:
+def clear_link(text: str, *, policy: Policy, anyway: bool = False, field: str = "link") -> Cleared:
     """A web address (see `parse_link`), guarded too: a query string can carry an email."""
     address = parse_link(text, field)
     _guard(address, policy, anyway, field)
@@ -175,11 +210,10 @@ def trusted(text: str) -> Cleared:
     return Cleared(text, _KEY)
 
 
-def _guard(text: str, policy: str, anyway: bool, field: str) -> None:
-    findings = findings_in(text)
-    may_share_anyway = policy != "block"
-    if findings and not (anyway and may_share_anyway):
-        raise LooksPersonal(field, findings, may_share_anyway)
+def _guard(text: str, policy: Policy, anyway: bool, field: str) -> None:
+    findings = findings_in(text, policy.staff)
+    if findings and not (anyway and policy.may_share_anyway):
+        raise LooksPersonal(field, findings, policy.may_share_anyway)
 
 
 # --- Out to Slack -------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.services.privacy_names import NOBODY, KnownPeople, client_names
+
 MASK = "•"
 
 
@@ -31,6 +33,7 @@ class Kind(StrEnum):
     HOME_OFFICE_REF = "Home Office reference"
     DATE_OF_BIRTH = "date of birth"
     POSTCODE = "full UK postcode"
+    CLIENT_NAME = "client's name"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ _EXPLANATIONS = {
     Kind.HOME_OFFICE_REF: "A Home Office reference identifies one person's immigration case.",
     Kind.DATE_OF_BIRTH: "A date of birth, with almost any other detail, singles out one person.",
     Kind.POSTCODE: "A full postcode narrows an address down to a handful of homes.",
+    Kind.CLIENT_NAME: (
+        "A name with an age or circumstance identifies one person; describe the need, "
+        "not the person."
+    ),
 }
 
 
@@ -421,6 +428,14 @@ def _postcodes(src: _Source) -> Iterator[Finding]:
         yield src.finding(Kind.POSTCODE, *match.span(), _mask(match[0], keep))
 
 
+# --- Client's name ---------------------------------------------------------------------------
+
+
+def _masked_name(name: str) -> str:
+    """Each word's first letter kept: "Selam Tesfay" is shown as "S•••• T•••••"."""
+    return re.sub(r"\w+", lambda word: _mask(word[0], 1), name)
+
+
 # --- Scan ------------------------------------------------------------------------------------
 
 # On a tie the earlier detector wins: an explicitly labelled Home Office reference beats a
@@ -436,16 +451,24 @@ _DETECTORS: tuple[Callable[[_Source], Iterator[Finding]], ...] = (
 )
 
 
-def scan(text: str) -> list[Finding]:
+def _client_names(src: _Source, known: KnownPeople) -> Iterator[Finding]:
+    for start, end in client_names(src.text, known):
+        yield src.finding(Kind.CLIENT_NAME, start, end, _masked_name(src.text[start:end]))
+
+
+def scan(text: str, known: KnownPeople = NOBODY) -> list[Finding]:
     """Everything in the text that looks like a client's personal data, in order of position.
 
     Matching runs on `normalise(text)`; positions and masks refer to `text` itself. Where
     detectors claim overlapping text, the earlier and then the longer match wins, so each
-    character is reported at most once.
+    character is reported at most once. `known` are people who are never clients (staff).
     """
     src = _Source.of(text)
     candidates = sorted(
-        (finding for detect in _DETECTORS for finding in detect(src)),
+        (
+            *(finding for detect in _DETECTORS for finding in detect(src)),
+            *_client_names(src, known),
+        ),
         key=lambda f: (f.start, f.start - f.end),
     )
     findings: list[Finding] = []

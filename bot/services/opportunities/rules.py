@@ -12,6 +12,7 @@ from bot.services.gate import BadLink
 from bot.services.matching import normalise
 from bot.services.opportunities.types import KINDS, WITH_PLACES, OpportunityInput, parse_kind
 from bot.services.privacy import Finding
+from bot.services.privacy_names import NOBODY, KnownPeople
 from bot.services.text import clean
 
 TITLE_MAX = 150
@@ -77,10 +78,10 @@ def tidy(attempt: OpportunityInput) -> OpportunityInput:
     )
 
 
-def personal_findings(attempt: OpportunityInput) -> list[Finding]:
+def personal_findings(attempt: OpportunityInput, staff: KnownPeople = NOBODY) -> list[Finding]:
     """What the guard finds in the typed text (title, description and link)."""
     typed = (attempt.title, attempt.description, attempt.link or "")
-    return [finding for text in typed for finding in gate.findings_in(text)]
+    return [finding for text in typed for finding in gate.findings_in(text, staff)]
 
 
 def same_link(first: str | None, second: str | None) -> bool:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
-from bot.services import audit, channel_posts, outbox
+from bot.services import audit, channel_posts, gate, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.events import claim_once
 from bot.services.inbox import current_item
@@ -121,8 +121,9 @@ class Opportunities:
                 "The partnership has no opportunities channel yet: a coordinator sets it in "
                 'the partnership file ([channels] opportunities = "#…").'
             )
-        findings = personal_findings(attempt)
-        may_post_anyway = settings.privacy_policy != "block"
+        policy = gate.privacy_policy(session)
+        findings = personal_findings(attempt, policy.staff)
+        may_post_anyway = policy.may_share_anyway
         duplicates = recent_duplicates(session, attempt, None)
         if (findings or duplicates) and not (anyway and (may_post_anyway or not findings)):
             raise Caution(attempt, duplicates, findings, may_post_anyway)

@@ -10,7 +10,7 @@ from typing import TypedDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.models import Member, Opportunity, OpportunityInterest, Organisation, Partnership, utcnow
+from bot.models import Member, Opportunity, OpportunityInterest, Organisation, utcnow
 from bot.services import gate
 from bot.services.directory import OrganisationRef, find_organisation, is_coordinator
 from bot.services.gate import Cleared, LooksPersonal, Reach
@@ -39,7 +39,7 @@ class ClearedText(TypedDict):
 
 def cleared(session: Session, attempt: OpportunityInput, anyway: bool) -> ClearedText:
     """Title, description and link through the gate; Caution when the guard holds them back."""
-    policy = (session.get(Partnership, 1) or Partnership()).privacy_policy
+    policy = gate.privacy_policy(session)
     try:
         return {
             "title": gate.clear(attempt.title, Reach.OTHERS, policy=policy, anyway=anyway),
@@ -51,7 +51,8 @@ def cleared(session: Session, attempt: OpportunityInput, anyway: bool) -> Cleare
             else None,
         }
     except LooksPersonal as looks:
-        raise Caution(attempt, [], personal_findings(attempt), looks.may_share_anyway) from None
+        found = personal_findings(attempt, policy.staff)
+        raise Caution(attempt, [], found, looks.may_share_anyway) from None
 
 
 def poster_organisation(session: Session, user_id: str, code: str | None) -> Organisation:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.services import gate
 from bot.services.directory import CODE_PATTERN
+from bot.services.privacy_names import KnownPeople
 from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS
 from bot.services.schedule import DEFAULT_CATCH_UP_HOURS, Schedule, parse_when, unknown_job
 from bot.services.working_days import DEFAULT_REGION, WEEKDAYS, region_code
@@ -130,6 +131,7 @@ class _Checker:
         self.source = source
         self.jobs = jobs
         self.privacy = "warn"
+        self.staff = KnownPeople()  # the file's coordinators and key workers: never clients
 
     def fail(self, where: KeyPath, problem: str) -> PartnershipFileError:
         line = _nearest_line(self.lines, where)
@@ -154,7 +156,7 @@ class _Checker:
         looks personal is a mistake in the file; with "warn" the coordinator who wrote the
         file has chosen to share it, as the Slack forms' "save it anyway" box does."""
         value = self.text(data, where, key)
-        found = gate.findings_in(value)
+        found = gate.findings_in(value, self.staff)
         if found and self.privacy == "block":
             what = ", ".join(f"{f.kind.value} ({f.masked})" for f in found[:3])
             raise self.fail(
@@ -223,6 +225,7 @@ class _Checker:
         if privacy not in PRIVACY_POLICIES:
             raise self.fail((*where, "privacy"), 'should be "warn" or "block"')
         self.privacy = privacy  # the guard's policy for the typed text read after it
+        self.staff = KnownPeople(_people_named(data))
         topics = top.get("topics", [])
         if not isinstance(topics, list) or not all(isinstance(t, str) and t for t in topics):
             raise self.fail((*where, "topics"), 'should be a list of words, e.g. ["housing"]')
@@ -488,3 +491,18 @@ def _nearest_line(lines: dict[KeyPath, int], where: KeyPath) -> int | None:
         if where[:length] in lines:
             return lines[where[:length]]
     return None
+
+
+def _people_named(data: dict[str, Any]) -> Iterator[str]:
+    """Every coordinator's and key worker's name in the file as written, before it is checked,
+    so that its descriptions can name them without being taken for clients."""
+
+    def names(entries: object) -> Iterator[str]:
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                yield entry["name"]
+
+    yield from names(data.get("coordinators"))
+    for organisation in data.get("organisations") or ():
+        if isinstance(organisation, dict):
+            yield from names(organisation.get("key_workers"))
