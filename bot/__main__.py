@@ -168,7 +168,10 @@ def job_context(settings: Settings, engine: Engine, dry_run: bool = False) -> Jo
     from jobs.clock import job_client
 
     client = None if dry_run else job_client(settings)
-    return JobContext(engine=engine, zone=settings.zone, client=client, dry_run=dry_run)
+    return JobContext(
+        engine=engine, zone=settings.zone, client=client, dry_run=dry_run,
+        smtp_url=settings.smtp_url if settings.email_on else None, email_from=settings.email_from,
+    )  # fmt: skip
 
 
 def migrate(engine: Engine) -> None:
@@ -193,6 +196,8 @@ def prepare(engine: Engine, settings: Settings) -> None:
         raise StartupError(f"the database {state}: run `partnerbot db upgrade` first")
     if settings.partnership_config:
         load_partnership(engine, settings.partnership_config)
+    if not settings.email_on:
+        log.info("%s (see the README's settings)", settings.email_off_reason)
 
 
 def load_partnership(engine: Engine, path: str) -> None:

@@ -17,3 +17,5 @@ class JobContext:
     client: WebClient | None  # None only for dry runs
     dry_run: bool = False
     show: Callable[[str], None] = print  # where a dry run says what it would send
+    smtp_url: str | None = None  # email: None when it is off (bot.config.Settings.email_on)
+    email_from: str | None = None

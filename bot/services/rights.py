@@ -51,6 +51,7 @@ from bot.models import (
     DeskBooking,
     DeskHold,
     Draft,
+    EmailDelivery,
     Erasure,
     InboxItem,
     JobRun,
@@ -393,6 +394,12 @@ class Rights:
                     .values(poster_id="")
                 ).rowcount  # fmt: skip
             _delete(session, Draft, Draft.author_id == user_id)
+            addresses = session.exec(
+                select(KeyWorker.email).where(
+                    KeyWorker.slack_user_id == user_id, col(KeyWorker.email).is_not(None)
+                )
+            ).all()
+            _delete(session, EmailDelivery, col(EmailDelivery.recipient).in_(addresses))
             key_worker = _delete(session, KeyWorker, KeyWorker.slack_user_id == user_id)
             _delete(session, Member, Member.slack_user_id == user_id)
             _delete(session, Delivery, Delivery.recipient == user_id)

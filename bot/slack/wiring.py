@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.email.links import Mailing
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
@@ -50,7 +51,12 @@ class Services:
 
     @classmethod
     def on(
-        cls, engine: Engine, zone: ZoneInfo, sender: Sender, clock: Clock = real_time
+        cls,
+        engine: Engine,
+        zone: ZoneInfo,
+        sender: Sender,
+        clock: Clock = real_time,
+        mailing: Mailing | None = None,
     ) -> Services:
         opportunities = Opportunities(engine, sender)
         return cls(
@@ -58,7 +64,7 @@ class Services:
             zone,
             Directory(engine),
             Updates(engine, zone, sender),
-            Hotdesk(engine, zone),
+            Hotdesk(engine, zone, mailing),
             opportunities,
             Sessions(engine, zone),
             Home(engine, zone, opportunities),

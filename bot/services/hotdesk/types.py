@@ -13,6 +13,7 @@ from bot.services.outbox import Written
 from bot.services.refusal import Refusal
 
 ACTIVE = ("pending", "confirmed")
+EMAIL_DECIDER = "email"  # `decided_by` of a visit a key worker decided with an email's link
 
 
 REF = re.compile(r"^#?d?(\d{1,9})$", re.IGNORECASE)
