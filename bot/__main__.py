@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.config import Need, Settings, SettingsError, load_settings
 from bot.db import make_engine, pending_migrations, schema_version, upgrade
+from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
     apply_partnership,
@@ -170,7 +171,7 @@ def job_context(settings: Settings, engine: Engine, dry_run: bool = False) -> Jo
     client = None if dry_run else job_client(settings)
     return JobContext(
         engine=engine, zone=settings.zone, client=client, dry_run=dry_run,
-        smtp_url=settings.smtp_url if settings.email_on else None, email_from=settings.email_from,
+        smtp_url=settings.smtp_url if settings.email_on else None, mailing=Mailing.of(settings),
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.services.email import links
 from bot.services.email.links import LinkRefused
 from bot.services.gate import HtmlShown, html, html_markup, trusted
 from bot.services.hotdesk.types import Booking, HotdeskProblem
@@ -77,11 +78,12 @@ def email_pages(services: Services) -> Callable[[dict[str, Any], StartResponse],
     def pages(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         token = environ.get("PATH_INFO", "")[len(PREFIX) :]
         method = environ.get("REQUEST_METHOD", "GET")
+        pages = PAGES.get(links.purpose_of(token), PAGES["approve"])  # refused as not ours
         try:
             if method == "POST":
-                return _decide(services, token, start_response)
+                return pages[1](services, token, start_response)
             if method in ("GET", "HEAD"):
-                return _confirm(services, token, start_response)
+                return pages[0](services, token, start_response)
         except LinkRefused as refused:
             return _page(
                 start_response, "410 Gone", "This link can't be used", _paragraph(str(refused))
@@ -136,3 +138,56 @@ def _decide(services: Services, token: str, start_response: StartResponse) -> li
         told=_paragraph(told),
     )
     return _page(start_response, "200 OK", f"Visit {verb}", body)
+
+
+def _address_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+    """A digest address to confirm, and the button; nothing changes."""
+    address, used = services.digest_email.address_to_confirm(token, services.now())
+    if used or not address:
+        body = _paragraph("This address was confirmed already, or is no longer asked for.")
+        return _page(start_response, "200 OK", "Nothing to confirm", body)
+    body = html_markup(
+        '{asked}<form method="post"><button type="submit">Confirm this address</button></form>',
+        asked=_paragraph(f"Send the partnership's weekly digest to {address}?"),
+    )
+    return _page(start_response, "200 OK", "Confirm your address", body)
+
+
+def _address_confirmed(
+    services: Services, token: str, start_response: StartResponse
+) -> list[bytes]:
+    address = services.digest_email.confirm(token, services.now())
+    if not address:
+        body = _paragraph("This address is no longer asked for, so nothing was changed.")
+        return _page(start_response, "200 OK", "Nothing to confirm", body)
+    body = _paragraph(f"The weekly digest will come to {address}. Each one has a link to stop it.")
+    return _page(start_response, "200 OK", "Address confirmed", body)
+
+
+def _unsubscribe_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+    address = services.digest_email.address_to_unsubscribe(token, services.now())
+    if not address:
+        body = _paragraph("The digest isn't coming by email any more; nothing to stop.")
+        return _page(start_response, "200 OK", "Already stopped", body)
+    body = html_markup(
+        '{asked}<form method="post"><button type="submit">Unsubscribe</button></form>',
+        asked=_paragraph(f"Stop sending the weekly digest to {address}?"),
+    )
+    return _page(start_response, "200 OK", "Unsubscribe from the digest", body)
+
+
+def _unsubscribed(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+    """The page's button, or a mail client's one-click POST (RFC 8058): no confirmation."""
+    address = services.digest_email.unsubscribe(token, services.now())
+    said = f"No more digests to {address}." if address else "The digest was stopped already."
+    body = _paragraph(f"{said} A member can ask again in Slack: /partners digest email on.")
+    return _page(start_response, "200 OK", "Unsubscribed", body)
+
+
+Page = Callable[[Services, str, StartResponse], list[bytes]]
+PAGES: dict[str, tuple[Page, Page]] = {  # a link's purpose: (its GET page, its POST)
+    "approve": (_confirm, _decide),
+    "decline": (_confirm, _decide),
+    "confirm": (_address_page, _address_confirmed),
+    "unsubscribe": (_unsubscribe_page, _unsubscribed),
+}

@@ -168,6 +168,10 @@ class Member(Stored, table=True):
     digest_dm: bool = Field(default=False)
     # Whether the digest may name them as a hot-desk visitor; by default only their organisation.
     name_in_digest: bool = Field(default=False)
+    # The digest by email: the address it goes to once confirmed by a link sent to it, and the
+    # one asked for and awaiting that confirmation.
+    digest_email: str | None = Field(default=None, max_length=254)
+    digest_email_asked: str | None = Field(default=None, max_length=254)
 
 
 class InboxItem(Stored, table=True):

@@ -30,7 +30,7 @@ def report(session: Session, undelivered: Undelivered) -> Sequence[Notice]:
 
 @job(JOB, "every 1 minutes")
 def run(context: JobContext, fire: datetime) -> str:
-    if not (context.smtp_url and context.email_from):
+    if not (context.smtp_url and context.mailing):
         return "email is off (SMTP_URL, EMAIL_FROM and EMAIL_LINK_SECRET not all set)"
     if context.dry_run:
         with session_scope(context.engine) as session:
@@ -38,7 +38,8 @@ def run(context: JobContext, fire: datetime) -> str:
                 select(func.count()).where(col(EmailDelivery.status) == "pending")
             ).one()
         return f"would send up to {waiting} waiting emails (dry run: nothing sent)"
-    tally = send_due(context.engine, Smtp(context.smtp_url), context.email_from, report=report)
+    transport = Smtp(context.smtp_url)
+    tally = send_due(context.engine, transport, context.mailing.sender, report=report)
     if tally.notices and context.client is not None:
         Sender(context.engine, context.client).notices(tally.notices)
     return str(tally)

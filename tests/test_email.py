@@ -34,12 +34,13 @@ from bot.services.email.smtp import Smtp
 from bot.services.gate import trusted
 from jobs import email as email_job
 from tests.conftest import COORDINATOR, OTHER, Bot
-from tests.helpers import MONDAY, coming, free_port, job_context, settled, shown, typed
+from tests.helpers import LONDON, MONDAY, coming, free_port, job_context, settled, shown, typed
 
 SECRET = "test-link-secret"
 SENDER = "partnerbot@partnership.example.org"
 JAMAL = "jamal.hussain@northside.example.org"  # NCL's key worker not on Slack (sample file)
 KIRSTY = "U0000KIRSTY"  # NCL's key worker on Slack
+MAILING = links.Mailing(SECRET, "http://localhost:3000", SENDER, LONDON)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def visitors(bot: Bot) -> Bot:
 
 
 def send_emails(bot: Bot, smtp_url: str) -> str:
-    context = replace(job_context(bot.engine, bot.fake), smtp_url=smtp_url, email_from=SENDER)
+    context = replace(job_context(bot.engine, bot.fake), smtp_url=smtp_url, mailing=MAILING)
     return email_job.run.run(context, datetime.now(UTC))
 
 
@@ -307,7 +308,7 @@ def test_a_permanent_refusal_fails_and_tells_the_coordinators_a_temporary_one_wa
     }
     for n, address in enumerate(("gone@example.org", "busy@example.org", "fine@example.org")):
         _queue(loaded_engine, address, f"test:{n}")
-    context = replace(job_context(loaded_engine, fake_slack), smtp_url=smtp_url, email_from=SENDER)
+    context = replace(job_context(loaded_engine, fake_slack), smtp_url=smtp_url, mailing=MAILING)
     summary = email_job.run.run(context, datetime.now(UTC))
     assert summary == "1 emails sent, 1 refused (550), 1 to try again later (server busy or away)"
     with Session(loaded_engine) as session:

@@ -394,12 +394,18 @@ class Rights:
                     .values(poster_id="")
                 ).rowcount  # fmt: skip
             _delete(session, Draft, Draft.author_id == user_id)
-            addresses = session.exec(
-                select(KeyWorker.email).where(
-                    KeyWorker.slack_user_id == user_id, col(KeyWorker.email).is_not(None)
-                )
-            ).all()
-            _delete(session, EmailDelivery, col(EmailDelivery.recipient).in_(addresses))
+            addresses = [  # their email addresses, and every email to them, go too
+                *session.exec(select(KeyWorker.email).where(KeyWorker.slack_user_id == user_id)),
+                *session.exec(select(Member.digest_email).where(Member.slack_user_id == user_id)),
+                *session.exec(
+                    select(Member.digest_email_asked).where(Member.slack_user_id == user_id)
+                ),
+            ]
+            _delete(
+                session,
+                EmailDelivery,
+                col(EmailDelivery.recipient).in_([a for a in addresses if a]),
+            )
             key_worker = _delete(session, KeyWorker, KeyWorker.slack_user_id == user_id)
             _delete(session, Member, Member.slack_user_id == user_id)
             _delete(session, Delivery, Delivery.recipient == user_id)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from bot.services.directory import Directory
 from bot.services.email.links import Mailing
+from bot.services.email.subscriptions import DigestByEmail
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
@@ -40,6 +41,7 @@ class Services:
     rights: Rights
     reports: Reports
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
+    digest_email: DigestByEmail
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
     def now(self) -> datetime:
@@ -71,5 +73,6 @@ class Services:
             Rights(engine, zone),
             Reports(engine),
             sender,
+            DigestByEmail(engine, mailing),
             clock,
         )

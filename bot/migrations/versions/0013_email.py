@@ -1,4 +1,5 @@
-"""email: deliveries to addresses, single-use links, key workers' addresses, the sending pace
+"""email: deliveries to addresses, single-use links, key workers' and the digest's addresses,
+the sending pace
 
 Revision ID: 0013
 Revises: 0012
@@ -55,9 +56,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("emails_per_minute", sa.Integer(), nullable=False, server_default="30")
         )
+    with op.batch_alter_table("member") as batch:
+        for column in ("digest_email", "digest_email_asked"):
+            batch.add_column(
+                sa.Column(column, sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True)
+            )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("member") as batch:
+        batch.drop_column("digest_email_asked")
+        batch.drop_column("digest_email")
     with op.batch_alter_table("partnership") as batch:
         batch.drop_column("emails_per_minute")
     with op.batch_alter_table("keyworker") as batch:

@@ -23,7 +23,7 @@ from bot.db import insert_ignoring_conflict
 from bot.models import EmailLinkUse, utcnow
 from bot.services.refusal import Refusal
 
-PURPOSES = ("approve", "decline")
+PURPOSES = ("approve", "decline", "confirm", "unsubscribe")
 LIFETIME = timedelta(days=14)
 
 
@@ -107,6 +107,15 @@ def read(secret: str, token: str, now: datetime | None = None) -> Link:
     if (now or utcnow()) >= expires:
         raise LinkRefused(EXPIRED)
     return Link(purpose, row_id, expires, expected.hex())
+
+
+def purpose_of(token: str) -> str:
+    """What a token says it is for, unchecked: only to choose the page, whose service then
+    reads it with `read` (and refuses it when the signature or the purpose does not match)."""
+    try:
+        return _unb64(token.partition(".")[0]).decode().split(".")[0]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def was_used(session: Session, link: Link) -> bool:

@@ -44,6 +44,7 @@ class Email:
     calendar: str = ""  # an invitation's text, with its METHOD inside
     method: str = ""  # REQUEST or CANCEL, for the part's content type
     about: str = ""  # what it was for, to tell the coordinators if it cannot be delivered
+    unsubscribe: str = ""  # a one-click unsubscribe link (RFC 8058), for the digest
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -51,6 +52,14 @@ class Email:
     @classmethod
     def from_json(cls, text: str) -> Email:
         return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled list (the digest's sections)."""
+
+    title: Cleared
+    items: Sequence[Cleared]
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,17 @@ class Draft:
     paragraphs: Sequence[Cleared]
     actions: Sequence[Action] = ()
     footer: Sequence[Cleared] = field(default_factory=tuple)
+    sections: Sequence[Section] = ()
 
 
-def write(draft: Draft, *, calendar: str = "", method: str = "", about: str = "") -> Email:
+def write(
+    draft: Draft, *, calendar: str = "", method: str = "", about: str = "", unsubscribe: str = ""
+) -> Email:
     """Both parts from the same words; the HTML escaped by the gate."""
     text_lines = [draft.heading, "", *draft.paragraphs]
+    for part in draft.sections:
+        text_lines += ["", str(part.title), "-" * len(part.title)]
+        text_lines += [f"* {item}" for item in part.items]
     for action in draft.actions:
         text_lines += ["", f"{action.label}: {action.url}"]
     if draft.footer:
@@ -75,6 +90,15 @@ def write(draft: Draft, *, calendar: str = "", method: str = "", about: str = ""
         html_markup('<h1 style="font-size: 20px;">{h}</h1>', h=html(draft.heading))
     ]
     body += [html_markup("<p>{p}</p>", p=html(p)) for p in draft.paragraphs]
+    for part in draft.sections:
+        items = html_join([html_markup("<li>{i}</li>", i=html(item)) for item in part.items])
+        body.append(
+            html_markup(
+                '<h2 style="font-size: 17px;">{title}</h2><ul>{items}</ul>',
+                title=html(part.title),
+                items=items,
+            )
+        )
     if draft.actions:
         buttons = [html_link(action.url, action.label, BUTTON_STYLE) for action in draft.actions]
         body.append(html_markup("<p>{buttons}</p>", buttons=html_join(buttons)))
@@ -88,7 +112,7 @@ def write(draft: Draft, *, calendar: str = "", method: str = "", about: str = ""
     page = html_markup(PAGE, title=html(draft.subject), body=html_join(body))
     return Email(
         subject=str(draft.subject), text="\n".join(text_lines) + "\n", html=str(page),
-        calendar=calendar, method=method, about=about,
+        calendar=calendar, method=method, about=about, unsubscribe=unsubscribe,
     )  # fmt: skip
 
 
@@ -102,6 +126,9 @@ def compose(email: Email, sender: str, recipient: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
+    if email.unsubscribe:  # RFC 2369 and RFC 8058: the mail client's own Unsubscribe button
+        message["List-Unsubscribe"] = f"<{email.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     if email.calendar:

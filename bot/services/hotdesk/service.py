@@ -205,6 +205,8 @@ class Hotdesk:
         if self.mailing is None:
             raise links.LinkRefused(links.TAMPERED)
         link = links.read(self.mailing.secret, token, now)
+        if link.purpose not in ("approve", "decline"):
+            raise links.LinkRefused(links.TAMPERED)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
             links.use(session, link)
@@ -216,6 +218,8 @@ class Hotdesk:
         if self.mailing is None:
             raise links.LinkRefused(links.TAMPERED)
         link = links.read(self.mailing.secret, token, now)
+        if link.purpose not in ("approve", "decline"):
+            raise links.LinkRefused(links.TAMPERED)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
             return link, booking_of(session, row), links.was_used(session, link)
