@@ -36,11 +36,12 @@ def by_email(digest: Digest, context: JobContext, period: str) -> Compose:
     messages = recipients(digest, context)
     mailing = context.mailing
 
+    if mailing is None or not digest.email_members:
+        return lambda _session: messages
+    names = {m.slack_user_id: m.name for m in Directory(context.engine).members()}
+    draft = digest_draft(digest, names)  # drawn before the claim's transaction, not in it
+
     def compose(session: Session) -> dict[str, Message]:
-        if mailing is None or not digest.email_members:
-            return messages
-        names = {m.slack_user_id: m.name for m in Directory(context.engine).members()}
-        draft = digest_draft(digest, names)
         until = utcnow() + UNSUBSCRIBE_FOR
         for member_id, address in digest.email_members:
             email = write(

@@ -26,15 +26,35 @@ from sqlmodel import Session, select
 from bot.config import SettingsError, load_settings
 from bot.db import session_scope
 from bot.fakeslack import FakeSlack
-from bot.models import DeskBooking, EmailDelivery, EmailLinkUse, Partnership, utcnow
+from bot.models import (
+    DeskBooking,
+    EmailDelivery,
+    EmailLinkUse,
+    Member,
+    Organisation,
+    Partnership,
+    PartnerUpdate,
+    utcnow,
+)
 from bot.services.email import links
 from bot.services.email.deliveries import queue, send_due
 from bot.services.email.messages import Draft, compose, write
 from bot.services.email.smtp import Smtp
 from bot.services.gate import trusted
 from jobs import email as email_job
+from jobs.clock import run_job
 from tests.conftest import COORDINATOR, OTHER, Bot
-from tests.helpers import LONDON, MONDAY, coming, free_port, job_context, settled, shown, typed
+from tests.helpers import (
+    LONDON,
+    MONDAY,
+    MONDAY_9,
+    coming,
+    free_port,
+    job_context,
+    settled,
+    shown,
+    typed,
+)
 
 SECRET = "test-link-secret"
 SENDER = "partnerbot@partnership.example.org"
@@ -366,3 +386,84 @@ def test_html_is_escaped_by_the_gate_and_both_parts_say_the_same() -> None:
     assert "A &amp; B &lt;script&gt;" in page and "<script>" not in page
     assert "x &lt; y" in page
     assert "A & B <script>" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+# --- The digest by email --------------------------------------------------------------------------
+
+OLU = "olu.other@bridges.example.org"
+
+
+def post_last_week(engine: Engine, text: str) -> None:
+    with session_scope(engine) as session:
+        harbour = session.exec(select(Organisation).where(Organisation.code == "HRS")).one()
+        session.add(
+            PartnerUpdate(
+                organisation_id=harbour.id, author_id=OTHER, text=trusted(text),
+                created_at=MONDAY_9.astimezone(UTC) - timedelta(days=2),
+            )
+        )  # fmt: skip
+
+
+def digest_address(engine: Engine) -> tuple[str | None, str | None]:
+    with Session(engine) as session:
+        member = session.exec(select(Member).where(Member.slack_user_id == OTHER)).one()
+        return member.digest_email, member.digest_email_asked
+
+
+def test_the_digest_by_email_is_confirmed_first_then_sent_once_with_one_click_unsubscribe(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    visitors.fake.add_user(OTHER, "Olu Other", email=OLU)
+    answer = shown(visitors.ask("digest email on", OTHER))
+    assert f"I've sent a link to *{OLU}*" in answer
+    assert digest_address(visitors.engine) == (None, OLU)
+    send_emails(visitors, smtp_url)
+    (confirmation,) = box.to(OLU)
+    assert (
+        "Nothing more will be sent here unless you confirm"
+        in confirmation.get_body(("plain",)).get_content()
+    )  # type: ignore[union-attr]
+    confirm = links_in(confirmation)["Confirm this address"]
+    status, page = follow(visitors, confirm)
+    assert status == 200 and f"Send the partnership's weekly digest to {OLU}?" in page
+    assert digest_address(visitors.engine) == (None, OLU)  # looking changed nothing
+    status, page = follow(visitors, confirm, "POST")
+    assert status == 200 and f"The weekly digest will come to {OLU}" in page
+    assert digest_address(visitors.engine) == (OLU, None)
+    assert follow(visitors, confirm, "POST")[0] == 410  # used
+
+    post_last_week(visitors.engine, "Saturday drop-in & <b>music</b> <!channel>")
+    context = replace(job_context(visitors.engine, visitors.fake), mailing=MAILING)
+    run_job("digest", context, MONDAY_9)
+    run_job("digest", context, MONDAY_9 + timedelta(hours=1))  # the week is done: not again
+    send_emails(visitors, smtp_url)
+    (digest,) = box.to(OLU)[1:]
+    assert digest["Subject"].startswith("Riverside Refugee and Care Leavers Partnership")
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Updates from Harbour Refugee Support" in plain
+    assert "Saturday drop-in & <b>music</b> <!channel> — Olu Other" in plain
+    assert "Saturday drop-in &amp; &lt;b&gt;music&lt;/b&gt; &lt;!channel&gt;" in page
+    unsubscribe = digest["List-Unsubscribe"].strip("<>")
+    request = urllib.request.Request(  # a mail client's one-click: no confirmation page
+        f"{visitors.url}{urlsplit(unsubscribe).path}",
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    assert digest_address(visitors.engine) == (None, None)
+
+
+def test_a_typed_address_is_used_and_a_bad_one_refused(visitors: Bot) -> None:
+    assert "sent a link to *olu@elsewhere.example.org*" in shown(
+        visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    )  # Slack sends it escaped as a mailto link; the inbound gate reads it back
+    assert digest_address(visitors.engine) == (None, "olu@elsewhere.example.org")
+    assert "doesn't look like an email address" in shown(
+        visitors.ask("digest email on olu-at-home", OTHER)
+    )
+    assert "no more digests by email" in shown(visitors.ask("digest email off", OTHER))
+    assert digest_address(visitors.engine) == (None, None)
