@@ -41,8 +41,17 @@ from bot.services.email.deliveries import queue, send_due
 from bot.services.email.messages import Draft, compose, write
 from bot.services.email.smtp import Smtp
 from bot.services.gate import trusted
+from bot.services.outbox import no_notices
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    PartnershipFileError,
+    parse_partnership,
+    read_partnership_file,
+)
+from bot.services.rights import Rights
 from jobs import email as email_job
 from jobs.clock import run_job
+from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, OTHER, Bot
 from tests.helpers import (
     LONDON,
@@ -467,3 +476,31 @@ def test_a_typed_address_is_used_and_a_bad_one_refused(visitors: Bot) -> None:
     )
     assert "no more digests by email" in shown(visitors.ask("digest email off", OTHER))
     assert digest_address(visitors.engine) == (None, None)
+
+
+def test_erasure_removes_the_digest_address_and_every_email_to_it(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    with Session(visitors.engine) as session:
+        assert session.exec(select(EmailDelivery)).all()  # the confirmation, waiting
+    Rights(visitors.engine, LONDON).forget(OTHER, OTHER, True, utcnow(), notices=no_notices)
+    with Session(visitors.engine) as session:
+        assert session.exec(select(EmailDelivery)).all() == []
+        assert session.exec(select(Member).where(Member.slack_user_id == OTHER)).first() is None
+
+
+def test_the_partnership_file_gives_key_workers_addresses_and_the_pace() -> None:
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
+    (northside,) = [o for o in spec.organisations if o.code == "NCL"]
+    assert {(w.name, w.email) for w in northside.key_workers if not w.slack} == {
+        ("Jamal Hussain", JAMAL)
+    }
+    assert spec.emails_per_minute == 30
+    text = '[partnership]\nname = "P"\n\n[[organisations]]\ncode = "AB"\nname = "A B"\n'
+    with pytest.raises(PartnershipFileError, match="is not in the right form"):
+        parse_partnership(
+            text + '[[organisations.key_workers]]\nname = "X"\nemail = "x at y"\n', jobs=JOBS
+        )
+    with pytest.raises(PartnershipFileError, match=r"email\.per_minute: should be a whole number"):
+        parse_partnership(text + "[email]\nper_minute = 0\n", jobs=JOBS)

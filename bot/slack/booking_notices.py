@@ -67,7 +67,7 @@ class Notifier:
             return []
         sent = self.services.sender.notices(result.notices)
         problems = []
-        if not any(went.ok for notice, went in sent if notice.about == HOST):
+        if not result.emailed and not any(went.ok for notice, went in sent if notice.about == HOST):
             problems.append(
                 f"I couldn't reach {result.booking.host.name}'s key worker by DM: "
                 "please let them know you're coming."

@@ -69,10 +69,10 @@ def _footer(session: Session, booking: Booking) -> list[Cleared]:
 
 def booking_made(
     session: Session, mailing: Mailing | None, booking: Booking, deadline: datetime
-) -> None:
-    """A new booking or request told to the key workers reached by email."""
+) -> int:
+    """A new booking or request told to the key workers reached by email: how many."""
     if mailing is None:
-        return
+        return 0
     visitor = trusted(booking.visitor_name)  # from their Slack profile, as the DM shows it
     origin = _public(booking.visitor_organisation or "a partner organisation")
     pending = booking.status == "pending"
@@ -99,7 +99,8 @@ def booking_made(
         ]
     else:
         paragraphs.append(trusted("The invitation in this email adds the visit to your calendar."))
-    for worker in email_key_workers(session, booking):
+    workers = email_key_workers(session, booking)
+    for worker in workers:
         assert worker.email is not None
         draft = Draft(
             subject=trusted(
@@ -118,6 +119,7 @@ def booking_made(
             about=f"the visit {booking.ref} to {booking.host.name}",
         )  # fmt: skip
         queue(session, f"{booking.ref}:made:kw{worker.id}", worker.email, email)
+    return len(workers)
 
 
 ENDINGS = {

@@ -133,8 +133,9 @@ class Hotdesk:
                     booking, host, visitor.name or user_id, own.name if own else None
                 )
                 deadline = approval_deadline(day, partnership_working_days(session), self.zone)
-                booking_made(session, self.mailing, made, deadline)
-                return Booked(made, notices=outbox.write_notices(session, notices(made)))
+                emailed = booking_made(session, self.mailing, made, deadline)
+                written = outbox.write_notices(session, notices(made))
+                return Booked(made, notices=written, emailed=emailed)
         except AlreadyBooked as already:
             with session_scope(self.engine) as session:
                 return Booked(

@@ -121,6 +121,7 @@ class Booked:
     booking: Booking
     already: bool = False  # the same booking existed: a second click, or a retried request
     notices: tuple[Written, ...] = ()  # written with the booking, to send after the commit
+    emailed: int = 0  # key workers not on Slack told by email (sent by the `email` job)
 
 
 @dataclass(frozen=True)
