@@ -140,6 +140,14 @@ def request_visit(bot: Bot) -> DeskBooking:
         return session.exec(select(DeskBooking)).one()
 
 
+def emailed_request(bot: Bot, mailbox: tuple[Mailbox, str]) -> dict[str, str]:
+    """A visit requested at Northside and its email sent to Jamal: the email's links."""
+    box, smtp_url = mailbox
+    request_visit(bot)
+    send_emails(bot, smtp_url)
+    return links_in(box.to(JAMAL)[0])
+
+
 def links_in(message: EmailMessage) -> dict[str, str]:
     """The email's links by label, from its plain-text part ("Label: https://…")."""
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -241,10 +249,7 @@ def test_a_visit_request_reaches_the_email_key_worker_with_an_invitation_and_lin
 def test_the_approve_link_shows_a_page_and_only_its_button_approves_once(
     visitors: Bot, mailbox: tuple[Mailbox, str]
 ) -> None:
-    box, smtp_url = mailbox
-    request_visit(visitors)
-    send_emails(visitors, smtp_url)
-    approve = links_in(box.to(JAMAL)[0])["Approve the visit"]
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
     for _ in range(2):  # a mail scanner, then the person: looking changes nothing
         status, page = follow(visitors, approve)
         assert status == 200 and "Approve this visit?" in page
@@ -290,10 +295,7 @@ def test_declining_by_link_tells_the_visitor_and_cancels_the_invitation(
 def test_an_expired_or_tampered_link_is_refused_with_a_page_and_changes_nothing(
     visitors: Bot, mailbox: tuple[Mailbox, str]
 ) -> None:
-    box, smtp_url = mailbox
-    request_visit(visitors)
-    send_emails(visitors, smtp_url)
-    approve = links_in(box.to(JAMAL)[0])["Approve the visit"]
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
     for method in ("GET", "POST"):
         status, page = follow(visitors, approve[:-3] + "abc", method)
         assert status == 410 and "isn't one Partnerbot made" in page

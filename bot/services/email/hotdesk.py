@@ -11,12 +11,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.models import KeyWorker, Organisation, Partnership
+from bot.services.calendar_file import visit_calendar
 from bot.services.email.deliveries import queue
-from bot.services.email.invite import CANCEL, REQUEST, invitation
 from bot.services.email.links import Mailing
 from bot.services.email.messages import Action, Draft, write
 from bot.services.gate import Cleared, Reach, clear, trusted
 from bot.services.hotdesk.types import Booking
+
+REQUEST, CANCEL = "REQUEST", "CANCEL"  # iTIP's methods: add the event, take it away
 
 
 def _public(text: str) -> Cleared:
@@ -46,14 +48,17 @@ def _when(booking: Booking) -> str:
 
 
 def _invite(mailing: Mailing, booking: Booking, attendee: str, method: str, sequence: int) -> str:
-    return invitation(
-        method=method, uid=f"hotdesk-{booking.ref}@partnerbot", sequence=sequence,
-        summary=f"Hot-desk visitor: {booking.visitor_name}", day=booking.day,
-        hours=booking.part.hours, zone=mailing.zone, location=booking.host.address,
-        description=f"{booking.visitor_name} from {booking.visitor_organisation or 'a partner'}"
-        f" visits {booking.host.name} (booking {booking.ref}).",
-        organiser=mailing.sender, attendee=attendee,
-    )  # fmt: skip
+    """The invitation (one UID per booking, so CANCEL, a higher SEQUENCE, removes what REQUEST
+    added), as the text of a `text/calendar; method=…` part."""
+    description = (
+        f"{booking.visitor_name} from {booking.visitor_organisation or 'a partner'} visits "
+        f"{booking.host.name} (booking {booking.ref})."
+    )
+    return visit_calendar(
+        f"hotdesk-{booking.ref}@partnerbot", f"Hot-desk visitor: {booking.visitor_name}",
+        booking.day, booking.part.hours, mailing.zone, booking.host.address, description,
+        method=method, sequence=sequence, organiser=mailing.sender, attendee=attendee,
+    ).decode()  # fmt: skip
 
 
 def _footer(session: Session, booking: Booking) -> list[Cleared]:

@@ -203,11 +203,7 @@ class Hotdesk:
     def decide_by_link(self, token: str, now: datetime, *, notices: Notices[Ended]) -> Ended:
         """A key worker not on Slack answers a request with an email's Approve or Decline link
         (after confirming on its page): the link is used once, in the decision's transaction."""
-        if self.mailing is None:
-            raise links.LinkRefused(links.TAMPERED)
-        link = links.read(self.mailing.secret, token, now)
-        if link.purpose not in ("approve", "decline"):
-            raise links.LinkRefused(links.TAMPERED)
+        link = self._decision_link(token, now)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
             links.use(session, link)
@@ -216,14 +212,17 @@ class Hotdesk:
     def booking_for_link(self, token: str, now: datetime) -> tuple[links.Link, Booking, bool]:
         """What an Approve or Decline link is about, changing nothing (a mail scanner follows
         links): the link, the booking and whether the link was used already."""
-        if self.mailing is None:
-            raise links.LinkRefused(links.TAMPERED)
-        link = links.read(self.mailing.secret, token, now)
-        if link.purpose not in ("approve", "decline"):
-            raise links.LinkRefused(links.TAMPERED)
+        link = self._decision_link(token, now)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
             return link, booking_of(session, row), links.was_used(session, link)
+
+    def _decision_link(self, token: str, now: datetime) -> links.Link:
+        """An Approve or Decline link this deployment signed, not expired; else LinkRefused."""
+        link = links.read(self.mailing.secret if self.mailing else "", token, now)
+        if self.mailing is None or link.purpose not in ("approve", "decline"):
+            raise links.LinkRefused(links.TAMPERED)
+        return link
 
     def _decided(
         self, session: Session, row: DeskBooking, by: str, approve: bool, notices: Notices[Ended]
