@@ -332,7 +332,7 @@ class EmailDelivery(Stored, table=True):
     id: int = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)  # what it is for: "D12:request:kw3"
     recipient: str = Field(max_length=254, index=True)
-    message: str  # JSON: subject, text, html, calendar and its method, unsubscribe link
+    message: str  # JSON: subject, text, html, calendar, unsubscribe link; "" once settled
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = Field(default=0)
     not_before: datetime = Field(default_factory=utcnow, index=True)

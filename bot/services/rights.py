@@ -105,6 +105,7 @@ RETENTION_KINDS = {
     "sessions": "sessions",
     "opportunities": "opportunities",
     "deliveries": "deliveries",
+    "emails": "deliveries",  # emails sent or refused (their text already blanked)
     "job runs": "job_runs",
     "audit entries": "audit_entries",
     "event ids": "event_ids_days",
@@ -531,6 +532,13 @@ class Rights:
                     or_(
                         col(Delivery.updated_at) < since("deliveries"),
                         col(Delivery.job_run_id).in_(old_runs),
+                    ),
+                ),
+                "emails": (
+                    EmailDelivery,
+                    and_(
+                        col(EmailDelivery.status).in_(("sent", "failed")),
+                        col(EmailDelivery.updated_at) < since("deliveries"),
                     ),
                 ),
                 "job runs": (JobRun, JobRun.claimed_at < since("job_runs")),

@@ -103,7 +103,7 @@ def _fail(
         moved = session.connection().execute(
             update(EmailDelivery)
             .where(col(EmailDelivery.id) == row.id, col(EmailDelivery.status) == expected)
-            .values(status="failed", error=error[:200], updated_at=utcnow())
+            .values(status="failed", error=error[:200], message="", updated_at=utcnow())
         )
         if moved.rowcount != 1:
             return False
@@ -162,8 +162,8 @@ def send_due(
             continue  # another process took it
         email = Email.from_json(row.message)
         outcome = transport(compose(email, sender, row.recipient))
-        if outcome.status == "sent":
-            _move(engine, row.id, "sending", status="sent", error="")
+        if outcome.status == "sent":  # kept as a record of whom, not of what: text blanked
+            _move(engine, row.id, "sending", status="sent", error="", message="")
             tally.sent += 1
         elif outcome.status == "later" and row.attempts + 1 < GIVE_UP_AFTER:
             wait = min(RETRY_AFTER * 2**row.attempts, RETRY_MAX)
