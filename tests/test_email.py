@@ -506,3 +506,12 @@ def test_the_partnership_file_gives_key_workers_addresses_and_the_pace() -> None
         )
     with pytest.raises(PartnershipFileError, match=r"email\.per_minute: should be a whole number"):
         parse_partnership(text + "[email]\nper_minute = 0\n", jobs=JOBS)
+
+
+def test_my_data_shows_the_digest_address(visitors: Bot) -> None:
+    visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    export = Rights(visitors.engine, LONDON).export(OTHER)
+    assert (
+        export["preferences"]["digest_email_awaiting_confirmation"] == "olu@elsewhere.example.org"
+    )
+    assert export["preferences"]["digest_by_email_to"] is None

@@ -169,6 +169,7 @@ def test_my_data_is_a_json_file_with_everything_about_them_and_nothing_of_others
     data = json.loads(upload.content)
     assert data["membership"]["organisation"] == "Northside Care Leavers Project"
     assert data["preferences"]["digest_by_dm"] is True
+    assert data["preferences"]["digest_by_email_to"] is None
     assert [u["text"] for u in data["updates"]] == ["The member's update"]
     assert [b["host"] for b in data["hot_desk_bookings"]] == ["Harbour Refugee Support"]
     assert [o["title"] for o in data["opportunities"]] == ["The member's event"]

@@ -249,6 +249,10 @@ class Rights:
                 "preferences": {
                     "digest_by_dm": bool(member and member.digest_dm),
                     "named_as_visitor_in_digest": bool(member and member.name_in_digest),
+                    "digest_by_email_to": member.digest_email if member else None,
+                    "digest_email_awaiting_confirmation": (
+                        member.digest_email_asked if member else None
+                    ),
                 },
                 "updates": [
                     {
