@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.config import Need, Settings, SettingsError, load_settings
 from bot.db import make_engine, pending_migrations, schema_version, upgrade
+from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
     apply_partnership,
@@ -168,7 +169,10 @@ def job_context(settings: Settings, engine: Engine, dry_run: bool = False) -> Jo
     from jobs.clock import job_client
 
     client = None if dry_run else job_client(settings)
-    return JobContext(engine=engine, zone=settings.zone, client=client, dry_run=dry_run)
+    return JobContext(
+        engine=engine, zone=settings.zone, client=client, dry_run=dry_run,
+        smtp_url=settings.smtp_url if settings.email_on else None, mailing=Mailing.of(settings),
+    )  # fmt: skip
 
 
 def migrate(engine: Engine) -> None:
@@ -193,6 +197,8 @@ def prepare(engine: Engine, settings: Settings) -> None:
         raise StartupError(f"the database {state}: run `partnerbot db upgrade` first")
     if settings.partnership_config:
         load_partnership(engine, settings.partnership_config)
+    if not settings.email_on:
+        log.info("%s (see the README's settings)", settings.email_off_reason)
 
 
 def load_partnership(engine: Engine, path: str) -> None:

@@ -64,6 +64,33 @@ class Settings:
     port: int = DEFAULT_PORT
     timezone: str = DEFAULT_TZ
     partnership_config: str | None = None
+    smtp_url: str | None = None  # smtp://user:password@host:587 (STARTTLS) or smtps://…:465
+    email_from: str | None = None
+    email_link_secret: str | None = None
+    public_url: str | None = None  # where people's browsers reach the web process (email links)
+
+    @property
+    def email_on(self) -> bool:
+        """Email is sent only with all three of its settings; `email_off_reason` says which lack."""
+        return not self.email_off_reason
+
+    @property
+    def email_off_reason(self) -> str:
+        missing = [
+            name
+            for name, value in (
+                ("SMTP_URL", self.smtp_url),
+                ("EMAIL_FROM", self.email_from),
+                ("EMAIL_LINK_SECRET", self.email_link_secret),
+            )
+            if not value
+        ]
+        return f"email is off: {', '.join(missing)} not set" if missing else ""
+
+    @property
+    def link_base(self) -> str:
+        """The start of every link in an email: PUBLIC_URL, or this machine's own port."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -137,6 +164,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not api_url.startswith(("http://", "https://")):
         raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
 
+    smtp_url = _clean(env, "SMTP_URL")
+    if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+        raise SettingsError(
+            "SMTP_URL must start with smtp:// (STARTTLS, port 587) or smtps:// (port 465), "
+            "e.g. smtp://user:password@mail.example.org:587"
+        )
+    email_from = _clean(env, "EMAIL_FROM")
+    if email_from and "@" not in email_from:
+        raise SettingsError(f"EMAIL_FROM must be an email address, not {email_from!r}")
+    public_url = _clean(env, "PUBLIC_URL")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"PUBLIC_URL must be an http(s) URL, not {public_url!r}")
+
     return Settings(
         slack_bot_token=_clean(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_clean(env, "SLACK_SIGNING_SECRET"),
@@ -146,4 +186,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=int(port_text),
         timezone=timezone,
         partnership_config=_clean(env, "PARTNERSHIP_CONFIG"),
+        smtp_url=smtp_url,
+        email_from=email_from,
+        email_link_secret=_clean(env, "EMAIL_LINK_SECRET"),
+        public_url=public_url,
     )

@@ -73,6 +73,7 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
 PRIVACY_POLICIES = ("warn", "block")
 REGIONS = ("ENG", "SCT", "WLS", "NIR")
 REPORT_FORMATS = ("xlsx", "csv")
+EMAIL_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class Stored(SQLModel):
@@ -105,6 +106,7 @@ class Partnership(Stored, table=True):
     )  # JSON {kind: months}; see bot.services.rights
     sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
     report_format: str = Field(default="xlsx", max_length=4)  # the coordinators' report's figures
+    emails_per_minute: int = Field(default=30)  # the pace of email sending ([email] per_minute)
 
 
 class Topic(Stored, table=True):
@@ -131,6 +133,7 @@ class KeyWorker(Stored, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=150)
     slack_user_id: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)  # for one not on Slack
 
 
 class HotdeskOffer(Stored, table=True):
@@ -165,6 +168,10 @@ class Member(Stored, table=True):
     digest_dm: bool = Field(default=False)
     # Whether the digest may name them as a hot-desk visitor; by default only their organisation.
     name_in_digest: bool = Field(default=False)
+    # The digest by email: the address it goes to once confirmed by a link sent to it, and the
+    # one asked for and awaiting that confirmation.
+    digest_email: str | None = Field(default=None, max_length=254)
+    digest_email_asked: str | None = Field(default=None, max_length=254)
 
 
 class InboxItem(Stored, table=True):
@@ -310,6 +317,37 @@ class Delivery(Stored, table=True):
     redraw: bool = Field(default=False)
     error: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailDelivery(Stored, table=True):
+    """One email to one address: pending → sending → sent, or failed (a permanent refusal, the
+    server's answer in `error`). A temporary refusal puts it back to pending with `not_before`
+    later. Written in the transaction of the change it tells of, with `key` unique so work done
+    again writes it once; the message is stored rendered, so a resumed run sends exactly it.
+    A row a crash left sending is reported, never resent blindly (SMTP has no idempotency)."""
+
+    __tablename__ = "email_delivery"
+    __table_args__ = (one_of("status", EMAIL_STATUSES),)
+
+    id: int = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)  # what it is for: "D12:request:kw3"
+    recipient: str = Field(max_length=254, index=True)
+    message: str  # JSON: subject, text, html, calendar, unsubscribe link; "" once settled
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    not_before: datetime = Field(default_factory=utcnow, index=True)
+    error: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailLinkUse(Stored, table=True):
+    """A signed email link that changed something: its signature, unique, so it works once."""
+
+    __tablename__ = "email_link_use"
+
+    signature: str = Field(primary_key=True, max_length=64)
+    used_at: datetime = Field(default_factory=utcnow)
 
 
 class DeskBooking(Stored, table=True):

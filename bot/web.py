@@ -17,7 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, load_settings
 from bot.db import make_engine, schema_version
-from bot.slack.app import LISTENER_THREADS, create_app
+from bot.email_pages import PREFIX as EMAIL_PREFIX
+from bot.email_pages import email_pages
+from bot.slack.app import LISTENER_THREADS, create_app, services_of
 
 log = logging.getLogger("partnerbot.web")
 GIL_SWITCH_INTERVAL = 0.001  # seconds
@@ -62,10 +64,13 @@ def too_large(environ: dict[str, Any], start_response: StartResponse) -> Iterabl
 def wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
     slack = SlackRequestHandler(bolt_app)
     health = health_app(engine)
+    email = email_pages(services_of(bolt_app))
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             return health(environ, start_response)
+        if str(environ.get("PATH_INFO", "")).startswith(EMAIL_PREFIX):
+            return email(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

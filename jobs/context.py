@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.services.email.links import Mailing
+
 
 @dataclass(frozen=True)
 class JobContext:
@@ -17,3 +19,5 @@ class JobContext:
     client: WebClient | None  # None only for dry runs
     dry_run: bool = False
     show: Callable[[str], None] = print  # where a dry run says what it would send
+    smtp_url: str | None = None  # email: None when it is off (bot.config.Settings.email_on)
+    mailing: Mailing | None = None  # the links' secret and base, the sender; None when off

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from bot.models import utcnow
 from bot.services.digest import Digest, build_digest
 from bot.services.directory import Directory
+from bot.services.email.deliveries import queue
+from bot.services.email.digest import digest_draft
+from bot.services.email.messages import write
+from bot.services.email.subscriptions import UNSUBSCRIBE_FOR
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.plain import plain_text
 from jobs.context import JobContext
-from jobs.delivery import claim, finish, send_once
+from jobs.delivery import Compose, claim, finish, send_once
 from jobs.job import job
 
 JOB = "digest"
@@ -21,6 +28,30 @@ NOTHING = "nothing happened this week; nothing sent"
 def period_of(fire: datetime) -> str:
     year, week, _ = fire.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def by_email(digest: Digest, context: JobContext, period: str) -> Compose:
+    """The Slack messages, and the email copies queued in the claiming transaction, so each
+    member asking for it by email gets the week's once, with a one-click unsubscribe link."""
+    messages = recipients(digest, context)
+    mailing = context.mailing
+
+    if mailing is None or not digest.email_members:
+        return lambda _session: messages
+    names = {m.slack_user_id: m.name for m in Directory(context.engine).members()}
+    draft = digest_draft(digest, names)  # drawn before the claim's transaction, not in it
+
+    def compose(session: Session) -> dict[str, Message]:
+        until = utcnow() + UNSUBSCRIBE_FOR
+        for member_id, address in digest.email_members:
+            email = write(
+                draft, about=f"the digest of {period}",
+                unsubscribe=mailing.url("unsubscribe", member_id, until),
+            )  # fmt: skip
+            queue(session, f"digest:{period}:m{member_id}", address, email)
+        return messages
+
+    return compose
 
 
 def recipients(digest: Digest, context: JobContext) -> dict[str, Message]:
@@ -64,4 +95,4 @@ def run(context: JobContext, fire: datetime) -> str:
         if run_id is not None:
             finish(context.engine, run_id, NOTHING)
             return f"{period}: {NOTHING}"
-    return send_once(context, JOB, SCOPE, period, messages)
+    return send_once(context, JOB, SCOPE, period, by_email(digest, context, period))

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from bot.services.schedule import unknown_job
-from jobs import digest, housekeeping, nudges, reminders, retention
+from jobs import digest, email, housekeeping, nudges, reminders, retention
 from jobs.job import Job
 
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         digest.run,
+        email.run,
         housekeeping.run,
         reminders.hotdesk,
         reminders.opportunities,

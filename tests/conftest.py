@@ -198,13 +198,22 @@ def sender(loaded_engine: Engine, fake_slack: FakeSlack) -> Sender:
 
 
 @pytest.fixture
-def bot(loaded_engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
+def more_settings() -> dict[str, str]:
+    """Settings a test module gives the test app besides Slack's (email's, say): override it."""
+    return {}
+
+
+@pytest.fixture
+def bot(
+    loaded_engine: Engine, fake_slack: FakeSlack, database_url: str, more_settings: dict[str, str]
+) -> Iterator[Bot]:
     """The real app on a real HTTP port, its Web API calls going to the fake Slack."""
     settings = Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
+        **more_settings,
     )
     executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     client = make_client(settings, timeout=SLACK_TIMEOUT)

@@ -28,8 +28,9 @@ def test_manifest_validates_against_slacks_schema() -> None:
 def test_manifest_asks_for_the_minimal_scopes_and_declares_the_home_tab() -> None:
     data = manifest()
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:write", "users:read", "files:write"]
-    )  # files:write: only for a hot-desk visit's calendar entry, uploaded to the visitor's DM
+        ["commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"]
+    )  # files:write: only for a hot-desk visit's calendar entry, uploaded to the visitor's DM;
+    # users:read.email: only to offer the digest by email to the profile's address
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
 

@@ -245,3 +245,26 @@ def test_the_page_is_its_static_files_each_with_its_type(playground: Playground)
 )
 def test_nothing_but_the_page_is_served(playground: Playground, path: str) -> None:
     assert call(playground, "GET", path)[:2] == (404, "not found")
+
+
+def test_the_email_panel_shows_what_was_sent_and_its_links_work(page: Page) -> None:
+    """Northside's key worker Jamal is not on Slack: a visit request reaches him by email,
+    through the playground's mail sink, and its Approve link opens the bot's own page."""
+    as_user(page, AMINA)
+    open_channel(page, "#partnership-updates")
+    command(page, f"/hotdesk book NCL {next_open_day():%-d/%-m/%Y} am")
+    expect(page.locator("#messages")).to_contain_text("Requested a desk")
+    page.select_option("#job", "email")
+    page.click("#job-run")
+    expect(page.locator("#job-result")).to_contain_text("1 emails sent")
+    page.click('[data-key="email"]')
+    expect(page.locator("article.email")).to_contain_text("Visit request: Amina Yusuf")
+    expect(page.locator("article.email")).to_contain_text("calendar invitation (REQUEST)")
+    frame = page.frame_locator("iframe.email-body")
+    expect(frame.locator("body")).to_contain_text("asks to use a hot desk at Northside")
+    with page.context.expect_page() as opened:
+        frame.locator("a", has_text="Approve the visit").click()
+    approve = opened.value
+    expect(approve.locator("h1")).to_have_text("Approve this visit?")
+    approve.click("button")
+    expect(approve.locator("h1")).to_have_text("Visit approved")

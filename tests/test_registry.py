@@ -57,7 +57,7 @@ def test_an_unknown_job_in_the_schedule_gets_the_same_answer_as_run_job() -> Non
     with pytest.raises(PartnershipFileError) as error:
         parse_partnership(text, "p.toml", jobs=JOBS)
     assert str(error.value) == f"p.toml, line 5, schedule.digets: {UnknownJob('digets')}"
-    assert "jobs: digest, hotdesk-reminders, housekeeping" in str(error.value)
+    assert "jobs: digest, email, hotdesk-reminders, housekeeping" in str(error.value)
 
 
 def test_a_job_the_file_leaves_out_keeps_its_default() -> None:

@@ -19,6 +19,7 @@ from bot.models import (
     Commitment,
     Delivery,
     DeskBooking,
+    EmailDelivery,
     InboxItem,
     JobRun,
     Member,
@@ -168,6 +169,7 @@ def test_my_data_is_a_json_file_with_everything_about_them_and_nothing_of_others
     data = json.loads(upload.content)
     assert data["membership"]["organisation"] == "Northside Care Leavers Project"
     assert data["preferences"]["digest_by_dm"] is True
+    assert data["preferences"]["digest_by_email_to"] is None
     assert [u["text"] for u in data["updates"]] == ["The member's update"]
     assert [b["host"] for b in data["hot_desk_bookings"]] == ["Harbour Refugee Support"]
     assert [o["title"] for o in data["opportunities"]] == ["The member's event"]
@@ -309,6 +311,13 @@ def test_retention_deletes_exactly_what_has_expired(
                         updated_at=utc - timedelta(days=age),
                     )
                 )  # fmt: skip
+        for days_ago in (100, 80):  # emails sent or refused: as deliveries, 3 months
+            session.add(
+                EmailDelivery(
+                    key=f"e{days_ago}", recipient="someone@example.org", message="",
+                    status="sent", updated_at=utc - timedelta(days=days_ago),
+                )
+            )  # fmt: skip
         for days_ago in (2200, 2100):  # audit entries: six years ≈ 2192 days
             session.add(
                 AuditEntry(actor="U1", action=f"a{days_ago}", at=utc - timedelta(days=days_ago))
@@ -327,15 +336,15 @@ def test_retention_deletes_exactly_what_has_expired(
     jobs = job_context(loaded_engine, fake_slack)
     assert run_job("retention", job_context(loaded_engine, fake_slack, dry_run=True), now) == (
         "would delete 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
+        "1 emails, 1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 1 updates, 1 bookings, 1 sessions, 1 opportunities, 2 deliveries, "
-        "1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
+        "1 emails, 1 job runs, 1 audit entries, 1 event ids, 1 requests, 1 sends"
     )
     assert run_job("retention", jobs, now) == (
         "deleted 0 updates, 0 bookings, 0 sessions, 0 opportunities, 0 deliveries, "
-        "0 job runs, 0 audit entries, 0 event ids, 0 requests, 0 sends"
+        "0 emails, 0 job runs, 0 audit entries, 0 event ids, 0 requests, 0 sends"
     )
     with Session(loaded_engine) as session:
         assert session.exec(select(PartnerUpdate.text)).all() == ["700"]

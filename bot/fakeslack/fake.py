@@ -92,9 +92,13 @@ class FakeSlack:
         tz: str = "Europe/London",
         is_bot: bool = False,
         deleted: bool = False,
+        email: str = "",
     ) -> None:
         now = datetime.now(ZoneInfo(tz))
         offset = now.utcoffset()
+        profile = {"real_name": real_name, "display_name": display_name}
+        if email:  # Slack gives it only to apps with users:read.email
+            profile["email"] = email
         user = {
             "id": user_id,
             "team_id": TEAM_ID,
@@ -105,7 +109,7 @@ class FakeSlack:
             "tz": tz,
             "tz_label": now.tzname(),
             "tz_offset": int(offset.total_seconds()) if offset else 0,
-            "profile": {"real_name": real_name, "display_name": display_name},
+            "profile": profile,
         }
         with self._state.lock:
             self._state.users[user_id] = user

@@ -30,7 +30,9 @@ from bot.db import make_engine, upgrade
 from bot.fakeslack import FakeSlack, UploadedFile
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
+from bot.playground.mailsink import MailSink
 from bot.services.directory import Directory, Profile
+from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -73,6 +75,7 @@ class Playground:
     engine: Engine
     settings: Settings
     channels: list[str]  # the partnership's updates, opportunities and digest channels, as set
+    mail: MailSink | None = None  # what the bot emailed (hot-desk notices, the digest)
     bound: str = ""
 
     def state(self, user: str) -> dict[str, Any]:
@@ -112,6 +115,7 @@ class Playground:
             },
             "home": home and {"id": home["id"], "blocks": home["blocks"]},
             "jobs": sorted(JOBS),
+            "emails": self.mail.messages() if self.mail else [],
             "bound": self.bound,
         }
 
@@ -181,7 +185,10 @@ class Playground:
         """Run a job as of a chosen time, so the digest and nudges show without waiting."""
         name, now = str(body.get("name", "")), str(body.get("now", ""))
         client = WebClient(token=self.settings.slack_bot_token, base_url=self.fake.base_url)
-        context = JobContext(self.engine, self.settings.zone, client)
+        context = JobContext(
+            self.engine, self.settings.zone, client,
+            smtp_url=self.settings.smtp_url, mailing=Mailing.of(self.settings),
+        )  # fmt: skip
         when = datetime.fromisoformat(now) if now else None
         try:
             return {"summary": run_job(name, context, when)}
@@ -203,12 +210,25 @@ class _Quiet(WSGIRequestHandler):
         """The page polls every second; the terminal stays readable."""
 
 
-def start_bot(settings: Settings, engine: Engine) -> str:
-    """The real app on a private port, exactly as `partnerbot web` serves it."""
-    app = wsgi_app(create_app(settings, engine, sweep=True), engine)
-    server = make_server(HOST, 0, app, _ThreadingWSGIServer, _Quiet)
+def start_bot(settings: Settings, engine: Engine, sink: MailSink) -> tuple[str, Settings]:
+    """The real app on a private port, exactly as `partnerbot web` serves it, emailing the
+    playground's mail sink with links to its own `/email/` pages; its URL and settings."""
+    server = make_server(HOST, 0, _not_yet, _ThreadingWSGIServer, _Quiet)
+    settings = replace(
+        settings,
+        smtp_url=sink.start(),
+        email_from="partnerbot@playground.invalid",
+        email_link_secret=secrets.token_urlsafe(32),
+        public_url=f"http://{HOST}:{server.server_port}",
+    )
+    server.set_app(wsgi_app(create_app(settings, engine, sweep=True), engine))
     serve_in_background(server)
-    return f"http://{HOST}:{server.server_port}/slack/events"
+    return f"http://{HOST}:{server.server_port}/slack/events", settings
+
+
+def _not_yet(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
 
 
 def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
@@ -250,8 +270,10 @@ def build(
         slack_api_url=fake.base_url,
         database_url=database_url,
     )
-    driver = SlackDriver(start_bot(settings, engine), settings.slack_signing_secret or "", fake)
-    return Playground(fake, driver, engine, settings, channels)
+    sink = MailSink()
+    url, settings = start_bot(settings, engine, sink)
+    driver = SlackDriver(url, settings.slack_signing_secret or "", fake)
+    return Playground(fake, driver, engine, settings, channels, sink)
 
 
 class _Page(BaseHTTPRequestHandler):

@@ -103,6 +103,7 @@ class Digest:
     channel: str | None = None
     dm_member_ids: list[str] = field(default_factory=list)
     coordinator_ids: list[str] = field(default_factory=list)
+    email_members: list[tuple[int, str]] = field(default_factory=list)  # (member id, address)
     new_opportunities: list[OpportunityView] = field(default_factory=list)
     closing_soon: list[OpportunityView] = field(default_factory=list)
     visits: list[HostWeek] = field(default_factory=list)
@@ -148,6 +149,11 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
         members = session.exec(
             select(Member.slack_user_id, Member.digest_dm, Member.is_coordinator)
         ).all()
+        by_email = session.exec(
+            select(Member.id, Member.digest_email)
+            .where(col(Member.digest_email).is_not(None))
+            .order_by(col(Member.id))
+        ).all()
         new_opportunities, closing_soon = opportunities_between(session, start, end)
         return Digest(
             partnership=settings.name,
@@ -158,6 +164,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
             channel=settings.digest_channel,
             dm_member_ids=sorted(uid for uid, wants_dm, _ in members if wants_dm),
             coordinator_ids=sorted(uid for uid, _, coordinator in members if coordinator),
+            email_members=[(member_id, address) for member_id, address in by_email if address],
             new_opportunities=new_opportunities,
             closing_soon=closing_soon,
             visits=_visits(session, first_day, next_day),

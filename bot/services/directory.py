@@ -37,6 +37,7 @@ class Profile:
     name: str
     display_name: str = ""
     tz: str | None = None
+    email: str | None = None  # the profile's address (scope users:read.email), never stored
 
 
 ProfileLoader = Callable[[str], Profile | None]

@@ -9,6 +9,8 @@ kept separately on every path, and the path someone forgot broke them. So both a
   and every column in `COLUMNS` that reaches others refuses any other value on assignment.
 - `Shown` is text escaped for Slack's mrkdwn. Only `escape` and `link` make it; block builders
   put typed content into messages through them.
+- `HtmlShown` is the same for email and the `/email/` pages: `html` and `html_link` make it
+  from `Cleared` text, so nothing the guard held back reaches an email either.
 
 `tests/test_gate.py` lists every typed field and column with its `Reach`, and fails when one is
 added without one.
@@ -16,12 +18,13 @@ added without one.
 
 from __future__ import annotations
 
+import html as _html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import event
 from sqlmodel import Session, select
@@ -77,6 +80,12 @@ class Cleared(_GateText):
 
 class Shown(_GateText):
     """Text escaped for Slack's mrkdwn (mentions kept): `escape` and `link`."""
+
+    __slots__ = ()
+
+
+class HtmlShown(_GateText):
+    """Text escaped for HTML (an email, a page): `html`, `html_link` and `html_join`."""
 
     __slots__ = ()
 
@@ -210,6 +219,12 @@ def trusted(text: str) -> Cleared:
     return Cleared(text, _KEY)
 
 
+def stored(text: str) -> Cleared:
+    """Typed text read back from a column in `COLUMNS` that reaches others: the column takes
+    only Cleared text (see `enforce_columns`), so it passed the gate on its way in."""
+    return Cleared(text, _KEY)
+
+
 def _guard(text: str, policy: Policy, anyway: bool, field: str) -> None:
     findings = findings_in(text, policy.staff)
     if findings and not (anyway and policy.may_share_anyway):
@@ -240,6 +255,33 @@ def link(url: str, label: str) -> Shown:
     """A link with a label; the address percent-encodes anything Slack could read as markup."""
     address = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), url)
     return Shown(f"<{address.replace('&', '&amp;')}|{escape(label)}>", _KEY)
+
+
+# --- Out to email and web pages ------------------------------------------------------------------
+
+
+def html(text: Cleared) -> HtmlShown:
+    """Cleared text for HTML: `&`, `<`, `>` and quotes escaped, so it can never become markup;
+    a mention (which no email reader can follow) is shown as plain text too."""
+    return HtmlShown(_html.escape(text, quote=True), _KEY)
+
+
+def html_link(url: str, label: Cleared, style: str = "") -> HtmlShown:
+    """A link the bot made (an email's signed links, a checked address), with its label and
+    the bot's own `style`."""
+    address = _html.escape(_URL_UNSAFE.sub(lambda m: quote(m[0]), url), quote=True)
+    styled = f' style="{_html.escape(style, quote=True)}"' if style else ""
+    return HtmlShown(f'<a href="{address}"{styled}>{html(label)}</a>', _KEY)
+
+
+def html_join(pieces: Sequence[HtmlShown], between: str = "") -> HtmlShown:
+    """Escaped pieces put together with the bot's own markup (`between`, never typed text)."""
+    return HtmlShown(between.join(pieces), _KEY)
+
+
+def html_markup(template: str, **pieces: HtmlShown) -> HtmlShown:
+    """The bot's own markup (`template`, never typed text) with escaped pieces in its slots."""
+    return HtmlShown(template.format(**pieces), _KEY)
 
 
 # --- Columns ------------------------------------------------------------------------------------

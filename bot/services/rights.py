@@ -51,6 +51,7 @@ from bot.models import (
     DeskBooking,
     DeskHold,
     Draft,
+    EmailDelivery,
     Erasure,
     InboxItem,
     JobRun,
@@ -104,6 +105,7 @@ RETENTION_KINDS = {
     "sessions": "sessions",
     "opportunities": "opportunities",
     "deliveries": "deliveries",
+    "emails": "deliveries",  # emails sent or refused (their text already blanked)
     "job runs": "job_runs",
     "audit entries": "audit_entries",
     "event ids": "event_ids_days",
@@ -247,6 +249,10 @@ class Rights:
                 "preferences": {
                     "digest_by_dm": bool(member and member.digest_dm),
                     "named_as_visitor_in_digest": bool(member and member.name_in_digest),
+                    "digest_by_email_to": member.digest_email if member else None,
+                    "digest_email_awaiting_confirmation": (
+                        member.digest_email_asked if member else None
+                    ),
                 },
                 "updates": [
                     {
@@ -393,6 +399,18 @@ class Rights:
                     .values(poster_id="")
                 ).rowcount  # fmt: skip
             _delete(session, Draft, Draft.author_id == user_id)
+            addresses = [  # their email addresses, and every email to them, go too
+                *session.exec(select(KeyWorker.email).where(KeyWorker.slack_user_id == user_id)),
+                *session.exec(select(Member.digest_email).where(Member.slack_user_id == user_id)),
+                *session.exec(
+                    select(Member.digest_email_asked).where(Member.slack_user_id == user_id)
+                ),
+            ]
+            _delete(
+                session,
+                EmailDelivery,
+                col(EmailDelivery.recipient).in_([a for a in addresses if a]),
+            )
             key_worker = _delete(session, KeyWorker, KeyWorker.slack_user_id == user_id)
             _delete(session, Member, Member.slack_user_id == user_id)
             _delete(session, Delivery, Delivery.recipient == user_id)
@@ -518,6 +536,13 @@ class Rights:
                     or_(
                         col(Delivery.updated_at) < since("deliveries"),
                         col(Delivery.job_run_id).in_(old_runs),
+                    ),
+                ),
+                "emails": (
+                    EmailDelivery,
+                    and_(
+                        col(EmailDelivery.status).in_(("sent", "failed")),
+                        col(EmailDelivery.updated_at) < since("deliveries"),
                     ),
                 ),
                 "job runs": (JobRun, JobRun.claimed_at < since("job_runs")),

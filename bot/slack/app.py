@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.logs import keep_logs_private
+from bot.services.email.links import Mailing
 from bot.services.inbox import Inbox
 from bot.slack import listeners
 from bot.slack.client import DependableClient
@@ -75,7 +76,8 @@ def create_app(
         logger=log,
     )
     sender = Sender(engine, DependableClient.like(app.client))
-    services = Services.on(engine, settings.zone, sender, clock)
+    services = Services.on(engine, settings.zone, sender, clock, Mailing.of(settings))
+    _SERVICES[app] = services
 
     workload = Workload(work_pool, Inbox(engine))
 
@@ -108,6 +110,12 @@ def create_app(
 
 
 _SWEEPERS: WeakKeyDictionary[App, Sweeper] = WeakKeyDictionary()
+_SERVICES: WeakKeyDictionary[App, Services] = WeakKeyDictionary()
+
+
+def services_of(app: App) -> Services:
+    """The services the app's listeners are given (the web process's /email/ pages use them)."""
+    return _SERVICES[app]
 
 
 def sweeper_of(app: App) -> Sweeper:

@@ -26,6 +26,7 @@ def profile_loader(client: WebClient) -> ProfileLoader:
             name=profile.get("real_name") or user.get("real_name") or user.get("name") or user_id,
             display_name=profile.get("display_name") or "",
             tz=user.get("tz"),
+            email=profile.get("email") or None,
         )
 
     return load

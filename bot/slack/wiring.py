@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.email.links import Mailing
+from bot.services.email.subscriptions import DigestByEmail
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
@@ -39,6 +41,7 @@ class Services:
     rights: Rights
     reports: Reports
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
+    digest_email: DigestByEmail
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
     def now(self) -> datetime:
@@ -50,7 +53,12 @@ class Services:
 
     @classmethod
     def on(
-        cls, engine: Engine, zone: ZoneInfo, sender: Sender, clock: Clock = real_time
+        cls,
+        engine: Engine,
+        zone: ZoneInfo,
+        sender: Sender,
+        clock: Clock = real_time,
+        mailing: Mailing | None = None,
     ) -> Services:
         opportunities = Opportunities(engine, sender)
         return cls(
@@ -58,12 +66,13 @@ class Services:
             zone,
             Directory(engine),
             Updates(engine, zone, sender),
-            Hotdesk(engine, zone),
+            Hotdesk(engine, zone, mailing),
             opportunities,
             Sessions(engine, zone),
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             Reports(engine),
             sender,
+            DigestByEmail(engine, mailing),
             clock,
         )

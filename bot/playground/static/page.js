@@ -125,11 +125,11 @@
   // ---------------------------------------------------------------- render
   function currentChannel() {
     if (!state) return null;
-    if (paneKey === 'home' || paneKey === '@dm') return state.bot_dm;
+    if (paneKey === 'home' || paneKey === '@dm' || paneKey === 'email') return state.bot_dm;
     return paneKey;
   }
   function validatePane() {
-    var ok = paneKey === 'home' || paneKey === '@dm' ||
+    var ok = paneKey === 'home' || paneKey === '@dm' || paneKey === 'email' ||
       channels().some(function (c) { return c.id === paneKey; });
     if (!ok) paneKey = channels().length ? channels()[0].id : '@dm';
   }
@@ -179,13 +179,14 @@
       });
       al.appendChild(h('li', null, sideItem('@dm', state.bot_dm || '', h('span', { class: 'bot-dot', text: 'P' }), 'Partnerbot')));
       al.appendChild(h('li', null, sideItem('home', 'home', h('span', { class: 'icon', text: '\u2302' }), 'Home')));
+      al.appendChild(h('li', null, sideItem('email', 'email', h('span', { class: 'icon', text: '\u2709' }), 'Email')));
     }
     var items = document.querySelectorAll('#sidebar .side-item');
     for (var i = 0; i < items.length; i++) {
       var it = items[i];
       var key = it.getAttribute('data-key');
       it.classList.toggle('active', key === paneKey);
-      if (key === 'home') continue;
+      if (key === 'home' || key === 'email') continue;
       var ch = key === '@dm' ? state.bot_dm : key;
       var n = unreadFor(ch);
       it.classList.toggle('unread', n > 0);
@@ -225,7 +226,35 @@
     if (jobs.indexOf(prev) >= 0) sel.value = prev;
   }
 
+  // What the bot emailed partners not on Slack (the playground's mail sink): each email as its
+  // recipient would see it, in a sandboxed frame (no scripts; links open a new tab, where the
+  // bot's /email/ pages answer them).
+  function renderEmails(force) {
+    $('pane-title').textContent = 'Email';
+    $('pane-sub').textContent = 'What the bot sent to partners not on Slack';
+    var emails = state.emails || [];
+    var hsh = 'email|' + JSON.stringify(emails);
+    if (!force && hsh === paneHash) return;
+    paneHash = hsh; paneId = 'email';
+    var box = $('messages');
+    box.textContent = '';
+    if (!emails.length) {
+      box.appendChild(h('div', { class: 'empty', text: 'No emails yet. Book a desk at Northside Care Leavers Project (its key worker Jamal is not on Slack), then run the job "email".' }));
+      return;
+    }
+    emails.slice().reverse().forEach(function (m) {
+      var frame = h('iframe', { class: 'email-body', title: 'Email: ' + m.subject, sandbox: 'allow-popups allow-popups-to-escape-sandbox' });
+      frame.srcdoc = '<base target="_blank">' + m.html;
+      var facts = 'To ' + m.to + ' \u00b7 ' + m.at + (m.invitation ? ' \u00b7 calendar invitation (' + m.invitation + ')' : '') + (m.unsubscribe ? ' \u00b7 one-click unsubscribe' : '');
+      box.appendChild(h('article', { class: 'email' },
+        h('h2', { class: 'email-subject', text: m.subject }),
+        h('div', { class: 'email-facts', text: facts }),
+        frame));
+    });
+  }
+
   function renderPane(force) {
+    if (paneKey === 'email') { renderEmails(force); return; }
     var isHome = paneKey === 'home';
     var ch = currentChannel();
     var title = $('pane-title'), sub = $('pane-sub');

@@ -23,6 +23,9 @@ from bot.models import DeskBooking, HotdeskOffer, KeyWorker, Organisation, utcno
 from bot.services import audit, outbox
 from bot.services.dates import format_date
 from bot.services.directory import find_organisation, is_coordinator, replace_slack_key_workers
+from bot.services.email import links
+from bot.services.email.hotdesk import booking_ended, booking_made
+from bot.services.email.links import Mailing
 from bot.services.gate import Reach, clear_fields
 from bot.services.hotdesk.rules import approval_deadline, check_bookable, offer_errors
 from bot.services.hotdesk.store import (
@@ -45,6 +48,7 @@ from bot.services.hotdesk.store import (
 )
 from bot.services.hotdesk.types import (
     ACTIVE,
+    EMAIL_DECIDER,
     Booked,
     Booking,
     Ended,
@@ -66,9 +70,10 @@ GRID_DAYS = 5
 
 
 class Hotdesk:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+    def __init__(self, engine: Engine, zone: ZoneInfo, mailing: Mailing | None = None) -> None:
         self.engine = engine
         self.zone = zone
+        self.mailing = mailing  # None: email is off, key workers not on Slack are not told
 
     # Hosts --------------------------------------------------------------------------------------
 
@@ -127,7 +132,10 @@ class Hotdesk:
                 made = booking_view(
                     booking, host, visitor.name or user_id, own.name if own else None
                 )
-                return Booked(made, notices=outbox.write_notices(session, notices(made)))
+                deadline = approval_deadline(day, partnership_working_days(session), self.zone)
+                emailed = booking_made(session, self.mailing, made, deadline)
+                written = outbox.write_notices(session, notices(made))
+                return Booked(made, notices=written, emailed=emailed)
         except AlreadyBooked as already:
             with read_scope(self.engine) as session:
                 return Booked(
@@ -172,6 +180,7 @@ class Hotdesk:
             ended = Ended(
                 booking_of(session, row), user_id, tuple(p for p in other if p != user_id)
             )
+            booking_ended(session, self.mailing, ended.booking)
             return with_notices(session, ended, notices)
 
     def decide(
@@ -185,21 +194,52 @@ class Hotdesk:
                 raise HotdeskProblem(
                     f"Only {host.name}'s key worker or a coordinator can approve or decline visits."
                 )
-            if row.status != "pending":
-                return Ended(booking_of(session, row), row.decided_by or "", (), already=True)
-            if approve:
-                won = transition(session, row, "confirmed", user_id)
-            else:
-                won = end_booking(session, row, "declined", user_id)
-            session.refresh(row)
-            if not won:
-                return Ended(booking_of(session, row), row.decided_by or "", (), already=True)
-            if user_id not in host.key_worker_ids:  # a coordinator deciding for the host
+            ended = self._decided(session, row, user_id, approve, notices)
+            if not ended.already and user_id not in host.key_worker_ids:  # a coordinator
                 verb = "approved" if approve else "declined"
                 audit.record(session, user_id, f"visit {verb}", f"D{booking_id} for {host.code}")
-            return with_notices(
-                session, Ended(booking_of(session, row), user_id, (row.visitor_id,)), notices
-            )
+            return ended
+
+    def decide_by_link(self, token: str, now: datetime, *, notices: Notices[Ended]) -> Ended:
+        """A key worker not on Slack answers a request with an email's Approve or Decline link
+        (after confirming on its page): the link is used once, in the decision's transaction."""
+        link = self._decision_link(token, now)
+        with session_scope(self.engine) as session:
+            row = existing_booking(session, link.row_id)
+            links.use(session, link)
+            return self._decided(session, row, EMAIL_DECIDER, link.purpose == "approve", notices)
+
+    def booking_for_link(self, token: str, now: datetime) -> tuple[links.Link, Booking, bool]:
+        """What an Approve or Decline link is about, changing nothing (a mail scanner follows
+        links): the link, the booking and whether the link was used already."""
+        link = self._decision_link(token, now)
+        with session_scope(self.engine) as session:
+            row = existing_booking(session, link.row_id)
+            return link, booking_of(session, row), links.was_used(session, link)
+
+    def _decision_link(self, token: str, now: datetime) -> links.Link:
+        """An Approve or Decline link this deployment signed, not expired; else LinkRefused."""
+        link = links.read(self.mailing.secret if self.mailing else "", token, now)
+        if self.mailing is None or link.purpose not in ("approve", "decline"):
+            raise links.LinkRefused(links.TAMPERED)
+        return link
+
+    def _decided(
+        self, session: Session, row: DeskBooking, by: str, approve: bool, notices: Notices[Ended]
+    ) -> Ended:
+        """A pending visit approved or declined, once: the other side and email told."""
+        if row.status != "pending":
+            return Ended(booking_of(session, row), row.decided_by or "", (), already=True)
+        if approve:
+            won = transition(session, row, "confirmed", by)
+        else:
+            won = end_booking(session, row, "declined", by)
+        session.refresh(row)
+        if not won:
+            return Ended(booking_of(session, row), row.decided_by or "", (), already=True)
+        ended = Ended(booking_of(session, row), by, (row.visitor_id,))
+        booking_ended(session, self.mailing, ended.booking)
+        return with_notices(session, ended, notices)
 
     # Looking ------------------------------------------------------------------------------------
 
@@ -259,6 +299,7 @@ class Hotdesk:
                 session, row, "released", None
             ):
                 released.append(row)
+                booking_ended(session, self.mailing, booking_of(session, row))
         until = working.next_after(local.date())
         visits = session.exec(
             select(DeskBooking)

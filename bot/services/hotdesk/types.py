@@ -13,6 +13,7 @@ from bot.services.outbox import Written
 from bot.services.refusal import Refusal
 
 ACTIVE = ("pending", "confirmed")
+EMAIL_DECIDER = "email"  # `decided_by` of a visit a key worker decided with an email's link
 
 
 REF = re.compile(r"^#?d?(\d{1,9})$", re.IGNORECASE)
@@ -120,6 +121,7 @@ class Booked:
     booking: Booking
     already: bool = False  # the same booking existed: a second click, or a retried request
     notices: tuple[Written, ...] = ()  # written with the booking, to send after the commit
+    emailed: int = 0  # key workers not on Slack told by email (sent by the `email` job)
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.followup_after = spec.followup_after
     row.retention = json.dumps(spec.retention) if spec.retention else ""
     row.report_format = spec.report_format
+    row.emails_per_minute = spec.emails_per_minute
     report.partnership.count(before, row.model_dump())
     session.add(row)
 
@@ -146,6 +147,7 @@ def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadRe
     for wanted in spec.key_workers:
         worker = by_name.get(wanted.name) or KeyWorker(organisation_id=row.id, name=wanted.name)
         worker.slack_user_id = wanted.slack or worker.slack_user_id
+        worker.email = wanted.email
         session.add(worker)
 
     offer = session.get(HotdeskOffer, row.id)

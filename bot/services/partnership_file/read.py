@@ -33,6 +33,7 @@ CHANNEL_PATTERN = re.compile(r"^([CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
 
 
 USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 CHANNEL_KINDS = ("updates", "opportunities", "digest")
@@ -66,6 +67,7 @@ class OfferSpec:
 class KeyWorkerSpec:
     name: str
     slack: str | None
+    email: str | None = None  # how one not on Slack is told of visits
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class PartnershipSpec:
     followup_after: int = 2
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
     report_format: str = "xlsx"  # the coordinators' report's figures: "xlsx" or "csv"
+    emails_per_minute: int = 30  # [email] per_minute: the pace of sending email
 
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
@@ -209,7 +212,7 @@ class _Checker:
             (),
             (
                 "partnership", "channels", "coordinators", "organisations", "schedule",
-                "retention", "report",
+                "retention", "report", "email",
             ),
         )  # fmt: skip
         top = self.table(data, (), "partnership")
@@ -253,7 +256,13 @@ class _Checker:
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
             retention=self.retention(self.table(data, (), "retention")),
             report_format=self.report_format(self.table(data, (), "report")),
+            emails_per_minute=self.email_pace(self.table(data, (), "email")),
         )
+
+    def email_pace(self, data: dict[str, Any]) -> int:
+        """[email] per_minute: at most so many emails a minute (a mail provider's limit)."""
+        self.unknown_keys(data, ("email",), ("per_minute",))
+        return self.whole_number(data, ("email",), "per_minute", 30, 1, 1000)
 
     def report_format(self, data: dict[str, Any]) -> str:
         """The format of the coordinators' report's figures: a spreadsheet, or CSV."""
@@ -371,11 +380,20 @@ class _Checker:
         )
 
     def key_worker(self, data: dict[str, Any], where: KeyPath) -> KeyWorkerSpec:
-        self.unknown_keys(data, where, ("name", "slack"))
+        self.unknown_keys(data, where, ("name", "slack", "email"))
         return KeyWorkerSpec(
             name=self.text(data, where, "name", required=True, limit=150),
             slack=self.text(
                 data, where, "slack", pattern=USER_PATTERN, example=': like "U0123ABCD"'
+            )
+            or None,
+            email=self.text(
+                data,
+                where,
+                "email",
+                limit=254,
+                pattern=EMAIL_PATTERN,
+                example=': an email address like "jamal.hussain@northside.example.org"',
             )
             or None,
         )

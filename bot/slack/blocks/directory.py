@@ -398,3 +398,20 @@ def looks_personal_form(blocks: Sequence[Block], held: Mapping[str, LooksPersona
             anyway_box(),
         ]
     return shown
+
+
+def digest_email_asked(address: str) -> Message:
+    text = (
+        f":email: I've sent a link to *{escape(address)}*: follow it to confirm, and the weekly "
+        "digest will come there too. Nothing else goes to that address until you do "
+        "(`/partners digest email off` to stop)."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def digest_email_stopped(was_on: bool) -> Message:
+    if not was_on:
+        text = "The digest wasn't coming by email; nothing to stop."
+    else:
+        text = "Done: no more digests by email (`/partners digest email on` to start again)."
+    return Message(text=text, blocks=[section(text)])

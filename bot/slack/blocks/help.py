@@ -17,6 +17,11 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners whoami", "your organisation, role and digest setting"),
             ("/partners digest dm on", "get the weekly digest by DM too (off: `dm off`)"),
             (
+                "/partners digest email on",
+                "the digest by email too, to your Slack profile's address or one you give "
+                "(off: `email off`)",
+            ),
+            (
                 "/partners digest name on",
                 "be named as a hot-desk visitor in the digest (off: `name off`)",
             ),

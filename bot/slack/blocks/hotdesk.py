@@ -30,6 +30,7 @@ from slack_sdk.models.views import View
 from bot.services.dates import format_date
 from bot.services.gate import LooksPersonal
 from bot.services.hotdesk.types import (
+    EMAIL_DECIDER,
     Booked,
     Booking,
     Ended,
@@ -264,7 +265,7 @@ def ended_notice(ended: Ended, today: date) -> Message:
     booking = ended.booking
     when = _when(booking, today)
     host = escape(booking.host.name)
-    by = user_link(ended.by)
+    by = f"{host}'s key worker" if ended.by == EMAIL_DECIDER else user_link(ended.by)
     if booking.status == "confirmed":
         blocks: list[Block] = [
             section(

@@ -75,10 +75,14 @@ def coordinator(call: Invocation) -> Answer:
 
 
 def digest(call: Invocation) -> Answer:
-    words = call.args.lower().split()
+    words = call.args.split()
+    if words[:1] == ["email"]:
+        return digest_by_email(call, [word for word in words[1:]])
+    words = [word.lower() for word in words]
     if len(words) != 2 or words[0] not in ("dm", "name") or words[1] not in ("on", "off"):
         return problem(
-            "Say `/partners digest dm on` (or `off`) for the digest by DM, or "
+            "Say `/partners digest dm on` (or `off`) for the digest by DM, "
+            "`/partners digest email on` (or `off`) for it by email, or "
             "`/partners digest name on` (or `off`) to be named as a hot-desk visitor in it."
         )
     wanted = words[1] == "on"
@@ -88,6 +92,21 @@ def digest(call: Invocation) -> Answer:
         return directory_blocks.digest_name_preference(wanted)
     directory.set_digest_dm(call.user_id, wanted, call.load_profile)
     return directory_blocks.digest_preference(wanted)
+
+
+def digest_by_email(call: Invocation, words: list[str]) -> Answer:
+    """`email on [address]` (the Slack profile's address when none is given) or `email off`."""
+    switch = words[0].lower() if words else ""
+    if switch == "off" and len(words) == 1:
+        return directory_blocks.digest_email_stopped(call.services.digest_email.stop(call.user_id))
+    if switch != "on" or len(words) > 2:
+        return problem(
+            "Say `/partners digest email on` (to your Slack profile's address), "
+            "`/partners digest email on you@example.org`, or `/partners digest email off`."
+        )
+    address = words[1] if len(words) == 2 else None
+    sent_to = call.services.digest_email.ask(call.user_id, address, call.load_profile)
+    return directory_blocks.digest_email_asked(sent_to)
 
 
 SUBCOMMANDS: Subcommands = {  # the directory's; data protection lists its own

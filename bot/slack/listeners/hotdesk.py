@@ -20,24 +20,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services.calendar_file import visit_calendar
 from bot.services.dates import DateError, parse_date, parse_dates
 from bot.services.directory import Person
 from bot.services.gate import FieldsLookPersonal
 from bot.services.hotdesk.types import (
-    Booked,
-    Booking,
-    Ended,
     HotdeskProblem,
     OfferEdit,
     Part,
     parse_part,
     parse_ref,
 )
-from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
 from bot.slack.blocks import hotdesk as blocks
 from bot.slack.blocks.common import Message, escape, message_only, reply, section
+from bot.slack.booking_notices import Notifier
 from bot.slack.forms import saving_anyway
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
@@ -47,87 +43,8 @@ from bot.slack.wiring import Services
 
 log = logging.getLogger(__name__)
 
-CALENDAR_FAILED = (
-    "I couldn't put the calendar entry in your DMs just now; the booking stands "
-    "(`/hotdesk mine` shows it)."
-)
 BOOK_ACTIONS = re.compile(f"^{blocks.BOOK_ACTION}(:|$)")
 BOOK_EXAMPLE = "/hotdesk book HRS next tue am"
-
-
-HOST, CALENDAR, TOLD = "host", "calendar", "told"  # what a booking's notices are for
-
-
-class Notifier:
-    """The Slack side of a booking's life: the DMs to the other side and the calendar file,
-    drawn for the service to write with its change, and what of them did not go, said after."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def for_booking(self, booking: Booking) -> list[Notice]:
-        """The host's key workers told; the visitor's calendar entry, once it is confirmed."""
-        today = self.services.today()
-        message = blocks.visit_for_host(booking, today).rendered()
-        notices = [Notice("dm", p, message, HOST) for p in booking.host.key_worker_ids]
-        return notices + self._calendar(booking)
-
-    def for_end(self, ended: Ended) -> list[Notice]:
-        """The other side told of a cancellation or a decision; an approved visit's calendar."""
-        message = blocks.ended_notice(ended, self.services.today()).rendered()
-        return [Notice("dm", p, message, TOLD) for p in ended.other_side] + self._calendar(
-            ended.booking
-        )
-
-    def _calendar(self, booking: Booking) -> list[Notice]:
-        """The visit's .ics into the visitor's DM (files go to a D… channel, not a user)."""
-        if booking.status != "confirmed":
-            return []
-        today = self.services.today()
-        content = visit_calendar(
-            uid=f"hotdesk-{booking.ref}@partnerbot",
-            summary=f"Hot desk at {booking.host.name}",
-            day=booking.day,
-            hours=booking.part.hours,
-            zone=self.services.zone,
-            location=booking.host.address,
-            description=blocks.calendar_text(booking),
-        ).decode()  # stored as text in the outbox, as the upload sends it
-        file = {
-            "content": content,
-            "filename": f"visit-{booking.host.code.lower()}-{booking.day.isoformat()}.ics",
-            "title": f"Visit to {booking.host.name}, {booking.day:%-d %b %Y}",
-            "initial_comment": blocks.calendar_note(booking, today),
-        }
-        return [Notice("upload", booking.visitor_id, file, CALENDAR)]
-
-    def after_booking(self, result: Booked) -> list[str]:
-        """Send what the booking wrote; say what could not be done."""
-        if result.already:
-            return []
-        sent = self.services.sender.notices(result.notices)
-        problems = []
-        if not any(went.ok for notice, went in sent if notice.about == HOST):
-            problems.append(
-                f"I couldn't reach {result.booking.host.name}'s key worker by DM: "
-                "please let them know you're coming."
-            )
-        if any(not went.ok for notice, went in sent if notice.about == CALENDAR):
-            problems.append(CALENDAR_FAILED)
-        return problems
-
-    def after_end(self, ended: Ended) -> list[str]:
-        if ended.already:
-            return []
-        sent = self.services.sender.notices(ended.notices)
-        problems = [
-            f"I couldn't tell <@{notice.target}> by DM; please tell them."
-            for notice, went in sent
-            if notice.about == TOLD and not went.ok
-        ]
-        if any(not went.ok for notice, went in sent if notice.about == CALENDAR):
-            problems.append("I couldn't send the visitor their calendar entry.")
-        return problems
 
 
 def with_problems(message: Message, problems: list[str]) -> Message:

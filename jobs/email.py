@@ -1,0 +1,45 @@
+"""Sending the emails the services queued (bot.services.email.deliveries): every minute, within
+the partnership's per-minute limit, each once; the coordinators hear of any refused for good."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from bot.db import session_scope
+from bot.models import EmailDelivery
+from bot.services.directory import coordinators_in
+from bot.services.email.deliveries import Undelivered, send_due
+from bot.services.email.smtp import Smtp
+from bot.services.outbox import Notice
+from bot.slack.blocks.email import undelivered_notice
+from bot.slack.sender import Sender
+from jobs.context import JobContext
+from jobs.job import job
+
+JOB = "email"
+
+
+def report(session: Session, undelivered: Undelivered) -> Sequence[Notice]:
+    """Each coordinator told by DM, in the transaction that marks the email failed."""
+    message = undelivered_notice(undelivered).rendered()
+    return [Notice("dm", user, message, "email failed") for user in coordinators_in(session)]
+
+
+@job(JOB, "every 1 minutes")
+def run(context: JobContext, fire: datetime) -> str:
+    if not (context.smtp_url and context.mailing):
+        return "email is off (SMTP_URL, EMAIL_FROM and EMAIL_LINK_SECRET not all set)"
+    if context.dry_run:
+        with session_scope(context.engine) as session:
+            waiting = session.exec(
+                select(func.count()).where(col(EmailDelivery.status) == "pending")
+            ).one()
+        return f"would send up to {waiting} waiting emails (dry run: nothing sent)"
+    transport = Smtp(context.smtp_url)
+    tally = send_due(context.engine, transport, context.mailing.sender, report=report)
+    if tally.notices and context.client is not None:
+        Sender(context.engine, context.client).notices(tally.notices)
+    return str(tally)

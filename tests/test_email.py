@@ -1,0 +1,517 @@
+"""Email end to end, with a real SMTP server (aiosmtpd) on 127.0.0.1: what the app sends is
+parsed with the `email` package, its invitation read back with `icalendar`, and its links
+followed through the web app. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from bot.config import SettingsError, load_settings
+from bot.db import session_scope
+from bot.fakeslack import FakeSlack
+from bot.models import (
+    DeskBooking,
+    EmailDelivery,
+    EmailLinkUse,
+    Member,
+    Organisation,
+    Partnership,
+    PartnerUpdate,
+    utcnow,
+)
+from bot.services.email import links
+from bot.services.email.deliveries import queue, send_due
+from bot.services.email.messages import Draft, compose, write
+from bot.services.email.smtp import Smtp
+from bot.services.gate import trusted
+from bot.services.outbox import no_notices
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    PartnershipFileError,
+    parse_partnership,
+    read_partnership_file,
+)
+from bot.services.rights import Rights
+from jobs import email as email_job
+from jobs.clock import run_job
+from jobs.registry import JOBS
+from tests.conftest import COORDINATOR, OTHER, Bot
+from tests.helpers import (
+    LONDON,
+    MONDAY,
+    MONDAY_9,
+    coming,
+    free_port,
+    job_context,
+    settled,
+    shown,
+    typed,
+)
+
+SECRET = "test-link-secret"
+SENDER = "partnerbot@partnership.example.org"
+JAMAL = "jamal.hussain@northside.example.org"  # NCL's key worker not on Slack (sample file)
+KIRSTY = "U0000KIRSTY"  # NCL's key worker on Slack
+MAILING = links.Mailing(SECRET, "http://localhost:3000", SENDER, LONDON)
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server received, and how it answers: `refuse` maps an address to a reply
+    (a 5xx is permanent, a 4xx temporary)."""
+
+    received: list[EmailMessage] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.received.append(message)  # type: ignore[arg-type]
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.received if m["To"] == address]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, str]]:
+    """A real SMTP server on a free port of 127.0.0.1, and the SMTP_URL that reaches it."""
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, f"smtp://127.0.0.1:{port}"
+    controller.stop()
+
+
+@pytest.fixture
+def more_settings(mailbox: tuple[Mailbox, str]) -> dict[str, str]:
+    return {"smtp_url": mailbox[1], "email_from": SENDER, "email_link_secret": SECRET}
+
+
+@pytest.fixture
+def visitors(bot: Bot) -> Bot:
+    """OTHER works at Bridges Health Access and visits Northside (NCL: approval, Jamal by email)."""
+    bot.clock.set(MONDAY)
+    bot.fake.add_user(KIRSTY, "Kirsty Campbell")
+    bot.ask("join BHA", user_id=OTHER)
+    with session_scope(bot.engine) as session:
+        session.get_one(Partnership, 1).emails_per_minute = 1000
+    return bot
+
+
+def send_emails(bot: Bot, smtp_url: str) -> str:
+    context = replace(job_context(bot.engine, bot.fake), smtp_url=smtp_url, mailing=MAILING)
+    return email_job.run.run(context, datetime.now(UTC))
+
+
+def request_visit(bot: Bot) -> DeskBooking:
+    answer = shown(bot.ask(f"book NCL {typed(coming('tue'))} am", OTHER, command="/hotdesk"))
+    assert "Requested a desk" in answer
+    settled(bot)
+    with Session(bot.engine) as session:
+        return session.exec(select(DeskBooking)).one()
+
+
+def emailed_request(bot: Bot, mailbox: tuple[Mailbox, str]) -> dict[str, str]:
+    """A visit requested at Northside and its email sent to Jamal: the email's links."""
+    box, smtp_url = mailbox
+    request_visit(bot)
+    send_emails(bot, smtp_url)
+    return links_in(box.to(JAMAL)[0])
+
+
+def links_in(message: EmailMessage) -> dict[str, str]:
+    """The email's links by label, from its plain-text part ("Label: https://…")."""
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return dict(line.split(": ", 1) for line in text.splitlines() if ": http" in line)
+
+
+def follow(bot: Bot, url: str, method: str = "GET") -> tuple[int, str]:
+    """A link's path opened on the test app (links point at PUBLIC_URL, here the default); the
+    page as read (entities decoded)."""
+    parts = urlsplit(url)
+    request = urllib.request.Request(
+        f"{bot.url}{parts.path}", method=method, data=b"" if method == "POST" else None
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, html.unescape(response.read().decode())
+    except urllib.error.HTTPError as error:
+        return error.code, html.unescape(error.read().decode())
+
+
+def status_of(engine: Engine) -> str:
+    with Session(engine) as session:
+        return session.exec(select(DeskBooking.status)).one()
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+def test_email_is_off_until_all_three_settings_are_given_and_says_which_are_missing() -> None:
+    settings = load_settings({"SMTP_URL": "smtp://mail.example.org:587"})
+    assert not settings.email_on
+    assert settings.email_off_reason == "email is off: EMAIL_FROM, EMAIL_LINK_SECRET not set"
+    on = load_settings(
+        {"SMTP_URL": "smtps://u:p@mail.example.org", "EMAIL_FROM": SENDER, "EMAIL_LINK_SECRET": "s"}
+    )
+    assert on.email_on and on.link_base == "http://localhost:3000"
+    assert links.Mailing.of(on) is not None and links.Mailing.of(settings) is None
+    with pytest.raises(SettingsError, match="SMTP_URL must start with smtp://"):
+        load_settings({"SMTP_URL": "mail.example.org"})
+    with pytest.raises(SettingsError, match="EMAIL_FROM must be an email address"):
+        load_settings({"EMAIL_FROM": "partnerbot"})
+
+
+# --- Links ----------------------------------------------------------------------------------------
+
+
+def test_a_link_names_no_one_and_refuses_any_change_or_its_expiry() -> None:
+    now = utcnow()
+    token = links.sign(SECRET, "approve", 12, now + timedelta(days=1))
+    assert links.read(SECRET, token, now).row_id == 12
+    payload, _, signature = token.partition(".")
+    other_row = links.sign(SECRET, "approve", 13, now + timedelta(days=1)).partition(".")[0]
+    for tampered in (f"{other_row}.{signature}", token[:-2], "nonsense", f"{payload}."):
+        with pytest.raises(links.LinkRefused, match="isn't one Partnerbot made"):
+            links.read(SECRET, tampered, now)
+    with pytest.raises(links.LinkRefused, match="isn't one Partnerbot made"):
+        links.read("another secret", token, now)
+    with pytest.raises(links.LinkRefused, match="expired"):
+        links.read(SECRET, token, now + timedelta(days=2))
+
+
+# --- Hot-desk notices -----------------------------------------------------------------------------
+
+
+def test_a_visit_request_reaches_the_email_key_worker_with_an_invitation_and_links(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    booking = request_visit(visitors)
+    assert not box.received  # queued with the booking; the job sends it
+    assert send_emails(visitors, smtp_url).startswith("1 emails sent")
+    assert send_emails(visitors, smtp_url).startswith("0 emails sent")  # sent once
+    (message,) = box.to(JAMAL)
+    assert message["From"] == f"Partnerbot <{SENDER}>"
+    assert message["Subject"].startswith("Visit request: Olu Other")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Olu Other from Bridges Health Access asks to use a hot desk at Northside" in plain
+    assert "Olu Other from Bridges Health Access asks to use a hot desk at Northside" in page
+    assert page.startswith("<!DOCTYPE html>") and ">Approve the visit</a>" in page
+    (part,) = [p for p in message.iter_parts() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    calendar = Calendar.from_ical(part.get_content())
+    (event,) = calendar.walk("VEVENT")
+    assert calendar["METHOD"] == "REQUEST" and event["UID"] == f"hotdesk-D{booking.id}@partnerbot"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == datetime.combine(
+        coming("tue"), datetime.min.time().replace(hour=9), MONDAY.tzinfo
+    )
+    assert str(event["ATTENDEE"]) == f"mailto:{JAMAL}"
+    links_by_label = links_in(message)
+    assert set(links_by_label) == {"Approve the visit", "Decline"}
+    for url in links_by_label.values():  # no name, no address, no booking words in the URL
+        assert "olu" not in url.lower() and "jamal" not in url.lower() and "@" not in url
+
+
+def test_the_approve_link_shows_a_page_and_only_its_button_approves_once(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
+    for _ in range(2):  # a mail scanner, then the person: looking changes nothing
+        status, page = follow(visitors, approve)
+        assert status == 200 and "Approve this visit?" in page
+        assert '<form method="post"><button type="submit">Approve the visit</button>' in page
+    assert status_of(visitors.engine) == "pending"
+    status, page = follow(visitors, approve, "POST")
+    assert status == 200 and "You approved the visit" in page
+    assert "The visitor has been told in Slack." in page
+    assert status_of(visitors.engine) == "confirmed"
+    told = visitors.fake.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] == OTHER and "approved" in shown(c.args)
+    )
+    assert "Northside Care Leavers Project's key worker approved your visit" in shown(told[0].args)
+    visitors.fake.wait_for("files.completeUploadExternal")  # the visitor's calendar entry
+    status, page = follow(visitors, approve, "POST")  # a second use changes nothing
+    assert status == 410 and "used already" in page
+    status, page = follow(visitors, approve)
+    assert "Already answered" in page and "approved already" in page
+
+
+def test_declining_by_link_tells_the_visitor_and_cancels_the_invitation(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    booking = request_visit(visitors)
+    send_emails(visitors, smtp_url)
+    status, page = follow(visitors, links_in(box.to(JAMAL)[0])["Decline"], "POST")
+    assert status == 200 and "You declined the visit" in page
+    assert status_of(visitors.engine) == "declined"
+    visitors.fake.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] == OTHER and "declined" in shown(c.args)
+    )
+    send_emails(visitors, smtp_url)
+    cancel = box.to(JAMAL)[1]
+    assert cancel["Subject"].startswith("Visit declined")
+    (part,) = [p for p in cancel.iter_parts() if p.get_content_type() == "text/calendar"]
+    (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+    assert part.get_param("method") == "CANCEL"
+    assert event["UID"] == f"hotdesk-D{booking.id}@partnerbot" and event["SEQUENCE"] == 1
+    assert event["STATUS"] == "CANCELLED"
+
+
+def test_an_expired_or_tampered_link_is_refused_with_a_page_and_changes_nothing(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
+    for method in ("GET", "POST"):
+        status, page = follow(visitors, approve[:-3] + "abc", method)
+        assert status == 410 and "isn't one Partnerbot made" in page
+    visitors.clock.set(MONDAY + timedelta(days=30))
+    status, page = follow(visitors, approve, "POST")
+    assert status == 410 and "This link has expired" in page
+    assert status_of(visitors.engine) == "pending"
+    with Session(visitors.engine) as session:
+        assert session.exec(select(EmailLinkUse)).all() == []
+
+
+def test_a_visitor_cancelling_sends_the_email_key_worker_a_cancellation(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    booking = request_visit(visitors)
+    visitors.ask(f"cancel D{booking.id}", OTHER, command="/hotdesk")
+    settled(visitors)
+    send_emails(visitors, smtp_url)
+    subjects = [m["Subject"] for m in box.to(JAMAL)]
+    assert subjects[0].startswith("Visit request") and subjects[1].startswith("Visit cancelled")
+
+
+# --- Sending: refusals, pace, crashes -------------------------------------------------------------
+
+
+def _queue(engine: Engine, address: str, key: str) -> None:
+    draft = Draft(trusted("Hello"), trusted("Hello"), [trusted("A test.")])
+    with session_scope(engine) as session:
+        queue(session, key, address, write(draft, about="a test"))
+
+
+def test_a_permanent_refusal_fails_and_tells_the_coordinators_a_temporary_one_waits(
+    loaded_engine: Engine, fake_slack: FakeSlack, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    fake_slack.add_user(COORDINATOR, "Morag Fraser")
+    box.refuse = {
+        "gone@example.org": "550 5.1.1 No such user",
+        "busy@example.org": "451 4.3.0 Try later",
+    }
+    for n, address in enumerate(("gone@example.org", "busy@example.org", "fine@example.org")):
+        _queue(loaded_engine, address, f"test:{n}")
+    context = replace(job_context(loaded_engine, fake_slack), smtp_url=smtp_url, mailing=MAILING)
+    summary = email_job.run.run(context, datetime.now(UTC))
+    assert summary == "1 emails sent, 1 refused (550), 1 to try again later (server busy or away)"
+    with Session(loaded_engine) as session:
+        rows = {r.recipient: r for r in session.exec(select(EmailDelivery)).all()}
+    assert rows["gone@example.org"].status == "failed"
+    assert rows["gone@example.org"].error.startswith("550 5.1.1")
+    assert rows["busy@example.org"].status == "pending" and rows["busy@example.org"].attempts == 1
+    assert rows["busy@example.org"].not_before > utcnow() + timedelta(minutes=4)
+    told = fake_slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert "An email to gone@example.org about a test could not be delivered" in shown(told[0].args)
+    box.refuse = {}
+    assert email_job.run.run(context, datetime.now(UTC)).startswith("0 emails sent")  # not due
+    later = utcnow() + timedelta(minutes=6)
+    tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=email_job.report, now=later)
+    assert tally.sent == 1 and [m["To"] for m in box.received] == [
+        "fine@example.org",
+        "busy@example.org",
+    ]
+
+
+def test_sending_keeps_to_the_per_minute_limit_and_resumes_after_a_crash(
+    loaded_engine: Engine, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    with session_scope(loaded_engine) as session:
+        session.get_one(Partnership, 1).emails_per_minute = 2
+    for n in range(4):
+        _queue(loaded_engine, f"p{n}@example.org", f"test:{n}")
+    with session_scope(loaded_engine) as session:  # a crash: one left mid-send, long ago
+        session.connection().execute(
+            update(EmailDelivery).where(EmailDelivery.recipient == "p0@example.org")
+            .values(status="sending", updated_at=utcnow() - timedelta(hours=1))
+        )  # fmt: skip
+    tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=lambda s, u: ())
+    assert (tally.sent, tally.paced, tally.stuck) == (2, 1, 1)
+    assert [m["To"] for m in box.received] == ["p1@example.org", "p2@example.org"]
+    with Session(loaded_engine) as session:
+        stuck = session.exec(
+            select(EmailDelivery).where(EmailDelivery.recipient == "p0@example.org")
+        ).one()
+    assert stuck.status == "failed" and "not sent again" in stuck.error
+    with session_scope(loaded_engine) as session:  # a minute later
+        session.connection().execute(
+            update(EmailDelivery).values(updated_at=utcnow() - timedelta(minutes=2))
+        )
+    tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=lambda s, u: ())
+    assert tally.sent == 1 and box.received[-1]["To"] == "p3@example.org"
+    assert len(box.received) == 3  # the interrupted one never resent
+
+
+def test_html_is_escaped_by_the_gate_and_both_parts_say_the_same() -> None:
+    draft = Draft(trusted("<b>Hi</b>"), trusted("A & B <script>"), [trusted("x < y")])
+    message = compose(write(draft), SENDER, "someone@example.org")
+    page = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "A &amp; B &lt;script&gt;" in page and "<script>" not in page
+    assert "x &lt; y" in page
+    assert "A & B <script>" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+# --- The digest by email --------------------------------------------------------------------------
+
+OLU = "olu.other@bridges.example.org"
+
+
+def post_last_week(engine: Engine, text: str) -> None:
+    with session_scope(engine) as session:
+        harbour = session.exec(select(Organisation).where(Organisation.code == "HRS")).one()
+        session.add(
+            PartnerUpdate(
+                organisation_id=harbour.id, author_id=OTHER, text=trusted(text),
+                created_at=MONDAY_9.astimezone(UTC) - timedelta(days=2),
+            )
+        )  # fmt: skip
+
+
+def digest_address(engine: Engine) -> tuple[str | None, str | None]:
+    with Session(engine) as session:
+        member = session.exec(select(Member).where(Member.slack_user_id == OTHER)).one()
+        return member.digest_email, member.digest_email_asked
+
+
+def test_the_digest_by_email_is_confirmed_first_then_sent_once_with_one_click_unsubscribe(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    visitors.fake.add_user(OTHER, "Olu Other", email=OLU)
+    answer = shown(visitors.ask("digest email on", OTHER))
+    assert f"I've sent a link to *{OLU}*" in answer
+    assert digest_address(visitors.engine) == (None, OLU)
+    send_emails(visitors, smtp_url)
+    (confirmation,) = box.to(OLU)
+    assert (
+        "Nothing more will be sent here unless you confirm"
+        in confirmation.get_body(("plain",)).get_content()
+    )  # type: ignore[union-attr]
+    confirm = links_in(confirmation)["Confirm this address"]
+    status, page = follow(visitors, confirm)
+    assert status == 200 and f"Send the partnership's weekly digest to {OLU}?" in page
+    assert digest_address(visitors.engine) == (None, OLU)  # looking changed nothing
+    status, page = follow(visitors, confirm, "POST")
+    assert status == 200 and f"The weekly digest will come to {OLU}" in page
+    assert digest_address(visitors.engine) == (OLU, None)
+    assert follow(visitors, confirm, "POST")[0] == 410  # used
+
+    post_last_week(visitors.engine, "Saturday drop-in & <b>music</b> <!channel>")
+    context = replace(job_context(visitors.engine, visitors.fake), mailing=MAILING)
+    run_job("digest", context, MONDAY_9)
+    run_job("digest", context, MONDAY_9 + timedelta(hours=1))  # the week is done: not again
+    send_emails(visitors, smtp_url)
+    (digest,) = box.to(OLU)[1:]
+    assert digest["Subject"].startswith("Riverside Refugee and Care Leavers Partnership")
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Updates from Harbour Refugee Support" in plain
+    assert "Saturday drop-in & <b>music</b> <!channel> — Olu Other" in plain
+    assert "Saturday drop-in &amp; &lt;b&gt;music&lt;/b&gt; &lt;!channel&gt;" in page
+    unsubscribe = digest["List-Unsubscribe"].strip("<>")
+    request = urllib.request.Request(  # a mail client's one-click: no confirmation page
+        f"{visitors.url}{urlsplit(unsubscribe).path}",
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    assert digest_address(visitors.engine) == (None, None)
+
+
+def test_a_typed_address_is_used_and_a_bad_one_refused(visitors: Bot) -> None:
+    assert "sent a link to *olu@elsewhere.example.org*" in shown(
+        visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    )  # Slack sends it escaped as a mailto link; the inbound gate reads it back
+    assert digest_address(visitors.engine) == (None, "olu@elsewhere.example.org")
+    assert "doesn't look like an email address" in shown(
+        visitors.ask("digest email on olu-at-home", OTHER)
+    )
+    assert "no more digests by email" in shown(visitors.ask("digest email off", OTHER))
+    assert digest_address(visitors.engine) == (None, None)
+
+
+def test_erasure_removes_the_digest_address_and_every_email_to_it(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    with Session(visitors.engine) as session:
+        assert session.exec(select(EmailDelivery)).all()  # the confirmation, waiting
+    Rights(visitors.engine, LONDON).forget(OTHER, OTHER, True, utcnow(), notices=no_notices)
+    with Session(visitors.engine) as session:
+        assert session.exec(select(EmailDelivery)).all() == []
+        assert session.exec(select(Member).where(Member.slack_user_id == OTHER)).first() is None
+
+
+def test_the_partnership_file_gives_key_workers_addresses_and_the_pace() -> None:
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
+    (northside,) = [o for o in spec.organisations if o.code == "NCL"]
+    assert {(w.name, w.email) for w in northside.key_workers if not w.slack} == {
+        ("Jamal Hussain", JAMAL)
+    }
+    assert spec.emails_per_minute == 30
+    text = '[partnership]\nname = "P"\n\n[[organisations]]\ncode = "AB"\nname = "A B"\n'
+    with pytest.raises(PartnershipFileError, match="is not in the right form"):
+        parse_partnership(
+            text + '[[organisations.key_workers]]\nname = "X"\nemail = "x at y"\n', jobs=JOBS
+        )
+    with pytest.raises(PartnershipFileError, match=r"email\.per_minute: should be a whole number"):
+        parse_partnership(text + "[email]\nper_minute = 0\n", jobs=JOBS)
+
+
+def test_my_data_shows_the_digest_address(visitors: Bot) -> None:
+    visitors.ask("digest email on olu@elsewhere.example.org", OTHER)
+    export = Rights(visitors.engine, LONDON).export(OTHER)
+    assert (
+        export["preferences"]["digest_email_awaiting_confirmation"] == "olu@elsewhere.example.org"
+    )
+    assert export["preferences"]["digest_by_email_to"] is None
