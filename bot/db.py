@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, create_engine
 
@@ -64,9 +64,11 @@ def _begin_sqlite(connection: Any) -> None:
     half-way when another commits first; concurrent ones queue (busy_timeout) instead. A read
     scope takes no lock (in WAL mode a reader never waits for a writer nor holds one up), and
     `query_only` makes SQLite refuse a write in it, as PostgreSQL does."""
-    read_only = bool(connection.get_execution_options().get(READ_ONLY))
+    options = connection.get_execution_options()
+    read_only = bool(options.get(READ_ONLY))
     connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    if options.get("isolation_level") != "AUTOCOMMIT":  # see `one_statement`
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _begin_postgresql(connection: Any) -> None:
@@ -85,6 +87,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
+    """A connection for one statement that needs no transaction around it (a claim, a mark),
+    committed as it runs. On SQLite the write lock is then held only while SQLite runs the
+    statement, never while Python runs between statements: a listener thread (at a lower CPU
+    priority) descheduled mid-transaction cannot hold up the inbox's writer."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT").begin()
 
 
 def read_scope(engine: Engine) -> AbstractContextManager[Session]:

@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, one_statement, session_scope
 from bot.models import Delivery, JobRun, utcnow
 from bot.slack.blocks.common import Message
 from bot.slack.client import UNCERTAIN, UNREACHABLE
@@ -145,8 +145,8 @@ def finish(engine: Engine, run_id: int, summary: str) -> None:
 
 def _set(engine: Engine, delivery_id: int, expected: str, **values: object) -> bool:
     """Move a delivery on from `expected`; False when someone else already moved it."""
-    with session_scope(engine) as session:
-        result = session.connection().execute(
+    with one_statement(engine) as connection:
+        result = connection.execute(
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.status) == expected)
             .values(updated_at=utcnow(), **values)

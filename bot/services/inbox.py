@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot.db import SQLITE_BUSY_TIMEOUT_MS, session_scope
+from bot.db import SQLITE_BUSY_TIMEOUT_MS, one_statement, session_scope
 from bot.models import InboxItem, utcnow
 
 LEASE = timedelta(seconds=15)  # renewed every few seconds while the work runs
@@ -217,10 +217,9 @@ class Inbox:
                 time.sleep(0.001)
 
     def _connection(self) -> Any:
-        connection = self.engine.connect()
-        if self.engine.dialect.name == "postgresql":  # one round trip: no BEGIN, no COMMIT
-            return connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection
+        """Each statement committed as it runs: on PostgreSQL one round trip, no BEGIN and no
+        COMMIT; on SQLite the write lock is held only while SQLite runs the INSERT."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _insert_event(self, values: dict[str, Any]) -> int | None:
         """An event, unless Slack's retry of one already stored: one statement of its own."""
@@ -234,7 +233,7 @@ class Inbox:
 
     def done(self, item_id: int, failed: bool = False) -> None:
         """The work is over (or given up): forget the body, which holds what was typed."""
-        with self.engine.begin() as connection:  # no ORM session: every request pays for this
+        with one_statement(self.engine) as connection:  # every request pays for this
             connection.execute(
                 update(InboxItem)
                 .where(col(InboxItem.id) == item_id)

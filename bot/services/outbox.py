@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, one_statement, session_scope
 from bot.models import Opportunity, OutboxItem, PartnerUpdate, utcnow
 from bot.services.inbox import next_send
 
@@ -170,8 +170,8 @@ def removal(
 
 def take(engine: Engine, item_id: int) -> Taken | None:
     """Claim a pending item for sending; None when it is not pending (another sent it). One
-    statement on a bare connection: every send pays for it, so no ORM session."""
-    with engine.begin() as connection:
+    statement, committed as it runs: every send pays for it."""
+    with one_statement(engine) as connection:
         claimed = connection.execute(
             update(OutboxItem)
             .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "pending")
