@@ -28,6 +28,7 @@ from sqlmodel import Session
 from bot.models import (
     Commitment,
     Draft,
+    GlossaryTerm,
     KeyWorker,
     Opportunity,
     Organisation,
@@ -35,6 +36,7 @@ from bot.models import (
     PartnershipSession,
     PartnerUpdate,
     Topic,
+    VisitStory,
 )
 from bot.services.privacy import Finding, scan
 from bot.services.refusal import Refusal
@@ -228,6 +230,10 @@ COLUMNS: dict[Any, Reach] = {
     PartnershipSession.next_place: Reach.PUBLIC,
     Commitment.what: Reach.OTHERS,
     Commitment.note: Reach.OTHERS,
+    GlossaryTerm.term: Reach.OTHERS,
+    GlossaryTerm.meaning: Reach.OTHERS,
+    GlossaryTerm.description: Reach.OTHERS,
+    VisitStory.answer: Reach.OTHERS,  # the coordinators read it; its author may share it
 }
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.services.directory import Directory
+from bot.services.glossary.service import Glossary
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
@@ -38,6 +39,7 @@ class Services:
     home: Home
     rights: Rights
     reports: Reports
+    glossary: Glossary
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
@@ -64,6 +66,7 @@ class Services:
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             Reports(engine),
+            Glossary(engine),
             sender,
             clock,
         )

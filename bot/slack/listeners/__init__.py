@@ -10,6 +10,7 @@ from bot.slack.listeners import (
     directory,
     home,
     hotdesk,
+    jargon,
     opportunities,
     report,
     rights,
@@ -26,5 +27,5 @@ PARTNERS = {**directory.SUBCOMMANDS, **rights.SUBCOMMANDS, **report.SUBCOMMANDS}
 
 def register(app: App) -> None:
     app.command("/partners")(guarded(partners_command(PARTNERS)))
-    for module in (directory, updates, hotdesk, opportunities, sessions, home, rights):
+    for module in (directory, updates, hotdesk, opportunities, sessions, home, rights, jargon):
         module.register(app)
