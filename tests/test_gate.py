@@ -49,6 +49,7 @@ FORM_FIELDS: dict[tuple[str, str], Reach] = {
     ("glossary", "term"): Reach.OTHERS,
     ("glossary", "meaning"): Reach.OTHERS,
     ("glossary", "description"): Reach.OTHERS,
+    ("stories", "answer"): Reach.OTHERS,  # a visit's story: the coordinators, or shared
 }
 
 # Every command's arguments, by command and first word ("*": free text, e.g. an update).
@@ -83,6 +84,7 @@ COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
     ("/partners", "remove"): Reach.AUTHOR,
     ("/partners", "audit"): Reach.AUTHOR,
     ("/partners", "resume"): Reach.AUTHOR,
+    ("/partners", "stories"): Reach.AUTHOR,
     ("/partners", "report"): Reach.AUTHOR,  # the period, shown back to the coordinator only
     ("/jargon", "*"): Reach.AUTHOR,  # a term looked up
     ("/jargon", "add"): Reach.OTHERS,  # the term, its meaning and description

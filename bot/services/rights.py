@@ -66,6 +66,7 @@ from bot.models import (
     ProcessedEvent,
     Rsvp,
     Secret,
+    VisitStory,
     metadata,
     utcnow,
 )
@@ -247,6 +248,7 @@ class Rights:
                 "preferences": {
                     "digest_by_dm": bool(member and member.digest_dm),
                     "named_as_visitor_in_digest": bool(member and member.name_in_digest),
+                    "asked_about_visits": bool(member is None or member.visit_stories),
                 },
                 "updates": [
                     {
@@ -305,6 +307,15 @@ class Rights:
                 "rsvps": [
                     {"session": titles.get(r.session_id), "answer": r.answer}
                     for r in rows(Rsvp, Rsvp.member_id == user_id)
+                ],
+                "visit_stories": [
+                    {
+                        "visit": f"D{v.booking_id}",
+                        "asked_as": v.role,
+                        "answer": v.answer,
+                        "answered_at": _iso(v.answered_at),
+                    }
+                    for v in rows(VisitStory, VisitStory.person_id == user_id)
                 ],
                 "messages_sent_to_you": [
                     {"status": d.status, "at": _iso(d.updated_at)}
@@ -393,6 +404,7 @@ class Rights:
                     .values(poster_id="")
                 ).rowcount  # fmt: skip
             _delete(session, Draft, Draft.author_id == user_id)
+            _delete(session, VisitStory, VisitStory.person_id == user_id)
             key_worker = _delete(session, KeyWorker, KeyWorker.slack_user_id == user_id)
             _delete(session, Member, Member.slack_user_id == user_id)
             _delete(session, Delivery, Delivery.recipient == user_id)

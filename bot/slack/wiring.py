@@ -13,6 +13,7 @@ from bot.services.directory import Directory
 from bot.services.glossary.service import Glossary
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.stories import Stories
 from bot.services.opportunities.service import Opportunities
 from bot.services.report import Reports
 from bot.services.rights import Rights
@@ -40,6 +41,7 @@ class Services:
     rights: Rights
     reports: Reports
     glossary: Glossary
+    stories: Stories
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
@@ -55,11 +57,12 @@ class Services:
         cls, engine: Engine, zone: ZoneInfo, sender: Sender, clock: Clock = real_time
     ) -> Services:
         opportunities = Opportunities(engine, sender)
+        updates = Updates(engine, zone, sender)
         return cls(
             engine,
             zone,
             Directory(engine),
-            Updates(engine, zone, sender),
+            updates,
             Hotdesk(engine, zone),
             opportunities,
             Sessions(engine, zone),
@@ -67,6 +70,7 @@ class Services:
             Rights(engine, zone),
             Reports(engine),
             Glossary(engine),
+            Stories(engine, updates),
             sender,
             clock,
         )

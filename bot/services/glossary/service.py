@@ -6,9 +6,7 @@ Terms, meanings and descriptions reach everyone (the channel, the digest), so th
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
@@ -96,28 +94,6 @@ class Glossary:
         """The glossary as it stands, to read a post with (see types.Snapshot)."""
         with session_scope(self.engine) as session:
             return snapshot(session)
-
-    def added_between(self, start: datetime, end: datetime) -> tuple[Entry, ...]:
-        """Entries added in [start, end), oldest first: the digest's "new in the glossary"."""
-        with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(GlossaryTerm)
-                .where(GlossaryTerm.created_at >= start, GlossaryTerm.created_at < end)
-                .order_by(col(GlossaryTerm.created_at), col(GlossaryTerm.id))
-            ).all()
-            return entries_of(session, rows)
-
-    def term_of_the_week(self, day: date) -> Entry | None:
-        """One entry a week, the same all week for everyone, going round the whole glossary."""
-        with session_scope(self.engine) as session:
-            count = session.exec(select(func.count()).select_from(GlossaryTerm)).one()
-            if not count:
-                return None
-            week = (day - date(2024, 1, 1)).days // 7
-            row = session.exec(
-                select(GlossaryTerm).order_by(col(GlossaryTerm.id)).offset(week % count).limit(1)
-            ).one()
-            return entries_of(session, [row])[0]
 
     # Adding -------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
@@ -178,3 +179,30 @@ def load_entry(session: Session, term: str, meaning: str, description: str) -> b
     )
     session.flush()
     return True
+
+
+def added_between(session: Session, start: datetime, end: datetime) -> tuple[Entry, ...]:
+    """Entries members added in [start, end), oldest first (the partnership file's pre-fill is
+    not news): the digest's "new in the glossary"."""
+    rows = session.exec(
+        select(GlossaryTerm)
+        .where(
+            GlossaryTerm.created_at >= start,
+            GlossaryTerm.created_at < end,
+            col(GlossaryTerm.organisation_id).is_not(None),
+        )
+        .order_by(col(GlossaryTerm.created_at), col(GlossaryTerm.id))
+    ).all()
+    return entries_of(session, rows)
+
+
+def term_of_the_week(session: Session, day: date) -> Entry | None:
+    """One entry a week, the same all week for everyone, going round the whole glossary."""
+    count = session.exec(select(func.count()).select_from(GlossaryTerm)).one()
+    if not count:
+        return None
+    week = day.toordinal() // 7  # weeks start on Mondays: ordinal 1 (1 Jan 1) was a Monday
+    row = session.exec(
+        select(GlossaryTerm).order_by(col(GlossaryTerm.id)).offset(week % count).limit(1)
+    ).one()
+    return entries_of(session, [row])[0]

@@ -20,6 +20,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 "/partners digest name on",
                 "be named as a hot-desk visitor in the digest (off: `name off`)",
             ),
+            ("/partners stories off", "stop being asked how your hot-desk visits went (`on`)"),
             ("/partners my-data", "everything the bot holds about you, as a file in your DMs"),
             ("/partners forget-me", "erase your data (it says exactly what happens first)"),
         ),
