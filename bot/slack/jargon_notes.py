@@ -1,14 +1,17 @@
-"""Jargon under posts, shared by `/update`, `/opportunity` and the jobs that redraw their posts:
+"""Jargon under posts, shared by `/update`, `/opportunity` and the job that closes opportunities:
 the quiet line of glossary terms a post uses, and the one private suggestion to its author."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from bot.services.glossary.rules import Snapshot
+from bot.services.opportunities.types import OpportunityView
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.glossary import jargon_line, suggestion
+from bot.slack.blocks.opportunities import channel_post
 
 View = TypeVar("View")
 
@@ -25,6 +28,17 @@ def explained(
         return Message(post.text, [*post.blocks, *line]).rendered()
 
     return render
+
+
+def opportunity_post(known: Snapshot, today: date) -> Callable[[OpportunityView], dict[str, Any]]:
+    """An opportunity as its channel message, with the glossary line: for `/opportunity`, its
+    buttons and the job that closes it."""
+    return explained(known, lambda view: channel_post(view, today), opportunity_words)
+
+
+def opportunity_words(view: OpportunityView) -> str:
+    """What of an opportunity is read for jargon: its title and description."""
+    return f"{view.title}\n{view.description}"
 
 
 def with_suggestion(known: Snapshot, reply: Message, text: str) -> Message:

@@ -32,7 +32,7 @@ from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
-from bot.slack.jargon_notes import explained, with_suggestion
+from bot.slack.jargon_notes import opportunity_post, opportunity_words, with_suggestion
 from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
@@ -45,18 +45,13 @@ EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://e
 
 def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
     """An opportunity as its channel message, for the outbox, with its glossary line."""
-    today = services.today()
-    return explained(
-        services.glossary.snapshot(),
-        lambda view: blocks.channel_post(view, today),
-        lambda view: f"{view.title}\n{view.description}",
-    )
+    return opportunity_post(services.glossary.snapshot(), services.today())
 
 
 def posted(services: Services, view: OpportunityView, today: date) -> Message:
     """The poster's reply, with a suggestion to explain an unknown acronym."""
-    text = f"{view.title}\n{view.description}"
-    return with_suggestion(services.glossary.snapshot(), blocks.posted(view, today), text)
+    known = services.glossary.snapshot()
+    return with_suggestion(known, blocks.posted(view, today), opportunity_words(view))
 
 
 def parse_one_line(text: str, today: date) -> OpportunityInput:
