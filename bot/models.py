@@ -74,6 +74,7 @@ PRIVACY_POLICIES = ("warn", "block")
 REGIONS = ("ENG", "SCT", "WLS", "NIR")
 REPORT_FORMATS = ("xlsx", "csv")
 EMAIL_STATUSES = ("pending", "sending", "sent", "failed")
+STORY_ROLES = ("visitor", "host")
 
 
 class Stored(SQLModel):
@@ -107,6 +108,8 @@ class Partnership(Stored, table=True):
     sending_paused: bool = Field(default=False)  # the app was uninstalled or its token revoked
     report_format: str = Field(default="xlsx", max_length=4)  # the coordinators' report's figures
     emails_per_minute: int = Field(default=30)  # the pace of email sending ([email] per_minute)
+    # Capitalised words never suggested for the glossary, beyond the built-in list (the file's)
+    jargon_stoplist: list[str] = json_list()
 
 
 class Topic(Stored, table=True):
@@ -172,6 +175,8 @@ class Member(Stored, table=True):
     # one asked for and awaiting that confirmation.
     digest_email: str | None = Field(default=None, max_length=254)
     digest_email_asked: str | None = Field(default=None, max_length=254)
+    # Whether, the working day after a hot-desk visit, they are asked how it went.
+    visit_stories: bool = Field(default=True)
 
 
 class InboxItem(Stored, table=True):
@@ -522,3 +527,54 @@ class Secret(Stored, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=128)
+
+
+class GlossaryTerm(Stored, table=True):
+    """One meaning of a term in the partnership's glossary, from one organisation (none: the
+    partnership file). `key` is the term normalised: an organisation gives a term one meaning,
+    another organisation may give it a second."""
+
+    __tablename__ = "glossary_term"
+    __table_args__ = (UniqueConstraint("key", "organisation_id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40, index=True)
+    term: str = Field(max_length=40)
+    meaning: str = Field(max_length=150)
+    description: str = Field(default="", max_length=500)
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", index=True, ondelete="CASCADE"
+    )
+    added_by: str | None = Field(default=None, max_length=30, index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class GlossarySynonym(Stored, table=True):
+    """Two terms (normalised) that name the same thing; `first` sorts before `second`."""
+
+    __tablename__ = "glossary_synonym"
+
+    first: str = Field(max_length=40, primary_key=True)
+    second: str = Field(max_length=40, primary_key=True)
+    added_by: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VisitStory(Stored, table=True):
+    """The one "how was your visit?" DM to one person about one visit, claimed by its insert
+    (unique per booking and person, so however often the job runs it is sent once), and their
+    answer: kept for the coordinators unless its author shares it as an update (`update_id`)."""
+
+    __tablename__ = "visit_story"
+    __table_args__ = (UniqueConstraint("booking_id", "person_id"), one_of("role", STORY_ROLES))
+
+    id: int = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
+    person_id: str = Field(max_length=30, index=True)
+    role: str = Field(max_length=10)
+    answer: str = Field(default="", max_length=3000)
+    asked_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = Field(default=None, index=True)
+    update_id: int | None = Field(
+        default=None, foreign_key="partner_update.id", ondelete="SET NULL"
+    )

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from bot.services.schedule import unknown_job
-from jobs import digest, email, housekeeping, nudges, reminders, retention
+from jobs import digest, email, housekeeping, nudges, reminders, retention, stories
 from jobs.job import Job
 
 JOBS: dict[str, Job] = {
@@ -18,6 +18,7 @@ JOBS: dict[str, Job] = {
         reminders.opportunities,
         nudges.run,
         retention.run,
+        stories.run,
     )
 }
 

@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.db import session_scope
+from bot.services.glossary.service import Glossary
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.opportunities.service import Opportunities
 from bot.services.opportunities.store import closing_soon
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.hotdesk import evening_messages
-from bot.slack.blocks.opportunities import channel_post, closing_reminder
+from bot.slack.blocks.opportunities import closing_reminder
+from bot.slack.jargon_notes import opportunity_post
 from bot.slack.sender import Sender
 from jobs.context import JobContext
 from jobs.delivery import send_once
@@ -72,7 +74,7 @@ def opportunities(context: JobContext, fire: datetime) -> str:
         return f"{today}: would remind about {len(due)} opportunities (dry run)"
     assert context.client is not None, "a real run needs Slack"
     service = Opportunities(context.engine, Sender(context.engine, context.client))
-    closed = service.expire(today, lambda view: channel_post(view, today).rendered())
+    closed = service.expire(today, opportunity_post(Glossary(context.engine).snapshot(), today))
     sent = []
     for reminder in due:
         message = closing_reminder(reminder.opportunity, today)

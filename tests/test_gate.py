@@ -20,8 +20,8 @@ from sqlmodel.sql.sqltypes import AutoString
 from bot.models import Opportunity, Organisation, PartnerUpdate
 from bot.services import gate
 from bot.services.gate import BadLink, Cleared, LooksPersonal, Reach, Shown
+from bot.slack.blocks import glossary, hotdesk, opportunities, sessions, updates
 from bot.slack.blocks import help as general_help
-from bot.slack.blocks import hotdesk, opportunities, sessions, updates
 from bot.slack.listeners import PARTNERS as SUBCOMMANDS
 from tests.helpers import shown
 
@@ -46,6 +46,10 @@ FORM_FIELDS: dict[tuple[str, str], Reach] = {
     ("directory", "description"): Reach.OTHERS,
     ("directory", "address"): Reach.PUBLIC,
     ("directory", "protocol"): Reach.OTHERS,
+    ("glossary", "term"): Reach.OTHERS,
+    ("glossary", "meaning"): Reach.OTHERS,
+    ("glossary", "description"): Reach.OTHERS,
+    ("stories", "answer"): Reach.OTHERS,  # a visit's story: the coordinators, or shared
 }
 
 # Every command's arguments, by command and first word ("*": free text, e.g. an update).
@@ -80,7 +84,15 @@ COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
     ("/partners", "remove"): Reach.AUTHOR,
     ("/partners", "audit"): Reach.AUTHOR,
     ("/partners", "resume"): Reach.AUTHOR,
+    ("/partners", "stories"): Reach.AUTHOR,
     ("/partners", "report"): Reach.AUTHOR,  # the period, shown back to the coordinator only
+    ("/jargon", "*"): Reach.AUTHOR,  # a term looked up
+    ("/jargon", "add"): Reach.OTHERS,  # the term, its meaning and description
+    ("/jargon", "same"): Reach.AUTHOR,  # terms already in the glossary
+    ("/jargon", "search"): Reach.AUTHOR,
+    ("/jargon", "edit"): Reach.OTHERS,  # a meaning rewritten
+    ("/jargon", "merge"): Reach.AUTHOR,
+    ("/jargon", "remove"): Reach.AUTHOR,
 }
 WITHOUT_ARGUMENTS = {"", "help"}
 
@@ -115,6 +127,11 @@ NOT_TYPED = {
     "email_delivery.error",  # the mail server's answer
     "email_delivery.message",  # an email the gate out already drew (HtmlShown, Cleared)
     "email_link_use.signature",
+    "partnership.jargon_stoplist",  # the partnership file's, checked by its loader
+    "glossary_term.key", "glossary_synonym.first", "glossary_synonym.second",  # cleared terms,
+    # normalised
+    "glossary_term.added_by", "glossary_synonym.added_by", "visit_story.person_id",
+    "visit_story.role",
 }  # fmt: skip
 
 
@@ -160,7 +177,10 @@ def test_every_form_field_has_a_reach() -> None:
 def _examples() -> set[tuple[str, str]]:
     texts = [
         shown(general_help.help_message().blocks),
-        *(shown(module.help_message().blocks) for module in (updates, opportunities, hotdesk)),
+        *(
+            shown(module.help_message().blocks)
+            for module in (updates, opportunities, hotdesk, glossary)
+        ),
         shown(sessions.help_message().blocks),
     ]
     found = set()

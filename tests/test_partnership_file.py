@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,18 @@ def test_with_privacy_warn_the_coordinators_file_may_name_a_number_it_chose_to_s
     )
     (organisation,) = parse_partnership(text, "p.toml", jobs=JOBS).organisations
     assert organisation.visitor_protocol == "Reception: 0161 496 0000"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('[[glossary]]\nterm = "ISP"\n', "glossary[1].meaning"),
+        ('[[glossary]]\nterm = "ISP"\nmeaning = "a"\n[[glossary]]\nterm = "isp"\nmeaning = "b"\n',
+         "glossary[2].term"),
+        (f'[[glossary]]\nterm = "{"x" * 41}"\nmeaning = "a"\n', "glossary[1].term"),
+        ('[jargon]\nstoplist = ["esol words"]\n', "jargon.stoplist"),
+    ],
+)  # fmt: skip
+def test_glossary_mistakes_name_their_line_and_field(text: str, where: str) -> None:
+    with pytest.raises(PartnershipFileError, match=re.escape(where)):
+        parse_partnership('[partnership]\nname = "P"\n' + text, jobs=JOBS)

@@ -1,6 +1,7 @@
 """What goes in the weekly digest: the week's updates by organisation, new and closing-soon
-opportunities, the week's hot-desk visits, the next session and how the last session's
-commitments stand, and who has gone quiet.
+opportunities, the week's hot-desk visits and the stories shared from visits, the next session
+and how the last session's commitments stand, the terms added to the glossary, and who has gone
+quiet.
 
 Built with a fixed number of queries however many organisations, members or updates there are.
 People appear only as the partnership agreed: a visitor by name only if they chose to be
@@ -28,6 +29,9 @@ from bot.models import (
     Rsvp,
 )
 from bot.services.directory import OrganisationRef
+from bot.services.glossary.store import added_between
+from bot.services.glossary.types import Entry
+from bot.services.hotdesk.stories import SharedStory, shared_stories
 from bot.services.opportunities.store import opportunities_between
 from bot.services.opportunities.types import OpportunityView
 from bot.services.updates import UpdateView, views_of
@@ -108,6 +112,8 @@ class Digest:
     closing_soon: list[OpportunityView] = field(default_factory=list)
     visits: list[HostWeek] = field(default_factory=list)
     session: SessionNews | None = None
+    stories: list[SharedStory] = field(default_factory=list)  # from visits, shared this week
+    glossary: tuple[Entry, ...] = ()  # terms members added this week
 
     @property
     def empty(self) -> bool:
@@ -169,6 +175,8 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
             closing_soon=closing_soon,
             visits=_visits(session, first_day, next_day),
             session=_session_news(session, next_day),
+            stories=shared_stories(session, start, end),
+            glossary=added_between(session, start, end),
         )
 
 

@@ -134,6 +134,7 @@ class MemberView:
     key_worker_for: list[OrganisationRef] = field(default_factory=list)
     digest_dm: bool = False
     name_in_digest: bool = False
+    visit_stories: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Directory:
                 key_worker_for=[_ref(org) for org in key_for],
                 digest_dm=member.digest_dm,
                 name_in_digest=member.name_in_digest,
+                visit_stories=member.visit_stories,
             )
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
@@ -198,6 +200,11 @@ class Directory:
         """Whether the digest may name this member as a hot-desk visitor (else only their
         organisation is counted): off unless they agree."""
         self._set_member(user_id, load_profile, name_in_digest=wanted)
+
+    def set_visit_stories(self, user_id: str, wanted: bool, load_profile: ProfileLoader) -> None:
+        """Whether, the working day after a hot-desk visit, they are asked how it went (on
+        unless they turn it off)."""
+        self._set_member(user_id, load_profile, visit_stories=wanted)
 
     def _set_member(self, user_id: str, load_profile: ProfileLoader, **settings: bool) -> None:
         load_profile = profiles_ahead(self.engine, [user_id], load_profile)

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from bot.models import (
     Commitment,
     Draft,
+    GlossaryTerm,
     KeyWorker,
     Member,
     Opportunity,
@@ -40,6 +41,7 @@ from bot.models import (
     PartnershipSession,
     PartnerUpdate,
     Topic,
+    VisitStory,
 )
 from bot.services.privacy import Finding, scan
 from bot.services.privacy_names import NOBODY, KnownPeople
@@ -304,6 +306,10 @@ COLUMNS: dict[Any, Reach] = {
     PartnershipSession.next_place: Reach.PUBLIC,
     Commitment.what: Reach.OTHERS,
     Commitment.note: Reach.OTHERS,
+    GlossaryTerm.term: Reach.OTHERS,
+    GlossaryTerm.meaning: Reach.OTHERS,
+    GlossaryTerm.description: Reach.OTHERS,
+    VisitStory.answer: Reach.OTHERS,  # the coordinators read it; its author may share it
 }
 
 

@@ -26,7 +26,10 @@ from bot.models import (
     Rsvp,
 )
 from bot.services.directory import Directory, MemberView, ProfileLoader
+from bot.services.glossary.store import term_of_the_week
+from bot.services.glossary.types import Entry
 from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.stories import StoryCounts, story_counts
 from bot.services.opportunities.service import Opportunities
 from bot.services.opportunities.store import opportunity_views
 from bot.services.sessions import Sessions, SessionView, session_view
@@ -53,6 +56,7 @@ class Glance:
     quiet: list[str]
     commitments_by_status: dict[str, int]
     bookings_by_agency: list[tuple[str, int]]
+    stories: StoryCounts  # visits over the same weeks, with and without a story
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class HomeData:
     rsvp: str | None = None
     glance: Glance | None = None
     partnership_is_new: bool = False
+    term_of_the_week: Entry | None = None
 
 
 def _cap(items: list) -> Capped:
@@ -136,6 +141,7 @@ class Home:
                 rsvp=rsvp.answer if rsvp else None,
                 glance=glance,
                 partnership_is_new=not has_anything,
+                term_of_the_week=term_of_the_week(session, today),
             )
         return data
 
@@ -176,4 +182,5 @@ def _glance(session: Session, now: datetime) -> Glance:
         .group_by(Organisation.name)
         .order_by(func.count(col(DeskBooking.id)).desc())
     ).all()
-    return Glance(list(per_organisation), list(quiet), statuses, list(bookings))
+    stories = story_counts(session, since.date(), now.date())
+    return Glance(list(per_organisation), list(quiet), statuses, list(bookings), stories)

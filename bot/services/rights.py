@@ -67,6 +67,7 @@ from bot.models import (
     ProcessedEvent,
     Rsvp,
     Secret,
+    VisitStory,
     metadata,
     utcnow,
 )
@@ -253,6 +254,7 @@ class Rights:
                     "digest_email_awaiting_confirmation": (
                         member.digest_email_asked if member else None
                     ),
+                    "asked_about_visits": bool(member is None or member.visit_stories),
                 },
                 "updates": [
                     {
@@ -311,6 +313,15 @@ class Rights:
                 "rsvps": [
                     {"session": titles.get(r.session_id), "answer": r.answer}
                     for r in rows(Rsvp, Rsvp.member_id == user_id)
+                ],
+                "visit_stories": [
+                    {
+                        "visit": f"D{v.booking_id}",
+                        "asked_as": v.role,
+                        "answer": v.answer,
+                        "answered_at": _iso(v.answered_at),
+                    }
+                    for v in rows(VisitStory, VisitStory.person_id == user_id)
                 ],
                 "messages_sent_to_you": [
                     {"status": d.status, "at": _iso(d.updated_at)}
@@ -411,6 +422,7 @@ class Rights:
                 EmailDelivery,
                 col(EmailDelivery.recipient).in_([a for a in addresses if a]),
             )
+            _delete(session, VisitStory, VisitStory.person_id == user_id)
             key_worker = _delete(session, KeyWorker, KeyWorker.slack_user_id == user_id)
             _delete(session, Member, Member.slack_user_id == user_id)
             _delete(session, Delivery, Delivery.recipient == user_id)

@@ -9,16 +9,23 @@ from typing import Any
 from bot.services.updates import Published, UpdateView
 from bot.slack.blocks import updates as blocks
 from bot.slack.blocks.common import Message
+from bot.slack.jargon_notes import explained, with_suggestion
 from bot.slack.wiring import Services
 
 
 def update_post(services: Services) -> Callable[[UpdateView], dict[str, Any]]:
-    """An update as its channel message, for the outbox."""
-    return lambda update: blocks.channel_post(update, services.zone, services.today()).rendered()
+    """An update as its channel message, for the outbox, with its glossary line."""
+    zone, today = services.zone, services.today()
+    return explained(
+        services.glossary.snapshot(),
+        lambda update: blocks.channel_post(update, zone, today),
+        lambda update: update.text,
+    )
 
 
 def update_posted(result: Published | UpdateView, services: Services) -> Message:
     """The reply once an update is posted, or saved without posting."""
     if isinstance(result, Published):
-        return blocks.posted(result, services.zone, services.today())
+        posted = blocks.posted(result, services.zone, services.today())
+        return with_suggestion(services.glossary.snapshot(), posted, result.update.text)
     return blocks.changed(result)

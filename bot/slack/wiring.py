@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 from bot.services.directory import Directory
 from bot.services.email.links import Mailing
 from bot.services.email.subscriptions import DigestByEmail
+from bot.services.glossary.service import Glossary
 from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
+from bot.services.hotdesk.stories import Stories
 from bot.services.opportunities.service import Opportunities
 from bot.services.report import Reports
 from bot.services.rights import Rights
@@ -40,6 +42,8 @@ class Services:
     home: Home
     rights: Rights
     reports: Reports
+    glossary: Glossary
+    stories: Stories
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     digest_email: DigestByEmail
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
@@ -61,17 +65,20 @@ class Services:
         mailing: Mailing | None = None,
     ) -> Services:
         opportunities = Opportunities(engine, sender)
+        updates = Updates(engine, zone, sender)
         return cls(
             engine,
             zone,
             Directory(engine),
-            Updates(engine, zone, sender),
+            updates,
             Hotdesk(engine, zone, mailing),
             opportunities,
             Sessions(engine, zone),
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             Reports(engine),
+            Glossary(engine),
+            Stories(engine, updates),
             sender,
             DigestByEmail(engine, mailing),
             clock,

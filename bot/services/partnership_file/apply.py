@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from bot.db import session_scope
 from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
 from bot.services import gate
+from bot.services.glossary.store import load_entry
 from bot.services.partnership_file.read import CoordinatorSpec, OrganisationSpec, PartnershipSpec
 from bot.services.rights import erased_check
 
@@ -46,6 +47,7 @@ class LoadReport:
     organisations: Tally = field(default_factory=Tally)
     coordinators: Tally = field(default_factory=Tally)
     topics: Tally = field(default_factory=Tally)
+    glossary: Tally = field(default_factory=Tally)
     erased_skipped: int = 0  # people in the file whose data was erased: not brought back
 
     def tallies(self) -> dict[str, Tally]:
@@ -92,6 +94,9 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
         for organisation in spec.organisations:
             workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
             _apply_organisation(session, replace(organisation, key_workers=workers), report)
+        for entry in spec.glossary:
+            added = load_entry(session, entry.term, entry.meaning, entry.description)
+            report.glossary.count(None if added else entry, entry)
         report.erased_skipped = len(skipped)
     return report
 
@@ -111,6 +116,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.retention = json.dumps(spec.retention) if spec.retention else ""
     row.report_format = spec.report_format
     row.emails_per_minute = spec.emails_per_minute
+    row.jargon_stoplist = list(spec.jargon_stoplist)
     report.partnership.count(before, row.model_dump())
     session.add(row)
 

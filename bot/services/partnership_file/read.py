@@ -17,6 +17,13 @@ from typing import Any
 
 from bot.services import gate
 from bot.services.directory import CODE_PATTERN
+from bot.services.glossary.rules import (
+    DESCRIPTION_MAX,
+    MEANING_MAX,
+    TERM_MAX,
+    acronyms,
+    normalise,
+)
 from bot.services.privacy_names import KnownPeople
 from bot.services.rights import DEFAULT_RETENTION, RETENTION_LIMITS
 from bot.services.schedule import DEFAULT_CATCH_UP_HOURS, Schedule, parse_when, unknown_job
@@ -82,6 +89,13 @@ class OrganisationSpec:
 
 
 @dataclass(frozen=True)
+class GlossarySpec:
+    term: str
+    meaning: str
+    description: str
+
+
+@dataclass(frozen=True)
 class CoordinatorSpec:
     slack: str
     name: str
@@ -101,6 +115,8 @@ class PartnershipSpec:
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
     report_format: str = "xlsx"  # the coordinators' report's figures: "xlsx" or "csv"
     emails_per_minute: int = 30  # [email] per_minute: the pace of sending email
+    glossary: tuple[GlossarySpec, ...] = ()  # [[glossary]]: the glossary's first entries
+    jargon_stoplist: tuple[str, ...] = ()  # [jargon] stoplist: capitals never suggested
 
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
@@ -212,7 +228,7 @@ class _Checker:
             (),
             (
                 "partnership", "channels", "coordinators", "organisations", "schedule",
-                "retention", "report", "email",
+                "retention", "report", "email", "glossary", "jargon",
             ),
         )  # fmt: skip
         top = self.table(data, (), "partnership")
@@ -257,12 +273,50 @@ class _Checker:
             retention=self.retention(self.table(data, (), "retention")),
             report_format=self.report_format(self.table(data, (), "report")),
             emails_per_minute=self.email_pace(self.table(data, (), "email")),
+            glossary=self.glossary(self.array_of_tables(data, (), "glossary")),
+            jargon_stoplist=self.stoplist(self.table(data, (), "jargon")),
         )
 
     def email_pace(self, data: dict[str, Any]) -> int:
         """[email] per_minute: at most so many emails a minute (a mail provider's limit)."""
         self.unknown_keys(data, ("email",), ("per_minute",))
         return self.whole_number(data, ("email",), "per_minute", 30, 1, 1000)
+
+    def glossary(self, entries: list[dict[str, Any]]) -> tuple[GlossarySpec, ...]:
+        """[[glossary]] entries: a term (once each), its meaning, and a line of description."""
+        specs, seen = [], set()
+        for i, entry in enumerate(entries):
+            where: KeyPath = ("glossary", i)
+            self.unknown_keys(entry, where, ("term", "meaning", "description"))
+            example = ': e.g. term = "ISP", meaning = "Individual Support Plan"'
+            term = self.text(entry, where, "term", required=True, limit=TERM_MAX, example=example)
+            if normalise(term) in seen:
+                raise self.fail((*where, "term"), f"{term!r} is in the glossary twice")
+            seen.add(normalise(term))
+            self.text(entry, where, "meaning", required=True, limit=MEANING_MAX, example=example)
+            self.text(entry, where, "description", limit=DESCRIPTION_MAX)
+            specs.append(
+                GlossarySpec(
+                    term,
+                    self.guarded_text(entry, where, "meaning"),
+                    self.guarded_text(entry, where, "description"),
+                )
+            )
+        return tuple(specs)
+
+    def stoplist(self, data: dict[str, Any]) -> tuple[str, ...]:
+        """[jargon] stoplist: capitalised words (two to six capitals) never suggested for the
+        glossary, beyond the built-in ones."""
+        where: KeyPath = ("jargon",)
+        self.unknown_keys(data, where, ("stoplist",))
+        words = data.get("stoplist", [])
+        if not isinstance(words, list) or not all(
+            isinstance(w, str) and acronyms(w.strip().upper()) == [w.strip().upper()] for w in words
+        ):
+            raise self.fail(
+                (*where, "stoplist"), 'should be a list of two to six capitals, e.g. ["ESOL"]'
+            )
+        return tuple(dict.fromkeys(word.strip().upper() for word in words))
 
     def report_format(self, data: dict[str, Any]) -> str:
         """The format of the coordinators' report's figures: a spreadsheet, or CSV."""

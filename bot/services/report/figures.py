@@ -21,6 +21,7 @@ from bot.models import (
     PartnerUpdate,
     SessionOrganisation,
 )
+from bot.services.hotdesk.stories import StoryCounts, story_counts
 from bot.services.report.period import Period
 
 KINDS = ("updates", "opportunities", "visits", "sessions")
@@ -42,6 +43,7 @@ class Counts:
     sessions: Counter[str] = field(default_factory=Counter)
     visits: Counter[tuple[int, int]] = field(default_factory=Counter)
     commitments: Counter[str] = field(default_factory=Counter)
+    stories: StoryCounts = field(default_factory=lambda: StoryCounts(0, 0))  # told, not
 
     def total(self, kind: str) -> int:
         if kind == "sessions":
@@ -85,7 +87,7 @@ class Figures:
 def gather(session: Session, period: Period) -> Figures:
     """Seven queries: the organisations' names, then updates, opportunities, visits, sessions,
     attendance and commitments, each counted with GROUP BY over this period and the one before
-    it together."""
+    it together; then, for each period, its visits with and without a story (two each)."""
     before = period.before()
     days = (before.first, period.first, period.last + timedelta(days=1))  # start, split, end
     moments = tuple(datetime.combine(day, time(), UTC) for day in days)  # the same, as moments
@@ -132,6 +134,8 @@ def gather(session: Session, period: Period) -> Figures:
         join=(Commitment, Commitment.session_id == PartnershipSession.id),
     ):
         counts[which].commitments[status] += number
+    counts[THIS].stories = story_counts(session, period.first, period.last)
+    counts[BEFORE].stories = story_counts(session, before.first, before.last)
     return Figures(period, organisations, counts[THIS], counts[BEFORE])
 
 

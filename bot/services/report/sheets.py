@@ -36,6 +36,12 @@ def tables(figures: Figures) -> list[Table]:
         summary.append((HEADLINES[kind], now, then, now - then))
     now, then = len(this.taking_part()), len(before.taking_part())
     summary.append(("Organisations taking part", now, then, now - then))
+    for label, told in (("Visits with a story", True), ("Visits without a story", False)):
+        now, then = (
+            counts.with_story if told else counts.without_story
+            for counts in (this.stories, before.stories)
+        )
+        summary.append((label, now, then, now - then))
 
     monthly: list[Row] = [("Month", *(HEADLINES[kind] for kind in KINDS))]
     per_month = {kind: this.monthly(kind) for kind in KINDS}

@@ -21,6 +21,7 @@ NAMES_MAX = 1000
 OPPORTUNITIES_SHOWN = 8
 OPPORTUNITIES_TEXT = 2500  # of a section's 3000 characters; a link is never cut in half
 VISITS_TEXT = 2500  # likewise: whole host agencies, never a mention cut in half
+STORIES_SHOWN = 3  # under the visits, each at most LINE_MAX and a little
 OVERDUE_SHOWN = 8  # each at most LINE_MAX and a little: the section stays within 3000
 
 
@@ -82,11 +83,24 @@ def _host_lines(week: HostWeek) -> list[str]:
     return lines
 
 
+def _stories(digest: Digest) -> list[str]:
+    """Stories shared from visits this week, quoted with the agencies (their authors are named
+    on the updates they shared)."""
+    lines = []
+    for story in digest.stories[:STORIES_SHOWN]:
+        visitor = _organisation_or_none(story.visitor_organisation)
+        quote = clip(escape(" ".join(story.answer.split())), LINE_MAX)
+        lines.append(f"> “{quote}” — a visitor from {visitor} at {escape(story.host)}")
+    return (["*Stories from visits*", *lines]) if lines else []
+
+
 def _visits(digest: Digest) -> list[Block]:
-    """Who visits which host agency this week: by name only those who agreed to be named."""
-    if not digest.visits:
+    """Who visits which host agency this week: by name only those who agreed to be named; and
+    the stories shared from visits."""
+    stories = _stories(digest)
+    if not (digest.visits or stories):
         return []
-    lines = ["*Hot-desk visits this week*"]
+    lines = ["*Hot-desk visits this week*"] if digest.visits else []
     for shown, week in enumerate(digest.visits):
         host = _host_lines(week)
         if shown and len("\n".join(lines + host)) > VISITS_TEXT:  # whole lines, whole mentions
@@ -94,7 +108,20 @@ def _visits(digest: Digest) -> list[Block]:
             lines.append(f"…and {counted(rest, 'more host agency', 'more host agencies')}")
             break
         lines += host
-    return [DividerBlock(), section("\n".join(lines))]
+    quoted = [section("\n".join(stories))] if stories else []
+    return [DividerBlock(), *([section("\n".join(lines))] if lines else []), *quoted]
+
+
+def _glossary(digest: Digest) -> list[Block]:
+    """Terms members added to the glossary this week, each with its meaning."""
+    if not digest.glossary:
+        return []
+    terms = "; ".join(
+        f"*{escape(entry.term)}*: {escape(entry.meaning)}"
+        + (f" ({escape(entry.organisation)})" if entry.organisation else "")
+        for entry in digest.glossary
+    )
+    return [DividerBlock(), section(clip(f"*New in the glossary* (`/jargon`): {terms}", NAMES_MAX))]
 
 
 def _standings(news: SessionNews) -> list[str]:
@@ -162,6 +189,7 @@ def digest_message(digest: Digest, zone: ZoneInfo, for_coordinators: bool = Fals
     blocks += [section(_organisation_section(week, budget)) for week in shown]
     blocks += _opportunities(digest, end.date())
     blocks += _visits(digest)
+    blocks += _glossary(digest)
     blocks += _session(digest.session, for_coordinators)
     hidden = digest.organisations[ORGANISATIONS_SHOWN:]
     if hidden:

@@ -25,6 +25,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 "/partners digest name on",
                 "be named as a hot-desk visitor in the digest (off: `name off`)",
             ),
+            ("/partners stories off", "stop being asked how your hot-desk visits went (`on`)"),
             ("/partners my-data", "everything the bot holds about you, as a file in your DMs"),
             ("/partners forget-me", "erase your data (it says exactly what happens first)"),
         ),
@@ -70,6 +71,15 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "The glossary",
+        (
+            ("/jargon ISP", "what a term means, who uses it, and its other names"),
+            ("/jargon add ISP Individual Support Plan", "add a term for your organisation"),
+            ("/jargon same ISP ITP", "record that two terms name the same thing"),
+            ("/jargon", "the glossary, newest first (`/jargon search plan` to find one)"),
+        ),
+    ),
+    (
         "Coordinators",
         (
             ("/session new", "record a session: who came, commitments, the next date"),
@@ -79,6 +89,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners remove @sam", "erase the data of someone who has left"),
             ("/partners audit", "who changed what, and when"),
             ("/partners report 2026-Q3", "the partnership's activity: charts and figures"),
+            ("/jargon merge ITP ISP", "glossary: file one term under another (`edit`, `remove`)"),
         ),
     ),
 )
@@ -90,5 +101,5 @@ def help_message() -> Message:
         lines = "\n".join(f"`{example}` — {what}" for example, what in commands)
         blocks += [section(f"*{audience}*\n{lines}"), DividerBlock()]
     blocks.append(context("Each command also answers `help`, e.g. `/hotdesk help`."))
-    text = "Partnerbot help: /partners, /update, /hotdesk, /opportunity and /session"
+    text = "Partnerbot help: /partners, /update, /hotdesk, /opportunity, /session and /jargon"
     return Message(text=text, blocks=blocks)

@@ -26,6 +26,7 @@ from bot.services.home import Capped, Glance, HomeData
 from bot.services.sessions import ANSWERS, STATUSES
 from bot.slack.blocks import hotdesk, opportunities, sessions
 from bot.slack.blocks.common import Message, clip, context, escape, section
+from bot.slack.blocks.glossary import term_of_the_week
 
 JOIN_ACTION = "home_join"
 JOIN_FORM = "home_join_form"
@@ -34,6 +35,7 @@ BOOK_ACTION = "home_book_desk"
 SHARE_ACTION = "home_share_opportunity"
 DIGEST_ACTION = "home_digest"
 DIGEST_NAME_ACTION = "home_digest_name"
+STORIES_ACTION = "home_visit_stories"
 HOME_BLOCKS_MAX = 100
 
 
@@ -176,7 +178,8 @@ def _next_session(data: HomeData, today: date) -> list[Block]:
 
 
 def _digest(data: HomeData) -> list[Block]:
-    """The member's two digest settings, each with its switch."""
+    """The member's digest settings, and whether they are asked about visits, each with its
+    switch."""
     by_dm, named = data.member.digest_dm, data.member.name_in_digest
     return [
         _switch(
@@ -193,6 +196,13 @@ def _digest(data: HomeData) -> list[Block]:
             "organisation's visitors)",
             DIGEST_NAME_ACTION,
             named,
+        ),
+        _switch(
+            "Asked how your hot-desk visits went, the working day after: *on*"
+            if data.member.visit_stories
+            else "Asked how your hot-desk visits went: *off*",
+            STORIES_ACTION,
+            data.member.visit_stories,
         ),
     ]
 
@@ -226,6 +236,10 @@ def _glance(glance: Glance) -> list[Block]:
         section(clip(f"*Quiet for four weeks:* {quiet}", 3000)),
         section(f"*Commitments:* {statuses or 'none yet'}"),
         section(clip(f"*Desk bookings (last eight weeks and coming):* {bookings or 'none'}", 3000)),
+        section(
+            f"*Hot-desk visits in the last eight weeks:* {glance.stories.with_story} with a "
+            f"story, {glance.stories.without_story} without"
+        ),
     ]
 
 
@@ -254,6 +268,7 @@ def home_view(data: HomeData, today: date, notice: Message | None = None) -> Vie
         _opportunities(data, today),
         _updates(data, today),
         _next_session(data, today),
+        term_of_the_week(data.term_of_the_week),
         _digest(data),
     ):
         if part:

@@ -10,21 +10,38 @@ from bot.slack.listeners import (
     directory,
     home,
     hotdesk,
+    jargon,
     opportunities,
     report,
     rights,
     sessions,
+    stories,
     updates,
 )
 from bot.slack.partners_command import partners_command
 
 # The Events API events handled, which manifest.yml subscribes to (a test keeps them equal).
 EVENTS = {**home.HANDLED, **rights.HANDLED}
-# `/partners` subcommands: the directory's, data protection's, then the report's.
-PARTNERS = {**directory.SUBCOMMANDS, **rights.SUBCOMMANDS, **report.SUBCOMMANDS}
+# `/partners` subcommands: the directory's, data protection's, the report's, then stories'.
+PARTNERS = {
+    **directory.SUBCOMMANDS,
+    **rights.SUBCOMMANDS,
+    **report.SUBCOMMANDS,
+    **stories.SUBCOMMANDS,
+}
 
 
 def register(app: App) -> None:
     app.command("/partners")(guarded(partners_command(PARTNERS)))
-    for module in (directory, updates, hotdesk, opportunities, sessions, home, rights):
+    for module in (
+        directory,
+        updates,
+        hotdesk,
+        opportunities,
+        sessions,
+        home,
+        rights,
+        jargon,
+        stories,
+    ):
         module.register(app)

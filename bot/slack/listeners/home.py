@@ -59,7 +59,7 @@ def join_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
     publish_home(client, services, user_id, notice)
 
 
-# The tab's two digest switches: (the directory's setter, what the setting is, on, off).
+# The tab's switches: (the directory's setter, what the setting is, on, off).
 SWITCHES = {
     blocks.DIGEST_ACTION: (
         Directory.set_digest_dm, "Weekly digest by DM", "on: it will come by DM each week", "off",
@@ -68,13 +68,17 @@ SWITCHES = {
         Directory.set_name_in_digest, "Your name in the digest",
         "on: it names you when you visit", "off: you are counted, not named",
     ),
+    blocks.STORIES_ACTION: (
+        Directory.set_visit_stories, "Asking how your visits went",
+        "on: the working day after each visit", "off",
+    ),
 }  # fmt: skip
 
 
 def digest_switched(
     ack: Ack, body: dict, action: dict, client: WebClient, services: Services
 ) -> None:
-    """A digest setting turned on or off from the tab, which is redrawn saying so."""
+    """A setting turned on or off from the tab, which is redrawn saying so."""
     ack()
     setter, what, on, off = SWITCHES[action["action_id"]]
     wanted = action.get("value") == "on"

@@ -32,6 +32,7 @@ from bot.slack.blocks.common import Answer, Message, message_only, reply
 from bot.slack.forms import sharing_form
 from bot.slack.guard import guarded
 from bot.slack.home_tab import reply_or_refresh
+from bot.slack.jargon_notes import opportunity_post, opportunity_words, with_suggestion
 from bot.slack.parsing import button_id, first_word, form_metadata, input_value, reading_button
 from bot.slack.refusals import answer, answer_post, refuse_form
 from bot.slack.wiring import Services
@@ -43,9 +44,14 @@ EXAMPLE = "/opportunity training Trauma-informed practice closes 12/12 https://e
 
 
 def channel_post(services: Services) -> Callable[[OpportunityView], dict[str, Any]]:
-    """An opportunity as its channel message, for the outbox."""
-    today = services.today()
-    return lambda view: blocks.channel_post(view, today).rendered()
+    """An opportunity as its channel message, for the outbox, with its glossary line."""
+    return opportunity_post(services.glossary.snapshot(), services.today())
+
+
+def posted(services: Services, view: OpportunityView, today: date) -> Message:
+    """The poster's reply, with a suggestion to explain an unknown acronym."""
+    known = services.glossary.snapshot()
+    return with_suggestion(known, blocks.posted(view, today), opportunity_words(view))
 
 
 def parse_one_line(text: str, today: date) -> OpportunityInput:
@@ -118,7 +124,8 @@ def opportunity_command(
         "mine": lambda: _browse(services, user_id, {"kind": "mine"}),
     }
     work = subcommands.get(word) or (
-        lambda: blocks.posted(
+        lambda: posted(
+            services,
             services.opportunities.publish(user_id, parse_one_line(text, today), today, render),
             today,
         )
@@ -213,10 +220,10 @@ def post_anyway_clicked(
         attempt, once = blocks.anyway_value(action.get("value") or "{}")
 
     def post() -> Message:
-        posted = services.opportunities.publish(
+        shared = services.opportunities.publish(
             _user(body), attempt, today, render, anyway=True, once=once
         )
-        return blocks.posted(posted, today)
+        return posted(services, shared, today)
 
     message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
     reply(respond, message, replace_original=True)
@@ -229,8 +236,9 @@ def repost_clicked(
     today, render = services.today(), channel_post(services)
 
     def post() -> Message:
-        posted = services.opportunities.repost(_user(body), _id(action), render)
-        return blocks.posted(posted, today)
+        return posted(
+            services, services.opportunities.repost(_user(body), _id(action), render), today
+        )
 
     message = answer_post(post, today, "opportunity", blocks.REPOST_ACTION)
     reply(respond, message, replace_original=True)
@@ -287,8 +295,8 @@ def form_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services
         if metadata.get("edit"):
             edited = opportunities.edit(user_id, metadata["edit"], attempt, today, render, anyway)
             return blocks.changed(edited, "Changed")
-        posted = opportunities.publish(user_id, attempt, today, render, anyway=anyway)
-        return blocks.posted(posted, today)
+        shared = opportunities.publish(user_id, attempt, today, render, anyway=anyway)
+        return posted(services, shared, today)
 
     message = answer_post(save, today, "opportunity", blocks.REPOST_ACTION)
     services.sender.answer_form(user_id, metadata, message)
