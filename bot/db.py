@@ -66,7 +66,9 @@ def _begin_sqlite(connection: Any) -> None:
     `query_only` makes SQLite refuse a write in it, as PostgreSQL does."""
     options = connection.get_execution_options()
     read_only = bool(options.get(READ_ONLY))
-    connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+    if connection.info.get(READ_ONLY, False) != read_only:  # kept by the pooled connection
+        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        connection.info[READ_ONLY] = read_only
     if options.get("isolation_level") != "AUTOCOMMIT":  # see `one_statement`
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
