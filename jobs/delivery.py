@@ -36,7 +36,7 @@ log = logging.getLogger("partnerbot.jobs")
 PER_CHANNEL_GAP = 1.0  # Slack allows about one message a second in a channel
 # chat.postMessage's limit across a workspace: Slack publishes none for its special tier beyond
 # the channel's; 50 a second is what the fake enforces and a 429 lowers the pace if Slack's is less.
-POSTS_PER_SECOND = 48.0  # a little under 50, so a scheduling hiccup does not cost a 1 s Retry-After
+POSTS_PER_SECOND = 46.0  # under 50, so a late sender catching up does not cost a 1 s Retry-After
 SENDERS = 10  # posts in flight: 50 a second with Slack 150 ms away needs 8
 RATE_LIMITED_ROUNDS = 5  # passes over what a 429 refused before it is left for the next run
 RATE_LIMITED, DEFERRED, UNCONFIRMED = "rate_limited", "deferred", "unconfirmed"
