@@ -473,7 +473,11 @@ class Commitment(Stored, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
-    owner_id: str = Field(max_length=30, index=True)
+    owner_id: str = Field(max_length=30, index=True)  # "" for a key worker reached by email
+    # A key worker not on Slack (the partnership file's, with an email), followed up by email.
+    owner_key_worker_id: int | None = Field(
+        default=None, foreign_key="keyworker.id", index=True, ondelete="SET NULL"
+    )
     what: str = Field(max_length=500)
     due_on: date | None = None
     status: str = Field(default="open", max_length=10, index=True)

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import (
     Commitment,
+    KeyWorker,
     Member,
     Organisation,
     Partnership,
@@ -38,6 +39,8 @@ from bot.services.directory import (
     is_coordinator,
     profiles_ahead,
 )
+from bot.services.email import links
+from bot.services.email.links import LinkRefused, Mailing
 from bot.services.gate import Cleared, Reach, clear_fields
 from bot.services.outbox import Notices, Written
 from bot.services.refusal import Refusal
@@ -60,6 +63,7 @@ NUDGES_MAX = 3
 WORKING_HOURS = (time(9), time(17))
 INVITE_BEFORE = timedelta(days=7)
 REMIND_BEFORE = timedelta(days=2)
+COMMIT_FOR_EMAIL_OWNER = '/session commit "Jamal Hussain" send the referral leaflet by 12/12'
 
 
 class SessionProblem(Refusal):
@@ -79,9 +83,10 @@ class SessionInvalid(SessionProblem):
 
 @dataclass(frozen=True)
 class CommitmentInput:
-    owner_id: str
+    owner_id: str  # a Slack id; "" for a key worker reached by email, named by `owner_name`
     what: str
     due_on: date | None = None
+    owner_name: str = ""  # a key worker in the partnership file with an email and no Slack
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class CommitmentView:
     due_on: date | None
     status: str
     note: str
+    owner_name: str = ""  # a key worker reached by email (owner_id is then "")
 
     @property
     def ref(self) -> str:
@@ -148,6 +154,7 @@ class Due:
     session_id: int
     owner_id: str | None = None  # for follow-ups and nudges
     commitment_id: int | None = None  # for nudges
+    key_worker_id: int | None = None  # an owner reached by email, instead of `owner_id`
 
 
 @dataclass(frozen=True)
@@ -161,9 +168,10 @@ class Summary:
 
 
 class Sessions:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+    def __init__(self, engine: Engine, zone: ZoneInfo, mailing: Mailing | None = None) -> None:
         self.engine = engine
         self.zone = zone
+        self.mailing = mailing  # to read the links of follow-up emails
 
     # Recording ----------------------------------------------------------------------------------
 
@@ -207,7 +215,7 @@ class Sessions:
         """A coordinator records a session, its attendance and its commitments, in one go;
         the title and commitments reach others, so they pass the gate (see `review`)."""
         self.check(entry, today)
-        owners = [commitment.owner_id for commitment in entry.commitments]
+        owners = [commitment.owner_id for commitment in entry.commitments if commitment.owner_id]
         load_profile = profiles_ahead(self.engine, owners, load_profile)
         with session_scope(self.engine) as session:
             _require_coordinator(session, user_id, "record sessions")
@@ -238,7 +246,8 @@ class Sessions:
         """Add a commitment to the latest session: members their own, coordinators anyone's.
         FieldsLookPersonal (field `what`), and nothing recorded, when the privacy guard holds
         the text back: a command has no "anyway"."""
-        load_profile = profiles_ahead(self.engine, [commitment.owner_id], load_profile)
+        owners = [commitment.owner_id] if commitment.owner_id else []
+        load_profile = profiles_ahead(self.engine, owners, load_profile)
         with session_scope(self.engine) as session:
             latest = session.exec(
                 select(PartnershipSession).order_by(
@@ -312,31 +321,45 @@ class Sessions:
     ) -> StatusChange:
         """Done, still working or need help (with a note), by the owner or a coordinator. The
         note goes to the coordinators (`notices`, written with the change), so it passes the
-        gate (see `review_note`)."""
-        if status not in STATUSES or status == "open":
-            raise SessionProblem("A commitment is done, still being worked on, or needs help.")
-        note = clean(note)[:NOTE_MAX]
+        gate (see `review_note`). An owner reached by email answers with `answer_by_link`."""
         with session_scope(self.engine) as session:
-            # Locked, so that of two clicks at once the second sees the first's change.
-            row = session.get(Commitment, commitment_id, with_for_update=True)
-            if row is None:
-                raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
+            row = _locked(session, commitment_id)
             if user_id != row.owner_id and not is_coordinator(session, user_id):
                 raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
-            new: dict[str, object] = {"status": status, "updated_at": utcnow()}
-            if note:  # a new note replaces the last; none keeps it
-                new["note"] = clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)["note"]
-            changed = (row.status, row.note) != (status, note or row.note)
-            moved = session.connection().execute(
-                update(Commitment).where(col(Commitment.id) == commitment_id).values(**new)
+            by_owner = user_id == row.owner_id
+            return _change(
+                session, row, status, note, anyway, notices, None if by_owner else user_id
             )
-            assert moved.rowcount == 1
-            session.refresh(row)
-            if user_id != row.owner_id and changed:
-                audit.record(session, user_id, "commitment changed", f"C{row.id} → {status}")
-            coordinators = coordinators_in(session) if status == "help" and changed else []
-            change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
-            return replace(change, notices=outbox.write_notices(session, notices(change)))
+
+    def answer_by_link(
+        self, token: str, now: datetime, note: str = "", *, notices: Notices[StatusChange]
+    ) -> StatusChange:
+        """An owner not on Slack answers a follow-up email (Done, Still working, Need help with
+        a note), after confirming on the link's page: the change `set_status` makes, and the
+        link used once, in one transaction. A note the privacy guard holds back raises
+        FieldsLookPersonal, and the link stays unused."""
+        link = self._status_link(token, now)
+        with session_scope(self.engine) as session:
+            row = _locked(session, link.row_id)
+            links.use(session, link)
+            return _change(session, row, link.purpose, note, False, notices, None)
+
+    def commitment_for_link(
+        self, token: str, now: datetime
+    ) -> tuple[links.Link, CommitmentView, bool]:
+        """What a follow-up email's link is about, changing nothing (mail scanners follow
+        links): the link, the commitment and whether the link was used already."""
+        link = self._status_link(token, now)
+        with session_scope(self.engine) as session:
+            row = _locked(session, link.row_id)
+            return link, _commitment_views(session, [row])[0], links.was_used(session, link)
+
+    def _status_link(self, token: str, now: datetime) -> links.Link:
+        """A Done / Still working / Need help link this deployment signed, not expired."""
+        link = links.read(self.mailing.secret if self.mailing else "", token, now)
+        if self.mailing is None or link.purpose not in STATUSES:
+            raise LinkRefused(links.TAMPERED)
+        return link
 
     def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
         """Coming, can't make it, or sending a colleague; the last answer counts."""
@@ -378,6 +401,12 @@ class Sessions:
             ).all()
             found: list[Due] = []
             for commitment, meeting in rows:
+                owner = commitment.owner_id or (
+                    f"kw{commitment.owner_key_worker_id}" if commitment.owner_key_worker_id else ""
+                )
+                if not owner:  # a key worker since removed from the file: nobody to ask
+                    continue
+                by_email = commitment.owner_key_worker_id if not commitment.owner_id else None
                 local = _in_zone(now, zones.get(commitment.owner_id), self.zone)
                 if not _in_working_hours(local, working):
                     continue
@@ -387,10 +416,11 @@ class Sessions:
                 if local.date() >= followup_on:
                     found.append(
                         Due(
-                            f"followup-{meeting.id}-{commitment.owner_id}",
+                            f"followup-{meeting.id}-{owner}",
                             "followup",
                             meeting.id,
-                            commitment.owner_id,
+                            commitment.owner_id or None,
+                            key_worker_id=by_email,
                         )
                     )
                 reason = _nudge_reason(commitment.due_on, local.date(), followup_on)
@@ -400,8 +430,9 @@ class Sessions:
                             f"commitment-{commitment.id}",
                             reason,
                             meeting.id,
-                            commitment.owner_id,
+                            commitment.owner_id or None,
                             commitment.id,
+                            by_email,
                         )
                     )
             found += self._invitations_due(session, now, working)
@@ -432,10 +463,15 @@ class Sessions:
 
     def take_followup(self, session: Session, due: Due) -> list[CommitmentView]:
         """The owner's open commitments from the session, each counted as one nudge."""
+        owner = (
+            Commitment.owner_key_worker_id == due.key_worker_id
+            if due.key_worker_id
+            else Commitment.owner_id == due.owner_id
+        )
         rows = session.exec(
             select(Commitment).where(
                 Commitment.session_id == due.session_id,
-                Commitment.owner_id == due.owner_id,
+                owner,
                 Commitment.status != "done",
                 Commitment.nudges < NUDGES_MAX,
             )
@@ -535,13 +571,74 @@ def _add_commitment(
     by: str,
     load_profile: ProfileLoader,
 ) -> Commitment:
-    ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
+    key_worker = None
+    if commitment.owner_id:
+        ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
+    else:
+        key_worker = _key_worker_by_email(session, commitment.owner_name)
     row = Commitment(
         session_id=meeting.id, owner_id=commitment.owner_id, what=what,
-        due_on=commitment.due_on, created_by=by,
+        due_on=commitment.due_on, created_by=by, owner_key_worker_id=key_worker,
     )  # fmt: skip
     session.add(row)
     return row
+
+
+def _key_worker_by_email(session: Session, name: str) -> int:
+    """The key worker, named as in the partnership file, who is reached by email."""
+    found = session.exec(
+        select(KeyWorker.id).where(
+            func.lower(KeyWorker.name) == " ".join(name.split()).lower(),
+            col(KeyWorker.email).is_not(None),
+            col(KeyWorker.slack_user_id).is_(None),
+        )
+    ).all()
+    if len(found) != 1:
+        raise SessionProblem(
+            f"No one called {name!r} is in the partnership file with an email and no Slack"
+            + (" (more than one is: ask a coordinator to tell them apart)." if found else ".")
+            + " Name a key worker reached by email in quotes, or @someone on Slack.",
+            COMMIT_FOR_EMAIL_OWNER,
+        )
+    return found[0]
+
+
+def _locked(session: Session, commitment_id: int) -> Commitment:
+    """The commitment, locked, so that of two answers at once the second sees the first's."""
+    row = session.get(Commitment, commitment_id, with_for_update=True)
+    if row is None:
+        raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
+    return row
+
+
+def _change(
+    session: Session,
+    row: Commitment,
+    status: str,
+    note: str,
+    anyway: bool,
+    notices: Notices[StatusChange],
+    by_someone_else: str | None,
+) -> StatusChange:
+    """A commitment's status (and note) changed, whoever answered and however: the
+    coordinators told (`notices`) in the same transaction when someone needs help."""
+    if status not in STATUSES or status == "open":
+        raise SessionProblem("A commitment is done, still being worked on, or needs help.")
+    note = clean(note)[:NOTE_MAX]
+    new: dict[str, object] = {"status": status, "updated_at": utcnow()}
+    if note:  # a new note replaces the last; none keeps it
+        new["note"] = clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)["note"]
+    changed = (row.status, row.note) != (status, note or row.note)
+    moved = session.connection().execute(
+        update(Commitment).where(col(Commitment.id) == row.id).values(**new)
+    )
+    assert moved.rowcount == 1
+    session.refresh(row)
+    if by_someone_else and changed:
+        audit.record(session, by_someone_else, "commitment changed", f"C{row.id} → {status}")
+    coordinators = coordinators_in(session) if status == "help" and changed else []
+    change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+    return replace(change, notices=outbox.write_notices(session, notices(change)))
 
 
 def _nudge_reason(due_on: date | None, today: date, followup_on: date) -> str | None:
@@ -584,6 +681,14 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             )
         ).all()
     )
+    key_workers = {row.owner_key_worker_id for row in rows if row.owner_key_worker_id}
+    names = dict(
+        session.exec(
+            select(KeyWorker.id, KeyWorker.name).where(col(KeyWorker.id).in_(key_workers))
+        ).all()
+        if key_workers
+        else []
+    )
     return [
         CommitmentView(
             id=row.id,
@@ -594,6 +699,7 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             due_on=row.due_on,
             status=row.status,
             note=row.note,
+            owner_name=names.get(row.owner_key_worker_id or 0, ""),
         )
         for row in rows
     ]

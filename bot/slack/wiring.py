@@ -68,7 +68,7 @@ class Services:
             Updates(engine, zone, sender),
             Hotdesk(engine, zone, mailing),
             opportunities,
-            Sessions(engine, zone),
+            Sessions(engine, zone, mailing),
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             Reports(engine),
