@@ -653,3 +653,23 @@ def test_only_a_key_worker_reached_by_email_can_own_a_commitment_by_name(bot: Bo
     assert "Only the partnership's coordinators" in refused
     with Session(bot.engine) as session:
         assert session.exec(select(Commitment)).all() == []
+
+
+def test_the_nudge_on_the_due_date_comes_by_email_too_with_fresh_links(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    _jamal_commits(bot)
+    first = links_in(_followed_up(bot, mailbox))
+    context = replace(job_context(bot.engine, bot.fake), mailing=MAILING)
+    due_day = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+    nudges.run.run(context, due_day)
+    nudges.run.run(context, due_day + timedelta(minutes=15))  # claimed: not twice
+    send_emails(bot, smtp_url)
+    assert [m["Subject"] for m in box.to(JAMAL)] == [
+        "Your commitments from Winter session",
+        "Reminder: a commitment from Winter session",
+    ]
+    again = links_in(box.to(JAMAL)[1])
+    assert set(again) == set(first) and not set(again.values()) & set(first.values())
+    assert _commitment(bot.engine).nudges == 2

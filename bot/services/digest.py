@@ -20,6 +20,7 @@ from bot.db import read_scope
 from bot.models import (
     Commitment,
     DeskBooking,
+    KeyWorker,
     Member,
     Organisation,
     Partnership,
@@ -77,6 +78,7 @@ class Overdue:
     organisation: str
     what: str
     due_on: date
+    owner_name: str = ""  # a key worker reached by email (owner_id is then "")
 
 
 @dataclass(frozen=True)
@@ -226,15 +228,20 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
     for answer in session.exec(select(Rsvp.answer).where(Rsvp.session_id == latest.id)).all():
         replies[answer] = replies.get(answer, 0) + 1
     rows = session.exec(
-        select(Commitment, Organisation.name)
+        select(Commitment, Organisation.name, KeyWorker.name)
         .outerjoin(Member, col(Member.slack_user_id) == Commitment.owner_id)
-        .outerjoin(Organisation, col(Organisation.id) == Member.organisation_id)
+        .outerjoin(KeyWorker, col(KeyWorker.id) == Commitment.owner_key_worker_id)
+        .outerjoin(
+            Organisation,
+            col(Organisation.id)
+            == func.coalesce(Member.organisation_id, KeyWorker.organisation_id),
+        )
         .where(Commitment.session_id == latest.id)
         .order_by(col(Commitment.id))
     ).all()
     standings: dict[str, list[str]] = {}
     overdue = []
-    for commitment, organisation in rows:
+    for commitment, organisation, key_worker in rows:
         late = commitment.status != "done" and commitment.due_on and commitment.due_on < today
         standing = "overdue" if late else commitment.status
         standings.setdefault(standing, []).append(organisation or "")
@@ -246,6 +253,7 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
                     organisation or "",
                     commitment.what,
                     commitment.due_on,
+                    key_worker or "",
                 )
             )
     coming = latest.next_on if latest.next_on and latest.next_on >= today else None

@@ -51,9 +51,9 @@ from bot.slack.blocks.common import (
     command_help,
     context,
     escape,
+    owner_link,
     refusal,
     section,
-    user_link,
 )
 from bot.slack.blocks.directory import looks_personal_form
 
@@ -135,18 +135,12 @@ def _when(day: date | None, today: date) -> str:
     return format_date(day, today) if day else "no date"
 
 
-def owner(commitment: CommitmentView) -> str:
-    """Its owner: a mention, or the name of a key worker reached by email (by email)."""
-    if commitment.owner_name:
-        return f"{escape(commitment.owner_name)} (by email)"
-    return user_link(commitment.owner_id)
-
-
 def commitment_line(commitment: CommitmentView, today: date) -> str:
     due = f" — by {format_date(commitment.due_on, today)}" if commitment.due_on else ""
     note = f" _({escape(commitment.note)})_" if commitment.note else ""
+    owner = owner_link(commitment.owner_id, commitment.owner_name)
     return (
-        f"*{commitment.ref}* {owner(commitment)}: {escape(commitment.what)}{due} · "
+        f"*{commitment.ref}* {owner}: {escape(commitment.what)}{due} · "
         f"{STATUSES.get(commitment.status, commitment.status)}{note}"
     )
 
@@ -260,7 +254,8 @@ def help_needed(commitment: CommitmentView, today: date) -> Message:
         text=f"{commitment.ref}: help needed",
         blocks=[
             section(
-                f":sos: {owner(commitment)} needs help with a commitment from "
+                f":sos: {owner_link(commitment.owner_id, commitment.owner_name)} needs help "
+                "with a commitment from "
                 f"*{escape(commitment.session_title)}*:\n{commitment_line(commitment, today)}"
             )
         ],
