@@ -36,11 +36,11 @@ def _composer(
     today = fire.astimezone(service.zone).date()
 
     def compose(session: Session) -> dict[str, Message]:
-        if due.key_worker_id and mailing:
+        if due.email_owner and mailing:
             followup = due.period == "followup"
             taken = (service.take_followup if followup else service.take_nudge)(session, due)
             key = f"{due.scope}:{due.period}"
-            followup_email(session, mailing, due.key_worker_id, taken, not followup, key, fire)
+            followup_email(session, mailing, due.email_owner, taken, not followup, key, fire)
             return {}
         if due.period == "followup":
             commitments = service.take_followup(session, due)
@@ -77,7 +77,7 @@ def run(context: JobContext, fire: datetime) -> str:
     due = [
         d
         for d in service.due(fire)
-        if (d.scope, d.period) not in claimed and (context.mailing or not d.key_worker_id)
+        if (d.scope, d.period) not in claimed and (context.mailing or not d.email_owner)
     ]  # an owner reached by email waits while email is off
     if context.dry_run:
         for item in due:

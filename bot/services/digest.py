@@ -23,6 +23,7 @@ from bot.models import (
     KeyWorker,
     Member,
     Organisation,
+    PartnerPerson,
     Partnership,
     PartnershipSession,
     PartnerUpdate,
@@ -228,13 +229,16 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
     for answer in session.exec(select(Rsvp.answer).where(Rsvp.session_id == latest.id)).all():
         replies[answer] = replies.get(answer, 0) + 1
     rows = session.exec(
-        select(Commitment, Organisation.name, KeyWorker.name)
+        select(Commitment, Organisation.name, func.coalesce(KeyWorker.name, PartnerPerson.name))
         .outerjoin(Member, col(Member.slack_user_id) == Commitment.owner_id)
         .outerjoin(KeyWorker, col(KeyWorker.id) == Commitment.owner_key_worker_id)
+        .outerjoin(PartnerPerson, col(PartnerPerson.id) == Commitment.owner_person_id)
         .outerjoin(
             Organisation,
             col(Organisation.id)
-            == func.coalesce(Member.organisation_id, KeyWorker.organisation_id),
+            == func.coalesce(
+                Member.organisation_id, KeyWorker.organisation_id, PartnerPerson.organisation_id
+            ),
         )
         .where(Commitment.session_id == latest.id)
         .order_by(col(Commitment.id))

@@ -23,6 +23,7 @@ from bot.models import (
     KeyWorker,
     Member,
     Organisation,
+    PartnerPerson,
     Partnership,
     PartnershipSession,
     Rsvp,
@@ -146,6 +147,37 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class EmailOwner:
+    """An owner not on Slack, reached by email: a key worker in the partnership file (with an
+    email, no Slack id), or one of its [[people]]."""
+
+    table: type[KeyWorker] | type[PartnerPerson]
+    id: int
+
+    @property
+    def column(self) -> str:
+        """The commitment's column naming such an owner."""
+        return "owner_key_worker_id" if self.table is KeyWorker else "owner_person_id"
+
+    def row(self, session: Session) -> KeyWorker | PartnerPerson | None:
+        """Their row in the partnership file's tables: name, email; None once removed."""
+        if self.table is KeyWorker:
+            return session.get(KeyWorker, self.id)
+        return session.get(PartnerPerson, self.id)
+
+    @classmethod
+    def of(cls, row: Commitment) -> EmailOwner | None:
+        if row.owner_id:
+            return None
+        if row.owner_key_worker_id:
+            return cls(KeyWorker, row.owner_key_worker_id)
+        return cls(PartnerPerson, row.owner_person_id) if row.owner_person_id else None
+
+    def __str__(self) -> str:
+        return f"{'kw' if self.table is KeyWorker else 'p'}{self.id}"
+
+
+@dataclass(frozen=True)
 class Due:
     """One reason to write to people now; the job claims (scope, period) before sending."""
 
@@ -154,7 +186,7 @@ class Due:
     session_id: int
     owner_id: str | None = None  # for follow-ups and nudges
     commitment_id: int | None = None  # for nudges
-    key_worker_id: int | None = None  # an owner reached by email, instead of `owner_id`
+    email_owner: EmailOwner | None = None  # an owner reached by email, instead of `owner_id`
 
 
 @dataclass(frozen=True)
@@ -401,12 +433,10 @@ class Sessions:
             ).all()
             found: list[Due] = []
             for commitment, meeting in rows:
-                owner = commitment.owner_id or (
-                    f"kw{commitment.owner_key_worker_id}" if commitment.owner_key_worker_id else ""
-                )
-                if not owner:  # a key worker since removed from the file: nobody to ask
+                by_email = EmailOwner.of(commitment)
+                owner = commitment.owner_id or str(by_email or "")
+                if not owner:  # someone since removed from the file: nobody to ask
                     continue
-                by_email = commitment.owner_key_worker_id if not commitment.owner_id else None
                 local = _in_zone(now, zones.get(commitment.owner_id), self.zone)
                 if not _in_working_hours(local, working):
                     continue
@@ -420,7 +450,7 @@ class Sessions:
                             "followup",
                             meeting.id,
                             commitment.owner_id or None,
-                            key_worker_id=by_email,
+                            email_owner=by_email,
                         )
                     )
                 reason = _nudge_reason(commitment.due_on, local.date(), followup_on)
@@ -463,9 +493,10 @@ class Sessions:
 
     def take_followup(self, session: Session, due: Due) -> list[CommitmentView]:
         """The owner's open commitments from the session, each counted as one nudge."""
+        by_email = due.email_owner
         owner = (
-            Commitment.owner_key_worker_id == due.key_worker_id
-            if due.key_worker_id
+            getattr(Commitment, by_email.column) == by_email.id
+            if by_email
             else Commitment.owner_id == due.owner_id
         )
         rows = session.exec(
@@ -571,33 +602,43 @@ def _add_commitment(
     by: str,
     load_profile: ProfileLoader,
 ) -> Commitment:
-    key_worker = None
+    row = Commitment(
+        session_id=meeting.id, owner_id=commitment.owner_id, what=what,
+        due_on=commitment.due_on, created_by=by,
+    )  # fmt: skip
     if commitment.owner_id:
         ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
     else:
-        key_worker = _key_worker_by_email(session, commitment.owner_name)
-    row = Commitment(
-        session_id=meeting.id, owner_id=commitment.owner_id, what=what,
-        due_on=commitment.due_on, created_by=by, owner_key_worker_id=key_worker,
-    )  # fmt: skip
+        by_email = _reached_by_email(session, commitment.owner_name)
+        setattr(row, by_email.column, by_email.id)
     session.add(row)
     return row
 
 
-def _key_worker_by_email(session: Session, name: str) -> int:
-    """The key worker, named as in the partnership file, who is reached by email."""
-    found = session.exec(
-        select(KeyWorker.id).where(
-            func.lower(KeyWorker.name) == " ".join(name.split()).lower(),
-            col(KeyWorker.email).is_not(None),
-            col(KeyWorker.slack_user_id).is_(None),
-        )
-    ).all()
+def _reached_by_email(session: Session, name: str) -> EmailOwner:
+    """The person, named as in the partnership file, who is reached by email: a key worker
+    with an email and no Slack id, or one of its [[people]]."""
+    named = " ".join(name.split()).lower()
+    found = [
+        EmailOwner(KeyWorker, worker_id)
+        for worker_id in session.exec(
+            select(KeyWorker.id).where(
+                func.lower(KeyWorker.name) == named,
+                col(KeyWorker.email).is_not(None),
+                col(KeyWorker.slack_user_id).is_(None),
+            )
+        ).all()
+    ] + [
+        EmailOwner(PartnerPerson, person_id)
+        for person_id in session.exec(
+            select(PartnerPerson.id).where(func.lower(PartnerPerson.name) == named)
+        ).all()
+    ]
     if len(found) != 1:
         raise SessionProblem(
             f"No one called {name!r} is in the partnership file with an email and no Slack"
             + (" (more than one is: ask a coordinator to tell them apart)." if found else ".")
-            + " Name a key worker reached by email in quotes, or @someone on Slack.",
+            + " Name someone from the file reached by email in quotes, or @someone on Slack.",
             COMMIT_FOR_EMAIL_OWNER,
         )
     return found[0]
@@ -681,14 +722,10 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             )
         ).all()
     )
-    key_workers = {row.owner_key_worker_id for row in rows if row.owner_key_worker_id}
-    names = dict(
-        session.exec(
-            select(KeyWorker.id, KeyWorker.name).where(col(KeyWorker.id).in_(key_workers))
-        ).all()
-        if key_workers
-        else []
-    )
+    by_email = {owner for owner in map(EmailOwner.of, rows) if owner}
+    names = {
+        str(owner): getattr(owner.row(session), "name", "") for owner in by_email
+    }  # a few at most: a follow-up's, a session's
     return [
         CommitmentView(
             id=row.id,
@@ -699,7 +736,7 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             due_on=row.due_on,
             status=row.status,
             note=row.note,
-            owner_name=names.get(row.owner_key_worker_id or 0, ""),
+            owner_name=names.get(str(EmailOwner.of(row) or ""), ""),
         )
         for row in rows
     ]

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.models import KeyWorker, Partnership
+from bot.models import Partnership
 from bot.services.email.deliveries import queue
 from bot.services.email.links import Mailing
 from bot.services.email.messages import Action, Draft, write
 from bot.services.gate import Cleared, stored, trusted
-from bot.services.sessions import STATUSES, CommitmentView
+from bot.services.sessions import STATUSES, CommitmentView, EmailOwner
 
 ANSWER_FOR = timedelta(days=28)  # a follow-up's links work until the next nudges have come
 LINKS = {"done": "Done", "working": "Still working", "help": "Need help"}
@@ -33,16 +33,16 @@ def _line(commitment: CommitmentView) -> Cleared:
 def followup_email(
     session: Session,
     mailing: Mailing,
-    key_worker_id: int,
+    owner: EmailOwner,
     commitments: Sequence[CommitmentView],
     reminder: bool,
     key: str,
     now: datetime,
 ) -> bool:
-    """The owner's commitments, each with its three links; False when the key worker is no
-    longer reached by email (removed from the file, or given a Slack id)."""
-    worker = session.get(KeyWorker, key_worker_id)
-    if worker is None or not worker.email or not commitments:
+    """The owner's commitments, each with its three links; False when the owner is no longer
+    reached by email (removed from the file, or their email taken out)."""
+    person = owner.row(session)
+    if person is None or not person.email or not commitments:
         return False
     partnership = (session.get(Partnership, 1) or Partnership()).name
     title = commitments[0].session_title
@@ -68,11 +68,11 @@ def followup_email(
         actions=actions,
         footer=[
             trusted(
-                f"You get this as a key worker in the {partnership}'s partnership file who "
-                "took on a commitment at a partnership session. A coordinator can change how "
-                "you are reached."
+                f"You get this as one of the {partnership}'s partners in its partnership file "
+                "who took on a commitment at a partnership session. A coordinator can change "
+                "how you are reached."
             )
         ],
     )
     about = f"a follow-up of {', '.join(c.ref for c in commitments)}"
-    return queue(session, key, worker.email, write(draft, about=about))
+    return queue(session, key, person.email, write(draft, about=about))

@@ -71,6 +71,16 @@ class KeyWorkerSpec:
 
 
 @dataclass(frozen=True)
+class PersonSpec:
+    """Partner staff not on Slack ([[people]]): reached by email, listed in the directory."""
+
+    name: str
+    organisation: str  # its code
+    email: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
 class OrganisationSpec:
     code: str
     name: str
@@ -101,6 +111,7 @@ class PartnershipSpec:
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
     report_format: str = "xlsx"  # the coordinators' report's figures: "xlsx" or "csv"
     emails_per_minute: int = 30  # [email] per_minute: the pace of sending email
+    people: tuple[PersonSpec, ...] = ()  # [[people]]: partner staff not on Slack
 
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
@@ -212,7 +223,7 @@ class _Checker:
             (),
             (
                 "partnership", "channels", "coordinators", "organisations", "schedule",
-                "retention", "report", "email",
+                "retention", "report", "email", "people",
             ),
         )  # fmt: skip
         top = self.table(data, (), "partnership")
@@ -235,6 +246,7 @@ class _Checker:
         channels = self.table(data, (), "channels")
         self.unknown_keys(channels, ("channels",), CHANNEL_KINDS)
         example = ': a channel id like "C0123ABCD" or a name like "#partnership-updates"'
+        organisations = self.organisations(data)
         return PartnershipSpec(
             name=self.text(top, where, "name", required=True, limit=150),
             privacy=privacy,
@@ -250,7 +262,8 @@ class _Checker:
                 self.coordinator(entry, ("coordinators", i))
                 for i, entry in enumerate(self.array_of_tables(data, (), "coordinators"))
             ),
-            organisations=self.organisations(data),
+            organisations=organisations,
+            people=self.people(data, organisations),
             schedule=self.schedule(self.table(data, (), "schedule")),
             bank_holidays=bank_holidays,
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
@@ -258,6 +271,40 @@ class _Checker:
             report_format=self.report_format(self.table(data, (), "report")),
             emails_per_minute=self.email_pace(self.table(data, (), "email")),
         )
+
+    def people(
+        self, data: dict[str, Any], organisations: tuple[OrganisationSpec, ...]
+    ) -> tuple[PersonSpec, ...]:
+        """[[people]]: partner staff not on Slack, each of an organisation in the file."""
+        codes = {spec.code: spec for spec in organisations}
+        specs: list[PersonSpec] = []
+        for i, entry in enumerate(self.array_of_tables(data, (), "people")):
+            where: KeyPath = ("people", i)
+            self.unknown_keys(entry, where, ("name", "organisation", "email", "role"))
+            name = self.text(entry, where, "name", required=True, limit=150)
+            code = self.text(
+                entry, where, "organisation", required=True, limit=12,
+                example=': the code of an organisation in this file, like "NCL"',
+            ).upper()  # fmt: skip
+            if code not in codes:
+                raise self.fail(
+                    (*where, "organisation"),
+                    f"{code!r} is not an organisation in this file; codes: {', '.join(codes)}",
+                )
+            email = self.text(
+                entry, where, "email", required=True, limit=254, pattern=EMAIL_PATTERN,
+                example=': an email address like "a.khan@council.example.gov.uk"',
+            )  # fmt: skip
+            taken = {w.name.lower() for w in codes[code].key_workers} | {
+                p.name.lower() for p in specs if p.organisation == code
+            }
+            if name.lower() in taken:
+                raise self.fail(
+                    (*where, "name"), f"{name} is already listed for {code}; list each person once"
+                )
+            role = self.text(entry, where, "role", limit=150)
+            specs.append(PersonSpec(name, code, email, role))
+        return tuple(specs)
 
     def email_pace(self, data: dict[str, Any]) -> int:
         """[email] per_minute: at most so many emails a minute (a mail provider's limit)."""
@@ -512,8 +559,8 @@ def _nearest_line(lines: dict[KeyPath, int], where: KeyPath) -> int | None:
 
 
 def _people_named(data: dict[str, Any]) -> Iterator[str]:
-    """Every coordinator's and key worker's name in the file as written, before it is checked,
-    so that its descriptions can name them without being taken for clients."""
+    """Every coordinator's, key worker's and [[people]] name in the file as written, before it
+    is checked, so that its descriptions can name them without being taken for clients."""
 
     def names(entries: object) -> Iterator[str]:
         for entry in entries if isinstance(entries, list) else ():
@@ -521,6 +568,7 @@ def _people_named(data: dict[str, Any]) -> Iterator[str]:
                 yield entry["name"]
 
     yield from names(data.get("coordinators"))
+    yield from names(data.get("people"))
     for organisation in data.get("organisations") or ():
         if isinstance(organisation, dict):
             yield from names(organisation.get("key_workers"))

@@ -136,6 +136,11 @@ def organisation_card(card: OrganisationCard, viewer_id: str) -> Message:
     if card.visitor_protocol:
         blocks.append(section(f"*Visitor protocol*\n{escape(card.visitor_protocol)}"))
     blocks.append(section(f"*In Slack*\n{members or 'Nobody has joined yet.'}"))
+    if card.by_email:
+        people = "\n".join(
+            escape(f"{p.name}{f' ({p.role})' if p.role else ''}: {p.email}") for p in card.by_email
+        )
+        blocks.append(section(f"*Not on Slack, by email*\n{people}"))
     if viewer_id not in card.member_ids:
         blocks.append(
             ActionsBlock(elements=[_button(f"Join {card.name}", JOIN_ACTION, card.code, True)])
