@@ -526,12 +526,16 @@ def test_my_data_shows_the_digest_address(visitors: Bot) -> None:
 WEDNESDAY_10 = MONDAY + timedelta(days=2)  # two working days after Monday's session
 
 
-def _jamal_commits(bot: Bot) -> str:
-    """A session on Monday, and a coordinator gives Jamal (by email only) a commitment."""
+def _session_on_monday(bot: Bot) -> None:
     bot.clock.set(MONDAY)
-    bot.fake.add_user(COORDINATOR, "Morag Fraser")
     entry = SessionInput(title="Winter session", kind="reflective", held_on=MONDAY.date())
     Sessions(bot.engine, LONDON).record(COORDINATOR, entry, MONDAY.date(), Profile)
+
+
+def _jamal_commits(bot: Bot) -> str:
+    """A session on Monday, and a coordinator gives Jamal (by email only) a commitment."""
+    bot.fake.add_user(COORDINATOR, "Morag Fraser")
+    _session_on_monday(bot)
     text = 'commit "jamal  hussain" send the referral leaflet to partners by 1/12/2026'
     return shown(bot.ask(text, COORDINATOR, command="/session"))
 
@@ -644,9 +648,7 @@ def test_a_follow_up_link_expired_or_changed_is_refused_and_changes_nothing(
 
 
 def test_only_a_key_worker_reached_by_email_can_own_a_commitment_by_name(bot: Bot) -> None:
-    bot.clock.set(MONDAY)
-    entry = SessionInput(title="Winter session", kind="reflective", held_on=MONDAY.date())
-    Sessions(bot.engine, LONDON).record(COORDINATOR, entry, MONDAY.date(), Profile)
+    _session_on_monday(bot)
     refused = shown(bot.ask('commit "Kirsty Campbell" tidy the desks', COORDINATOR, "/session"))
     assert "No one called 'Kirsty Campbell' is in the partnership file with an email" in refused
     refused = shown(bot.ask('commit "Jamal Hussain" tidy the desks', OTHER, "/session"))
@@ -673,3 +675,23 @@ def test_the_nudge_on_the_due_date_comes_by_email_too_with_fresh_links(
     again = links_in(box.to(JAMAL)[1])
     assert set(again) == set(first) and not set(again.values()) & set(first.values())
     assert _commitment(bot.engine).nudges == 2
+
+
+def test_partner_staff_not_on_slack_are_in_the_directory_and_followed_up_by_email(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    card = shown(bot.ask("org BHA"))
+    assert "Not on Slack, by email" in card
+    assert "Fiona Reid (NHS community link worker): fiona.reid@nhs.example.net" in card
+    _session_on_monday(bot)
+    added = shown(
+        bot.ask('commit "Fiona Reid" book the GP registration talk', COORDINATOR, "/session")
+    )
+    assert "Fiona Reid (by email)" in added
+    box, smtp_url = mailbox
+    nudges.run.run(replace(job_context(bot.engine, bot.fake), mailing=MAILING), WEDNESDAY_10)
+    send_emails(bot, smtp_url)
+    (message,) = box.to("fiona.reid@nhs.example.net")
+    working = links_in(message)[f"Still working (C{_commitment(bot.engine).id})"]
+    assert follow(bot, working, "POST")[0] == 200
+    assert _commitment(bot.engine).status == "working"
