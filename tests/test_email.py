@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -53,10 +53,10 @@ from bot.services.partnership_file import (
 from bot.services.rights import Rights
 from bot.services.sessions import SessionInput, Sessions
 from jobs import email as email_job
-from jobs import nudges
+from jobs import nudges, reminders
 from jobs.clock import run_job
 from jobs.registry import JOBS
-from tests.conftest import COORDINATOR, OTHER, Bot
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import (
     LONDON,
     MONDAY,
@@ -695,3 +695,36 @@ def test_partner_staff_not_on_slack_are_in_the_directory_and_followed_up_by_emai
     working = links_in(message)[f"Still working (C{_commitment(bot.engine).id})"]
     assert follow(bot, working, "POST")[0] == 200
     assert _commitment(bot.engine).status == "working"
+
+
+# --- The evening before a visit, and whoami -------------------------------------------------------
+
+
+def test_the_evening_before_a_visit_the_key_worker_not_on_slack_is_reminded_by_email(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
+    assert follow(visitors, approve, "POST")[0] == 200
+    with Session(visitors.engine) as session:
+        booking = session.exec(select(DeskBooking)).one()
+    evening = datetime.combine(booking.day - timedelta(days=1), time(17, 0), LONDON)
+    context = replace(job_context(visitors.engine, visitors.fake), mailing=MAILING)
+    reminders.hotdesk.run(context, evening)
+    reminders.hotdesk.run(context, evening + timedelta(minutes=5))  # claimed: not twice
+    send_emails(visitors, smtp_url)
+    reminded = [m for m in box.to(JAMAL) if m["Subject"].startswith("Visitor tomorrow")]
+    assert len(reminded) == 1
+    text = reminded[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "from Bridges Health Access uses a hot desk at Northside" in text
+    assert f"(booking D{booking.id})" in text
+
+
+def test_whoami_shows_the_digest_by_email(bot: Bot) -> None:
+    assert "*Weekly digest by email*: off (`/partners digest email on`" in shown(bot.ask("whoami"))
+    bot.ask("digest email on sam@harbour.example.org")
+    assert "waiting for you to confirm sam@harbour.example.org" in shown(bot.ask("whoami"))
+    with session_scope(bot.engine) as session:
+        member = session.exec(select(Member).where(Member.slack_user_id == MEMBER)).one()
+        member.digest_email, member.digest_email_asked = "sam@harbour.example.org", None
+    assert "to sam@harbour.example.org (`/partners digest email off`" in shown(bot.ask("whoami"))

@@ -137,6 +137,8 @@ class MemberView:
     key_worker_for: list[OrganisationRef] = field(default_factory=list)
     digest_dm: bool = False
     name_in_digest: bool = False
+    digest_email: str | None = None  # where the digest goes by email, once confirmed
+    digest_email_asked: str | None = None  # an address awaiting its confirmation
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class Directory:
                 key_worker_for=[_ref(org) for org in key_for],
                 digest_dm=member.digest_dm,
                 name_in_digest=member.name_in_digest,
+                digest_email=member.digest_email,
+                digest_email_asked=member.digest_email_asked,
             )
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:

@@ -158,3 +158,29 @@ def booking_ended(session: Session, mailing: Mailing | None, booking: Booking) -
             about=f"the cancellation of visit {booking.ref}",
         )  # fmt: skip
         queue(session, f"{booking.ref}:ended:kw{worker.id}", worker.email, email)
+
+
+def visit_coming(session: Session, mailing: Mailing | None, booking: Booking) -> int:
+    """The evening before a visit, the host's key workers reached by email reminded (as the
+    Slack ones are by DM): once per visit. How many were written to."""
+    if mailing is None:
+        return 0
+    visitor = trusted(booking.visitor_name)
+    origin = _public(booking.visitor_organisation or "a partner organisation")
+    workers = email_key_workers(session, booking)
+    for worker in workers:
+        assert worker.email is not None
+        draft = Draft(
+            subject=trusted(f"Visitor tomorrow: {visitor}, {booking.day:%a %-d %b}"),
+            heading=trusted(f"A visitor for {booking.host.name} on {booking.day:%A}"),
+            paragraphs=[
+                trusted(
+                    f"A reminder: {visitor} from {origin} uses a hot desk at "
+                    f"{booking.host.name} on {_when(booking)} (booking {booking.ref})."
+                )
+            ],
+            footer=_footer(session, booking),
+        )
+        email = write(draft, about=f"the reminder of visit {booking.ref}")
+        queue(session, f"{booking.ref}:reminder:kw{worker.id}", worker.email, email)
+    return len(workers)

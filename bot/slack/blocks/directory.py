@@ -207,6 +207,13 @@ def whoami(view: MemberView) -> Message:
         + ("by name" if view.name_in_digest else "organisation only")
         + f" (`/partners digest name {'off' if view.name_in_digest else 'on'}` to change)"
     )
+    if view.digest_email:
+        by_email = f"to {view.digest_email} (`/partners digest email off` to stop)"
+    elif view.digest_email_asked:
+        by_email = f"waiting for you to confirm {view.digest_email_asked} from the link sent there"
+    else:
+        by_email = "off (`/partners digest email on` to get it)"
+    lines.append(f"*Weekly digest by email*: {escape(by_email)}")
     if view.key_worker_for:
         lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
     blocks: list[Block] = [section("\n".join(lines))]
