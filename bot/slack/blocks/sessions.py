@@ -81,6 +81,10 @@ HELP = (
     ),
     ("/session commit me share the job description by 12/12", "add your own commitment"),
     ("/session commit @amina prototype the service", "(coordinators) add one for someone"),
+    (
+        '/session commit "Jamal Hussain" send the leaflet',
+        "(coordinators) for someone in the partnership file not on Slack: followed up by email",
+    ),
     ("/session list", "recent sessions"),
     ("/session show S3", "a session, its commitments and their status"),
     ("/session mine", "your open commitments, to mark done, still working or need help"),
