@@ -383,7 +383,7 @@ class Sessions:
         links): the link, the commitment and whether the link was used already."""
         link = self._status_link(token, now)
         with session_scope(self.engine) as session:
-            row = _locked(session, link.row_id)
+            row = _locked(session, link.row_id, lock=False)
             return link, _commitment_views(session, [row])[0], links.was_used(session, link)
 
     def _status_link(self, token: str, now: datetime) -> links.Link:
@@ -644,9 +644,10 @@ def _reached_by_email(session: Session, name: str) -> EmailOwner:
     return found[0]
 
 
-def _locked(session: Session, commitment_id: int) -> Commitment:
-    """The commitment, locked, so that of two answers at once the second sees the first's."""
-    row = session.get(Commitment, commitment_id, with_for_update=True)
+def _locked(session: Session, commitment_id: int, lock: bool = True) -> Commitment:
+    """The commitment, locked, so that of two answers at once the second sees the first's
+    (`lock=False`: only to show it)."""
+    row = session.get(Commitment, commitment_id, with_for_update=lock)
     if row is None:
         raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
     return row
