@@ -12,11 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from bot.services.email import links
 from bot.services.email.links import LinkRefused
-from bot.services.gate import HtmlShown, html, html_markup, trusted
+from bot.services.gate import FieldsLookPersonal, HtmlShown, html, html_markup, trusted
 from bot.services.hotdesk.types import Booking, HotdeskProblem
+from bot.services.privacy import explain
+from bot.services.sessions import NOTE_MAX, STATUSES, CommitmentView, SessionProblem
+from bot.slack.blocks.sessions import coordinators_told
 from bot.slack.booking_notices import Notifier
 from bot.slack.wiring import Services
 
@@ -78,17 +82,22 @@ def email_pages(services: Services) -> Callable[[dict[str, Any], StartResponse],
     def pages(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         token = environ.get("PATH_INFO", "")[len(PREFIX) :]
         method = environ.get("REQUEST_METHOD", "GET")
-        pages = PAGES.get(links.purpose_of(token), PAGES["approve"])  # refused as not ours
+        purpose = links.purpose_of(token)
+        pages = PAGES.get(purpose, PAGES["approve"])  # refused as not ours
         try:
+            if method == "POST" and purpose in ANSWERS:  # the one page with a form to read
+                return _commitment_answered(services, token, start_response, _note(environ))
             if method == "POST":
                 return pages[1](services, token, start_response)
+            if method in ("GET", "HEAD") and purpose in ANSWERS:
+                return _commitment_page(services, token, start_response)
             if method in ("GET", "HEAD"):
                 return pages[0](services, token, start_response)
         except LinkRefused as refused:
             return _page(
                 start_response, "410 Gone", "This link can't be used", _paragraph(str(refused))
             )
-        except HotdeskProblem as problem:  # the booking is gone (erased, or past retention)
+        except (HotdeskProblem, SessionProblem) as problem:  # gone (erased, past retention)
             return _page(start_response, "410 Gone", "Nothing to do", _paragraph(str(problem)))
         return _page(
             start_response,
@@ -182,6 +191,98 @@ def _unsubscribed(services: Services, token: str, start_response: StartResponse)
     said = f"No more digests to {address}." if address else "The digest was stopped already."
     body = _paragraph(f"{said} A member can ask again in Slack: /partners digest email on.")
     return _page(start_response, "200 OK", "Unsubscribed", body)
+
+
+ANSWERS = {"done": ("Mark it done?", "Mark it done"),
+           "working": ("Still working on it?", "Still working on it"),
+           "help": ("Ask the coordinators for help?", "Ask for help")}  # fmt: skip
+NOTE_FORM = (
+    '<form method="post"><p><label for="note">{label}</label></p>'
+    '<p><textarea id="note" name="note" rows="5" cols="50" maxlength="{most}">{note}</textarea>'
+    '</p><button type="submit">{button}</button></form>'
+)
+
+
+def _commitment(commitment: CommitmentView) -> str:
+    due = f", by {commitment.due_on:%A %-d %B %Y}" if commitment.due_on else ""
+    return f"{commitment.ref} from {commitment.session_title}: {commitment.what}{due}"
+
+
+def _answer_form(purpose: str, note: str = "") -> HtmlShown:
+    """The button that makes the change; for Need help, with the note's box (as typed)."""
+    button = html(trusted(ANSWERS[purpose][1]))
+    if purpose != "help":
+        return html_markup(
+            '<form method="post"><button type="submit">{button}</button></form>', button=button
+        )
+    return html_markup(
+        NOTE_FORM,
+        label=html(
+            trusted(
+                "What help do you need? One or two lines for the coordinators; no client's "
+                "name, address, phone number or other details."
+            )
+        ),
+        most=html(trusted(str(NOTE_MAX))),
+        note=html(trusted(note)),  # their own words, back only to them, to correct
+        button=button,
+    )
+
+
+def _commitment_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+    """A follow-up's Done / Still working / Need help: the commitment and the button (with the
+    note's box for Need help); nothing changes."""
+    link, commitment, used = services.sessions.commitment_for_link(token, services.now())
+    if used:
+        status = STATUSES.get(commitment.status, commitment.status)
+        body = _paragraph(f"This link was used already: {_commitment(commitment)} is {status}.")
+        return _page(start_response, "200 OK", "Already answered", body)
+    body = html_markup(
+        "{what}{form}",
+        what=_paragraph(_commitment(commitment) + "."),
+        form=_answer_form(link.purpose),
+    )
+    return _page(start_response, "200 OK", ANSWERS[link.purpose][0], body)
+
+
+def _note(environ: dict[str, Any]) -> str:
+    """The note typed on the Need help page (a form's POST body), cut to what is kept."""
+    try:
+        size = min(int(environ.get("CONTENT_LENGTH") or 0), 16 * NOTE_MAX)
+    except ValueError:
+        size = 0
+    body = environ["wsgi.input"].read(size).decode("utf-8", "replace") if size else ""
+    return parse_qs(body).get("note", [""])[0][: 2 * NOTE_MAX]
+
+
+def _commitment_answered(
+    services: Services, token: str, start_response: StartResponse, note: str
+) -> list[bytes]:
+    """The page's button: the commitment's status changed as the Slack buttons change it (the
+    coordinators told of a need for help the same way), once. A note the privacy guard holds
+    back changes nothing: the page says why and shows the note to correct."""
+    try:
+        change = services.sessions.answer_by_link(
+            token, services.now(), note, notices=coordinators_told(services.today())
+        )
+    except FieldsLookPersonal as held:
+        looks = held.held["note"]
+        body = html_markup(
+            "{why}{form}",
+            why=_paragraph(
+                "Your note wasn't sent: it looks like it holds a client's personal data ("
+                f"{looks.findings[0].masked}). {explain(looks.findings[0].kind)} Say what help "
+                "you need without who it is for; the coordinators can ask you for details."
+            ),
+            form=_answer_form("help", note),
+        )
+        return _page(start_response, "422 Unprocessable Content", "Not sent: check the note", body)
+    services.sender.notices(change.notices)
+    status = STATUSES[change.commitment.status]
+    said = f"{_commitment(change.commitment)} is now {status}."
+    if change.commitment.status == "help" and change.changed:
+        said += " The coordinators have been told."
+    return _page(start_response, "200 OK", "Thank you", _paragraph(said))
 
 
 Page = Callable[[Services, str, StartResponse], list[bytes]]

@@ -139,6 +139,20 @@ class KeyWorker(Stored, table=True):
     email: str | None = Field(default=None, max_length=254)  # for one not on Slack
 
 
+class PartnerPerson(Stored, table=True):
+    """Partner staff not on Slack, from the partnership file's [[people]] (a council's or the
+    NHS's contact): listed in the directory, reached by email, may own commitments."""
+
+    __tablename__ = "partner_person"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: int = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=150)
+    email: str = Field(max_length=254)
+    role: str = Field(default="", max_length=150)
+
+
 class HotdeskOffer(Stored, table=True):
     """What an organisation lends to partners' staff: desks, days and whether it approves visits."""
 
@@ -478,7 +492,15 @@ class Commitment(Stored, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
-    owner_id: str = Field(max_length=30, index=True)
+    owner_id: str = Field(max_length=30, index=True)  # "" for an owner reached by email
+    # A key worker not on Slack (the partnership file's, with an email), followed up by email.
+    owner_key_worker_id: int | None = Field(
+        default=None, foreign_key="keyworker.id", index=True, ondelete="SET NULL"
+    )
+    # Or partner staff not on Slack (the file's [[people]]), followed up by email too.
+    owner_person_id: int | None = Field(
+        default=None, foreign_key="partner_person.id", index=True, ondelete="SET NULL"
+    )
     what: str = Field(max_length=500)
     due_on: date | None = None
     status: str = Field(default="open", max_length=10, index=True)

@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import JobRun
+from bot.services.email.commitments import followup_email
+from bot.services.email.links import Mailing
 from bot.services.sessions import Due, Sessions
 from bot.slack.blocks import sessions as blocks
 from bot.slack.blocks.common import Message
@@ -27,12 +29,19 @@ JOB = "session-followups"
 
 
 def _composer(
-    service: Sessions, due: Due, fire: datetime
+    service: Sessions, due: Due, fire: datetime, mailing: Mailing | None
 ) -> Callable[[Session], dict[str, Message]]:
-    """What to send for one reason, worked out inside the claiming transaction."""
+    """What to send for one reason, worked out inside the claiming transaction: DMs, or for an
+    owner reached by email, the email queued here (no DM)."""
     today = fire.astimezone(service.zone).date()
 
     def compose(session: Session) -> dict[str, Message]:
+        if due.email_owner and mailing:
+            followup = due.period == "followup"
+            taken = (service.take_followup if followup else service.take_nudge)(session, due)
+            key = f"{due.scope}:{due.period}"
+            followup_email(session, mailing, due.email_owner, taken, not followup, key, fire)
+            return {}
         if due.period == "followup":
             commitments = service.take_followup(session, due)
             if not (commitments and due.owner_id):
@@ -65,13 +74,17 @@ def run(context: JobContext, fire: datetime) -> str:
                 )
             ).all()
         }
-    due = [d for d in service.due(fire) if (d.scope, d.period) not in claimed]
+    due = [
+        d
+        for d in service.due(fire)
+        if (d.scope, d.period) not in claimed and (context.mailing or not d.email_owner)
+    ]  # an owner reached by email waits while email is off
     if context.dry_run:
         for item in due:
             context.show(f"would send {item.period} for {item.scope}")
         return f"would send {len(due)} follow-ups (dry run)"
-    done = [
-        f"{d.scope} {send_once(context, JOB, d.scope, d.period, _composer(service, d, fire))}"
-        for d in due
-    ]
+    done = []
+    for d in due:
+        compose = _composer(service, d, fire, context.mailing)
+        done.append(f"{d.scope} {send_once(context, JOB, d.scope, d.period, compose)}")
     return "; ".join(done) or "nothing due"

@@ -35,7 +35,7 @@ SCOPE = "partnership"
 def hotdesk(context: JobContext, fire: datetime) -> str:
     """Release requests past their 17:00 deadline; remind the next working day's visits."""
     local = fire.astimezone(context.zone)
-    service = Hotdesk(context.engine, context.zone)
+    service = Hotdesk(context.engine, context.zone, context.mailing)  # emails too
     counts: dict[str, int] = {}
 
     def compose(session: Session) -> dict[str, Message]:

@@ -12,10 +12,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -27,6 +27,7 @@ from bot.config import SettingsError, load_settings
 from bot.db import session_scope
 from bot.fakeslack import FakeSlack
 from bot.models import (
+    Commitment,
     DeskBooking,
     EmailDelivery,
     EmailLinkUse,
@@ -36,6 +37,7 @@ from bot.models import (
     PartnerUpdate,
     utcnow,
 )
+from bot.services.directory import Profile
 from bot.services.email import links
 from bot.services.email.deliveries import queue, send_due
 from bot.services.email.messages import Draft, compose, write
@@ -49,10 +51,12 @@ from bot.services.partnership_file import (
     read_partnership_file,
 )
 from bot.services.rights import Rights
+from bot.services.sessions import SessionInput, Sessions
 from jobs import email as email_job
+from jobs import nudges, reminders
 from jobs.clock import run_job
 from jobs.registry import JOBS
-from tests.conftest import COORDINATOR, OTHER, Bot
+from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import (
     LONDON,
     MONDAY,
@@ -515,3 +519,212 @@ def test_my_data_shows_the_digest_address(visitors: Bot) -> None:
         export["preferences"]["digest_email_awaiting_confirmation"] == "olu@elsewhere.example.org"
     )
     assert export["preferences"]["digest_by_email_to"] is None
+
+
+# --- Commitment follow-ups by email ---------------------------------------------------------------
+
+WEDNESDAY_10 = MONDAY + timedelta(days=2)  # two working days after Monday's session
+
+
+def _session_on_monday(bot: Bot) -> None:
+    bot.clock.set(MONDAY)
+    entry = SessionInput(title="Winter session", kind="reflective", held_on=MONDAY.date())
+    Sessions(bot.engine, LONDON).record(COORDINATOR, entry, MONDAY.date(), Profile)
+
+
+def _jamal_commits(bot: Bot) -> str:
+    """A session on Monday, and a coordinator gives Jamal (by email only) a commitment."""
+    bot.fake.add_user(COORDINATOR, "Morag Fraser")
+    _session_on_monday(bot)
+    text = 'commit "jamal  hussain" send the referral leaflet to partners by 1/12/2026'
+    return shown(bot.ask(text, COORDINATOR, command="/session"))
+
+
+def _followed_up(bot: Bot, mailbox: tuple[Mailbox, str]) -> EmailMessage:
+    """The follow-up job run on Wednesday morning, and the email sent: what Jamal got."""
+    box, smtp_url = mailbox
+    context = replace(job_context(bot.engine, bot.fake), mailing=MAILING)
+    nudges.run.run(context, WEDNESDAY_10)
+    send_emails(bot, smtp_url)
+    (message,) = box.to(JAMAL)
+    return message
+
+
+def _commitment(engine: Engine) -> Commitment:
+    with Session(engine) as session:
+        return session.exec(select(Commitment)).one()
+
+
+def post_note(bot: Bot, url: str, note: str) -> tuple[int, str]:
+    """The Need help page's form, sent as a browser sends it."""
+    request = urllib.request.Request(
+        f"{bot.url}{urlsplit(url).path}", method="POST", data=urlencode({"note": note}).encode()
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, html.unescape(response.read().decode())
+    except urllib.error.HTTPError as error:
+        return error.code, html.unescape(error.read().decode())
+
+
+def test_a_key_worker_not_on_slack_gets_the_follow_up_by_email_and_answers_done_once(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    added = _jamal_commits(bot)
+    assert "Jamal Hussain (by email)" in added and "send the referral leaflet" in added
+    calls = len(bot.fake.calls_to("chat.postMessage"))
+    message = _followed_up(bot, mailbox)
+    assert len(bot.fake.calls_to("chat.postMessage")) == calls  # no DM to anyone
+    commitment = _commitment(bot.engine)
+    assert message["Subject"] == "Your commitments from Winter session"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"C{commitment.id}: send the referral leaflet to partners" in text
+    found = links_in(message)
+    assert set(found) == {
+        f"Done (C{commitment.id})", f"Still working (C{commitment.id})",
+        f"Need help (C{commitment.id})",
+    }  # fmt: skip
+    assert all("jamal" not in url.lower() for url in found.values())  # names no one
+    done = found[f"Done (C{commitment.id})"]
+    status, page = follow(bot, done)
+    assert status == 200 and "Mark it done?" in page and "send the referral leaflet" in page
+    assert _commitment(bot.engine).status == "open"  # a GET changes nothing
+    status, page = follow(bot, done, "POST")
+    assert status == 200 and "is now done" in page
+    assert _commitment(bot.engine).status == "done"
+    status, page = follow(bot, done, "POST")
+    assert status == 410 and "used already" in page
+    status, page = follow(bot, done)
+    assert status == 200 and "This link was used already" in page
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(EmailLinkUse)).all()) == 1
+    # done: no more nudges, by Slack or email
+    nudges.run.run(
+        replace(job_context(bot.engine, bot.fake), mailing=MAILING), MONDAY + timedelta(days=9)
+    )
+    send_emails(bot, mailbox[1])
+    assert len(mailbox[0].to(JAMAL)) == 1
+
+
+def test_need_help_takes_a_note_through_the_privacy_guard_and_tells_the_coordinators(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    _jamal_commits(bot)
+    commitment = _commitment(bot.engine)
+    need_help = links_in(_followed_up(bot, mailbox))[f"Need help (C{commitment.id})"]
+    status, page = follow(bot, need_help)
+    assert status == 200 and '<textarea id="note" name="note"' in page
+    assert _commitment(bot.engine).status == "open"
+    status, page = post_note(bot, need_help, "Please ring the mum on 07700 900123 about it")
+    assert status == 422 and "Your note wasn't sent" in page and "phone" in page.lower()
+    assert "Please ring the mum on 07700 900123 about it</textarea>" in page  # nothing lost
+    assert _commitment(bot.engine).status == "open"
+    with Session(bot.engine) as session:
+        assert session.exec(select(EmailLinkUse)).all() == []  # the link still works
+    status, page = post_note(bot, need_help, "Who prints leaflets <cheaply>?")
+    assert status == 200 and "The coordinators have been told" in page
+    row = _commitment(bot.engine)
+    assert (row.status, row.note) == ("help", "Who prints leaflets <cheaply>?")
+    told = bot.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert "Jamal Hussain (by email) needs help" in shown(told[-1].args)
+    assert post_note(bot, need_help, "again")[0] == 410
+
+
+def test_a_follow_up_link_expired_or_changed_is_refused_and_changes_nothing(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    _jamal_commits(bot)
+    commitment = _commitment(bot.engine)
+    still = links_in(_followed_up(bot, mailbox))[f"Still working (C{commitment.id})"]
+    other_row = links.sign(SECRET, "working", commitment.id + 1, utcnow() + timedelta(days=1))
+    for url in (still[:-3] + "abc", still.replace(still.rpartition("/")[2], other_row[:-2])):
+        for method in ("GET", "POST"):
+            status, page = follow(bot, url, method)
+            assert status == 410 and "isn't one Partnerbot made" in page
+    bot.clock.set(WEDNESDAY_10 + timedelta(days=29))
+    status, page = follow(bot, still, "POST")
+    assert status == 410 and "This link has expired" in page
+    assert _commitment(bot.engine).status == "open"
+
+
+def test_only_a_key_worker_reached_by_email_can_own_a_commitment_by_name(bot: Bot) -> None:
+    _session_on_monday(bot)
+    refused = shown(bot.ask('commit "Kirsty Campbell" tidy the desks', COORDINATOR, "/session"))
+    assert "No one called 'Kirsty Campbell' is in the partnership file with an email" in refused
+    refused = shown(bot.ask('commit "Jamal Hussain" tidy the desks', OTHER, "/session"))
+    assert "Only the partnership's coordinators" in refused
+    with Session(bot.engine) as session:
+        assert session.exec(select(Commitment)).all() == []
+
+
+def test_the_nudge_on_the_due_date_comes_by_email_too_with_fresh_links(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    _jamal_commits(bot)
+    first = links_in(_followed_up(bot, mailbox))
+    context = replace(job_context(bot.engine, bot.fake), mailing=MAILING)
+    due_day = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+    nudges.run.run(context, due_day)
+    nudges.run.run(context, due_day + timedelta(minutes=15))  # claimed: not twice
+    send_emails(bot, smtp_url)
+    assert [m["Subject"] for m in box.to(JAMAL)] == [
+        "Your commitments from Winter session",
+        "Reminder: a commitment from Winter session",
+    ]
+    again = links_in(box.to(JAMAL)[1])
+    assert set(again) == set(first) and not set(again.values()) & set(first.values())
+    assert _commitment(bot.engine).nudges == 2
+
+
+def test_partner_staff_not_on_slack_are_in_the_directory_and_followed_up_by_email(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    card = shown(bot.ask("org BHA"))
+    assert "Not on Slack, by email" in card
+    assert "Fiona Reid (NHS community link worker): fiona.reid@nhs.example.net" in card
+    _session_on_monday(bot)
+    added = shown(
+        bot.ask('commit "Fiona Reid" book the GP registration talk', COORDINATOR, "/session")
+    )
+    assert "Fiona Reid (by email)" in added
+    box, smtp_url = mailbox
+    nudges.run.run(replace(job_context(bot.engine, bot.fake), mailing=MAILING), WEDNESDAY_10)
+    send_emails(bot, smtp_url)
+    (message,) = box.to("fiona.reid@nhs.example.net")
+    working = links_in(message)[f"Still working (C{_commitment(bot.engine).id})"]
+    assert follow(bot, working, "POST")[0] == 200
+    assert _commitment(bot.engine).status == "working"
+
+
+# --- The evening before a visit, and whoami -------------------------------------------------------
+
+
+def test_the_evening_before_a_visit_the_key_worker_not_on_slack_is_reminded_by_email(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    approve = emailed_request(visitors, mailbox)["Approve the visit"]
+    assert follow(visitors, approve, "POST")[0] == 200
+    with Session(visitors.engine) as session:
+        booking = session.exec(select(DeskBooking)).one()
+    evening = datetime.combine(booking.day - timedelta(days=1), time(17, 0), LONDON)
+    context = replace(job_context(visitors.engine, visitors.fake), mailing=MAILING)
+    reminders.hotdesk.run(context, evening)
+    reminders.hotdesk.run(context, evening + timedelta(minutes=5))  # claimed: not twice
+    send_emails(visitors, smtp_url)
+    reminded = [m for m in box.to(JAMAL) if m["Subject"].startswith("Visitor tomorrow")]
+    assert len(reminded) == 1
+    text = reminded[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "from Bridges Health Access uses a hot desk at Northside" in text
+    assert f"(booking D{booking.id})" in text
+
+
+def test_whoami_shows_the_digest_by_email(bot: Bot) -> None:
+    assert "*Weekly digest by email*: off (`/partners digest email on`" in shown(bot.ask("whoami"))
+    bot.ask("digest email on sam@harbour.example.org")
+    assert "waiting for you to confirm sam@harbour.example.org" in shown(bot.ask("whoami"))
+    with session_scope(bot.engine) as session:
+        member = session.exec(select(Member).where(Member.slack_user_id == MEMBER)).one()
+        member.digest_email, member.digest_email_asked = "sam@harbour.example.org", None
+    assert "to sam@harbour.example.org (`/partners digest email off`" in shown(bot.ask("whoami"))

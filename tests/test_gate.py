@@ -122,6 +122,7 @@ NOT_TYPED = {
     "commitment.created_by", "rsvp.member_id", "rsvp.answer", "audit_entry.actor",
     "audit_entry.action", "audit_entry.detail",
     "keyworker.email",  # an address from the partnership file, checked by its loader
+    "partner_person.email",  # the same, for the file's [[people]]
     "member.digest_email", "member.digest_email_asked",  # addresses, only ever emailed to
     "email_delivery.key", "email_delivery.recipient", "email_delivery.status",
     "email_delivery.error",  # the mail server's answer

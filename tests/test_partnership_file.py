@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
+from bot.models import (
+    HotdeskOffer,
+    KeyWorker,
+    Member,
+    Organisation,
+    PartnerPerson,
+    Partnership,
+    Topic,
+)
 from bot.services.directory import Directory
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
@@ -26,7 +34,15 @@ def snapshot(engine: Engine) -> dict[str, list]:
     with Session(engine) as session:
         return {
             model.__name__: sorted(repr(row.model_dump()) for row in session.exec(select(model)))
-            for model in (Partnership, Topic, Organisation, KeyWorker, HotdeskOffer, Member)
+            for model in (
+                Partnership,
+                Topic,
+                Organisation,
+                KeyWorker,
+                HotdeskOffer,
+                Member,
+                PartnerPerson,
+            )
         }
 
 
@@ -70,6 +86,10 @@ def test_a_reload_reports_updates_and_keeps_what_was_added_in_slack(engine: Engi
         assert session.exec(select(Organisation).where(Organisation.code == "GAP")).first()
 
 
+ONE_ORGANISATION = (
+    '[partnership]\nname = "P"\n[[organisations]]\ncode = "A1"\nname = "A"\n'
+    '  [[organisations.key_workers]]\n  name = "Jo Bloggs"\n'
+)
 BROKEN = [
     (
         '[partnership]\nname = "P"\n\n[[organisations]]\ncode = "HRS"\n',
@@ -180,6 +200,40 @@ BROKEN = [
         "report.format",
         'should be "xlsx" or "csv"',
     ),
+    (
+        f'{ONE_ORGANISATION}[[people]]\nname = "Fiona Reid"\norganisation = "A1"\n'
+        'email = "fiona.reid at nhs"\n',
+        11,
+        "people[1].email",
+        "'fiona.reid at nhs' is not in the right form: an email address like",
+    ),
+    (
+        f'{ONE_ORGANISATION}[[people]]\nname = "Fiona Reid"\norganisation = "ZZ"\n'
+        'email = "f@nhs.example.net"\n',
+        10,
+        "people[1].organisation",
+        "'ZZ' is not an organisation in this file; codes: A1",
+    ),
+    (
+        f'{ONE_ORGANISATION}[[people]]\nname = "Fiona Reid"\norganisation = "A1"\n',
+        8,
+        "people[1].email",
+        "is required: an email address",
+    ),
+    (
+        f'{ONE_ORGANISATION}[[people]]\nname = "Jo Bloggs"\norganisation = "a1"\n'
+        'email = "jo@a.example.org"\n',
+        9,
+        "people[1].name",
+        "Jo Bloggs is already listed for A1",
+    ),
+    (
+        f'{ONE_ORGANISATION}[[people]]\nname = "Fiona Reid"\norganisation = "A1"\n'
+        'email = "f@nhs.example.net"\nphone = "0141"\n',
+        12,
+        "people[1].phone",
+        "unknown field; expected one of name, organisation, email, role",
+    ),
 ]
 
 
@@ -238,3 +292,26 @@ def test_with_privacy_warn_the_coordinators_file_may_name_a_number_it_chose_to_s
 def test_glossary_mistakes_name_their_line_and_field(text: str, where: str) -> None:
     with pytest.raises(PartnershipFileError, match=re.escape(where)):
         parse_partnership('[partnership]\nname = "P"\n' + text, jobs=JOBS)
+
+
+def test_people_not_on_slack_are_loaded_listed_in_the_directory_and_follow_the_file(
+    engine: Engine,
+) -> None:
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
+    (fiona,) = spec.people
+    assert (fiona.name, fiona.organisation, fiona.role) == (
+        "Fiona Reid", "BHA", "NHS community link worker",
+    )  # fmt: skip
+    assert apply_partnership(engine, spec).people.added == 1
+    card = Directory(engine).organisation("BHA")
+    assert [(p.name, p.email, p.role) for p in card.by_email] == [
+        ("Fiona Reid", "fiona.reid@nhs.example.net", "NHS community link worker")
+    ]
+    text = SAMPLE_PARTNERSHIP.read_text(encoding="utf-8")
+    moved = text.replace("fiona.reid@nhs.example.net", "f.reid@nhs.example.net")
+    report = apply_partnership(engine, parse_partnership(moved, jobs=JOBS))
+    assert (report.people.updated, report.people.added) == (1, 0)
+    gone = text[: text.index("[[people]]")] + text[text.index("# How long records") :]
+    apply_partnership(engine, parse_partnership(gone, jobs=JOBS))
+    with Session(engine) as session:
+        assert session.exec(select(PartnerPerson)).all() == []

@@ -21,8 +21,10 @@ from bot.db import read_scope
 from bot.models import (
     Commitment,
     DeskBooking,
+    KeyWorker,
     Member,
     Organisation,
+    PartnerPerson,
     Partnership,
     PartnershipSession,
     PartnerUpdate,
@@ -81,6 +83,7 @@ class Overdue:
     organisation: str
     what: str
     due_on: date
+    owner_name: str = ""  # a key worker reached by email (owner_id is then "")
 
 
 @dataclass(frozen=True)
@@ -234,15 +237,23 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
     for answer in session.exec(select(Rsvp.answer).where(Rsvp.session_id == latest.id)).all():
         replies[answer] = replies.get(answer, 0) + 1
     rows = session.exec(
-        select(Commitment, Organisation.name)
+        select(Commitment, Organisation.name, func.coalesce(KeyWorker.name, PartnerPerson.name))
         .outerjoin(Member, col(Member.slack_user_id) == Commitment.owner_id)
-        .outerjoin(Organisation, col(Organisation.id) == Member.organisation_id)
+        .outerjoin(KeyWorker, col(KeyWorker.id) == Commitment.owner_key_worker_id)
+        .outerjoin(PartnerPerson, col(PartnerPerson.id) == Commitment.owner_person_id)
+        .outerjoin(
+            Organisation,
+            col(Organisation.id)
+            == func.coalesce(
+                Member.organisation_id, KeyWorker.organisation_id, PartnerPerson.organisation_id
+            ),
+        )
         .where(Commitment.session_id == latest.id)
         .order_by(col(Commitment.id))
     ).all()
     standings: dict[str, list[str]] = {}
     overdue = []
-    for commitment, organisation in rows:
+    for commitment, organisation, key_worker in rows:
         late = commitment.status != "done" and commitment.due_on and commitment.due_on < today
         standing = "overdue" if late else commitment.status
         standings.setdefault(standing, []).append(organisation or "")
@@ -254,6 +265,7 @@ def _session_news(session: Session, today: date) -> SessionNews | None:
                     organisation or "",
                     commitment.what,
                     commitment.due_on,
+                    key_worker or "",
                 )
             )
     coming = latest.next_on if latest.next_on and latest.next_on >= today else None

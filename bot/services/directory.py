@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
-from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, utcnow
+from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, PartnerPerson, utcnow
 from bot.services import audit
 from bot.services.gate import Reach, clear_fields
 from bot.services.matching import best_match
@@ -86,6 +86,8 @@ class Offer:
 class Person:
     name: str
     slack_user_id: str | None
+    email: str = ""  # partner staff not on Slack ([[people]]): how to reach them
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class OrganisationCard:
     key_workers: list[Person]
     offer: Offer | None
     member_ids: list[str]
+    by_email: list[Person] = field(default_factory=list)  # the file's [[people]], not on Slack
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class MemberView:
     digest_dm: bool = False
     name_in_digest: bool = False
     visit_stories: bool = True
+    digest_email: str | None = None  # where the digest goes by email, once confirmed
+    digest_email_asked: str | None = None  # an address awaiting its confirmation
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,8 @@ class Directory:
                 digest_dm=member.digest_dm,
                 name_in_digest=member.name_in_digest,
                 visit_stories=member.visit_stories,
+                digest_email=member.digest_email,
+                digest_email_asked=member.digest_email_asked,
             )
 
     def join(self, user_id: str, query: str, load_profile: ProfileLoader) -> JoinResult:
@@ -456,6 +463,11 @@ def _card(session: Session, organisation: Organisation) -> OrganisationCard:
         .where(KeyWorker.organisation_id == organisation.id)
         .order_by(KeyWorker.name)
     ).all()
+    people = session.exec(
+        select(PartnerPerson)
+        .where(PartnerPerson.organisation_id == organisation.id)
+        .order_by(PartnerPerson.name)
+    ).all()
     offer = session.get(HotdeskOffer, organisation.id)
     member_ids = session.exec(
         select(Member.slack_user_id)
@@ -469,6 +481,7 @@ def _card(session: Session, organisation: Organisation) -> OrganisationCard:
         address=organisation.address,
         visitor_protocol=organisation.visitor_protocol,
         key_workers=[Person(worker.name, worker.slack_user_id) for worker in key_workers],
+        by_email=[Person(p.name, None, p.email, p.role) for p in people],
         offer=Offer(
             desks=offer.desks,
             weekdays=tuple(offer.weekdays),

@@ -37,6 +37,7 @@ from bot.models import (
     Member,
     Opportunity,
     Organisation,
+    PartnerPerson,
     Partnership,
     PartnershipSession,
     PartnerUpdate,
@@ -148,7 +149,8 @@ def privacy_policy(session: Session) -> Policy:
         setting = (session.get(Partnership, 1) or Partnership()).privacy_policy
         members = session.exec(select(Member.name, Member.display_name)).all()
         workers = session.exec(select(KeyWorker.name)).all()
-        names = [name for member in members for name in member if name] + list(workers)
+        people = session.exec(select(PartnerPerson.name)).all()
+        names = [name for member in members for name in member if name] + [*workers, *people]
         session.info[_POLICY] = Policy(setting, KnownPeople(names))
     policy: Policy = session.info[_POLICY]
     return policy
@@ -301,6 +303,8 @@ COLUMNS: dict[Any, Reach] = {
     Organisation.address: Reach.PUBLIC,
     Organisation.visitor_protocol: Reach.OTHERS,
     KeyWorker.name: Reach.PUBLIC,
+    PartnerPerson.name: Reach.PUBLIC,  # partner staff from the file's [[people]]
+    PartnerPerson.role: Reach.PUBLIC,
     Topic.name: Reach.PUBLIC,
     PartnershipSession.title: Reach.OTHERS,
     PartnershipSession.next_place: Reach.PUBLIC,

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import (
     Commitment,
+    KeyWorker,
     Member,
     Organisation,
+    PartnerPerson,
     Partnership,
     PartnershipSession,
     Rsvp,
@@ -38,6 +40,8 @@ from bot.services.directory import (
     is_coordinator,
     profiles_ahead,
 )
+from bot.services.email import links
+from bot.services.email.links import LinkRefused, Mailing
 from bot.services.gate import Cleared, Reach, clear_fields
 from bot.services.outbox import Notices, Written
 from bot.services.refusal import Refusal
@@ -60,6 +64,7 @@ NUDGES_MAX = 3
 WORKING_HOURS = (time(9), time(17))
 INVITE_BEFORE = timedelta(days=7)
 REMIND_BEFORE = timedelta(days=2)
+COMMIT_FOR_EMAIL_OWNER = '/session commit "Jamal Hussain" send the referral leaflet by 12/12'
 
 
 class SessionProblem(Refusal):
@@ -79,9 +84,10 @@ class SessionInvalid(SessionProblem):
 
 @dataclass(frozen=True)
 class CommitmentInput:
-    owner_id: str
+    owner_id: str  # a Slack id; "" for a key worker reached by email, named by `owner_name`
     what: str
     due_on: date | None = None
+    owner_name: str = ""  # a key worker in the partnership file with an email and no Slack
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class CommitmentView:
     due_on: date | None
     status: str
     note: str
+    owner_name: str = ""  # a key worker reached by email (owner_id is then "")
 
     @property
     def ref(self) -> str:
@@ -140,6 +147,37 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class EmailOwner:
+    """An owner not on Slack, reached by email: a key worker in the partnership file (with an
+    email, no Slack id), or one of its [[people]]."""
+
+    table: type[KeyWorker] | type[PartnerPerson]
+    id: int
+
+    @property
+    def column(self) -> str:
+        """The commitment's column naming such an owner."""
+        return "owner_key_worker_id" if self.table is KeyWorker else "owner_person_id"
+
+    def row(self, session: Session) -> KeyWorker | PartnerPerson | None:
+        """Their row in the partnership file's tables: name, email; None once removed."""
+        if self.table is KeyWorker:
+            return session.get(KeyWorker, self.id)
+        return session.get(PartnerPerson, self.id)
+
+    @classmethod
+    def of(cls, row: Commitment) -> EmailOwner | None:
+        if row.owner_id:
+            return None
+        if row.owner_key_worker_id:
+            return cls(KeyWorker, row.owner_key_worker_id)
+        return cls(PartnerPerson, row.owner_person_id) if row.owner_person_id else None
+
+    def __str__(self) -> str:
+        return f"{'kw' if self.table is KeyWorker else 'p'}{self.id}"
+
+
+@dataclass(frozen=True)
 class Due:
     """One reason to write to people now; the job claims (scope, period) before sending."""
 
@@ -148,6 +186,7 @@ class Due:
     session_id: int
     owner_id: str | None = None  # for follow-ups and nudges
     commitment_id: int | None = None  # for nudges
+    email_owner: EmailOwner | None = None  # an owner reached by email, instead of `owner_id`
 
 
 @dataclass(frozen=True)
@@ -161,9 +200,10 @@ class Summary:
 
 
 class Sessions:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+    def __init__(self, engine: Engine, zone: ZoneInfo, mailing: Mailing | None = None) -> None:
         self.engine = engine
         self.zone = zone
+        self.mailing = mailing  # to read the links of follow-up emails
 
     # Recording ----------------------------------------------------------------------------------
 
@@ -207,7 +247,7 @@ class Sessions:
         """A coordinator records a session, its attendance and its commitments, in one go;
         the title and commitments reach others, so they pass the gate (see `review`)."""
         self.check(entry, today)
-        owners = [commitment.owner_id for commitment in entry.commitments]
+        owners = [commitment.owner_id for commitment in entry.commitments if commitment.owner_id]
         load_profile = profiles_ahead(self.engine, owners, load_profile)
         with session_scope(self.engine) as session:
             _require_coordinator(session, user_id, "record sessions")
@@ -238,7 +278,8 @@ class Sessions:
         """Add a commitment to the latest session: members their own, coordinators anyone's.
         FieldsLookPersonal (field `what`), and nothing recorded, when the privacy guard holds
         the text back: a command has no "anyway"."""
-        load_profile = profiles_ahead(self.engine, [commitment.owner_id], load_profile)
+        owners = [commitment.owner_id] if commitment.owner_id else []
+        load_profile = profiles_ahead(self.engine, owners, load_profile)
         with session_scope(self.engine) as session:
             latest = session.exec(
                 select(PartnershipSession).order_by(
@@ -312,31 +353,45 @@ class Sessions:
     ) -> StatusChange:
         """Done, still working or need help (with a note), by the owner or a coordinator. The
         note goes to the coordinators (`notices`, written with the change), so it passes the
-        gate (see `review_note`)."""
-        if status not in STATUSES or status == "open":
-            raise SessionProblem("A commitment is done, still being worked on, or needs help.")
-        note = clean(note)[:NOTE_MAX]
+        gate (see `review_note`). An owner reached by email answers with `answer_by_link`."""
         with session_scope(self.engine) as session:
-            # Locked, so that of two clicks at once the second sees the first's change.
-            row = session.get(Commitment, commitment_id, with_for_update=True)
-            if row is None:
-                raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
+            row = _locked(session, commitment_id)
             if user_id != row.owner_id and not is_coordinator(session, user_id):
                 raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
-            new: dict[str, object] = {"status": status, "updated_at": utcnow()}
-            if note:  # a new note replaces the last; none keeps it
-                new["note"] = clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)["note"]
-            changed = (row.status, row.note) != (status, note or row.note)
-            moved = session.connection().execute(
-                update(Commitment).where(col(Commitment.id) == commitment_id).values(**new)
+            by_owner = user_id == row.owner_id
+            return _change(
+                session, row, status, note, anyway, notices, None if by_owner else user_id
             )
-            assert moved.rowcount == 1
-            session.refresh(row)
-            if user_id != row.owner_id and changed:
-                audit.record(session, user_id, "commitment changed", f"C{row.id} → {status}")
-            coordinators = coordinators_in(session) if status == "help" and changed else []
-            change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
-            return replace(change, notices=outbox.write_notices(session, notices(change)))
+
+    def answer_by_link(
+        self, token: str, now: datetime, note: str = "", *, notices: Notices[StatusChange]
+    ) -> StatusChange:
+        """An owner not on Slack answers a follow-up email (Done, Still working, Need help with
+        a note), after confirming on the link's page: the change `set_status` makes, and the
+        link used once, in one transaction. A note the privacy guard holds back raises
+        FieldsLookPersonal, and the link stays unused."""
+        link = self._status_link(token, now)
+        with session_scope(self.engine) as session:
+            row = _locked(session, link.row_id)
+            links.use(session, link)
+            return _change(session, row, link.purpose, note, False, notices, None)
+
+    def commitment_for_link(
+        self, token: str, now: datetime
+    ) -> tuple[links.Link, CommitmentView, bool]:
+        """What a follow-up email's link is about, changing nothing (mail scanners follow
+        links): the link, the commitment and whether the link was used already."""
+        link = self._status_link(token, now)
+        with session_scope(self.engine) as session:
+            row = _locked(session, link.row_id, lock=False)
+            return link, _commitment_views(session, [row])[0], links.was_used(session, link)
+
+    def _status_link(self, token: str, now: datetime) -> links.Link:
+        """A Done / Still working / Need help link this deployment signed, not expired."""
+        link = links.read(self.mailing.secret if self.mailing else "", token, now)
+        if self.mailing is None or link.purpose not in STATUSES:
+            raise LinkRefused(links.TAMPERED)
+        return link
 
     def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
         """Coming, can't make it, or sending a colleague; the last answer counts."""
@@ -378,6 +433,10 @@ class Sessions:
             ).all()
             found: list[Due] = []
             for commitment, meeting in rows:
+                by_email = EmailOwner.of(commitment)
+                owner = commitment.owner_id or str(by_email or "")
+                if not owner:  # someone since removed from the file: nobody to ask
+                    continue
                 local = _in_zone(now, zones.get(commitment.owner_id), self.zone)
                 if not _in_working_hours(local, working):
                     continue
@@ -387,10 +446,11 @@ class Sessions:
                 if local.date() >= followup_on:
                     found.append(
                         Due(
-                            f"followup-{meeting.id}-{commitment.owner_id}",
+                            f"followup-{meeting.id}-{owner}",
                             "followup",
                             meeting.id,
-                            commitment.owner_id,
+                            commitment.owner_id or None,
+                            email_owner=by_email,
                         )
                     )
                 reason = _nudge_reason(commitment.due_on, local.date(), followup_on)
@@ -400,8 +460,9 @@ class Sessions:
                             f"commitment-{commitment.id}",
                             reason,
                             meeting.id,
-                            commitment.owner_id,
+                            commitment.owner_id or None,
                             commitment.id,
+                            by_email,
                         )
                     )
             found += self._invitations_due(session, now, working)
@@ -432,10 +493,16 @@ class Sessions:
 
     def take_followup(self, session: Session, due: Due) -> list[CommitmentView]:
         """The owner's open commitments from the session, each counted as one nudge."""
+        by_email = due.email_owner
+        owner = (
+            getattr(Commitment, by_email.column) == by_email.id
+            if by_email
+            else Commitment.owner_id == due.owner_id
+        )
         rows = session.exec(
             select(Commitment).where(
                 Commitment.session_id == due.session_id,
-                Commitment.owner_id == due.owner_id,
+                owner,
                 Commitment.status != "done",
                 Commitment.nudges < NUDGES_MAX,
             )
@@ -535,13 +602,85 @@ def _add_commitment(
     by: str,
     load_profile: ProfileLoader,
 ) -> Commitment:
-    ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
     row = Commitment(
         session_id=meeting.id, owner_id=commitment.owner_id, what=what,
         due_on=commitment.due_on, created_by=by,
     )  # fmt: skip
+    if commitment.owner_id:
+        ensure_member(session, commitment.owner_id, load_profile)  # their name and time zone
+    else:
+        by_email = _reached_by_email(session, commitment.owner_name)
+        setattr(row, by_email.column, by_email.id)
     session.add(row)
     return row
+
+
+def _reached_by_email(session: Session, name: str) -> EmailOwner:
+    """The person, named as in the partnership file, who is reached by email: a key worker
+    with an email and no Slack id, or one of its [[people]]."""
+    named = " ".join(name.split()).lower()
+    found = [
+        EmailOwner(KeyWorker, worker_id)
+        for worker_id in session.exec(
+            select(KeyWorker.id).where(
+                func.lower(KeyWorker.name) == named,
+                col(KeyWorker.email).is_not(None),
+                col(KeyWorker.slack_user_id).is_(None),
+            )
+        ).all()
+    ] + [
+        EmailOwner(PartnerPerson, person_id)
+        for person_id in session.exec(
+            select(PartnerPerson.id).where(func.lower(PartnerPerson.name) == named)
+        ).all()
+    ]
+    if len(found) != 1:
+        raise SessionProblem(
+            f"No one called {name!r} is in the partnership file with an email and no Slack"
+            + (" (more than one is: ask a coordinator to tell them apart)." if found else ".")
+            + " Name someone from the file reached by email in quotes, or @someone on Slack.",
+            COMMIT_FOR_EMAIL_OWNER,
+        )
+    return found[0]
+
+
+def _locked(session: Session, commitment_id: int, lock: bool = True) -> Commitment:
+    """The commitment, locked, so that of two answers at once the second sees the first's
+    (`lock=False`: only to show it)."""
+    row = session.get(Commitment, commitment_id, with_for_update=lock)
+    if row is None:
+        raise SessionProblem(f"There is no commitment C{commitment_id}.", "/session mine")
+    return row
+
+
+def _change(
+    session: Session,
+    row: Commitment,
+    status: str,
+    note: str,
+    anyway: bool,
+    notices: Notices[StatusChange],
+    by_someone_else: str | None,
+) -> StatusChange:
+    """A commitment's status (and note) changed, whoever answered and however: the
+    coordinators told (`notices`) in the same transaction when someone needs help."""
+    if status not in STATUSES or status == "open":
+        raise SessionProblem("A commitment is done, still being worked on, or needs help.")
+    note = clean(note)[:NOTE_MAX]
+    new: dict[str, object] = {"status": status, "updated_at": utcnow()}
+    if note:  # a new note replaces the last; none keeps it
+        new["note"] = clear_fields(session, {"note": (note, Reach.OTHERS)}, anyway)["note"]
+    changed = (row.status, row.note) != (status, note or row.note)
+    moved = session.connection().execute(
+        update(Commitment).where(col(Commitment.id) == row.id).values(**new)
+    )
+    assert moved.rowcount == 1
+    session.refresh(row)
+    if by_someone_else and changed:
+        audit.record(session, by_someone_else, "commitment changed", f"C{row.id} → {status}")
+    coordinators = coordinators_in(session) if status == "help" and changed else []
+    change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+    return replace(change, notices=outbox.write_notices(session, notices(change)))
 
 
 def _nudge_reason(due_on: date | None, today: date, followup_on: date) -> str | None:
@@ -584,6 +723,10 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             )
         ).all()
     )
+    by_email = {owner for owner in map(EmailOwner.of, rows) if owner}
+    names = {
+        str(owner): getattr(owner.row(session), "name", "") for owner in by_email
+    }  # a few at most: a follow-up's, a session's
     return [
         CommitmentView(
             id=row.id,
@@ -594,6 +737,7 @@ def _commitment_views(session: Session, rows: Sequence[Commitment]) -> list[Comm
             due_on=row.due_on,
             status=row.status,
             note=row.note,
+            owner_name=names.get(str(EmailOwner.of(row) or ""), ""),
         )
         for row in rows
     ]

@@ -73,7 +73,7 @@ class Services:
             updates,
             Hotdesk(engine, zone, mailing),
             opportunities,
-            Sessions(engine, zone),
+            Sessions(engine, zone, mailing),
             Home(engine, zone, opportunities),
             Rights(engine, zone),
             Reports(engine),

@@ -104,26 +104,35 @@ def booking_made(
         ]
     else:
         paragraphs.append(trusted("The invitation in this email adds the visit to your calendar."))
+    draft = Draft(
+        subject=trusted(
+            f"{'Visit request' if pending else 'Visitor coming'}: {visitor}, "
+            f"{booking.day:%a %-d %b}"
+        ),
+        heading=trusted(f"{'A visit request' if pending else 'A visitor'} for {booking.host.name}"),
+        paragraphs=paragraphs,
+        actions=actions,
+        footer=_footer(session, booking),
+    )
+    about = f"the visit {booking.ref} to {booking.host.name}"
+    return _to_key_workers(session, mailing, booking, "made", draft, about, REQUEST)
+
+
+def _to_key_workers(
+    session: Session, mailing: Mailing, booking: Booking, what: str, draft: Draft, about: str,
+    method: str = "",
+) -> int:  # fmt: skip
+    """The email to each of the host's key workers reached by email, once per booking and
+    `what`, with the invitation (`method`: REQUEST or CANCEL) when there is one."""
     workers = email_key_workers(session, booking)
     for worker in workers:
         assert worker.email is not None
-        draft = Draft(
-            subject=trusted(
-                f"{'Visit request' if pending else 'Visitor coming'}: {visitor}, "
-                f"{booking.day:%a %-d %b}"
-            ),
-            heading=trusted(
-                f"{'A visit request' if pending else 'A visitor'} for {booking.host.name}"
-            ),
-            paragraphs=paragraphs,
-            actions=actions,
-            footer=_footer(session, booking),
-        )
-        email = write(
-            draft, calendar=_invite(mailing, booking, worker.email, REQUEST, 0), method=REQUEST,
-            about=f"the visit {booking.ref} to {booking.host.name}",
-        )  # fmt: skip
-        queue(session, f"{booking.ref}:made:kw{worker.id}", worker.email, email)
+        calendar = ""
+        if method:
+            sequence = 1 if method == CANCEL else 0
+            calendar = _invite(mailing, booking, worker.email, method, sequence)
+        email = write(draft, calendar=calendar, method=method, about=about)
+        queue(session, f"{booking.ref}:{what}:kw{worker.id}", worker.email, email)
     return len(workers)
 
 
@@ -139,22 +148,39 @@ def booking_ended(session: Session, mailing: Mailing | None, booking: Booking) -
     if mailing is None or booking.status not in ENDINGS:
         return
     visitor = trusted(booking.visitor_name)
-    for worker in email_key_workers(session, booking):
-        assert worker.email is not None
-        draft = Draft(
-            subject=trusted(f"Visit {booking.status}: {visitor}, {booking.day:%a %-d %b}"),
-            heading=trusted(f"A visit to {booking.host.name} {ENDINGS[booking.status]}"),
-            paragraphs=[
-                trusted(
-                    f"{visitor}'s visit on {_when(booking)} (booking {booking.ref}) "
-                    f"{ENDINGS[booking.status]}. The invitation in this email removes it from "
-                    "your calendar."
-                )
-            ],
-            footer=_footer(session, booking),
-        )
-        email = write(
-            draft, calendar=_invite(mailing, booking, worker.email, CANCEL, 1), method=CANCEL,
-            about=f"the cancellation of visit {booking.ref}",
-        )  # fmt: skip
-        queue(session, f"{booking.ref}:ended:kw{worker.id}", worker.email, email)
+    draft = Draft(
+        subject=trusted(f"Visit {booking.status}: {visitor}, {booking.day:%a %-d %b}"),
+        heading=trusted(f"A visit to {booking.host.name} {ENDINGS[booking.status]}"),
+        paragraphs=[
+            trusted(
+                f"{visitor}'s visit on {_when(booking)} (booking {booking.ref}) "
+                f"{ENDINGS[booking.status]}. The invitation in this email removes it from "
+                "your calendar."
+            )
+        ],
+        footer=_footer(session, booking),
+    )
+    about = f"the cancellation of visit {booking.ref}"
+    _to_key_workers(session, mailing, booking, "ended", draft, about, CANCEL)
+
+
+def visit_coming(session: Session, mailing: Mailing | None, booking: Booking) -> int:
+    """The evening before a visit, the host's key workers reached by email reminded (as the
+    Slack ones are by DM): once per visit. How many were written to."""
+    if mailing is None:
+        return 0
+    visitor = trusted(booking.visitor_name)
+    origin = _public(booking.visitor_organisation or "a partner organisation")
+    draft = Draft(
+        subject=trusted(f"Visitor tomorrow: {visitor}, {booking.day:%a %-d %b}"),
+        heading=trusted(f"A visitor for {booking.host.name} on {booking.day:%A}"),
+        paragraphs=[
+            trusted(
+                f"A reminder: {visitor} from {origin} uses a hot desk at "
+                f"{booking.host.name} on {_when(booking)} (booking {booking.ref})."
+            )
+        ],
+        footer=_footer(session, booking),
+    )
+    about = f"the reminder of visit {booking.ref}"
+    return _to_key_workers(session, mailing, booking, "reminder", draft, about)

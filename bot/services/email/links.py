@@ -23,7 +23,7 @@ from bot.db import insert_ignoring_conflict
 from bot.models import EmailLinkUse, utcnow
 from bot.services.refusal import Refusal
 
-PURPOSES = ("approve", "decline", "confirm", "unsubscribe")
+PURPOSES = ("approve", "decline", "confirm", "unsubscribe", "done", "working", "help")
 LIFETIME = timedelta(days=14)
 
 

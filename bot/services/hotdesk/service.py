@@ -24,7 +24,7 @@ from bot.services import audit, outbox
 from bot.services.dates import format_date
 from bot.services.directory import find_organisation, is_coordinator, replace_slack_key_workers
 from bot.services.email import links
-from bot.services.email.hotdesk import booking_ended, booking_made
+from bot.services.email.hotdesk import booking_ended, booking_made, visit_coming
 from bot.services.email.links import Mailing
 from bot.services.gate import Reach, clear_fields
 from bot.services.hotdesk.rules import approval_deadline, check_bookable, offer_errors
@@ -310,7 +310,10 @@ class Hotdesk:
             )
             .order_by(col(DeskBooking.day), col(DeskBooking.id))
         ).all()
-        return Nightly(booking_views(session, released), booking_views(session, visits))
+        coming = booking_views(session, visits)
+        for booking in coming:
+            visit_coming(session, self.mailing, booking)
+        return Nightly(booking_views(session, released), coming)
 
     # The offer ----------------------------------------------------------------------------------
 

@@ -14,10 +14,23 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.db import session_scope
-from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, Partnership, Topic
+from bot.models import (
+    HotdeskOffer,
+    KeyWorker,
+    Member,
+    Organisation,
+    PartnerPerson,
+    Partnership,
+    Topic,
+)
 from bot.services import gate
 from bot.services.glossary.store import load_entry
-from bot.services.partnership_file.read import CoordinatorSpec, OrganisationSpec, PartnershipSpec
+from bot.services.partnership_file.read import (
+    CoordinatorSpec,
+    OrganisationSpec,
+    PartnershipSpec,
+    PersonSpec,
+)
 from bot.services.rights import erased_check
 
 
@@ -46,6 +59,7 @@ class LoadReport:
     partnership: Tally = field(default_factory=Tally)
     organisations: Tally = field(default_factory=Tally)
     coordinators: Tally = field(default_factory=Tally)
+    people: Tally = field(default_factory=Tally)
     topics: Tally = field(default_factory=Tally)
     glossary: Tally = field(default_factory=Tally)
     erased_skipped: int = 0  # people in the file whose data was erased: not brought back
@@ -97,6 +111,7 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
         for entry in spec.glossary:
             added = load_entry(session, entry.term, entry.meaning, entry.description)
             report.glossary.count(None if added else entry, entry)
+        _apply_people(session, spec.people, report)
         report.erased_skipped = len(skipped)
     return report
 
@@ -172,6 +187,24 @@ def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadRe
         session.add(offer)
     session.flush()
     report.organisations.count(before, _organisation_state(session, row))
+
+
+def _apply_people(session: Session, people: tuple[PersonSpec, ...], report: LoadReport) -> None:
+    """[[people]] as the file lists them: added, updated, and removed when taken out."""
+    organisations = dict(session.exec(select(Organisation.code, Organisation.id)).all())
+    rows = {(row.organisation_id, row.name): row for row in session.exec(select(PartnerPerson))}
+    wanted = {(organisations[p.organisation], p.name): p for p in people}
+    for key, row in rows.items():
+        if key not in wanted:
+            session.delete(row)
+    for key, spec in wanted.items():
+        found = rows.get(key)
+        before = None if found is None else (found.email, found.role)
+        name = gate.trusted(spec.name)  # the file's, checked by its loader
+        row = found or PartnerPerson(organisation_id=key[0], name=name, email=spec.email)
+        row.email, row.role = spec.email, gate.trusted(spec.role)
+        report.people.count(before, (row.email, row.role))
+        session.add(row)
 
 
 def _organisation_state(session: Session, row: Organisation) -> tuple:

@@ -78,6 +78,16 @@ class KeyWorkerSpec:
 
 
 @dataclass(frozen=True)
+class PersonSpec:
+    """Partner staff not on Slack ([[people]]): reached by email, listed in the directory."""
+
+    name: str
+    organisation: str  # its code
+    email: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
 class OrganisationSpec:
     code: str
     name: str
@@ -117,6 +127,7 @@ class PartnershipSpec:
     emails_per_minute: int = 30  # [email] per_minute: the pace of sending email
     glossary: tuple[GlossarySpec, ...] = ()  # [[glossary]]: the glossary's first entries
     jargon_stoplist: tuple[str, ...] = ()  # [jargon] stoplist: capitals never suggested
+    people: tuple[PersonSpec, ...] = ()  # [[people]]: partner staff not on Slack
 
 
 KeyPath = tuple[str | int, ...]  # where a value is in the file: ("organisations", 1, "hotdesk")
@@ -228,7 +239,7 @@ class _Checker:
             (),
             (
                 "partnership", "channels", "coordinators", "organisations", "schedule",
-                "retention", "report", "email", "glossary", "jargon",
+                "retention", "report", "email", "glossary", "jargon", "people",
             ),
         )  # fmt: skip
         top = self.table(data, (), "partnership")
@@ -251,6 +262,7 @@ class _Checker:
         channels = self.table(data, (), "channels")
         self.unknown_keys(channels, ("channels",), CHANNEL_KINDS)
         example = ': a channel id like "C0123ABCD" or a name like "#partnership-updates"'
+        organisations = self.organisations(data)
         return PartnershipSpec(
             name=self.text(top, where, "name", required=True, limit=150),
             privacy=privacy,
@@ -266,7 +278,8 @@ class _Checker:
                 self.coordinator(entry, ("coordinators", i))
                 for i, entry in enumerate(self.array_of_tables(data, (), "coordinators"))
             ),
-            organisations=self.organisations(data),
+            organisations=organisations,
+            people=self.people(data, organisations),
             schedule=self.schedule(self.table(data, (), "schedule")),
             bank_holidays=bank_holidays,
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
@@ -276,6 +289,40 @@ class _Checker:
             glossary=self.glossary(self.array_of_tables(data, (), "glossary")),
             jargon_stoplist=self.stoplist(self.table(data, (), "jargon")),
         )
+
+    def people(
+        self, data: dict[str, Any], organisations: tuple[OrganisationSpec, ...]
+    ) -> tuple[PersonSpec, ...]:
+        """[[people]]: partner staff not on Slack, each of an organisation in the file."""
+        codes = {spec.code: spec for spec in organisations}
+        specs: list[PersonSpec] = []
+        for i, entry in enumerate(self.array_of_tables(data, (), "people")):
+            where: KeyPath = ("people", i)
+            self.unknown_keys(entry, where, ("name", "organisation", "email", "role"))
+            name = self.text(entry, where, "name", required=True, limit=150)
+            code = self.text(
+                entry, where, "organisation", required=True, limit=12,
+                example=': the code of an organisation in this file, like "NCL"',
+            ).upper()  # fmt: skip
+            if code not in codes:
+                raise self.fail(
+                    (*where, "organisation"),
+                    f"{code!r} is not an organisation in this file; codes: {', '.join(codes)}",
+                )
+            email = self.text(
+                entry, where, "email", required=True, limit=254, pattern=EMAIL_PATTERN,
+                example=': an email address like "a.khan@council.example.gov.uk"',
+            )  # fmt: skip
+            taken = {w.name.lower() for w in codes[code].key_workers} | {
+                p.name.lower() for p in specs if p.organisation == code
+            }
+            if name.lower() in taken:
+                raise self.fail(
+                    (*where, "name"), f"{name} is already listed for {code}; list each person once"
+                )
+            role = self.text(entry, where, "role", limit=150)
+            specs.append(PersonSpec(name, code, email, role))
+        return tuple(specs)
 
     def email_pace(self, data: dict[str, Any]) -> int:
         """[email] per_minute: at most so many emails a minute (a mail provider's limit)."""
@@ -566,8 +613,8 @@ def _nearest_line(lines: dict[KeyPath, int], where: KeyPath) -> int | None:
 
 
 def _people_named(data: dict[str, Any]) -> Iterator[str]:
-    """Every coordinator's and key worker's name in the file as written, before it is checked,
-    so that its descriptions can name them without being taken for clients."""
+    """Every coordinator's, key worker's and [[people]] name in the file as written, before it
+    is checked, so that its descriptions can name them without being taken for clients."""
 
     def names(entries: object) -> Iterator[str]:
         for entry in entries if isinstance(entries, list) else ():
@@ -575,6 +622,7 @@ def _people_named(data: dict[str, Any]) -> Iterator[str]:
                 yield entry["name"]
 
     yield from names(data.get("coordinators"))
+    yield from names(data.get("people"))
     for organisation in data.get("organisations") or ():
         if isinstance(organisation, dict):
             yield from names(organisation.get("key_workers"))

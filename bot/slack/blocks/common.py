@@ -36,6 +36,11 @@ def user_link(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id and user_id[:1] in "UW" else "a former member"
 
 
+def owner_link(user_id: str, key_worker: str) -> str:
+    """A commitment's owner: a mention, or a key worker reached by email, by name."""
+    return f"{escape(key_worker)} (by email)" if key_worker else user_link(user_id)
+
+
 @dataclass(frozen=True)
 class Message:
     """A reply: `text` is the notification and screen-reader fallback for `blocks`."""

@@ -11,7 +11,16 @@ from bot.services.digest import STANDINGS, Digest, HostWeek, OrganisationWeek, S
 from bot.services.hotdesk.types import Part
 from bot.services.sessions import ANSWERS
 from bot.services.wording import counted
-from bot.slack.blocks.common import Message, Shown, clip, context, escape, section, user_link
+from bot.slack.blocks.common import (
+    Message,
+    Shown,
+    clip,
+    context,
+    escape,
+    owner_link,
+    section,
+    user_link,
+)
 from bot.slack.blocks.opportunities import opportunity_line
 
 ORGANISATIONS_SHOWN = 30  # well within 50 blocks, with the header, notes and footer
@@ -162,7 +171,8 @@ def _session(news: SessionNews | None, for_coordinators: bool) -> list[Block]:
     if for_coordinators and news.overdue:
         lines.append("*Overdue, by owner* (coordinators only)")
         lines += [
-            f"• {user_link(item.owner_id)} ({_organisation_or_none(item.organisation)}): "
+            f"• {owner_link(item.owner_id, item.owner_name)} "
+            f"({_organisation_or_none(item.organisation)}): "
             f"{clip(escape(item.what), LINE_MAX)}, due {item.due_on:%-d %b} ({item.ref})"
             for item in news.overdue[:OVERDUE_SHOWN]
         ]

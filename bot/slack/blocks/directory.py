@@ -136,6 +136,11 @@ def organisation_card(card: OrganisationCard, viewer_id: str) -> Message:
     if card.visitor_protocol:
         blocks.append(section(f"*Visitor protocol*\n{escape(card.visitor_protocol)}"))
     blocks.append(section(f"*In Slack*\n{members or 'Nobody has joined yet.'}"))
+    if card.by_email:
+        people = "\n".join(
+            escape(f"{p.name}{f' ({p.role})' if p.role else ''}: {p.email}") for p in card.by_email
+        )
+        blocks.append(section(f"*Not on Slack, by email*\n{people}"))
     if viewer_id not in card.member_ids:
         blocks.append(
             ActionsBlock(elements=[_button(f"Join {card.name}", JOIN_ACTION, card.code, True)])
@@ -202,6 +207,13 @@ def whoami(view: MemberView) -> Message:
         + ("by name" if view.name_in_digest else "organisation only")
         + f" (`/partners digest name {'off' if view.name_in_digest else 'on'}` to change)"
     )
+    if view.digest_email:
+        by_email = f"to {view.digest_email} (`/partners digest email off` to stop)"
+    elif view.digest_email_asked:
+        by_email = f"waiting for you to confirm {view.digest_email_asked} from the link sent there"
+    else:
+        by_email = "off (`/partners digest email on` to get it)"
+    lines.append(f"*Weekly digest by email*: {escape(by_email)}")
     if view.key_worker_for:
         lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
     blocks: list[Block] = [section("\n".join(lines))]

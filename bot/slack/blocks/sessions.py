@@ -4,7 +4,7 @@ buttons, the follow-up and nudge DMs, invitations with RSVP, and the coordinator
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from bot.services.dates import format_date
 from bot.services.directory import OrganisationRef
 from bot.services.gate import FieldsLookPersonal, LooksPersonal
+from bot.services.outbox import Notice
 from bot.services.privacy import explain
 from bot.services.sessions import (
     ANSWERS,
@@ -41,6 +42,7 @@ from bot.services.sessions import (
     SessionInput,
     SessionProblem,
     SessionView,
+    StatusChange,
     Summary,
 )
 from bot.slack.blocks.common import (
@@ -49,9 +51,9 @@ from bot.slack.blocks.common import (
     command_help,
     context,
     escape,
+    owner_link,
     refusal,
     section,
-    user_link,
 )
 from bot.slack.blocks.directory import looks_personal_form
 
@@ -79,6 +81,10 @@ HELP = (
     ),
     ("/session commit me share the job description by 12/12", "add your own commitment"),
     ("/session commit @amina prototype the service", "(coordinators) add one for someone"),
+    (
+        '/session commit "Jamal Hussain" send the leaflet',
+        "(coordinators) for someone in the partnership file not on Slack: followed up by email",
+    ),
     ("/session list", "recent sessions"),
     ("/session show S3", "a session, its commitments and their status"),
     ("/session mine", "your open commitments, to mark done, still working or need help"),
@@ -136,8 +142,9 @@ def _when(day: date | None, today: date) -> str:
 def commitment_line(commitment: CommitmentView, today: date) -> str:
     due = f" — by {format_date(commitment.due_on, today)}" if commitment.due_on else ""
     note = f" _({escape(commitment.note)})_" if commitment.note else ""
+    owner = owner_link(commitment.owner_id, commitment.owner_name)
     return (
-        f"*{commitment.ref}* {user_link(commitment.owner_id)}: {escape(commitment.what)}{due} · "
+        f"*{commitment.ref}* {owner}: {escape(commitment.what)}{due} · "
         f"{STATUSES.get(commitment.status, commitment.status)}{note}"
     )
 
@@ -251,11 +258,23 @@ def help_needed(commitment: CommitmentView, today: date) -> Message:
         text=f"{commitment.ref}: help needed",
         blocks=[
             section(
-                f":sos: {user_link(commitment.owner_id)} needs help with a commitment from "
+                f":sos: {owner_link(commitment.owner_id, commitment.owner_name)} needs help "
+                "with a commitment from "
                 f"*{escape(commitment.session_title)}*:\n{commitment_line(commitment, today)}"
             )
         ],
     )
+
+
+def coordinators_told(today: date) -> Callable[[StatusChange], list[Notice]]:
+    """The coordinators' DMs when someone needs help, however they answered (Slack or email),
+    written with the change."""
+
+    def notices(change: StatusChange) -> list[Notice]:
+        message = help_needed(change.commitment, today).rendered()
+        return [Notice("dm", person, message) for person in change.coordinator_ids]
+
+    return notices
 
 
 # The follow-up job's messages ------------------------------------------------------------------

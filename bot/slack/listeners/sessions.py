@@ -19,14 +19,13 @@ from slack_sdk.models.views import View
 from bot.services.dates import parse_date
 from bot.services.directory import OrganisationRef
 from bot.services.gate import FieldsLookPersonal, LooksPersonal
-from bot.services.outbox import Notice, no_notices
+from bot.services.outbox import no_notices
 from bot.services.refusal import Refusal
 from bot.services.sessions import (
     CommitmentInput,
     SessionInput,
     SessionInvalid,
     SessionProblem,
-    StatusChange,
 )
 from bot.services.updates import check_text
 from bot.slack.blocks import sessions as blocks
@@ -51,6 +50,7 @@ from bot.slack.wiring import Services
 log = logging.getLogger(__name__)
 
 BY = re.compile(r"(?:^|\s)by\s+(.+)$", re.IGNORECASE)
+QUOTED = re.compile(r'^\s*["“]([^"”]{1,150})["”](.*)$', re.DOTALL)
 REF = re.compile(r"^[sS]?(\d{1,9})$")
 STATUS_ACTIONS = re.compile(f"^{blocks.STATUS_ACTION}(:|$)")
 RSVP_ACTIONS = re.compile(f"^{blocks.RSVP_ACTION}(:|$)")
@@ -58,9 +58,16 @@ COMMIT_EXAMPLE = "/session commit me share the job description by 12/12"
 
 
 def parse_commitment(text: str, user_id: str, today: date) -> CommitmentInput:
-    """ "me share the JD by 12/12" or "<@U123|amina> prototype the service" → typed input."""
-    who, rest = first_word(text)
-    owner = user_id if who == "me" else user_id_in(text.split(maxsplit=1)[0] if text else "")
+    """ "me share the JD by 12/12", "<@U123|amina> prototype the service" or, for a key worker
+    reached by email, '"Jamal Hussain" send the leaflet' → typed input."""
+    quoted = QUOTED.match(text)
+    named = ""
+    if quoted:
+        owner: str | None = ""
+        named, rest = " ".join(quoted[1].split()), quoted[2].strip()
+    else:
+        who, rest = first_word(text)
+        owner = user_id if who == "me" else user_id_in(text.split(maxsplit=1)[0] if text else "")
     if owner is None or not rest:
         raise SessionProblem(
             "Say whose commitment it is (`me` or @someone) and what.", COMMIT_EXAMPLE
@@ -70,7 +77,7 @@ def parse_commitment(text: str, user_id: str, today: date) -> CommitmentInput:
     if by:
         due_on = parse_date(by[1], today, COMMIT_EXAMPLE)
         rest = rest[: by.start()].strip()
-    return CommitmentInput(owner_id=owner, what=rest, due_on=due_on)
+    return CommitmentInput(owner_id=owner, what=rest, due_on=due_on, owner_name=named)
 
 
 def _session_id(text: str) -> int:
@@ -325,14 +332,10 @@ def help_note_submitted(
     ack()
     today = services.today()
 
-    def coordinators_told(change: StatusChange) -> list[Notice]:
-        message = blocks.help_needed(change.commitment, today).rendered()
-        return [Notice("dm", person, message) for person in change.coordinator_ids]
-
     def ask_for_help() -> Message:
         result = services.sessions.set_status(
             _user(body), int(metadata["commitment"]), "help", note, anyway,
-            notices=coordinators_told,
+            notices=blocks.coordinators_told(today),
         )  # fmt: skip
         services.sender.notices(result.notices)
         return blocks.status_changed(result.commitment, result.changed, today)
