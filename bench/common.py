@@ -14,13 +14,15 @@ from bot.db import make_engine, upgrade
 
 
 @contextmanager
-def database(pool_size: int = 5) -> Iterator[Engine]:
-    """A fresh, migrated database: a temporary SQLite file, or a private PostgreSQL schema."""
+def database(pool_size: int = 5, migrate: bool = True) -> Iterator[Engine]:
+    """A fresh database, migrated unless `migrate` is false: a temporary SQLite file, or a
+    private PostgreSQL schema."""
     base = os.environ.get("BENCH_DATABASE_URL")
     if not base:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(f"sqlite:///{folder}/bench.db", pool_size)
-            upgrade(engine)
+            if migrate:
+                upgrade(engine)
             yield engine
             engine.dispose()
         return
@@ -31,7 +33,8 @@ def database(pool_size: int = 5) -> Iterator[Engine]:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     engine = make_engine(url.render_as_string(hide_password=False), pool_size)
-    upgrade(engine)
+    if migrate:
+        upgrade(engine)
     try:
         yield engine
     finally:

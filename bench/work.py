@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from bench.ack import (
     CLIENTS,
     REQUESTS,
@@ -38,7 +40,6 @@ from bench.ack import (
     children,
     free_port,
     load,
-    prepare,
     settle,
     wait_for,
 )
@@ -64,6 +65,21 @@ def checkout(revision: str) -> Iterator[Path]:
         with tarfile.open(fileobj=BytesIO(tree)) as archive:
             archive.extractall(folder, filter="data")
         yield Path(folder)
+
+
+def prepared(tree: Path, engine: Engine) -> str:
+    """The empty database migrated and seeded by `tree`'s own code (an earlier revision has
+    fewer migrations, and knows none of the later ones); its URL."""
+    url = engine.url.render_as_string(hide_password=False)
+    seed = (
+        "import sys; from bot.db import make_engine, upgrade; from bench.ack import prepare; "
+        "engine = make_engine(sys.argv[1]); upgrade(engine); prepare(engine)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", seed, url], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return url
 
 
 def cpu_ns(pids: list[int]) -> int:
@@ -104,11 +120,10 @@ def bot_server(
 
 def cpu_per_command(tree: Path) -> dict[str, float]:
     """Median CPU milliseconds of the web worker per command, each kind sent one at a time."""
-    with database() as engine, FakeSlack() as fake:
-        prepare(engine)
+    with database(migrate=False) as engine, FakeSlack() as fake:
+        url = prepared(tree, engine)
         for user in USERS:
             fake.add_user(user, user)
-        url = engine.url.render_as_string(hide_password=False)
         with bot_server(tree, fake, url, "1") as (port, workers):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             medians = {}
@@ -133,11 +148,10 @@ def cpu_per_command(tree: Path) -> dict[str, float]:
 def throughput(tree: Path, per_kind: int) -> tuple[float, int, int]:
     """Replies delivered a second with 20 clients sending back to back (Slack 150 ms away),
     the commands taken on, and those answered busy."""
-    with database() as engine, FakeSlack(latency=0.150, niceness=10) as fake:
-        prepare(engine)
+    with database(migrate=False) as engine, FakeSlack(latency=0.150, niceness=10) as fake:
+        url = prepared(tree, engine)
         for user in USERS:
             fake.add_user(user, user)
-        url = engine.url.render_as_string(hide_password=False)
         with bot_server(tree, fake, url, "2") as (port, _workers):
             started = time.perf_counter()
             times = load(port, fake, per_kind, CLIENTS, kinds=KINDS)
