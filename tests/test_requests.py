@@ -125,7 +125,9 @@ def test_a_form_checked_after_slack_stopped_waiting_is_answered_by_dm(bot: Bot) 
     seen = len(bot.fake.calls_to("views.open"))
     bot.slack.command("/update", "")
     form = bot.fake.wait_for("views.open", count=seen + 1)[-1].args["view"]
-    hold_every_listener_thread(bot, ACK_DEADLINE + 1)
+    # Held well past the form's deadline: the first thread's hold starts before the other
+    # seven commands are even sent, which on a busy machine can take a second or more.
+    hold_every_listener_thread(bot, ACK_DEADLINE + 4)
     values = {"text": {"value": {"type": "plain_text_input", "value": "   "}}}
     reply = bot.slack.view_submission(MEMBER, form, values)
     assert reply.status == 200 and not reply.body  # closed, within Slack's three seconds
