@@ -216,3 +216,14 @@ def test_an_opportunity_gets_the_jargon_line_and_the_suggestion_too(members: Bot
     assert shown(post["blocks"][-1]) == "*ISP*: Individual Support Plan"
     (suggest,) = [b for b in buttons(answer) if b["action_id"] == "jargon_suggest"]
     assert json.dumps(suggest["value"]) == '"LGBTQ"'
+
+
+def test_a_meaning_with_markup_is_shown_as_typed_pinging_nobody(members: Bot) -> None:
+    """Slack sends the command escaped (should_escape): `&amp;`, `&lt;!channel&gt;`; the card
+    shows what was typed, escaped once, so it can never ping the channel."""
+    added = jargon(members, "add R&D Research & development <!channel> — see <b>us</b>")
+    assert "&amp;amp;" not in added and "<!channel>" not in added
+    card = jargon(members, "R&D")
+    assert "Research &amp; development &lt;!channel&gt;" in card, card
+    assert "<!channel>" not in card and "&amp;amp;" not in card
+    assert "&lt;b&gt;us&lt;/b&gt;" in card

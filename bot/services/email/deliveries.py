@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, session_scope
+from bot.db import insert_ignoring_conflict, one_statement, read_scope, session_scope
 from bot.models import EmailDelivery, Partnership, utcnow
 from bot.services import outbox
 from bot.services.email.messages import Email, compose
@@ -86,8 +86,8 @@ def queue(session: Session, key: str, recipient: str, email: Email) -> bool:
 
 
 def _move(engine: Engine, delivery_id: int, expected: str, **values: object) -> bool:
-    with session_scope(engine) as session:
-        result = session.connection().execute(
+    with one_statement(engine) as connection:
+        result = connection.execute(
             update(EmailDelivery)
             .where(col(EmailDelivery.id) == delivery_id, col(EmailDelivery.status) == expected)
             .values(updated_at=utcnow(), **values)
@@ -114,12 +114,12 @@ def _fail(
 
 
 def per_minute(engine: Engine) -> int:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         return (session.get(Partnership, 1) or Partnership()).emails_per_minute
 
 
 def _sent_in_last_minute(engine: Engine, now: datetime) -> int:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         return session.exec(
             select(func.count()).where(
                 col(EmailDelivery.status).in_(("sent", "sending")),

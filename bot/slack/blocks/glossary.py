@@ -73,7 +73,8 @@ def card(found: Card) -> Message:
     blocks: list[Block] = [section(f"*{term}*\n{lines}")]
     if found.also_called:
         blocks.append(context("Also called: " + ", ".join(escape(t) for t in found.also_called)))
-    return Message(text=f"{found.entries[0].term}: {found.entries[0].meaning}", blocks=blocks)
+    fallback = escape(f"{found.entries[0].term}: {found.entries[0].meaning}")
+    return Message(text=fallback, blocks=blocks)
 
 
 def page(found: Page) -> Message:
@@ -102,7 +103,7 @@ def added(result: Added) -> Message:
     text = f":books: Added *{escape(entry.term)}* to the glossary for *{_who(entry)}*."
     if result.second_meaning:
         text += " Other organisations use it too: their meanings are kept beside yours."
-    return Message(text=f"Added {entry.term} to the glossary.", blocks=[section(text)])
+    return Message(text=escape(f"Added {entry.term} to the glossary."), blocks=[section(text)])
 
 
 def same(names: tuple[str, str]) -> Message:
