@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -96,26 +97,46 @@ def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
     committed as it runs. On SQLite the write lock is then held only while SQLite runs the
     statement, never while Python runs between statements: a listener thread (at a lower CPU
     priority) descheduled mid-transaction cannot hold up the inbox's writer."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT").begin()
+    return _autocommitting(engine).begin()
 
 
 def read_scope(engine: Engine) -> AbstractContextManager[Session]:
     """A unit of work that only reads. On SQLite it leaves the one write lock to the writers
     (the inbox's among them: a request waits for it before it is acknowledged)."""
-    return session_scope(engine.execution_options(**{READ_ONLY: True}))
+    return session_scope(_reading(engine))
+
+
+# An engine's variants, made once and kept on it: `execution_options` builds a new engine
+# object each call, which every request's bookkeeping would otherwise pay for.
+def _autocommitting(engine: Engine) -> Engine:
+    return _variant(engine, "_partnerbot_autocommit", isolation_level="AUTOCOMMIT")
+
+
+def _reading(engine: Engine) -> Engine:
+    return _variant(engine, "_partnerbot_reading", **{READ_ONLY: True})
+
+
+def _variant(engine: Engine, name: str, **options: Any) -> Engine:
+    variant = engine.__dict__.get(name)
+    if variant is None:
+        variant = engine.execution_options(**options)
+        setattr(engine, name, variant)
+    return variant
 
 
 def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any]) -> Any:
     """INSERT … ON CONFLICT DO NOTHING: the inserted row's key (a truthy row) when this call
     inserted it (it claimed it), else None."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(*table.primary_key.columns)
-    )
-    return session.connection().execute(statement).first()
+    statement = _insert_ignoring(session.get_bind().dialect.name, table)
+    return session.connection().execute(statement, values).first()
+
+
+@cache
+def _insert_ignoring(dialect_name: str, table: Table) -> Any:
+    """Built once: the values go with each execution, so SQLAlchemy's compiled form is
+    reused rather than keyed afresh from every row's values."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 # Full-text search objects are made by hand in migration 0002; autogenerate must not drop them.

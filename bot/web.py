@@ -19,7 +19,8 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, schema_version
 from bot.email_pages import PREFIX as EMAIL_PREFIX
 from bot.email_pages import email_pages
-from bot.slack.app import LISTENER_THREADS, create_app, services_of
+from bot.slack.app import create_app, services_of
+from bot.slack.work_slots import WORK_SLOTS
 
 log = logging.getLogger("partnerbot.web")
 GIL_SWITCH_INTERVAL = 0.001  # seconds
@@ -86,8 +87,10 @@ def create_wsgi_app(settings: Settings | None = None) -> WSGIApp:
     """Gunicorn's factory (`bot.web:create_wsgi_app()`): one app and engine per worker."""
     settings = settings or load_settings()
     # A connection for every request thread (each stores its request before acknowledging it),
-    # every listener thread and the sweeper: none waits for another's connection.
-    engine = make_engine(settings.database_url, pool_size=REQUEST_THREADS + LISTENER_THREADS + 1)
+    # the working listener threads and the sweeper: none waits for another's connection. The
+    # listener threads work a few at a time (bot.slack.work_slots) and hold no connection
+    # while they wait for Slack, which is most of their time.
+    engine = make_engine(settings.database_url, pool_size=REQUEST_THREADS + 2 * WORK_SLOTS + 1)
     return wsgi_app(create_app(settings, engine, sweep=True), engine)
 
 

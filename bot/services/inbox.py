@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
@@ -86,6 +86,13 @@ class _Waiting:
 
 
 _STOP = _Waiting({})  # put in the queue to stop the writer
+
+
+# Every request runs these two; built once, their values going with each execution (the
+# compiled form is then reused, not keyed afresh from the values).
+_ITEMS = InboxItem.__table__
+_STORE = insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.received_at)
+_DONE = update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
 
 
 class Inbox:
@@ -177,10 +184,8 @@ class Inbox:
             while waiting.values["received_at"] in taken:
                 waiting.values["received_at"] += timedelta(microseconds=1)
             taken.add(waiting.values["received_at"])
-        table = InboxItem.__table__
-        statement = insert(table).returning(table.c.id, table.c.received_at)
         rows = self._execute(
-            connection, lambda: connection.execute(statement, [w.values for w in batch]).all()
+            connection, lambda: connection.execute(_STORE, [w.values for w in batch]).all()
         )
         ids = {received: item_id for item_id, received in rows}
         for waiting in batch:
@@ -234,11 +239,8 @@ class Inbox:
     def done(self, item_id: int, failed: bool = False) -> None:
         """The work is over (or given up): forget the body, which holds what was typed."""
         with one_statement(self.engine) as connection:  # every request pays for this
-            connection.execute(
-                update(InboxItem)
-                .where(col(InboxItem.id) == item_id)
-                .values(status=FAILED if failed else DONE, body="")
-            )
+            status = FAILED if failed else DONE
+            connection.execute(_DONE, {"item_id": item_id, "status": status, "body": ""})
 
     def renew(self, item_ids: list[int]) -> None:
         """Keep the leases of the work this process is doing."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, one_statement, session_scope
@@ -118,6 +118,22 @@ class Taken:
     report_to: str | None
 
 
+# The statements every send runs, built once: their values go with each execution, so
+# SQLAlchemy reuses the compiled form instead of working out a cache key from each row's values.
+_ITEMS = OutboxItem.__table__
+_TAKE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.status == "pending")
+    .returning(_ITEMS.c.kind, _ITEMS.c.target, _ITEMS.c.ts, _ITEMS.c.message, _ITEMS.c.report_to)
+)
+_RECORD = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.status == "sending")
+    .values(ts=func.coalesce(bindparam("new_ts"), _ITEMS.c.ts))
+    .returning(_ITEMS.c.kind, _ITEMS.c.row_kind, _ITEMS.c.row_id)
+)
+
+
 def write(
     session: Session,
     kind: str,
@@ -173,16 +189,7 @@ def take(engine: Engine, item_id: int) -> Taken | None:
     statement, committed as it runs: every send pays for it."""
     with one_statement(engine) as connection:
         claimed = connection.execute(
-            update(OutboxItem)
-            .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "pending")
-            .values(status="sending", updated_at=utcnow())
-            .returning(
-                col(OutboxItem.kind),
-                col(OutboxItem.target),
-                col(OutboxItem.ts),
-                col(OutboxItem.message),
-                col(OutboxItem.report_to),
-            )
+            _TAKE, {"item_id": item_id, "status": "sending", "updated_at": utcnow()}
         ).first()
     if claimed is None:
         return None
@@ -194,18 +201,12 @@ def record(engine: Engine, item_id: int, sent: Sent) -> None:
     """Settle a sending item; a post for a row records on it where the message went. Settled,
     it names nobody: a DM's person becomes Slack's id for the conversation."""
     settled = {
-        "status": "sent" if sent.ok else sent.status,
+        "item_id": item_id, "status": "sent" if sent.ok else sent.status,
         "error": sent.error[:200], "updated_at": utcnow(), "message": "",
-        "target": sent.channel or "", "report_to": None,
-        **({"ts": sent.ts} if sent.ts else {}),
+        "target": sent.channel or "", "report_to": None, "new_ts": sent.ts or None,
     }  # fmt: skip
     with engine.begin() as connection:
-        moved = connection.execute(
-            update(OutboxItem)
-            .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "sending")
-            .values(**settled)
-            .returning(col(OutboxItem.kind), col(OutboxItem.row_kind), col(OutboxItem.row_id))
-        ).first()
+        moved = connection.execute(_RECORD, settled).first()
         if moved is None:
             return
         kind, row_kind, row_id = moved

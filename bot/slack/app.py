@@ -31,9 +31,10 @@ from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
 
 log = logging.getLogger("partnerbot")
-# Listener threads a process: acknowledgements never wait for them (see bot.slack.guard), and
-# each more thread, runnable, is one more contender for the GIL the acknowledging thread needs.
-LISTENER_THREADS = 8
+# Listener threads a process: enough to keep many replies in flight, each waiting about 150 ms
+# for Slack. Acknowledgements never wait for them (see bot.slack.guard), and only a few work at
+# once (bot.slack.work_slots), so the rest, waiting on Slack, do not contend for the GIL.
+LISTENER_THREADS = 32
 LISTENER_NICENESS = 10  # listeners' work comes after acknowledging the next request
 SLACK_TIMEOUT = 10  # seconds: well past Slack's usual answer, well short of a person's patience
 

@@ -262,7 +262,7 @@ class Hotdesk:
                     days.append(working.next_after(days[-1]))
             hosts = all_hosts(session)
             return FreeGrid(
-                days, hosts, free_cells(session, hosts, days, now.astimezone(self.zone))
+                days, hosts, free_cells(session, hosts, days, now.astimezone(self.zone), working)
             )
 
     def mine(self, user_id: str, now: datetime) -> MyBookings:

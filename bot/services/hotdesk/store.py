@@ -262,7 +262,11 @@ def _taken(session: Session, org_ids: Iterable[int], days: Sequence[date]) -> di
 
 
 def free_cells(
-    session: Session, hosts: Sequence[Host], days: Sequence[date], now: datetime
+    session: Session,
+    hosts: Sequence[Host],
+    days: Sequence[date],
+    now: datetime,
+    working: WorkingDays,
 ) -> dict[tuple[str, date], Cell | None]:
     """Free desks for each agency and day; None where it is not open for booking."""
     ids = dict(
@@ -273,7 +277,6 @@ def free_cells(
         ).all()
     )
     taken = _taken(session, ids.values(), days) if hosts else {}
-    working = partnership_working_days(session)
     cells: dict[tuple[str, date], Cell | None] = {}
     for host in hosts:
         for day in days:
@@ -299,7 +302,8 @@ def alternatives_near(
         if day + timedelta(days=offset) >= now.date()
     ]
     asked = (organisation.code if organisation else "", day, part)
-    return nearest_free(hosts, free_cells(session, hosts, days, now), days, asked)
+    cells = free_cells(session, hosts, days, now, partnership_working_days(session))
+    return nearest_free(hosts, cells, days, asked)
 
 
 def editable_organisation(session: Session, user_id: str, query: str) -> Organisation:
