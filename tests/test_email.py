@@ -902,3 +902,26 @@ def test_the_summary_before_a_session_reaches_the_email_coordinator(
     plain = summary.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Commitments from Winter session: 1 open" in plain
     assert "No reply yet from" in plain and "Harbour Refugee Support" in plain
+
+
+def test_someone_leaving_slack_is_handed_over_to_the_email_coordinator_too(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    bot.ask("join HRS")
+    entry = SessionInput(
+        title="Winter session", kind="reflective", held_on=date.today() - timedelta(days=1),
+        commitments=(CommitmentInput(MEMBER, "Share the job description"),),
+    )  # fmt: skip
+    Sessions(bot.engine, LONDON).record(COORDINATOR, entry, date.today(), Profile)
+    for _ in range(2):  # Slack tells of the change again: the email goes once that day
+        bot.slack.event({"type": "user_change", "user": {"id": MEMBER, "deleted": True}})
+        settled(bot)
+    told = bot.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert "deactivated" in shown(told[0].args)
+    assert send_emails(bot, smtp_url).startswith("1 emails sent")
+    (message,) = box.to(DAMI)
+    assert message["Subject"] == "Sam Member has left Slack"
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Sam Member (Harbour Refugee Support) has been deactivated in Slack" in plain
+    assert "* Share the job description" in plain and MEMBER not in plain

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.services.email.deliveries import Undelivered
-from bot.services.email.messages import Draft, Email, write
+from bot.services.email.messages import Draft, Email, Section, write
 from bot.services.gate import Cleared, stored, trusted
 
-if TYPE_CHECKING:  # sessions imports this module: its types only, to read its views
+if TYPE_CHECKING:  # sessions and rights import this module: their types only, for their views
+    from bot.services.rights import Handover
     from bot.services.sessions import CommitmentView
 
 REPORT_KEY = "undelivered:"  # an undelivered email's report: its own failure goes by Slack only
@@ -67,3 +68,24 @@ def undelivered(report: Undelivered, partnership: str) -> Email:
         footer=footer(partnership),
     )
     return write(draft, about="a report of an undelivered email")
+
+
+def handover(leaving: Handover, partnership: str) -> Email:
+    """Someone deactivated in Slack: their open commitments and coming visits, to hand over."""
+    where = f" ({leaving.organisation})" if leaving.organisation else ""
+    who = trusted(f"{leaving.member_name}{where}")  # a Slack profile's name, an organisation's
+    commitments = [stored(what) for what in leaving.commitments[:20]] or [trusted("none")]
+    bookings = [
+        trusted(f"{b.ref} {b.host.name}, {b.day:%a %-d %b %Y}") for b in leaving.bookings[:20]
+    ] or [trusted("none")]
+    draft = Draft(
+        subject=trusted(f"{leaving.member_name} has left Slack"),
+        heading=trusted(f"{leaving.member_name} has left Slack"),
+        paragraphs=[trusted(f"{who} has been deactivated in Slack. To hand over:")],
+        sections=[
+            Section(trusted("Open commitments"), commitments),
+            Section(trusted("Coming hot-desk bookings"), bookings),
+        ],
+        footer=footer(partnership),
+    )
+    return write(draft, about="a handover of someone who left Slack")
