@@ -311,6 +311,24 @@ class Sessions:
 
     # Looking ------------------------------------------------------------------------------------
 
+    def owners_by_email(self) -> list[str]:
+        """The names of those in the partnership file reached by email (a key worker with an
+        email and no Slack id, its [[people]]) who may own a commitment: each name once in the
+        file, so that choosing it names one person."""
+        with read_scope(self.engine) as session:
+            names = [
+                *session.exec(
+                    select(KeyWorker.name).where(
+                        col(KeyWorker.email).is_not(None), col(KeyWorker.slack_user_id).is_(None)
+                    )
+                ),
+                *session.exec(select(PartnerPerson.name)),
+            ]
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[_named(name)] = counts.get(_named(name), 0) + 1
+        return sorted({n for n in names if counts[_named(n)] == 1}, key=str.lower)
+
     def recent(self, limit: int = 10) -> list[SessionView]:
         with read_scope(self.engine) as session:
             rows = session.exec(
@@ -622,10 +640,15 @@ def _add_commitment(
     return row
 
 
+def _named(name: str) -> str:
+    """A name as the file's people are matched by it: case and runs of spaces aside."""
+    return " ".join(name.split()).lower()
+
+
 def _reached_by_email(session: Session, name: str) -> EmailOwner:
     """The person, named as in the partnership file, who is reached by email: a key worker
     with an email and no Slack id, or one of its [[people]]."""
-    named = " ".join(name.split()).lower()
+    named = _named(name)
     found = [
         EmailOwner(KeyWorker, worker_id)
         for worker_id in session.exec(
