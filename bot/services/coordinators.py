@@ -20,18 +20,17 @@ from bot.services.email.messages import Email
 from bot.services.outbox import Notice, Rendered
 
 
-def email_only(session: Session, email: Email | None, key: str, *, sparing: str = "") -> int:
+def email_only(session: Session, email: Email | None, key: str, *, sparing: str = "") -> None:
     """`email` queued for each coordinator reached by email alone, once per `key` (work done
-    again writes nothing twice); how many. None (email is off) tells them nothing, rather than
-    leave emails to go out stale whenever it is turned on. `sparing`: an address not to write
-    to (the one an undelivered email was for)."""
+    again writes nothing twice). None (email is off) tells them nothing, rather than leave
+    emails to go out stale whenever it is turned on. `sparing`: an address not to write to (the
+    one an undelivered email was for)."""
     if email is None:
-        return 0
+        return
     rows = session.exec(select(EmailCoordinator).order_by(col(EmailCoordinator.id))).all()
-    told = [row for row in rows if row.email.lower() != sparing.lower()]
-    for row in told:
-        queue(session, f"{key}:ec{row.id}", row.email, email)
-    return len(told)
+    for row in rows:
+        if row.email.lower() != sparing.lower():
+            queue(session, f"{key}:ec{row.id}", row.email, email)
 
 
 def tell(session: Session, email: Email | None, key: str, *, sparing: str = "") -> list[str]:
