@@ -155,7 +155,11 @@ def _apply_email_coordinators(
     """Coordinators reached by email alone, as the file lists them: added, renamed, and
     removed when taken out (or given a Slack id), since only the file makes them."""
     rows = {row.email.lower(): row for row in session.exec(select(EmailCoordinator))}
-    wanted = {c.email.lower(): (c.name, c.email) for c in coordinators if c.email and not c.slack}
+    wanted = {
+        c.email.lower(): (gate.trusted(c.name), c.email)  # the file's, checked by its loader
+        for c in coordinators
+        if c.email and not c.slack
+    }
     for address, row in rows.items():
         if address not in wanted:
             session.delete(row)
