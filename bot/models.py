@@ -153,6 +153,18 @@ class PartnerPerson(Stored, table=True):
     role: str = Field(default="", max_length=150)
 
 
+class EmailCoordinator(Stored, table=True):
+    """A coordinator not on Slack, from the partnership file's [[coordinators]] with `email`
+    and no `slack`: told by email what the Slack coordinators are told by DM
+    (bot.services.coordinators). Coordinators on Slack are `Member`s with `is_coordinator`."""
+
+    __tablename__ = "email_coordinator"
+
+    id: int = Field(default=None, primary_key=True)
+    name: str = Field(max_length=150)
+    email: str = Field(max_length=254, unique=True)
+
+
 class HotdeskOffer(Stored, table=True):
     """What an organisation lends to partners' staff: desks, days and whether it approves visits."""
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.models import utcnow
+from bot.services import coordinators
 from bot.services.digest import Digest, build_digest
 from bot.services.directory import Directory
 from bot.services.email.deliveries import queue
@@ -32,16 +33,22 @@ def period_of(fire: datetime) -> str:
 
 def by_email(digest: Digest, context: JobContext, period: str) -> Compose:
     """The Slack messages, and the email copies queued in the claiming transaction, so each
-    member asking for it by email gets the week's once, with a one-click unsubscribe link."""
+    member asking for it by email gets the week's once, with a one-click unsubscribe link, and
+    each coordinator reached by email the coordinators' copy (theirs by the partnership file,
+    as a Slack coordinator's copy is by their own choice of the digest by DM)."""
     messages = recipients(digest, context)
     mailing = context.mailing
 
-    if mailing is None or not digest.email_members:
+    if mailing is None:
         return lambda _session: messages
     names = {m.slack_user_id: m.name for m in Directory(context.engine).members()}
     draft = digest_draft(digest, names)  # drawn before the claim's transaction, not in it
+    copy = write(
+        digest_draft(digest, names, for_coordinators=True), about=f"the digest of {period}"
+    )
 
     def compose(session: Session) -> dict[str, Message]:
+        coordinators.email_only(session, copy, f"digest:{period}")
         until = utcnow() + UNSUBSCRIBE_FOR
         for member_id, address in digest.email_members:
             email = write(

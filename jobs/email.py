@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from bot.db import session_scope
-from bot.models import EmailDelivery
-from bot.services.directory import coordinators_in
+from bot.models import EmailDelivery, Partnership
+from bot.services import coordinators
+from bot.services.email.coordinators import REPORT_KEY
+from bot.services.email.coordinators import undelivered as undelivered_email
 from bot.services.email.deliveries import Undelivered, send_due
 from bot.services.email.smtp import Smtp
 from bot.services.outbox import Notice
@@ -23,9 +25,19 @@ JOB = "email"
 
 
 def report(session: Session, undelivered: Undelivered) -> Sequence[Notice]:
-    """Each coordinator told by DM, in the transaction that marks the email failed."""
+    """Each coordinator told, in the transaction that marks the email failed: by DM, or by
+    email for those reached so, never to the address that refused it. A report that was itself
+    refused is told in Slack alone, so two failing addresses never report to each other on and
+    on."""
     message = undelivered_notice(undelivered).rendered()
-    return [Notice("dm", user, message, "email failed") for user in coordinators_in(session)]
+    email = None
+    if not undelivered.key.startswith(REPORT_KEY):
+        partnership = (session.get(Partnership, 1) or Partnership()).name
+        email = undelivered_email(undelivered, partnership)
+    key = f"{REPORT_KEY}{undelivered.delivery_id}"
+    return coordinators.notices(
+        session, message, email, key, "email failed", sparing=undelivered.recipient
+    )
 
 
 @job(JOB, "every 1 minutes")

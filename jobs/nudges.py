@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import JobRun
-from bot.services.email.commitments import followup_email
+from bot.models import JobRun, Partnership
+from bot.services.coordinators import tell as tell_coordinators
+from bot.services.email.commitments import followup_email, summary_email
 from bot.services.email.links import Mailing
 from bot.services.sessions import Due, Sessions
 from bot.slack.blocks import sessions as blocks
@@ -32,7 +33,8 @@ def _composer(
     service: Sessions, due: Due, fire: datetime, mailing: Mailing | None
 ) -> Callable[[Session], dict[str, Message]]:
     """What to send for one reason, worked out inside the claiming transaction: DMs, or for an
-    owner reached by email, the email queued here (no DM)."""
+    owner reached by email, the email queued here (no DM); the summary goes to each
+    coordinator, by email to those reached so."""
     today = fire.astimezone(service.zone).date()
 
     def compose(session: Session) -> dict[str, Message]:
@@ -52,7 +54,10 @@ def _composer(
             message = blocks.invitation(view, today, reminder=due.period == "reminder")
             return dict.fromkeys(people, message)
         if due.period == "summary":
-            report, coordinators = service.summary(session, due)
+            report = service.summary(session, due)
+            partnership = (session.get(Partnership, 1) or Partnership()).name
+            email = summary_email(report, partnership) if mailing else None
+            coordinators = tell_coordinators(session, email, f"{due.scope}:summary")
             return dict.fromkeys(coordinators, blocks.summary(report, today))
         nudged = service.take_nudge(session, due)  # "due", "week-1", "week-2", …
         if not (nudged and due.owner_id):

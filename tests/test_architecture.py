@@ -189,7 +189,6 @@ SENT_DIRECTLY = {
     ("bot/slack/listeners/report.py", "report"): "the report's files: nothing changes",
     ("bot/slack/listeners/rights.py", "forget_submitted"): "the receipt, after Slack's results",
     ("bot/slack/redraws.py", "redraw_messages"): "redraws kept on Delivery, resumed",
-    ("bot/slack/listeners/rights.py", "user_changed"): "a handover: reads, changes nothing",
     ("bot/slack/guard.py", "tell"): "a failure told: the database may be what failed",
     ("jobs/delivery.py", "_send"): "scheduled deliveries, claimed per recipient",
 }

@@ -104,6 +104,7 @@ def test_orgs_lists_the_directory_with_coordinators(bot: Bot) -> None:
         assert name in text
     assert "offers hot desks" in text
     assert f"<@{COORDINATOR}>" in text
+    assert "Dami Okafor (by email)" in text  # a coordinator the file reaches by email alone
     assert {b["value"] for b in buttons(answer)} >= {"HRS", "SPL", "NCL", "NRH", "BHA", "KYT"}
 
 

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +29,7 @@ from bot.fakeslack import FakeSlack
 from bot.models import (
     Commitment,
     DeskBooking,
+    EmailCoordinator,
     EmailDelivery,
     EmailLinkUse,
     Member,
@@ -47,11 +48,12 @@ from bot.services.outbox import no_notices
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     PartnershipFileError,
+    apply_partnership,
     parse_partnership,
     read_partnership_file,
 )
 from bot.services.rights import Rights
-from bot.services.sessions import SessionInput, Sessions
+from bot.services.sessions import CommitmentInput, SessionInput, Sessions
 from jobs import email as email_job
 from jobs import nudges, reminders
 from jobs.clock import run_job
@@ -61,9 +63,11 @@ from tests.helpers import (
     LONDON,
     MONDAY,
     MONDAY_9,
+    buttons,
     coming,
     free_port,
     job_context,
+    replies_to,
     settled,
     shown,
     typed,
@@ -73,6 +77,7 @@ SECRET = "test-link-secret"
 SENDER = "partnerbot@partnership.example.org"
 JAMAL = "jamal.hussain@northside.example.org"  # NCL's key worker not on Slack (sample file)
 KIRSTY = "U0000KIRSTY"  # NCL's key worker on Slack
+DAMI = "dami.okafor@riverside-council.example.gov.uk"  # a coordinator reached by email alone
 MAILING = links.Mailing(SECRET, "http://localhost:3000", SENDER, LONDON)
 
 
@@ -355,13 +360,47 @@ def test_a_permanent_refusal_fails_and_tells_the_coordinators_a_temporary_one_wa
     told = fake_slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
     assert "An email to gone@example.org about a test could not be delivered" in shown(told[0].args)
     box.refuse = {}
+    # the coordinator reached by email is told by email, queued with the failure
+    assert email_job.run.run(context, datetime.now(UTC)).startswith("1 emails sent")
+    (report,) = box.to(DAMI)
+    assert report["Subject"] == "An email could not be delivered: a test"
+    for part in ("plain", "html"):
+        said = html.unescape(report.get_body((part,)).get_content())  # type: ignore[union-attr]
+        assert "An email to gone@example.org about a test could not be delivered: 550 5.1.1" in said
     assert email_job.run.run(context, datetime.now(UTC)).startswith("0 emails sent")  # not due
     later = utcnow() + timedelta(minutes=6)
     tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=email_job.report, now=later)
     assert tally.sent == 1 and [m["To"] for m in box.received] == [
         "fine@example.org",
+        DAMI,
         "busy@example.org",
     ]
+
+
+def test_a_refused_report_to_the_email_coordinator_is_told_in_slack_and_never_loops(
+    loaded_engine: Engine, fake_slack: FakeSlack, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    box.refuse = {"gone@example.org": "550 5.1.1 No such user", DAMI: "550 5.1.1 No such user"}
+    _queue(loaded_engine, "gone@example.org", "test:gone")
+    _queue(loaded_engine, DAMI, "test:dami")  # an email to the coordinator, refused: not
+    context = replace(job_context(loaded_engine, fake_slack), smtp_url=smtp_url, mailing=MAILING)
+    assert email_job.run.run(context, datetime.now(UTC)).startswith("0 emails sent, 2 refused")
+    with Session(loaded_engine) as session:  # reported to the refused address itself
+        waiting = session.exec(select(EmailDelivery).where(EmailDelivery.status == "pending"))
+        assert [row.recipient for row in waiting] == [DAMI]  # the report of gone@…'s alone
+    assert email_job.run.run(context, datetime.now(UTC)).startswith("0 emails sent, 1 refused")
+    for _ in range(2):  # the report's refusal is told in Slack, and nothing more is written
+        assert email_job.run.run(context, datetime.now(UTC)).startswith("0 emails sent")
+    with Session(loaded_engine) as session:
+        rows = session.exec(select(EmailDelivery)).all()
+    assert len(rows) == 3 and {row.status for row in rows} == {"failed"}
+    told = [
+        shown(c.args) for c in fake_slack.calls_to("chat.postMessage")
+        if c.args["channel"] == COORDINATOR
+    ]  # fmt: skip
+    assert len(told) == 3
+    assert sum(f"An email to {DAMI} about a report of an undelivered email" in t for t in told) == 1
 
 
 def test_sending_keeps_to_the_per_minute_limit_and_resumes_after_a_crash(
@@ -728,3 +767,161 @@ def test_whoami_shows_the_digest_by_email(bot: Bot) -> None:
         member = session.exec(select(Member).where(Member.slack_user_id == MEMBER)).one()
         member.digest_email, member.digest_email_asked = "sam@harbour.example.org", None
     assert "to sam@harbour.example.org (`/partners digest email off`" in shown(bot.ask("whoami"))
+
+
+# --- Coordinators reached by email ----------------------------------------------------------------
+
+COORDINATORS = '[partnership]\nname = "P"\n\n[[coordinators]]\nslack = "U0000COORD1"\n\n'
+
+
+def test_the_partnership_file_takes_a_coordinator_by_email_and_refuses_one_with_neither(
+    loaded_engine: Engine,
+) -> None:
+    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
+    assert [(c.name, c.slack, c.email) for c in spec.coordinators if not c.slack] == [
+        ("Dami Okafor", None, DAMI)
+    ]
+    with Session(loaded_engine) as session:  # loaded by the fixture: kept apart from members
+        assert [(c.name, c.email) for c in session.exec(select(EmailCoordinator))] == [
+            ("Dami Okafor", DAMI)
+        ]
+        assert DAMI not in {m.name for m in session.exec(select(Member))}
+    with pytest.raises(PartnershipFileError) as neither:
+        parse_partnership(COORDINATORS + '[[coordinators]]\nname = "Dami Okafor"\n', jobs=JOBS)
+    assert str(neither.value) == (
+        "partnership file, line 7, coordinators[2]: needs slack (a Slack member id like "
+        '"U0123ABCD"), email (for a coordinator not on Slack), or both'
+    )
+    with pytest.raises(PartnershipFileError, match=r"line 7, coordinators\[2\]\.name: is required"):
+        parse_partnership(COORDINATORS + f'[[coordinators]]\nemail = "{DAMI}"\n', jobs=JOBS)
+    with pytest.raises(PartnershipFileError, match=r"coordinators\[2\]\.email: 'dami' is not in"):
+        parse_partnership(
+            COORDINATORS + '[[coordinators]]\nname = "D"\nemail = "dami"\n', jobs=JOBS
+        )
+    both = parse_partnership(
+        COORDINATORS + f'[[coordinators]]\nslack = "U0000DAMI"\nemail = "{DAMI}"\n', jobs=JOBS
+    )  # Slack is used: the address is not kept
+    assert apply_partnership(loaded_engine, both).coordinators.added == 1
+    with Session(loaded_engine) as session:  # taken out of the file (given a Slack id): gone
+        assert session.exec(select(EmailCoordinator)).all() == []
+
+
+def _owner_needs_help(bot: Bot, note: str) -> None:
+    """MEMBER owns a commitment from yesterday's session and asks for help with it in Slack:
+    the Need help button, then the note's form."""
+    bot.ask("join HRS")
+    entry = SessionInput(
+        title="Winter session", kind="reflective", held_on=date.today() - timedelta(days=1),
+        commitments=(CommitmentInput(MEMBER, "Share the job description"),),
+    )  # fmt: skip
+    Sessions(bot.engine, LONDON).record(COORDINATOR, entry, date.today(), Profile)
+    mine = bot.ask("mine", command="/session")
+    need_help = next(b for b in buttons(mine) if b["action_id"].endswith(":help"))
+    bot.slack.block_action(MEMBER, need_help["action_id"], need_help["value"])
+    form = bot.fake.wait_for("views.open")[-1].response["view"]
+    typed_note = {"note": {"value": {"type": "plain_text_input", "value": note}}}
+    (answered,) = replies_to(bot, lambda: bot.slack.view_submission(MEMBER, form, typed_note))
+    assert "coordinators have been told" in shown(answered)
+    settled(bot)
+
+
+def test_need_help_reaches_the_slack_coordinators_by_dm_and_the_email_one_by_email(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    _owner_needs_help(bot, "Who has a template <for> it?")
+    told = bot.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    dm = shown(told[-1].args)
+    assert "needs help" in dm and "Share the job description" in dm and "template" in dm
+    assert send_emails(bot, smtp_url).startswith("1 emails sent")
+    (message,) = box.received
+    assert message["To"] == DAMI and message["Subject"] == "Help needed: C1 from Winter session"
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    said = "Sam Member needs help with a commitment from Winter session:"
+    line = "C1: Share the job description · needs help (Who has a template <for> it?)"
+    assert said in plain and line in plain
+    assert said in page and html.escape(line, quote=False) in page and "<for>" not in page
+    # what the DM says and no more: no Slack id, no other commitment, no organisation's people
+    lines = plain.splitlines()
+    body = lines[: lines.index("--")]
+    assert [b for b in body if b] == ["Sam Member needs help with a commitment", said, line]
+    assert MEMBER not in plain and MEMBER not in page
+    assert send_emails(bot, smtp_url).startswith("0 emails sent")  # once
+
+
+@pytest.mark.parametrize("more_settings", [{}])  # no email settings: email is off
+def test_while_email_is_off_the_email_coordinator_is_not_written_to(bot: Bot) -> None:
+    _owner_needs_help(bot, "Who has a template?")
+    with Session(bot.engine) as session:
+        assert session.exec(select(EmailDelivery)).all() == []
+
+
+def test_the_weekly_digest_sends_the_email_coordinator_the_coordinators_copy(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    post_last_week(visitors.engine, "Saturday drop-in & <b>music</b>")
+    context = replace(job_context(visitors.engine, visitors.fake), mailing=MAILING)
+    run_job("digest", context, MONDAY_9)
+    run_job("digest", context, MONDAY_9 + timedelta(hours=1))  # the week is done: not again
+    send_emails(visitors, smtp_url)
+    (digest,) = box.to(DAMI)
+    assert digest["Subject"].startswith("Riverside Refugee and Care Leavers Partnership")
+    assert digest["List-Unsubscribe"] is None  # theirs by the file, not by asking
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Saturday drop-in & <b>music</b> — Olu Other" in plain
+    assert "Saturday drop-in &amp; &lt;b&gt;music&lt;/b&gt;" in page
+    assert "Quiet for four weeks or more (coordinators only)" in plain
+    assert "Safe Passage Legal Advice" in plain.split("Quiet for four weeks")[1]
+    assert "as a coordinator of the Riverside Refugee and Care Leavers Partnership" in plain
+
+
+def test_the_summary_before_a_session_reaches_the_email_coordinator(
+    loaded_engine: Engine, fake_slack: FakeSlack, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    held, next_on = date(2026, 12, 1), date(2026, 12, 10)
+    entry = SessionInput(
+        title="Winter session", kind="reflective", held_on=held, next_on=next_on,
+        commitments=(CommitmentInput(MEMBER, "Share the job description"),),
+    )  # fmt: skip
+    Sessions(loaded_engine, LONDON).record(COORDINATOR, entry, held, Profile)
+    context = replace(job_context(loaded_engine, fake_slack), smtp_url=smtp_url, mailing=MAILING)
+    two_days_before = datetime(2026, 12, 8, 10, tzinfo=LONDON)
+    nudges.run.run(context, two_days_before)
+    nudges.run.run(context, two_days_before + timedelta(minutes=15))  # claimed: not twice
+    fake_slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.args["channel"] == COORDINATOR and "Before the next session" in shown(c.args),
+    )
+    email_job.run.run(context, datetime.now(UTC))
+    (summary,) = box.to(DAMI)
+    assert summary["Subject"] == "Before the next session (Thursday 10 December 2026)"
+    plain = summary.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Commitments from Winter session: 1 open" in plain
+    assert "No reply yet from" in plain and "Harbour Refugee Support" in plain
+
+
+def test_someone_leaving_slack_is_handed_over_to_the_email_coordinator_too(
+    bot: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    box, smtp_url = mailbox
+    bot.ask("join HRS")
+    entry = SessionInput(
+        title="Winter session", kind="reflective", held_on=date.today() - timedelta(days=1),
+        commitments=(CommitmentInput(MEMBER, "Share the job description"),),
+    )  # fmt: skip
+    Sessions(bot.engine, LONDON).record(COORDINATOR, entry, date.today(), Profile)
+    for _ in range(2):  # Slack tells of the change again: the email goes once that day
+        bot.slack.event({"type": "user_change", "user": {"id": MEMBER, "deleted": True}})
+        settled(bot)
+    told = bot.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == COORDINATOR)
+    assert "deactivated" in shown(told[0].args)
+    assert send_emails(bot, smtp_url).startswith("1 emails sent")
+    (message,) = box.to(DAMI)
+    assert message["Subject"] == "Sam Member has left Slack"
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Sam Member (Harbour Refugee Support) has been deactivated in Slack" in plain
+    assert "* Share the job description" in plain and MEMBER not in plain

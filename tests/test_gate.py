@@ -123,6 +123,7 @@ NOT_TYPED = {
     "audit_entry.action", "audit_entry.detail",
     "keyworker.email",  # an address from the partnership file, checked by its loader
     "partner_person.email",  # the same, for the file's [[people]]
+    "email_coordinator.email",  # the same, for a coordinator reached by email alone
     "member.digest_email", "member.digest_email_asked",  # addresses, only ever emailed to
     "email_delivery.key", "email_delivery.recipient", "email_delivery.status",
     "email_delivery.error",  # the mail server's answer

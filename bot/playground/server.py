@@ -243,10 +243,9 @@ def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
             (w.slack, w.name, organisation.code) for w in organisation.key_workers if w.slack
         ]
     codes = [organisation.code for organisation in spec.organisations]
-    for number, coordinator in enumerate(spec.coordinators):
-        people.append(
-            (coordinator.slack, coordinator.name, codes[number % len(codes)] if codes else None)
-        )
+    on_slack = [(c.slack, c.name) for c in spec.coordinators if c.slack]  # not those by email
+    for number, (user_id, name) in enumerate(on_slack):
+        people.append((user_id, name, codes[number % len(codes)] if codes else None))
     for user_id, name, code in people:
         fake.add_user(user_id, name, display_name=name.split()[0])
         if code:

@@ -16,7 +16,15 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
-from bot.models import HotdeskOffer, KeyWorker, Member, Organisation, PartnerPerson, utcnow
+from bot.models import (
+    EmailCoordinator,
+    HotdeskOffer,
+    KeyWorker,
+    Member,
+    Organisation,
+    PartnerPerson,
+    utcnow,
+)
 from bot.services import audit
 from bot.services.gate import Reach, clear_fields
 from bot.services.matching import best_match
@@ -233,6 +241,13 @@ class Directory:
             session.add(member)
             audit.record(session, actor_id, "coordinator added", user_id)
             return True
+
+    def coordinators_by_email(self) -> list[str]:
+        """The names of the coordinators the partnership file reaches by email alone."""
+        with read_scope(self.engine) as session:
+            return list(
+                session.exec(select(EmailCoordinator.name).order_by(EmailCoordinator.name)).all()
+            )
 
     def coordinator_ids(self) -> list[str]:
         with read_scope(self.engine) as session:

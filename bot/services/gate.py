@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from bot.models import (
     Commitment,
     Draft,
+    EmailCoordinator,
     GlossaryTerm,
     KeyWorker,
     Member,
@@ -144,13 +145,16 @@ def _forget_policy(session: Session) -> None:
 def privacy_policy(session: Session) -> Policy:
     """The partnership's privacy policy, read once per transaction: its setting,
     and as staff every member's Slack names and every key worker in the directory (the partnership
-    file's coordinators and key workers among them)."""
+    file's coordinators and key workers among them), its [[people]] and its coordinators reached
+    by email."""
     if _POLICY not in session.info:
         setting = (session.get(Partnership, 1) or Partnership()).privacy_policy
         members = session.exec(select(Member.name, Member.display_name)).all()
         workers = session.exec(select(KeyWorker.name)).all()
         people = session.exec(select(PartnerPerson.name)).all()
-        names = [name for member in members for name in member if name] + [*workers, *people]
+        by_email = session.exec(select(EmailCoordinator.name)).all()  # coordinators not on Slack
+        names = [name for member in members for name in member if name]
+        names += [*workers, *people, *by_email]
         session.info[_POLICY] = Policy(setting, KnownPeople(names))
     policy: Policy = session.info[_POLICY]
     return policy
@@ -305,6 +309,7 @@ COLUMNS: dict[Any, Reach] = {
     KeyWorker.name: Reach.PUBLIC,
     PartnerPerson.name: Reach.PUBLIC,  # partner staff from the file's [[people]]
     PartnerPerson.role: Reach.PUBLIC,
+    EmailCoordinator.name: Reach.PUBLIC,  # a coordinator the file reaches by email alone
     Topic.name: Reach.PUBLIC,
     PartnershipSession.title: Reach.OTHERS,
     PartnershipSession.next_place: Reach.PUBLIC,

@@ -72,7 +72,10 @@ from bot.models import (
     utcnow,
 )
 from bot.services import audit, outbox
+from bot.services.coordinators import tell as tell_coordinators
 from bot.services.directory import coordinators_in, is_coordinator
+from bot.services.email import coordinators as emails
+from bot.services.email.links import Mailing
 from bot.services.hotdesk.store import booking_views
 from bot.services.hotdesk.types import ACTIVE, Booking
 from bot.services.outbox import Notice, Notices, Written
@@ -196,7 +199,8 @@ class Handover:
     organisation: str | None
     commitments: list[str]
     bookings: list[Booking]
-    coordinator_ids: list[str]
+    coordinator_ids: list[str]  # those on Slack; those reached by email have it queued
+    notices: tuple[Written, ...] = ()  # the coordinators' DMs: sent after the commit
 
 
 def retention_policy(text: str) -> dict[str, int]:
@@ -206,9 +210,10 @@ def retention_policy(text: str) -> dict[str, int]:
 
 
 class Rights:
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
+    def __init__(self, engine: Engine, zone: ZoneInfo, mailing: Mailing | None = None) -> None:
         self.engine = engine
         self.zone = zone
+        self.mailing = mailing  # email is on: coordinators reached by email are written to
 
     # Export -------------------------------------------------------------------------------------
 
@@ -483,10 +488,14 @@ class Rights:
         with session_scope(self.engine) as session:
             audit.record(session, "Slack", "erasure follow-up", f"{reference}: {detail}")
 
-    def handover(self, user_id: str, now: datetime) -> Handover | None:
-        """Slack says the user was deactivated: what coordinators need to hand over."""
+    def handover(
+        self, user_id: str, now: datetime, *, notices: Notices[Handover]
+    ) -> Handover | None:
+        """Slack says the user was deactivated: what coordinators need to hand over, told to
+        each (`notices`, and by email to those reached so: once a day at most) in one
+        transaction."""
         today = now.astimezone(self.zone).date()
-        with read_scope(self.engine) as session:
+        with session_scope(self.engine) as session:
             member = session.exec(select(Member).where(Member.slack_user_id == user_id)).first()
             if member is None:
                 return None
@@ -503,13 +512,18 @@ class Rights:
                     DeskBooking.day >= today,
                 )
             ).all()
-            return Handover(
+            leaving = Handover(
                 member.name or user_id,
                 organisation.name if organisation else None,
                 list(commitments),
                 booking_views(session, bookings),
-                coordinators_in(session),
+                [],
             )
+            partnership = (session.get(Partnership, 1) or Partnership()).name
+            email = emails.handover(leaving, partnership) if self.mailing else None
+            told = tell_coordinators(session, email, f"handover:m{member.id}:{today}")
+            leaving = replace(leaving, coordinator_ids=told)
+            return replace(leaving, notices=outbox.write_notices(session, notices(leaving)))
 
     # Retention ----------------------------------------------------------------------------------
 

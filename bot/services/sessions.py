@@ -31,15 +31,16 @@ from bot.models import (
     utcnow,
 )
 from bot.services import audit, outbox
+from bot.services.coordinators import tell as tell_coordinators
 from bot.services.directory import (
     OrganisationRef,
     ProfileLoader,
-    coordinators_in,
     ensure_member,
     find_organisation,
     is_coordinator,
     profiles_ahead,
 )
+from bot.services.email import coordinators as emails
 from bot.services.email import links
 from bot.services.email.links import LinkRefused, Mailing
 from bot.services.gate import Cleared, Reach, clear_fields
@@ -116,6 +117,10 @@ class CommitmentView:
     @property
     def ref(self) -> str:
         return f"C{self.id}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,24 @@ class Sessions:
 
     # Looking ------------------------------------------------------------------------------------
 
+    def owners_by_email(self) -> list[str]:
+        """The names of those in the partnership file reached by email (a key worker with an
+        email and no Slack id, its [[people]]) who may own a commitment: each name once in the
+        file, so that choosing it names one person."""
+        with read_scope(self.engine) as session:
+            names = [
+                *session.exec(
+                    select(KeyWorker.name).where(
+                        col(KeyWorker.email).is_not(None), col(KeyWorker.slack_user_id).is_(None)
+                    )
+                ),
+                *session.exec(select(PartnerPerson.name)),
+            ]
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[_named(name)] = counts.get(_named(name), 0) + 1
+        return sorted({n for n in names if counts[_named(n)] == 1}, key=str.lower)
+
     def recent(self, limit: int = 10) -> list[SessionView]:
         with read_scope(self.engine) as session:
             rows = session.exec(
@@ -360,8 +383,9 @@ class Sessions:
                 raise SessionProblem("Only the commitment's owner or a coordinator can change it.")
             by_owner = user_id == row.owner_id
             return _change(
-                session, row, status, note, anyway, notices, None if by_owner else user_id
-            )
+                session, row, status, note, anyway, notices, None if by_owner else user_id,
+                self.mailing,
+            )  # fmt: skip
 
     def answer_by_link(
         self, token: str, now: datetime, note: str = "", *, notices: Notices[StatusChange]
@@ -374,7 +398,7 @@ class Sessions:
         with session_scope(self.engine) as session:
             row = _locked(session, link.row_id)
             links.use(session, link)
-            return _change(session, row, link.purpose, note, False, notices, None)
+            return _change(session, row, link.purpose, note, False, notices, None, self.mailing)
 
     def commitment_for_link(
         self, token: str, now: datetime
@@ -539,7 +563,8 @@ class Sessions:
             members = members.where(col(Member.slack_user_id).not_in(answered))
         return session_view(session, row), sorted(session.exec(members).all())
 
-    def summary(self, session: Session, due: Due) -> tuple[Summary, list[str]]:
+    def summary(self, session: Session, due: Due) -> Summary:
+        """The coordinators' picture; bot.services.coordinators says how each is reached."""
         row = session.get(PartnershipSession, due.session_id)
         assert row is not None
         view = session_view(session, row)
@@ -560,7 +585,7 @@ class Sessions:
             for name in session.exec(select(Organisation.name).order_by(Organisation.name)).all()
             if name not in answers
         ]
-        return Summary(view, by_status, answers, silent), coordinators_in(session)
+        return Summary(view, by_status, answers, silent)
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -615,10 +640,15 @@ def _add_commitment(
     return row
 
 
+def _named(name: str) -> str:
+    """A name as the file's people are matched by it: case and runs of spaces aside."""
+    return " ".join(name.split()).lower()
+
+
 def _reached_by_email(session: Session, name: str) -> EmailOwner:
     """The person, named as in the partnership file, who is reached by email: a key worker
     with an email and no Slack id, or one of its [[people]]."""
-    named = " ".join(name.split()).lower()
+    named = _named(name)
     found = [
         EmailOwner(KeyWorker, worker_id)
         for worker_id in session.exec(
@@ -661,9 +691,11 @@ def _change(
     anyway: bool,
     notices: Notices[StatusChange],
     by_someone_else: str | None,
+    mailing: Mailing | None,
 ) -> StatusChange:
     """A commitment's status (and note) changed, whoever answered and however: the
-    coordinators told (`notices`) in the same transaction when someone needs help."""
+    coordinators told (`notices`, and by email those reached so while email is on, `mailing`)
+    in the same transaction when someone needs help."""
     if status not in STATUSES or status == "open":
         raise SessionProblem("A commitment is done, still being worked on, or needs help.")
     note = clean(note)[:NOTE_MAX]
@@ -678,9 +710,27 @@ def _change(
     session.refresh(row)
     if by_someone_else and changed:
         audit.record(session, by_someone_else, "commitment changed", f"C{row.id} → {status}")
-    coordinators = coordinators_in(session) if status == "help" and changed else []
-    change = StatusChange(_commitment_views(session, [row])[0], changed, coordinators)
+    view = _commitment_views(session, [row])[0]
+    coordinators = []
+    if status == "help" and changed:  # each coordinator told, in Slack or by email
+        partnership = (session.get(Partnership, 1) or Partnership()).name
+        email = (
+            emails.help_needed(view, _owner_name(session, view), partnership) if mailing else None
+        )
+        key = f"{view.ref}:help:{utcnow().isoformat()}"  # each need for help, once
+        coordinators = tell_coordinators(session, email, key)
+    change = StatusChange(view, changed, coordinators)
     return replace(change, notices=outbox.write_notices(session, notices(change)))
+
+
+def _owner_name(session: Session, commitment: CommitmentView) -> str:
+    """The owner as the Slack DM names them: the file's name (by email), or their profile's."""
+    if commitment.owner_name:
+        return f"{commitment.owner_name} (by email)"
+    name = session.exec(
+        select(Member.name).where(Member.slack_user_id == commitment.owner_id)
+    ).first()
+    return name or "a member"
 
 
 def _nudge_reason(due_on: date | None, today: date, followup_on: date) -> str | None:

@@ -75,7 +75,7 @@ class Services:
             opportunities,
             Sessions(engine, zone, mailing),
             Home(engine, zone, opportunities),
-            Rights(engine, zone),
+            Rights(engine, zone, mailing),
             Reports(engine),
             Glossary(engine),
             Stories(engine, updates),

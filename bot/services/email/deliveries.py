@@ -45,6 +45,8 @@ class Undelivered:
     recipient: str
     about: str
     error: str
+    key: str = ""  # its delivery's key, which says what it was (a report of another, say)
+    delivery_id: int = 0
 
 
 # The coordinators' notices of an undelivered email, drawn by the caller in the transaction
@@ -108,7 +110,7 @@ def _fail(
         if moved.rowcount != 1:
             return False
         about = Email.from_json(row.message).about
-        undelivered = Undelivered(row.recipient, about, error)
+        undelivered = Undelivered(row.recipient, about, error, row.key, row.id)
         tally.notices += outbox.write_notices(session, report(session, undelivered))
         return True
 

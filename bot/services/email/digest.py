@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.services.digest import STANDINGS, Digest
+from bot.services.email.coordinators import footer as coordinator_footer
 from bot.services.email.messages import Draft, Section
 from bot.services.gate import MENTION, Cleared, stored, trusted
 from bot.services.hotdesk.types import Part
@@ -24,8 +25,9 @@ def _readable(text: str, names: Mapping[str, str]) -> Cleared:
     return stored(flat if len(flat) <= UPDATE_MAX else flat[: UPDATE_MAX - 1] + "…")
 
 
-def digest_draft(digest: Digest, names: Mapping[str, str]) -> Draft:
-    """The member copy of `digest`, as an email's parts."""
+def digest_draft(digest: Digest, names: Mapping[str, str], for_coordinators: bool = False) -> Draft:
+    """The member copy of `digest`, as an email's parts; or the coordinators' copy, which
+    also names the owners of overdue commitments and the organisations quiet for weeks."""
     week = f"{digest.start:%-d %b} to {digest.end:%-d %b %Y}"
     sections = []
     for org_week in digest.organisations:
@@ -103,17 +105,44 @@ def digest_draft(digest: Digest, names: Mapping[str, str]) -> Draft:
                     f"{len(organisations)} ({orgs})"
                 )
             )
+        if for_coordinators and news.overdue:
+            items.append(trusted("Overdue, by owner (coordinators only):"))
+            items += [
+                stored(
+                    f"{_owner(item.owner_id, item.owner_name, names)} "
+                    f"({item.organisation or 'no organisation'}): {item.what}, "
+                    f"due {item.due_on:%-d %b} ({item.ref})"
+                )
+                for item in news.overdue
+            ]
         if items:
             sections.append(Section(trusted("Sessions"), items))
+    if for_coordinators and digest.quiet:
+        sections.append(
+            Section(
+                trusted("Quiet for four weeks or more (coordinators only)"),
+                [trusted(ref.name) for ref in digest.quiet],
+            )
+        )
+    footer = (
+        coordinator_footer(digest.partnership)
+        if for_coordinators
+        else [
+            trusted(
+                "You get this because you asked for the digest by email in Slack "
+                "(`/partners digest email off` stops it, as does the link below)."
+            ),
+        ]
+    )
     return Draft(
         subject=trusted(f"{digest.partnership}: the week's digest, {week}"),
         heading=trusted(f"{digest.partnership}: the week of {week}"),
         paragraphs=[trusted("What partners shared and planned this week.")],
         sections=sections,
-        footer=[
-            trusted(
-                "You get this because you asked for the digest by email in Slack "
-                "(`/partners digest email off` stops it, as does the link below)."
-            ),
-        ],
+        footer=footer,
     )
+
+
+def _owner(user_id: str, by_email: str, names: Mapping[str, str]) -> str:
+    """A commitment's owner as the Slack digest names them."""
+    return f"{by_email} (by email)" if by_email else names.get(user_id, "a member")

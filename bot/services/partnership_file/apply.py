@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.db import session_scope
 from bot.models import (
+    EmailCoordinator,
     HotdeskOffer,
     KeyWorker,
     Member,
@@ -103,8 +104,9 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
             if not exists:
                 session.add(Topic(name=topic))
         for coordinator in spec.coordinators:
-            if keep(coordinator.slack):
-                _apply_coordinator(session, coordinator, report)
+            if coordinator.slack and keep(coordinator.slack):
+                _apply_coordinator(session, coordinator.slack, coordinator.name, report)
+        _apply_email_coordinators(session, spec.coordinators, report)
         for organisation in spec.organisations:
             workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
             _apply_organisation(session, replace(organisation, key_workers=workers), report)
@@ -136,15 +138,38 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     session.add(row)
 
 
-def _apply_coordinator(session: Session, spec: CoordinatorSpec, report: LoadReport) -> None:
-    member = session.exec(select(Member).where(Member.slack_user_id == spec.slack)).first()
+def _apply_coordinator(session: Session, slack: str, name: str, report: LoadReport) -> None:
+    member = session.exec(select(Member).where(Member.slack_user_id == slack)).first()
     before = None if member is None else member.is_coordinator
-    member = member or Member(slack_user_id=spec.slack, name=spec.name)
+    member = member or Member(slack_user_id=slack, name=name)
     member.is_coordinator = True
     if not member.name:
-        member.name = spec.name
+        member.name = name
     report.coordinators.count(before, True)
     session.add(member)
+
+
+def _apply_email_coordinators(
+    session: Session, coordinators: tuple[CoordinatorSpec, ...], report: LoadReport
+) -> None:
+    """Coordinators reached by email alone, as the file lists them: added, renamed, and
+    removed when taken out (or given a Slack id), since only the file makes them."""
+    rows = {row.email.lower(): row for row in session.exec(select(EmailCoordinator))}
+    wanted = {
+        c.email.lower(): (gate.trusted(c.name), c.email)  # the file's, checked by its loader
+        for c in coordinators
+        if c.email and not c.slack
+    }
+    for address, row in rows.items():
+        if address not in wanted:
+            session.delete(row)
+    for address, (name, email) in wanted.items():
+        found = rows.get(address)
+        before = None if found is None else (found.name, found.email)
+        row = found or EmailCoordinator(name=name, email=email)
+        row.name, row.email = name, email
+        report.coordinators.count(before, (row.name, row.email))
+        session.add(row)
 
 
 def _apply_organisation(session: Session, spec: OrganisationSpec, report: LoadReport) -> None:

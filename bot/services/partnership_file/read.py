@@ -107,8 +107,12 @@ class GlossarySpec:
 
 @dataclass(frozen=True)
 class CoordinatorSpec:
-    slack: str
+    """A coordinator reached in Slack (`slack`), or by email alone (`email`, no `slack`): with
+    both, Slack is used and the address is not kept."""
+
+    slack: str | None
     name: str
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,10 +278,7 @@ class _Checker:
                 for kind in CHANNEL_KINDS
             },
             topics=tuple(dict.fromkeys(t.strip().lower()[:60] for t in topics)),
-            coordinators=tuple(
-                self.coordinator(entry, ("coordinators", i))
-                for i, entry in enumerate(self.array_of_tables(data, (), "coordinators"))
-            ),
+            coordinators=self.coordinators(self.array_of_tables(data, (), "coordinators")),
             organisations=organisations,
             people=self.people(data, organisations),
             schedule=self.schedule(self.table(data, (), "schedule")),
@@ -415,19 +416,36 @@ class _Checker:
             raise self.fail((*where, "catch_up_hours"), "should be a number of hours, 0 to 168")
         return Schedule(jobs, hours)
 
+    def coordinators(self, entries: list[dict[str, Any]]) -> tuple[CoordinatorSpec, ...]:
+        specs = [self.coordinator(entry, ("coordinators", i)) for i, entry in enumerate(entries)]
+        seen: set[str] = set()
+        for i, spec in enumerate(specs):
+            if spec.email and not spec.slack:
+                if spec.email.lower() in seen:
+                    raise self.fail(("coordinators", i, "email"), "is another coordinator's too")
+                seen.add(spec.email.lower())
+        return tuple(specs)
+
     def coordinator(self, data: dict[str, Any], where: KeyPath) -> CoordinatorSpec:
-        self.unknown_keys(data, where, ("slack", "name"))
-        return CoordinatorSpec(
-            slack=self.text(
-                data,
+        """`slack`, `email` or both (Slack is used when both are given); a coordinator reached
+        by email alone needs a name, which their emails and the notices about them use."""
+        self.unknown_keys(data, where, ("slack", "email", "name"))
+        slack = self.text(
+            data, where, "slack", pattern=USER_PATTERN,
+            example=': a Slack member id like "U0123ABCD" (profile → ⋮ → Copy member ID)',
+        )  # fmt: skip
+        email = self.text(
+            data, where, "email", limit=254, pattern=EMAIL_PATTERN,
+            example=': an email address like "d.okafor@council.example.gov.uk"',
+        )  # fmt: skip
+        if not (slack or email):
+            raise self.fail(
                 where,
-                "slack",
-                required=True,
-                pattern=USER_PATTERN,
-                example=': a Slack member id like "U0123ABCD" (profile → ⋮ → Copy member ID)',
-            ),
-            name=self.text(data, where, "name", limit=150),
-        )
+                'needs slack (a Slack member id like "U0123ABCD"), email (for a coordinator not '
+                "on Slack), or both",
+            )
+        name = self.text(data, where, "name", required=not slack, limit=150)
+        return CoordinatorSpec(slack=slack or None, name=name, email=email or None)
 
     def organisations(self, data: dict[str, Any]) -> tuple[OrganisationSpec, ...]:
         specs = [

@@ -68,9 +68,12 @@ def _button(text: str, action_id: str, code: str, primary: bool = False) -> Butt
 
 
 def organisation_list(
-    organisations: list[OrganisationSummary], coordinator_ids: list[str]
+    organisations: list[OrganisationSummary],
+    coordinator_ids: list[str],
+    by_email: Sequence[str] = (),
 ) -> Message:
-    """The directory, one section per organisation, within the 50-block message limit."""
+    """The directory, one section per organisation, within the 50-block message limit; the
+    coordinators last, those on Slack mentioned, those reached by email (`by_email`) named."""
     if not organisations:
         return Message(
             text="No organisations yet.",
@@ -99,7 +102,9 @@ def organisation_list(
         )
     if len(organisations) > room:
         blocks.append(context(f"…and {len(organisations) - room} more: `/partners org <name>`."))
-    who = ", ".join(user_link(uid) for uid in coordinator_ids) or "none yet"
+    coordinators = [user_link(uid) for uid in coordinator_ids]
+    coordinators += [f"{escape(name)} (by email)" for name in by_email]
+    who = ", ".join(coordinators) or "none yet"
     blocks.append(context(f"Coordinators: {who} · Join yours: `/partners join <organisation>`"))
     return Message(text=f"{len(organisations)} partner organisations", blocks=blocks)
 

@@ -401,9 +401,11 @@ def session_form(
     typed: SessionInput | None = None,
     rows: Sequence[int] = (),
     held: Mapping[str, LooksPersonal] | None = None,
+    by_email: Sequence[str] = (),
 ) -> View:
     """The recording form; shown again as `typed` (its commitments in form `rows`) when the
-    privacy guard `held` fields back."""
+    privacy guard `held` fields back. Each commitment's owner is someone in Slack, or one of
+    `by_email`: the partnership file's people reached by email, by name."""
     kinds = [_option(label, kind) for kind, label in KINDS.items()]
     places = [_option(org.name, org.code) for org in organisations[:100]]
     typed = typed or SessionInput(title="", kind=next(iter(KINDS)), held_on=today)
@@ -468,6 +470,7 @@ def session_form(
                     action_id="value", initial_user=commitment.owner_id or None
                 ),
             ),
+            *_by_email_choice(row, by_email, commitment.owner_name),
             InputBlock(
                 block_id=f"what_{row}",
                 label=f"{row}. What",
@@ -492,6 +495,26 @@ def session_form(
         private_metadata=json.dumps(metadata),
         blocks=looks_personal_form(blocks, held or {}),
     )
+
+
+def _by_email_choice(row: int, names: Sequence[str], chosen: str) -> list[Block]:
+    """A commitment row's other owner: someone not on Slack, from the partnership file."""
+    if not names:
+        return []
+    options = [_option(f"{name} (by email)", name[:150]) for name in names[:100]]
+    return [
+        InputBlock(
+            block_id=f"by_email_{row}",
+            label=f"{row}. Or someone not on Slack",
+            optional=True,
+            hint="Their follow-ups come by email.",
+            element=StaticSelectElement(
+                action_id="value",
+                options=options,
+                initial_option=next((o for o in options if o.value == chosen), None),
+            ),
+        )
+    ]
 
 
 def note_form(

@@ -36,7 +36,7 @@ def join(call: Invocation) -> Answer:
 def list_organisations(call: Invocation) -> Answer:
     directory = call.services.directory
     return directory_blocks.organisation_list(
-        directory.organisations(), directory.coordinator_ids()
+        directory.organisations(), directory.coordinator_ids(), directory.coordinators_by_email()
     )
 
 

@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 
 from bot.services.outbox import Notice
 from bot.services.refusal import Refusal
-from bot.services.rights import REMOVAL, Receipt
+from bot.services.rights import REMOVAL, Handover, Receipt
 from bot.slack.blocks import rights as blocks
 from bot.slack.blocks.common import Answer, Message, not_in_dms, notice, problem
 from bot.slack.guard import guarded
@@ -129,9 +129,14 @@ def user_changed(event: dict, client: WebClient, services: Services) -> None:
     if not user.get("deleted"):
         return
     now = services.now()
-    leaving = services.rights.handover(user.get("id", ""), now)
+
+    def coordinators_told(leaving: Handover) -> list[Notice]:
+        message = blocks.handover(leaving, now.date()).rendered()
+        return [Notice("dm", person, message) for person in leaving.coordinator_ids]
+
+    leaving = services.rights.handover(user.get("id", ""), now, notices=coordinators_told)
     if leaving is not None:
-        services.sender.tell(leaving.coordinator_ids, blocks.handover(leaving, now.date()))
+        services.sender.notices(leaving.notices)
 
 
 def uninstalled(event: dict, services: Services) -> None:

@@ -98,7 +98,8 @@ def _new_form(services: Services, user_id: str, metadata: dict) -> View:
             COMMIT_EXAMPLE,
         )
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, services.today(), metadata)
+    by_email = services.sessions.owners_by_email()
+    return blocks.session_form(organisations, services.today(), metadata, by_email=by_email)
 
 
 def session_command(
@@ -227,8 +228,10 @@ def _from_form(view: dict) -> tuple[SessionInput, list[int]]:
     commitments, rows = [], []
     for row in range(1, blocks.COMMITMENT_ROWS + 1):
         owner, what = input_value(view, f"owner_{row}"), input_value(view, f"what_{row}")
-        if owner or what:
-            commitments.append(CommitmentInput(owner or "", what, day(f"due_{row}")))
+        by_email = input_value(view, f"by_email_{row}")  # someone not on Slack, by name
+        if owner or by_email or what:
+            owner_name = "" if owner else by_email
+            commitments.append(CommitmentInput(owner or "", what, day(f"due_{row}"), owner_name))
             rows.append(row)
     entry = SessionInput(
         title=input_value(view, "title"),
@@ -272,7 +275,12 @@ def session_submitted(
     missing = {
         f"owner_{row}": "Who made this commitment?"
         for row, commitment in zip(rows, entry.commitments, strict=True)
-        if not commitment.owner_id
+        if not (commitment.owner_id or commitment.owner_name)
+    }
+    missing |= {
+        f"by_email_{row}": "Choose someone on Slack or someone by email, not both."
+        for row in rows
+        if input_value(view, f"owner_{row}") and input_value(view, f"by_email_{row}")
     }
     try:
         services.sessions.review(entry, today, anyway)
@@ -312,7 +320,10 @@ def _new_form_again(
 ) -> View:
     """The recording form again, as typed, each field the privacy guard held back marked."""
     organisations = [OrganisationRef(o.code, o.name) for o in services.directory.organisations()]
-    return blocks.session_form(organisations, services.today(), metadata, entry, rows, held)
+    by_email = services.sessions.owners_by_email()
+    return blocks.session_form(
+        organisations, services.today(), metadata, entry, rows, held, by_email
+    )
 
 
 def help_note_submitted(
