@@ -850,6 +850,22 @@ def test_need_help_reaches_the_slack_coordinators_by_dm_and_the_email_one_by_ema
     assert send_emails(bot, smtp_url).startswith("0 emails sent")  # once
 
 
+def test_taking_someone_out_of_the_file_forgets_every_email_to_their_address(bot: Bot) -> None:
+    _owner_needs_help(bot, "Who has a template?")
+    visit = Draft(trusted("Visit"), trusted("Visit"), (trusted("A visitor is coming."),))
+    with session_scope(bot.engine) as session:
+        queue(session, "test:jamal", JAMAL, write(visit))
+    with Session(bot.engine) as session:
+        assert sorted(d.recipient for d in session.exec(select(EmailDelivery))) == [DAMI, JAMAL]
+    sample = SAMPLE_PARTNERSHIP.read_text()
+    without_dami = sample.replace(f'[[coordinators]]\nname = "Dami Okafor"\nemail = "{DAMI}"\n', "")
+    assert without_dami != sample
+    apply_partnership(bot.engine, parse_partnership(without_dami, jobs=JOBS))
+    with Session(bot.engine) as session:  # erased as the file erases: her emails go with her
+        assert session.exec(select(EmailCoordinator)).all() == []
+        assert [d.recipient for d in session.exec(select(EmailDelivery))] == [JAMAL]
+
+
 @pytest.mark.parametrize("more_settings", [{}])  # no email settings: email is off
 def test_while_email_is_off_the_email_coordinator_is_not_written_to(bot: Bot) -> None:
     _owner_needs_help(bot, "Who has a template?")

@@ -10,12 +10,13 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import (
     EmailCoordinator,
+    EmailDelivery,
     HotdeskOffer,
     KeyWorker,
     Member,
@@ -89,6 +90,7 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
     report = LoadReport()
     with session_scope(engine) as session:
         erased = erased_check(session)
+        addresses_before = _file_addresses(session)
         skipped: set[str] = set()
 
         def keep(slack: str | None) -> bool:
@@ -114,8 +116,35 @@ def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
             added = load_entry(session, entry.term, entry.meaning, entry.description)
             report.glossary.count(None if added else entry, entry)
         _apply_people(session, spec.people, report)
+        _forget_emails_to(session, addresses_before - _addresses_in_use(session))
         report.erased_skipped = len(skipped)
     return report
+
+
+def _file_addresses(session: Session) -> set[str]:
+    """The addresses the partnership file gave people not on Slack, lowercased."""
+    found = [
+        *session.exec(select(KeyWorker.email)).all(),
+        *session.exec(select(PartnerPerson.email)).all(),
+        *session.exec(select(EmailCoordinator.email)).all(),
+    ]
+    return {address.lower() for address in found if address}
+
+
+def _addresses_in_use(session: Session) -> set[str]:
+    session.flush()
+    digests = session.exec(select(Member.digest_email, Member.digest_email_asked)).all()
+    asked = {address.lower() for pair in digests for address in pair if address}
+    return _file_addresses(session) | asked
+
+
+def _forget_emails_to(session: Session, addresses: set[str]) -> None:
+    """A person taken out of the file is erased as the file can erase them: the emails
+    waiting for or sent to their address go with it (as /partners remove does for Slack's)."""
+    if addresses:
+        session.connection().execute(
+            delete(EmailDelivery).where(func.lower(col(EmailDelivery.recipient)).in_(addresses))
+        )
 
 
 def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport) -> None:
