@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
-import psycopg
 from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
@@ -66,9 +66,10 @@ def apology(error: Exception, body: dict[str, Any], context: BoltContext) -> str
 def database_away(error: Exception) -> bool:
     """The database unreachable or busy for now (not a bug): worth trying again shortly."""
     if isinstance(error, DBAPIError):
+        psycopg = sys.modules.get("psycopg")  # loaded by a PostgreSQL engine, else not needed
         return (
             error.connection_invalidated
-            or isinstance(error.orig, psycopg.OperationalError)
+            or (psycopg is not None and isinstance(error.orig, psycopg.OperationalError))
             or "database is locked" in str(error.orig)
         )
     return isinstance(error, DisconnectionError)

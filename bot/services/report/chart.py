@@ -1,13 +1,17 @@
-"""The report's chart sheet: one PNG of four charts, drawn without a display (Agg)."""
+"""The report's chart sheet: one PNG of four charts, drawn without a display (Agg).
+
+matplotlib is imported by the first report a process draws, not at start-up: it is a third of
+a web worker's memory, and most workers never draw a report."""
 
 from __future__ import annotations
 
 import io
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.services.report.figures import KINDS, NONE, Figures
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LABELS = {
     "updates": "Updates",
@@ -23,6 +27,9 @@ DPI = 100
 def chart_png(figures: Figures) -> bytes:
     """The four charts on one sheet, as PNG bytes with no metadata but the image's own. Drawn
     on its own Agg canvas, not through pyplot: no display, and no global state between threads."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(figure)
     _draw(figure, figures)

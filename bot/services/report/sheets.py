@@ -7,8 +7,6 @@ import csv
 import io
 from collections.abc import Sequence
 
-from openpyxl import Workbook
-
 from bot.services.report.figures import BY_ORG, KINDS, NONE, Figures
 
 Row = Sequence[str | int]
@@ -85,6 +83,9 @@ def tables(figures: Figures) -> list[Table]:
 
 
 def xlsx_bytes(figures: Figures) -> bytes:
+    # openpyxl is imported by the first spreadsheet a process writes, not by every web worker.
+    from openpyxl import Workbook
+
     book = Workbook()
     book.properties.creator = "Partnerbot"
     for index, (title, rows) in enumerate(tables(figures)):
