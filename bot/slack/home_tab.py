@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack.blocks.common import Message, reply
 from bot.slack.blocks.home import home_view
+from bot.slack.blocks.render import render
 from bot.slack.profiles import profile_loader
 from bot.slack.wiring import Services
 
@@ -20,7 +21,7 @@ def publish_home(
     done by then, so if Slack fails to redraw the tab the notice goes by DM instead."""
     now = services.now()
     data = services.home.for_member(user_id, now, profile_loader(client))
-    published = services.sender.publish_home(user_id, home_view(data, now.date(), notice).to_dict())
+    published = services.sender.publish_home(user_id, render(home_view(data, now.date(), notice)))
     if not published.ok and notice is not None:
         services.sender.dm(user_id, notice)
 

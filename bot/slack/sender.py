@@ -29,6 +29,7 @@ from bot.services.outbox import UNSURE, Interrupted, Sent, Taken, Written
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
+from bot.slack.blocks.render import render
 from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN
 from bot.slack.posting import GONE
 from bot.slack.work_slots import waiting_for_slack
@@ -211,7 +212,7 @@ class OutboxRespond(Respond):
     ) -> Sent:
         body = {
             "text": text,
-            "blocks": None if blocks is None else [_as_dict(block) for block in blocks],
+            "blocks": None if blocks is None else render(blocks),
             "response_type": response_type,
             "replace_original": replace_original,
             "delete_original": delete_original,
@@ -233,7 +234,7 @@ class DirectRespond(Respond):
     def __call__(  # type: ignore[override]  # Bolt's arguments; there is no original to change
         self, text: str = "", blocks: Sequence[Any] | None = None, **options: Any
     ) -> Sent:
-        rendered = [_as_dict(block) for block in blocks or ()]
+        rendered = render(list(blocks or ()))
         return self.sender.dm(self.user_id, Message(text, rendered))
 
 
@@ -243,7 +244,3 @@ def _decoded(file: dict[str, Any]) -> dict[str, Any]:
         key.removesuffix(BASE64): base64.b64decode(value) if key.endswith(BASE64) else value
         for key, value in file.items()
     }
-
-
-def _as_dict(block: Any) -> Any:
-    return block if isinstance(block, dict) else block.to_dict()

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.services.channel_posts import NotPosted
 from bot.services.gate import Shown, escape, link
 from bot.services.outbox import UNSURE, Sent
+from bot.slack.blocks.render import render
 
 __all__ = ["Shown", "escape", "link"]  # the gate out, for every builder
 
@@ -50,7 +51,7 @@ class Message:
 
     def rendered(self) -> dict[str, Any]:
         """As JSON-ready data: what the outbox stores and Slack is sent."""
-        blocks = [b if isinstance(b, dict) else b.to_dict() for b in self.blocks]
+        blocks = [render(block) for block in self.blocks]
         return {"text": self.text, "blocks": blocks}
 
 
