@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bench.common import database
-from bench.load import BUSY, FORM, Job
+from bench.load import BUSY, FORM, Job, Loaded
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.signing import signature_headers
 from bot.services.directory import Directory, Profile
@@ -120,7 +120,7 @@ def load(
     per_kind: int,
     clients: int,
     kinds: tuple[str, ...] = tuple(REQUESTS),
-) -> dict[str, list[float]]:
+) -> Loaded:
     """Clients on keep-alive connections, each sending every kind in turn, back to back, from
     a process of their own (bench/load.py): not timed under the fake Slack's GIL."""
     job: Job = {"port": port, "secret": SECRET, "clients": bodies(fake, per_kind, clients, kinds)}
@@ -258,14 +258,16 @@ def main() -> None:
                     startup = time.perf_counter() - started
                 else:
                     wait_for_port(port, server)
-                alone[name] = load(port, fake, ALONE, 1)
+                alone[name] = load(port, fake, ALONE, 1)["times"]
                 settle(fake)
                 if name == "bot":
                     replies = reply_times(port, fake)
-                began = time.perf_counter()
-                results[name] = load(port, fake, per_kind, CLIENTS)
+                loaded = load(port, fake, per_kind, CLIENTS)
+                results[name] = loaded["times"]
                 sent = time.perf_counter()
-                rate[name] = sum(map(len, results[name].values())) / (sent - began)
+                rate[name] = sum(map(len, results[name].values())) / (
+                    loaded["ended"] - loaded["started"]
+                )
                 drained[name] = settle(fake) - sent
                 memory[name] = [rss_mib(pid) for pid in children(server.pid)]
             finally:

@@ -8,7 +8,9 @@ process only signs, sends and times them.
 
     python -m bench.load < job.json > times.json
 
-The job is a `Job` as JSON; the answer maps each request kind to its latencies in seconds.
+The job is a `Job` as JSON; the answer is a `Loaded`: each request kind's latencies in seconds,
+and when the first request went and the last answer came (epoch seconds, for rates that leave
+out this process's own start-up).
 """
 
 from __future__ import annotations
@@ -56,9 +58,16 @@ def client(port: int, secret: str, requests: list[tuple[str, str]]) -> list[tupl
     return times
 
 
-def run(job: Job) -> dict[str, list[float]]:
+class Loaded(TypedDict):
+    times: dict[str, list[float]]
+    started: float
+    ended: float
+
+
+def run(job: Job) -> Loaded:
     """All the clients at once; the first failure of any of them is raised."""
     by_kind: dict[str, list[float]] = {}
+    started = time.time()
     with ThreadPoolExecutor(max_workers=len(job["clients"])) as pool:
         futures = [
             pool.submit(client, job["port"], job["secret"], requests) for requests in job["clients"]
@@ -66,7 +75,7 @@ def run(job: Job) -> dict[str, list[float]]:
         for future in futures:
             for kind, took in future.result():
                 by_kind.setdefault(kind, []).append(took)
-    return by_kind
+    return {"times": by_kind, "started": started, "ended": time.time()}
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ CPU is read from the kernel (`/proc/<pid>/task/*/schedstat`, nanoseconds on the 
 web workers alone, around each command sent one at a time and waited for (its reply at the
 fake Slack, then 30 ms for the bookkeeping after it). Throughput: 20 clients send commands back
 to back for a while, the fake Slack 150 ms away; the figure is replies delivered a second, from
-the first command to the last reply, with the commands answered "busy" counted apart.
+the first command sent to the last reply (as the load process and the fake Slack saw them), with
+the commands answered "busy" counted apart.
 
     .venv/bin/python -m bench.work                       # SQLite
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench.work
@@ -153,13 +154,13 @@ def throughput(tree: Path, per_kind: int) -> tuple[float, int, int]:
         for user in USERS:
             fake.add_user(user, user)
         with bot_server(tree, fake, url, "2") as (port, _workers):
-            started = time.perf_counter()
-            times = load(port, fake, per_kind, CLIENTS, kinds=KINDS)
-            finished = settle(fake)
+            loaded = load(port, fake, per_kind, CLIENTS, kinds=KINDS)
+            last_reply = time.time() - (time.perf_counter() - settle(fake))
+            times = loaded["times"]
         busy = sum(len(v) for k, v in times.items() if k.startswith(BUSY))
         taken = sum(len(v) for k, v in times.items() if not k.startswith(BUSY))
         replies = len(fake.calls_to("response_url"))
-    return replies / (finished - started), taken, busy
+    return replies / (last_reply - loaded["started"]), taken, busy
 
 
 def main() -> None:

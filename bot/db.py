@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import cache
@@ -14,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from bot.logs import keep_logs_private
@@ -28,20 +30,39 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     Its errors and logs never show a statement's values (`hide_parameters`, and `bot.logs`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 15},
-            pool_pre_ping=True,
-            hide_parameters=True,
+            url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
     else:
-        engine = create_engine(
-            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, hide_parameters=True
-        )
-        event.listen(engine, "begin", _begin_postgresql)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=10, hide_parameters=True)
+        event.listen(engine.pool, "checkin", _note_checkin)
+        event.listen(engine.pool, "checkout", _ping_if_idle)
     keep_logs_private()  # every process makes an engine before its Bolt app, if it has one
     return engine
+
+
+# A pooled PostgreSQL connection idle this long is pinged before use: the database may have
+# restarted meanwhile. One in steady use is not (a ping is a round trip, and every request
+# checks out a connection several times); if the database goes while it is in use, the error
+# invalidates the whole pool (SQLAlchemy's disconnect handling) and the next use reconnects.
+PING_AFTER = 5.0  # seconds
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:  # any failure: the pool discards it and connects afresh
+        raise DisconnectionError() from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,12 +95,6 @@ def _begin_sqlite(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def _begin_postgresql(connection: Any) -> None:
-    """A read scope is a READ ONLY transaction: a write in it fails, so it cannot go unnoticed."""
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back on any error."""
@@ -100,6 +115,12 @@ def one_statement(engine: Engine) -> AbstractContextManager[Connection]:
     return _autocommitting(engine).begin()
 
 
+def statements_alone(engine: Engine) -> Session:
+    """A session whose statements commit each as it runs, with no transaction around them: for
+    a write that stands on its own (one row, found again if it is there already)."""
+    return Session(_autocommitting(engine), expire_on_commit=False)
+
+
 def read_scope(engine: Engine) -> AbstractContextManager[Session]:
     """A unit of work that only reads. On SQLite it leaves the one write lock to the writers
     (the inbox's among them: a request waits for it before it is acknowledged)."""
@@ -113,7 +134,12 @@ def _autocommitting(engine: Engine) -> Engine:
 
 
 def _reading(engine: Engine) -> Engine:
-    return _variant(engine, "_partnerbot_reading", **{READ_ONLY: True})
+    """On PostgreSQL a READ ONLY transaction (psycopg begins it so, in the same round trip): a
+    write in it fails, so it cannot go unnoticed. SQLite's is made so by `_begin_sqlite`."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return _variant(engine, "_partnerbot_reading", **options)
 
 
 def _variant(engine: Engine, name: str, **options: Any) -> Engine:

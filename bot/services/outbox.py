@@ -130,7 +130,7 @@ _RECORD = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.status == "sending")
     .values(ts=func.coalesce(bindparam("new_ts"), _ITEMS.c.ts))
-    .returning(_ITEMS.c.kind, _ITEMS.c.row_kind, _ITEMS.c.row_id)
+    .returning(_ITEMS.c.row_kind, _ITEMS.c.row_id)
 )
 
 
@@ -197,21 +197,26 @@ def take(engine: Engine, item_id: int) -> Taken | None:
     return Taken(item_id, kind, target, ts, json.loads(message or "{}"), report_to)
 
 
-def record(engine: Engine, item_id: int, sent: Sent) -> None:
-    """Settle a sending item; a post for a row records on it where the message went. Settled,
+def record(engine: Engine, item_id: int, sent: Sent, kind: str) -> None:
+    """Settle a sending item; a post for a row records on it where the message went, in the
+    same transaction. Anything else settles in one statement, committed as it runs. Settled,
     it names nobody: a DM's person becomes Slack's id for the conversation."""
     settled = {
         "item_id": item_id, "status": "sent" if sent.ok else sent.status,
         "error": sent.error[:200], "updated_at": utcnow(), "message": "",
         "target": sent.channel or "", "report_to": None, "new_ts": sent.ts or None,
     }  # fmt: skip
+    if kind != "post" or sent.status != "sent":
+        with one_statement(engine) as connection:
+            connection.execute(_RECORD, settled)
+        return
     with engine.begin() as connection:
         moved = connection.execute(_RECORD, settled).first()
         if moved is None:
             return
-        kind, row_kind, row_id = moved
+        row_kind, row_id = moved
         model = ROWS.get(row_kind)
-        if model is not None and sent.status == "sent" and kind == "post":
+        if model is not None:
             connection.execute(
                 update(model)
                 .where(col(model.id) == row_id)

@@ -475,8 +475,12 @@ def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateV
     ids = [u.id for u in updates]
     org_ids = {u.organisation_id for u in updates}
     organisations = {
-        org.id: OrganisationRef(org.code, org.name)
-        for org in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))
+        org_id: OrganisationRef(code, name)
+        for org_id, code, name in session.exec(
+            select(Organisation.id, Organisation.code, Organisation.name).where(
+                col(Organisation.id).in_(org_ids)
+            )
+        )
     }
     topics: dict[int, list[str]] = {}
     for update_id, name in session.exec(

@@ -22,7 +22,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import session_scope
+from bot.db import statements_alone
 from bot.services import outbox
 from bot.services.channel_posts import NotPosted
 from bot.services.outbox import UNSURE, Interrupted, Sent, Taken, Written
@@ -64,7 +64,7 @@ class Sender:
 
     def dm(self, user_id: str, message: Message) -> Sent:
         """A direct message to a person, through the outbox like every other."""
-        with session_scope(self.engine) as session:
+        with statements_alone(self.engine) as session:
             item_id = outbox.write(session, "dm", user_id, message.rendered())
         return self._send(item_id)
 
@@ -73,7 +73,7 @@ class Sender:
         cannot be written to the outbox (the database away) is sent unrecorded: a person is
         always answered, the answer being, then, that the database is away."""
         try:
-            with session_scope(self.engine) as session:
+            with statements_alone(self.engine) as session:
                 item_id = outbox.write(session, "respond", "", {"url": url, "body": body})
         except DBAPIError:
             return self._make(Taken(0, "respond", "", None, {"url": url, "body": body}, None))
@@ -81,7 +81,7 @@ class Sender:
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> Sent:
         """A member's Home tab, drawn afresh."""
-        with session_scope(self.engine) as session:
+        with statements_alone(self.engine) as session:
             item_id = outbox.write(session, "home", user_id, {"view": view})
         return self._send(item_id)
 
@@ -95,7 +95,7 @@ class Sender:
             )
             for key, value in file.items()
         }
-        with session_scope(self.engine) as session:
+        with statements_alone(self.engine) as session:
             item_id = outbox.write(session, "upload", user_id, stored)
         return self._send(item_id)
 
@@ -133,7 +133,7 @@ class Sender:
             else:
                 sent = Sent(UNSURE if code in UNCERTAIN else "failed", error=code)
                 log.warning("outbox item %s (%s) failed: %s", item_id, taken.kind, code)
-        outbox.record(self.engine, item_id, sent)
+        outbox.record(self.engine, item_id, sent, taken.kind)
         if not sent.ok and taken.kind in NOT_CHANGED:
             self._report_unchanged(taken.kind, taken.report_to, sent.status == UNSURE)
         return sent
