@@ -86,7 +86,11 @@ def test_not_on_bank_holidays_but_the_next_working_day(members: Bot) -> None:
 
 
 def test_a_member_can_turn_the_question_off(members: Bot) -> None:
+    assert "how your hot-desk visits went*: yes" in shown(members.ask("whoami"))
     assert "won't be asked" in shown(members.ask("stories off"))
+    assert "how your hot-desk visits went*: no (`/partners stories on`" in shown(
+        members.ask("whoami")
+    )
     assert "stories off" in shown(members.ask("stories maybe"))
     book(members, MEMBER, "HRS", TUESDAY)
     assert sorted(questions(members, datetime(2026, 11, 25, 10, 5))) == [AMINA]

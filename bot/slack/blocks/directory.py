@@ -219,6 +219,11 @@ def whoami(view: MemberView) -> Message:
     else:
         by_email = "off (`/partners digest email on` to get it)"
     lines.append(f"*Weekly digest by email*: {escape(by_email)}")
+    lines.append(
+        "*Asked how your hot-desk visits went*: "
+        + ("yes" if view.visit_stories else "no")
+        + f" (`/partners stories {'off' if view.visit_stories else 'on'}` to change)"
+    )
     if view.key_worker_for:
         lines.append("*Key worker for*: " + ", ".join(_name(ref) for ref in view.key_worker_for))
     blocks: list[Block] = [section("\n".join(lines))]
