@@ -17,6 +17,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from alembic import command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from slack_bolt import App
 from sqlalchemy import Engine, inspect, make_url, text
 
@@ -53,6 +55,14 @@ BACKENDS = ["sqlite", "postgresql"]
 def postgres_base_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     return load_settings({"DATABASE_URL": url}).database_url if url else None
+
+
+# The property tests check behaviour, not timings: on a busy machine (CI's four processes) an
+# example may take longer than hypothesis's 200 ms deadline without anything being wrong.
+hypothesis_settings.register_profile(
+    "partnerbot", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("partnerbot")
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,24 @@ def test_work_a_dead_process_left_is_done_once_by_a_running_one(member: Bot) -> 
     assert len([m for m in member.fake.messages(CHANNEL) if text in shown(m)]) == 1
 
 
+def test_one_sweep_takes_up_all_the_work_a_dead_process_left_as_far_as_it_can_hold(
+    member: Bot,
+) -> None:
+    """After a deploy under load, everything left is taken up at once, not ten a sweep."""
+    texts = [f"Left behind number {n}" for n in range(25)]
+    ids = [abandoned(member.engine, command_body(member, text)) for text in texts]
+    workload = sweeper_of(member.app).workload
+    bound, workload.bound = workload.bound, len(workload.in_hand()) + 22
+    try:
+        assert sorted(c.id for c in sweeper_of(member.app).sweep()) == ids[:22]
+    finally:
+        workload.bound = bound
+    member.fake.wait_for("chat.postMessage", count=22, timeout=30)
+    assert sorted(c.id for c in sweeper_of(member.app).sweep()) == ids[22:]  # the rest, next
+    member.fake.wait_for("chat.postMessage", count=25, timeout=30)
+    assert all(len(updates(member.engine, text)) == 1 for text in texts)
+
+
 def test_a_lease_still_running_is_left_to_its_process(member: Bot) -> None:
     inbox_id = Inbox(member.engine).accept("update_command", command_body(member, "Hello"))
     assert sweeper_of(member.app).sweep() == []

@@ -45,6 +45,11 @@ def playground(tmp_path: Path) -> Iterator[Playground]:
     running.fake.stop()
 
 
+# What a page shows is waited for, not timed: a report drawn (and matplotlib loaded) on a busy
+# machine running four test processes can take longer than Playwright's default 5 s.
+expect.set_options(timeout=20_000)
+
+
 @pytest.fixture
 def page(playground: Playground) -> Iterator[Page]:
     if not Path(CHROMIUM).exists():

@@ -175,9 +175,11 @@ class FakeSlack:
         method: str,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
     ) -> list[Call]:
-        """Wait for `count` calls of `method` matching `predicate`: the app answers Slack late."""
+        """Wait for `count` calls of `method` matching `predicate`: the app answers Slack late.
+        The wait ends as soon as they come; the timeout only bounds a failure, long enough for a
+        machine busy with four test processes."""
 
         def matching() -> list[Call]:
             return [c for c in self.calls if c.method == method and (not predicate or predicate(c))]

@@ -122,7 +122,11 @@ class Workload:
         self._in_hand: set[int] = set()
 
     def full(self) -> bool:
-        return len(self._in_hand) >= self.bound
+        return self.room() <= 0
+
+    def room(self) -> int:
+        """How many more requests this process may hold."""
+        return self.bound - len(self._in_hand)
 
     def accept(self, kind: str, body: dict[str, Any]) -> int | None:
         """Store the request (None: an event already accepted) and hold it."""

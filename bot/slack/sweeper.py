@@ -22,6 +22,7 @@ from bot.slack.sender import Sender
 
 log = logging.getLogger("partnerbot")
 SWEEP_EVERY = 5.0  # seconds; a third of the lease
+CLAIM_AT_ONCE = 10  # abandoned requests claimed a statement; a sweep claims all it can hold
 GAVE_UP = (
     "Partnerbot stopped {times} times while doing what you asked (`{what}`), so it won't try "
     "again. Nothing more will happen with it: please ask again, or tell a coordinator."
@@ -60,16 +61,23 @@ class Sweeper:
         self.sender.sweep()
         inbox = self.workload.inbox
         inbox.renew(self.workload.in_hand())
-        claimed = inbox.claim_abandoned()
-        for item in claimed:
-            log.warning(
-                "inbox item %s (%s) taken up again, try %s", item.id, item.kind, item.attempts
-            )
-            if item.attempts > MAX_ATTEMPTS:
-                self._give_up(item)
-            else:
-                self.workload.pool.submit(self._replay, item)
-        return claimed
+        taken: list[Claimed] = []
+        room = self.workload.room()  # all there is, as far as this process can hold
+        while room > 0:
+            claimed = inbox.claim_abandoned(min(CLAIM_AT_ONCE, room))
+            for item in claimed:
+                log.warning(
+                    "inbox item %s (%s) taken up again, try %s", item.id, item.kind, item.attempts
+                )
+                if item.attempts > MAX_ATTEMPTS:
+                    self._give_up(item)
+                else:
+                    self.workload.pool.submit(self._replay, item)
+            taken += claimed
+            room -= len(claimed)
+            if len(claimed) < CLAIM_AT_ONCE:
+                break
+        return taken
 
     def _replay(self, item: Claimed) -> None:
         request = BoltRequest(body=item.body, mode="socket_mode", context={REPLAY: item})
