@@ -690,6 +690,8 @@ def test_only_a_key_worker_reached_by_email_can_own_a_commitment_by_name(bot: Bo
     _session_on_monday(bot)
     refused = shown(bot.ask('commit "Kirsty Campbell" tidy the desks', COORDINATOR, "/session"))
     assert "No one called 'Kirsty Campbell' is in the partnership file with an email" in refused
+    refused = shown(bot.ask('commit "dami okafor" tidy the desks', COORDINATOR, "/session"))
+    assert "Dami Okafor is a coordinator reached by email" in refused and "[[people]]" in refused
     refused = shown(bot.ask('commit "Jamal Hussain" tidy the desks', OTHER, "/session"))
     assert "Only the partnership's coordinators" in refused
     with Session(bot.engine) as session:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import (
     Commitment,
+    EmailCoordinator,
     KeyWorker,
     Member,
     Organisation,
@@ -664,6 +665,16 @@ def _reached_by_email(session: Session, name: str) -> EmailOwner:
             select(PartnerPerson.id).where(func.lower(PartnerPerson.name) == named)
         ).all()
     ]
+    coordinator = session.exec(
+        select(EmailCoordinator.name).where(func.lower(EmailCoordinator.name) == named)
+    ).first()
+    if not found and coordinator:
+        raise SessionProblem(
+            f"{coordinator} is a coordinator reached by email; commitments by name go to the "
+            "file's key workers and [[people]] reached by email. To give them one, list them "
+            "under [[people]] in the partnership file too, with their organisation.",
+            COMMIT_FOR_EMAIL_OWNER,
+        )
     if len(found) != 1:
         raise SessionProblem(
             f"No one called {name!r} is in the partnership file with an email and no Slack"
