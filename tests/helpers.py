@@ -30,7 +30,7 @@ from bot.services.inbox import Inbox
 from bot.slack import guard
 from bot.slack.client import DependableClient
 from jobs.context import JobContext
-from tests.conftest import MEMBER, SLACK_TIMEOUT, Bot
+from tests.conftest import MEMBER, OTHER, SLACK_TIMEOUT, Bot
 
 SORRY = guard.SORRY.partition(" (reference")[0]  # what a person reads when a listener failed
 
@@ -120,6 +120,21 @@ def coming(weekday: str, weeks: int = 1) -> date:
 
 def typed(day: date) -> str:
     return f"{day:%-d/%-m/%Y}"
+
+
+# Hot-desk visitors -------------------------------------------------------------------------------
+
+DANIEL = "U0000DANIEL"  # key worker at Safe Passage (SPL): 1 desk, mon/fri, whole days, approval
+
+
+def hotdesk_members(bot: Bot) -> Bot:
+    """MEMBER works at Northside Care Leavers (NCL), OTHER at Bridges Health Access (BHA); the
+    clock at MONDAY, and Safe Passage's key worker known to Slack."""
+    bot.clock.set(MONDAY)
+    bot.fake.add_user(DANIEL, "Daniel Okafor")
+    for user_id, code in ((MEMBER, "NCL"), (OTHER, "BHA")):
+        bot.ask(f"join {code}", user_id=user_id)
+    return bot
 
 
 # What the app is sent, or finds stored -----------------------------------------------------------

@@ -24,11 +24,13 @@ from bot.slack.listeners.hotdesk import with_problems
 from jobs.clock import run_job
 from tests.conftest import AMINA, MEMBER, OTHER, Bot
 from tests.helpers import (
+    DANIEL,
     LONDON,
     MONDAY,
     WEEKDAYS,
     buttons,
     coming,
+    hotdesk_members,
     job_context,
     privacy_policy,
     replies_to,
@@ -36,17 +38,10 @@ from tests.helpers import (
     typed,
 )
 
-DANIEL = "U0000DANIEL"  # key worker at Safe Passage (SPL): 1 desk, mon/fri, whole days, approval
-
 
 @pytest.fixture
 def members(bot: Bot) -> Bot:
-    """MEMBER works at Northside Care Leavers (NCL), OTHER at Bridges Health Access (BHA)."""
-    bot.clock.set(MONDAY)
-    bot.fake.add_user(DANIEL, "Daniel Okafor")
-    for user_id, code in ((MEMBER, "NCL"), (OTHER, "BHA")):
-        bot.ask(f"join {code}", user_id=user_id)
-    return bot
+    return hotdesk_members(bot)
 
 
 def bookings(bot: Bot) -> list[DeskBooking]:

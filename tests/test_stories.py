@@ -19,27 +19,23 @@ from bot.services.report.sheets import tables
 from jobs.clock import run_job
 from tests.conftest import AMINA, COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import (
+    DANIEL,
     LONDON,
     MONDAY,
     buttons,
+    hotdesk_members,
     job_context,
     privacy_policy,
     settled,
     shown,
 )
 
-DANIEL = "U0000DANIEL"  # key worker at Safe Passage (SPL): mon/fri, whole days, approval
 TUESDAY = date(2026, 11, 24)
 
 
 @pytest.fixture
 def members(bot: Bot) -> Bot:
-    """MEMBER works at Northside Care Leavers (NCL), OTHER at Bridges Health Access (BHA)."""
-    bot.clock.set(MONDAY)
-    bot.fake.add_user(DANIEL, "Daniel Okafor")
-    for user_id, code in ((MEMBER, "NCL"), (OTHER, "BHA")):
-        bot.ask(f"join {code}", user_id=user_id)
-    return bot
+    return hotdesk_members(bot)
 
 
 def book(bot: Bot, user_id: str, host: str, day: date, part: Part = Part.AM) -> int:
