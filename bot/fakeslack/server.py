@@ -39,6 +39,10 @@ class Server(ThreadingHTTPServer):
     """127.0.0.1 on an ephemeral port; every request, GET or POST, goes to `answer`."""
 
     daemon_threads = True
+    # Connections waiting to be accepted: Slack takes as many as a bot opens. socketserver's
+    # default of 5 made the bot's 64 listener threads queue for a connect under load, so that
+    # a post and then the note about it could time out before ever reaching the fake.
+    request_queue_size = 256
 
     def __init__(self, answer: Callable[[BaseHTTPRequestHandler], None]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
