@@ -31,7 +31,8 @@ from bot.models import Member, Organisation, Partnership, PartnerUpdate
 from bot.services.digest import build_digest
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import digest_message
-from jobs.delivery import SENDERS, Tally, claim, deliver
+from bot.slack.pacing import SENDERS
+from jobs.delivery import Tally, claim, deliver
 
 ZONE = ZoneInfo("Europe/London")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)

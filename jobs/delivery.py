@@ -9,19 +9,14 @@ resent blindly: Slack has no idempotency key).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
@@ -29,16 +24,11 @@ from bot.db import insert_ignoring_conflict, one_statement, session_scope
 from bot.models import Delivery, JobRun, utcnow
 from bot.slack.blocks.common import Message
 from bot.slack.client import UNCERTAIN, UNREACHABLE
+from bot.slack.pacing import SENDERS, Pacer, answering_429s, in_rounds
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot.jobs")
 
-PER_CHANNEL_GAP = 1.0  # Slack allows about one message a second in a channel
-# chat.postMessage's limit across a workspace: Slack publishes none for its special tier beyond
-# the channel's; 50 a second is what the fake enforces and a 429 lowers the pace if Slack's is less.
-POSTS_PER_SECOND = 46.0  # under 50, so a late sender catching up does not cost a 1 s Retry-After
-SENDERS = 10  # posts in flight: 50 a second with Slack 150 ms away needs 8
-RATE_LIMITED_ROUNDS = 5  # passes over what a 429 refused before it is left for the next run
 RATE_LIMITED, DEFERRED, UNCONFIRMED = "rate_limited", "deferred", "unconfirmed"
 STUCK_AFTER = timedelta(minutes=10)
 TRY_AGAIN_LATER = {
@@ -154,42 +144,6 @@ def _set(engine: Engine, delivery_id: int, expected: str, **values: object) -> b
         return result.rowcount == 1
 
 
-class Pacer:
-    """Keeps to Slack's posting limits for all the senders of a run: a message a second per
-    channel and `per_second` in all. A 429 halves the pace and holds every sender for its
-    `Retry-After`; each confirmed post wins a little of the pace back. So Slack's answers
-    correct the pacing, and are not the pacing."""
-
-    def __init__(self, gap: float = PER_CHANNEL_GAP, per_second: float = POSTS_PER_SECOND) -> None:
-        self.gap = gap
-        self.fastest = 1.0 / per_second
-        self.interval = self.fastest
-        self.next_slot = 0.0
-        self.slowdowns = 0  # the 429s heard
-        self.last: dict[str, float] = {}
-        self.lock = threading.Lock()
-
-    def wait(self, channel: str) -> None:
-        """Sleep until this channel and the workspace each have room for one more post."""
-        with self.lock:
-            now = time.monotonic()
-            at = max(now, self.next_slot, self.last.get(channel, -self.gap) + self.gap)
-            self.next_slot = at + self.interval
-            self.last[channel] = at
-        if at > now:
-            time.sleep(at - now)
-
-    def slowed(self, retry_after: float) -> None:
-        with self.lock:
-            self.slowdowns += 1
-            self.interval = min(self.interval * 2, self.gap)
-            self.next_slot = max(self.next_slot, time.monotonic() + retry_after)
-
-    def confirmed(self) -> None:
-        with self.lock:
-            self.interval = max(self.fastest, self.interval * 0.95)
-
-
 Row = tuple[int, str, str, str, datetime]  # id, recipient, message, status, updated_at
 
 
@@ -204,24 +158,20 @@ def deliver(
     one at a time leaves most of the allowed pace unused); report those a crash left mid-send.
     Deliveries Slack refused with a 429 are sent again after the pacer has slowed down."""
     pacer = pacer or Pacer()
-    client = _answering_429s(client)
+    client = answering_429s(client)
     tally = Tally()
     rows = _deliveries(engine, run_id)
     tally.stuck = sum(1 for row in rows if row[3] == "sending" and utcnow() - row[4] > STUCK_AFTER)
     waiting = [row for row in rows if row[3] == "pending"]
-    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="delivery") as pool:
-        for _ in range(RATE_LIMITED_ROUNDS):
-            outcomes = list(pool.map(lambda row: _send(engine, client, pacer, row), waiting))
-            waiting = [
-                row
-                for row, outcome in zip(waiting, outcomes, strict=True)
-                if outcome == RATE_LIMITED
-            ]
-            for outcome in outcomes:
-                _count(tally, outcome)
-            if not waiting:
-                break
-        tally.deferred += len(waiting)
+    outcomes = in_rounds(
+        waiting,
+        lambda row: _send(engine, client, pacer, row),
+        lambda outcome: outcome == RATE_LIMITED,
+        senders,
+    )
+    for outcome in outcomes:
+        _count(tally, outcome)
+    tally.deferred += outcomes.count(RATE_LIMITED)  # still refused: left for the next run
     return tally
 
 
@@ -242,17 +192,6 @@ def _deliveries(engine: Engine, run_id: int) -> list[Row]:
         )
 
 
-def _answering_429s(client: WebClient) -> WebClient:
-    """The same client without its own waits on a 429: here the pacer must hear of each."""
-    own = copy.copy(client)
-    own.retry_handlers = [
-        handler
-        for handler in client.retry_handlers
-        if not isinstance(handler, RateLimitErrorRetryHandler)
-    ]
-    return own
-
-
 def _send(engine: Engine, client: WebClient, pacer: Pacer, row: Row) -> str:
     """Claim one delivery and post it: "sent", "taken" (another process has it), RATE_LIMITED,
     DEFERRED, UNCONFIRMED, or the error Slack gave."""
@@ -264,9 +203,8 @@ def _send(engine: Engine, client: WebClient, pacer: Pacer, row: Row) -> str:
         sent = client.chat_postMessage(channel=recipient, **json.loads(message))
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
-        if error.response.status_code == 429:
+        if pacer.refused(error):
             _set(engine, delivery_id, "sending", status="pending")
-            pacer.slowed(float(error.response.headers.get("Retry-After", 1)))
             return RATE_LIMITED
         if code in TRY_AGAIN_LATER or error.response.status_code >= 500:
             _set(engine, delivery_id, "sending", status="pending")

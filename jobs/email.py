@@ -53,5 +53,5 @@ def run(context: JobContext, fire: datetime) -> str:
     transport = Smtp(context.smtp_url)
     tally = send_due(context.engine, transport, context.mailing.sender, report=report)
     if tally.notices and context.client is not None:
-        Sender(context.engine, context.client).notices(tally.notices)
+        Sender(context.engine, context.client).paced(tally.notices)
     return str(tally)

@@ -35,7 +35,7 @@ def run(context: JobContext, fire: datetime) -> str:
             ],
         )
     assert context.client is not None, "a real run needs Slack"
-    sent = Sender(context.engine, context.client).notices(written)
+    sent = Sender(context.engine, context.client).paced(written)
     failed = sum(1 for _, outcome in sent if not outcome.ok)
     return f"{day}: asked {len(questions)} people about their visits" + (
         f" ({failed} not delivered)" if failed else ""

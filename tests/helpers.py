@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,28 @@ def job_context(
     )  # fmt: skip
     show = shown_lines.append if shown_lines is not None else print
     return JobContext(engine, LONDON, client, dry_run, show)
+
+
+@contextlib.contextmanager
+def limited_slack(
+    users: Iterable[str], per_second: int = 50, latency: float = 0.0
+) -> Iterator[FakeSlack]:
+    """A fake Slack of a test's own, `latency` away, keeping to Slack's posting limits (a post a
+    second per channel, `per_second` in the workspace: 429 beyond), knowing `users`."""
+    with FakeSlack(post_limits=(1.0, per_second), latency=latency) as fake:
+        for user in users:
+            fake.add_user(user, f"Member {user}")
+        yield fake
+
+
+def most_at_once(calls: Sequence[Call]) -> int:
+    """The most of `calls` the fake Slack had in hand at the same moment."""
+    edges = sorted([(c.arrived, 1) for c in calls] + [(c.done, -1) for c in calls])
+    in_flight = most = 0
+    for _, step in edges:  # at a tie, one call ending before another starts is not overlap
+        in_flight += step
+        most = max(most, in_flight)
+    return most
 
 
 def command_body(bot: Bot, text: str, trigger_id: str | None = None) -> dict:

@@ -30,6 +30,7 @@ from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
 from bot.slack.blocks.common import Message
+from bot.slack.pacing import Pacer
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
     build_scheduler,
@@ -38,10 +39,19 @@ from jobs.clock import (
     run_job,
     sweep_drafts,
 )
-from jobs.delivery import Pacer, claim, deliver
+from jobs.delivery import claim, deliver
 from jobs.registry import JOBS
 from tests.conftest import COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
-from tests.helpers import DIGEST_CHANNEL, LONDON, MONDAY_9, buttons, job_context, replies_to, shown
+from tests.helpers import (
+    DIGEST_CHANNEL,
+    LONDON,
+    MONDAY_9,
+    buttons,
+    job_context,
+    limited_slack,
+    replies_to,
+    shown,
+)
 
 
 def seed(engine: Engine, opted_in: tuple[str, ...] = (MEMBER, OTHER, COORDINATOR)) -> None:
@@ -360,9 +370,7 @@ def test_deliveries_go_several_at_once_within_slacks_limits_each_exactly_once(
     """Senders overlap (Slack is a round trip away) yet keep to the posting limits; a 429 slows
     the pace and its delivery goes again in the same run, once."""
     recipients = [f"U{n:06d}" for n in range(40)]
-    with FakeSlack(post_limits=(1.0, 20), latency=0.05) as fake:
-        for user in recipients:
-            fake.add_user(user, f"Member {user}")
+    with limited_slack(recipients, per_second=20, latency=0.05) as fake:
         fake.fail_next("chat.postMessage", status=429, retry_after=1, after=5)
         messages = {user: Message(text="Your digest") for user in recipients}
         run_id = claim(engine, "digest", "test", "2026-W49", messages)

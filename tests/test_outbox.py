@@ -20,6 +20,7 @@ from bot.services.outbox import Notice, no_notices
 from bot.services.rights import REMOVAL, Rights
 from bot.slack.app import sweeper_of
 from bot.slack.blocks.common import Message
+from bot.slack.pacing import RATE_LIMITED_ROUNDS, Pacer
 from bot.slack.sender import Sender
 from tests.conftest import AMINA, COORDINATOR, MEMBER, OTHER, SLACK_TIMEOUT, Bot
 from tests.helpers import (
@@ -30,6 +31,8 @@ from tests.helpers import (
     coming,
     command_body,
     form_values,
+    job_context,
+    limited_slack,
     shown,
     status_of,
 )
@@ -245,3 +248,79 @@ def test_work_done_again_after_a_crash_does_not_reply_twice(bot: Bot) -> None:
         assert time.monotonic() < settled
         time.sleep(0.05)
     assert len(bot.fake.calls_to("response_url")) == replies
+
+
+PEOPLE = [f"U0PERSON{n:02d}" for n in range(12)]
+
+
+def _questions(engine: Engine, people: list[str] = PEOPLE) -> tuple[outbox.Written, ...]:
+    """A DM to each of `people`, written as a job writes its notices."""
+    with session_scope(engine) as session:
+        questions = [Notice("dm", person, {"text": "How was it?"}) for person in people]
+        return outbox.write_notices(session, questions)
+
+
+def test_paced_notices_refused_for_going_too_fast_slow_down_and_go_again_once(
+    engine: Engine,
+) -> None:
+    """Paced faster than the workspace takes: Slack's 429s reach the pacer (the client's own
+    waits taken away), and each refused DM goes back to pending and again after the slowdown."""
+    written = _questions(engine)
+    with limited_slack(PEOPLE, per_second=6, latency=0.05) as fake:
+        pacer = Pacer(per_second=12)  # twice what the fake takes: refused even on a slow machine
+        client = job_context(engine, fake).client  # it waits out 429s itself, as the clock's does
+        assert client is not None
+        sent = Sender(engine, client).paced(written, pacer, senders=3)
+        posts = fake.calls_to("chat.postMessage")
+    assert [outcome.status for _, outcome in sent] == ["sent"] * len(PEOPLE)
+    assert sorted(str(c.args["channel"]) for c in posts if c.ok) == PEOPLE  # each once
+    refused = [c for c in posts if not c.ok]
+    assert refused and {c.status for c in refused} == {429}
+    assert pacer.slowdowns == len(refused)
+    assert {item.status for item in _items(engine, "dm")} == {"sent"}
+
+
+def test_a_notice_slack_keeps_refusing_is_left_pending_for_the_sweep_not_failed(
+    loaded_engine: Engine, sender: Sender, fake_slack: FakeSlack
+) -> None:
+    """Slack did not post it (a 429 says so), so it is not failed: it waits in the outbox, and
+    the sweep sends it, once."""
+    written = _questions(loaded_engine, [OTHER])
+    fake_slack.fail_next("chat.postMessage", status=429, count=RATE_LIMITED_ROUNDS, retry_after=0)
+    ((_, outcome),) = sender.paced(written, Pacer(gap=0.01))  # each pass a moment after the last
+    assert outcome.status == outbox.PENDING
+    assert [i.status for i in _items(loaded_engine, "dm")] == [outbox.PENDING]
+    _age(loaded_engine, "dm")
+    sender.sweep()
+    sender.sweep()
+    refusals = [429] * RATE_LIMITED_ROUNDS
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [*refusals, 200]
+    assert [i.status for i in _items(loaded_engine, "dm")] == ["sent"]
+
+
+def test_two_processes_pacing_the_same_notices_send_each_once(
+    engine: Engine, database_url: str
+) -> None:
+    written = _questions(engine)
+    results: list[list[tuple[outbox.Written, outbox.Sent]]] = []
+    start = threading.Barrier(2)
+    with limited_slack(PEOPLE, latency=0.05) as fake:
+        client = job_context(engine, fake).client
+        assert client is not None
+
+        def process() -> None:
+            own = make_engine(database_url, pool_size=4)
+            start.wait()
+            results.append(Sender(own, client).paced(written))
+            own.dispose()
+
+        threads = [threading.Thread(target=process) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        posts = fake.calls_to("chat.postMessage")
+    assert sorted(str(c.args["channel"]) for c in posts if c.ok) == PEOPLE  # each once
+    first, second = ([outcome for _, outcome in result] for result in results)
+    assert all(one.ok or other.ok for one, other in zip(first, second, strict=True))
+    assert {item.status for item in _items(engine, "dm")} == {"sent"}

@@ -4,14 +4,16 @@ answer kept for the coordinators, and shared as an update through the privacy gu
 
 from __future__ import annotations
 
+import time as clock
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.models import Member, PartnerUpdate, VisitStory
+from bot.models import Member, Organisation, PartnerUpdate, VisitStory
 from bot.services.hotdesk.service import Hotdesk
-from bot.services.hotdesk.types import Part
+from bot.services.hotdesk.types import OfferEdit, Part
 from bot.services.outbox import no_notices
 from bot.services.report.figures import gather
 from bot.services.report.period import parse_period
@@ -25,6 +27,8 @@ from tests.helpers import (
     buttons,
     hotdesk_members,
     job_context,
+    limited_slack,
+    most_at_once,
     privacy_policy,
     settled,
     shown,
@@ -206,3 +210,43 @@ def test_the_digest_quotes_shared_stories_and_new_terms_and_coordinators_count_t
     summary = {row[0]: row[1:] for row in dict(tables(figures))["Summary"]}
     assert summary["Visits with a story"] == (1, 0, 1)
     assert summary["Visits without a story"] == (0, 0, 0)
+
+
+VISITORS = [f"U0VISIT{n:03d}" for n in range(40)]
+ROUND_TRIP = 0.150  # Slack from a UK server
+
+
+def many_visits(engine: Engine) -> None:
+    """Forty Northside staff visiting Bridges Health Access on Tuesday, its desks offered for
+    them all, and no key worker of its on Slack: each question goes to a different person."""
+    offer = OfferEdit(
+        desks=len(VISITORS), weekdays=("tue",), half_days=False, needs_approval=False,
+        closures=(), closed_on_bank_holidays=True, max_days_ahead=60, address="40 Station Road",
+        protocol="Sign in at reception.", key_worker_ids=(),
+    )  # fmt: skip
+    service = Hotdesk(engine, LONDON)
+    service.save_offer(COORDINATOR, "BHA", offer)
+    with Session(engine) as session:
+        northside = session.exec(select(Organisation.id).where(Organisation.code == "NCL")).one()
+        session.add_all(Member(slack_user_id=user, organisation_id=northside) for user in VISITORS)
+        session.commit()
+    for user in VISITORS:
+        service.book(user, "BHA", TUESDAY, Part.DAY, MONDAY, notices=no_notices)
+
+
+def test_many_questions_go_several_at_once_each_exactly_once(loaded_engine: Engine) -> None:
+    """Slack a round trip away: one question at a time would take forty round trips; paced,
+    several are in flight at once, within Slack's limits, and nobody is asked twice."""
+    many_visits(loaded_engine)
+    with limited_slack(VISITORS, latency=ROUND_TRIP) as fake:
+        jobs = job_context(loaded_engine, fake)
+        started = clock.monotonic()
+        summary = run_job("visit-stories", jobs, datetime(2026, 11, 25, 10, 5))
+        wall = clock.monotonic() - started
+        again = run_job("visit-stories", jobs, datetime(2026, 11, 25, 10, 5))
+        posts = fake.calls_to("chat.postMessage")
+    assert summary == f"2026-11-25: asked {len(VISITORS)} people about their visits"
+    assert again == "2026-11-25: asked 0 people about their visits"
+    assert sorted(str(c.args["channel"]) for c in posts if c.ok) == VISITORS  # each once
+    assert most_at_once(posts) >= 3
+    assert wall < len(VISITORS) * ROUND_TRIP / 2  # one at a time: 6 s at least

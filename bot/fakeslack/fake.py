@@ -239,6 +239,7 @@ class FakeSlack:
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         """Answer one request as Slack would, and record it; a bug in the fake answers 500."""
+        arrived = time.monotonic()
         if self.niceness:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.niceness)
         time.sleep(self.latency)
@@ -282,7 +283,10 @@ class FakeSlack:
             status, answer = refusal.status or (400 if plain else 200), refusal.answer()
         except Exception as bug:
             status, answer = 500, SlackRefusal("fake_slack_bug", repr(bug)).answer()
-        self._state.record(Call(method, args, status, answer["ok"], answer.get("error"), answer))
+        error = answer.get("error")
+        self._state.record(
+            Call(method, args, status, answer["ok"], error, answer, arrived, time.monotonic())
+        )
         # Response URLs answer in plain text ("ok" or the error), upload URLs too ("OK - <bytes>"),
         # the Web API in JSON.
         if is_response_url:

@@ -23,7 +23,8 @@ GENERAL = ("C0GENERAL", "general")  # the channel the driver's commands come fro
 
 @dataclass
 class Call:
-    """One request the fake received, with what it answered."""
+    """One request the fake received, with what it answered, and when (time.monotonic()) it
+    arrived and was done: calls whose spans overlap were in flight together."""
 
     method: str
     args: dict[str, Any]
@@ -31,6 +32,8 @@ class Call:
     ok: bool
     error: str | None
     response: dict[str, Any]
+    arrived: float = 0.0
+    done: float = 0.0
 
 
 @dataclass(frozen=True)

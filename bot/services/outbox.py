@@ -40,6 +40,7 @@ ROWS: dict[str, type[PostedRow]] = {
     "opportunity": Opportunity,
 }
 UNSURE = "unsure"  # failed, and Slack may have done it all the same
+PENDING = "pending"  # refused for now (Slack's 429): back in the outbox, to be sent again
 INTERRUPTED = "interrupted"  # the error of an item a crash left sending
 ABANDONED_AFTER = timedelta(seconds=60)  # pending this long: its process died before sending
 STUCK_AFTER = timedelta(seconds=60)  # sending this long: its process died mid-send
@@ -47,8 +48,8 @@ STUCK_AFTER = timedelta(seconds=60)  # sending this long: its process died mid-s
 
 @dataclass(frozen=True)
 class Sent:
-    """How one item went: "sent", "gone" (the message was already removed in Slack), "failed"
-    or "unsure" (Slack may have done it)."""
+    """How one item went: "sent", "gone" (the message was already removed in Slack), "failed",
+    "unsure" (Slack may have done it) or "pending" (Slack said not now: it is sent later)."""
 
     status: str
     channel: str | None = None
@@ -195,6 +196,18 @@ def take(engine: Engine, item_id: int) -> Taken | None:
         return None
     kind, target, ts, message, report_to = claimed
     return Taken(item_id, kind, target, ts, json.loads(message or "{}"), report_to)
+
+
+def put_back(engine: Engine, item_id: int) -> bool:
+    """A sending item Slack refused for now (a 429: it did nothing) pending again, to be taken
+    again, by this process or the sweep; False when it was not sending."""
+    with one_statement(engine) as connection:
+        moved = connection.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item_id, col(OutboxItem.status) == "sending")
+            .values(status=PENDING, updated_at=utcnow())
+        )
+    return bool(moved.rowcount == 1)
 
 
 def record(engine: Engine, item_id: int, sent: Sent, kind: str) -> None:

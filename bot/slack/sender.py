@@ -25,12 +25,13 @@ from sqlalchemy.exc import DBAPIError
 from bot.db import statements_alone
 from bot.services import outbox
 from bot.services.channel_posts import NotPosted
-from bot.services.outbox import UNSURE, Interrupted, Sent, Taken, Written
+from bot.services.outbox import PENDING, UNSURE, Interrupted, Sent, Taken, Written
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
 from bot.slack.blocks.render import render
 from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN
+from bot.slack.pacing import SENDERS, Pacer, answering_429s, in_rounds
 from bot.slack.posting import GONE
 from bot.slack.work_slots import waiting_for_slack
 
@@ -50,7 +51,8 @@ REPOST = {
 
 
 class Sender:
-    """Sends outbox items, one at a time, each claimed so no two processes send it both."""
+    """Sends outbox items, each claimed so no two processes send it both: one at a time, or
+    for a job's many notices, several at a time within Slack's limits (`paced`)."""
 
     def __init__(self, engine: Engine, client: WebClient) -> None:
         self.engine, self.client = engine, client
@@ -61,6 +63,23 @@ class Sender:
     def notices(self, written: Sequence[Written]) -> list[tuple[Written, Sent]]:
         """Send the notices a change wrote in its transaction; each with how it went."""
         return list(zip(written, self([notice.id for notice in written]), strict=True))
+
+    def paced(
+        self, written: Sequence[Written], pacer: Pacer | None = None, senders: int = SENDERS
+    ) -> list[tuple[Written, Sent]]:
+        """The notices a job wrote, as `notices` sends them but `senders` in flight (Slack is
+        a round trip away), each waiting on the pacer for its target before it is taken. One
+        Slack refused with a 429 (it posted nothing) goes back to pending and again after the
+        slowdown; still refused after a few passes, it is left to the sweep."""
+        pacer = pacer or Pacer()
+        client = answering_429s(self.client)
+
+        def send(notice: Written) -> Sent:
+            pacer.wait(notice.target)  # before the take: a crash here leaves it plainly pending
+            return self._send(notice.id, client, pacer)
+
+        sent = in_rounds(written, send, lambda outcome: outcome.status == PENDING, senders)
+        return list(zip(written, sent, strict=True))
 
     def dm(self, user_id: str, message: Message) -> Sent:
         """A direct message to a person, through the outbox like every other."""
@@ -76,7 +95,8 @@ class Sender:
             with statements_alone(self.engine) as session:
                 item_id = outbox.write(session, "respond", "", {"url": url, "body": body})
         except DBAPIError:
-            return self._make(Taken(0, "respond", "", None, {"url": url, "body": body}, None))
+            unrecorded = Taken(0, "respond", "", None, {"url": url, "body": body}, None)
+            return self._make(unrecorded, self.client)
         return self._send(item_id)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> Sent:
@@ -120,44 +140,50 @@ class Sender:
             log.warning("outbox item %s (%s) interrupted mid-send", item.id, item.kind)
             self._report_interrupted(item)
 
-    def _send(self, item_id: int) -> Sent:
+    def _send(
+        self, item_id: int, client: WebClient | None = None, pacer: Pacer | None = None
+    ) -> Sent:
+        """Take the item and make it, through `client` (else the sender's own); with a pacer,
+        a 429 puts it back to pending (Slack did nothing) and slows the pacer."""
         taken = outbox.take(self.engine, item_id)
         if taken is None:  # sent, or being sent, by another process
             return outbox.state(self.engine, item_id)
         try:
-            sent = self._make(taken)
+            sent = self._make(taken, client or self.client)
         except SlackApiError as error:
             code = str(error.response.get("error") or error.response.status_code)
+            if pacer is not None and pacer.refused(error) and outbox.put_back(self.engine, item_id):
+                return Sent(PENDING, error=code)
             if taken.kind in ("redraw", "delete") and code in GONE:
                 sent = Sent("gone", taken.target, taken.ts)
             else:
                 sent = Sent(UNSURE if code in UNCERTAIN else "failed", error=code)
                 log.warning("outbox item %s (%s) failed: %s", item_id, taken.kind, code)
+        if pacer is not None and sent.ok:
+            pacer.confirmed()
         outbox.record(self.engine, item_id, sent, taken.kind)
         if not sent.ok and taken.kind in NOT_CHANGED:
             self._report_unchanged(taken.kind, taken.report_to, sent.status == UNSURE)
         return sent
 
-    def _make(self, taken: Taken) -> Sent:
+    def _make(self, taken: Taken, client: WebClient) -> Sent:
         text, blocks = taken.message.get("text", ""), taken.message.get("blocks")
         if taken.kind == "respond":
             return self._reply(taken.message["url"], taken.message["body"])
         if taken.kind == "home":
-            self.client.views_publish(user_id=taken.target, view=taken.message["view"])
+            client.views_publish(user_id=taken.target, view=taken.message["view"])
             return Sent("sent")
         if taken.kind == "upload":
-            channel = self.client.conversations_open(users=taken.target)["channel"]["id"]
-            self.client.files_upload_v2(channel=channel, **_decoded(taken.message))
+            channel = client.conversations_open(users=taken.target)["channel"]["id"]
+            client.files_upload_v2(channel=channel, **_decoded(taken.message))
             return Sent("sent", channel)
         if taken.kind in ("post", "dm"):
-            answer = self.client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)
+            answer = client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)
             return Sent("sent", answer["channel"], answer["ts"])
         if taken.kind == "redraw":
-            self.client.chat_update(
-                channel=taken.target, ts=taken.ts or "", text=text, blocks=blocks
-            )
+            client.chat_update(channel=taken.target, ts=taken.ts or "", text=text, blocks=blocks)
         elif taken.kind == "delete":
-            self.client.chat_delete(channel=taken.target, ts=taken.ts or "")
+            client.chat_delete(channel=taken.target, ts=taken.ts or "")
         else:
             raise ValueError(f"unknown outbox kind {taken.kind}")
         return Sent("sent", taken.target, taken.ts)
