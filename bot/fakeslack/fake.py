@@ -30,6 +30,8 @@ from bot.fakeslack.methods import UPLOAD_PATH, WebApi
 from bot.fakeslack.server import Server, read_args, send, serve_in_background
 from bot.fakeslack.state import TEAM_ID, Call, ResponseUrl, SlackState, UploadedFile, dm_channel
 
+IDLE = 30.0  # seconds a client's idle connection stays open
+
 
 class FakeSlack:
     """Slack's Web API and response URLs on a local port, recording calls in arrival order."""
@@ -39,13 +41,17 @@ class FakeSlack:
         latency: float = 0.0,
         post_limits: tuple[float, int] | None = None,
         niceness: int = 0,
+        idle: float = IDLE,
     ) -> None:
         """`post_limits` = (seconds between posts to one channel, posts a second workspace-wide)
         makes chat.postMessage answer 429 as Slack does when they are exceeded. `niceness`
         lowers the CPU priority of the threads answering calls (Linux nice): a benchmark's fake
-        stands in for Slack's servers, whose work is not done on the app's machine."""
+        stands in for Slack's servers, whose work is not done on the app's machine. `idle`:
+        seconds a client's connection stays open between calls, after which the fake closes
+        it, as a server does."""
         self.latency = latency
         self.niceness = niceness
+        self.idle = idle
         self._state = SlackState()
         self.calls: list[Call] = self._state.calls
         self._faults = Faults(post_limits)
@@ -56,7 +62,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         if self._server is None:
-            self._server = Server(self._serve)
+            self._server = Server(self._serve, self.idle)
             serve_in_background(self._server)
         return self
 
@@ -65,6 +71,11 @@ class FakeSlack:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    @property
+    def connections(self) -> int:
+        """Connections clients have opened to the fake, all told."""
+        return self._server.connections if self._server is not None else 0
 
     def __enter__(self) -> FakeSlack:
         return self.start()

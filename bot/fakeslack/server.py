@@ -44,13 +44,29 @@ class Server(ThreadingHTTPServer):
     # a post and then the note about it could time out before ever reaching the fake.
     request_queue_size = 256
 
-    def __init__(self, answer: Callable[[BaseHTTPRequestHandler], None]) -> None:
+    def __init__(self, answer: Callable[[BaseHTTPRequestHandler], None], idle: float) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.answer = answer
+        self.answer, self.idle = answer, idle
+        self.connections = 0  # opened by clients, all told
+        self._counting = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._counting:
+            self.connections += 1
+        super().process_request(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1: a connection stays open for the client's next call, as Slack's do, until it
+    has been idle `server.idle` seconds."""
+
     server: Server
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # the headers and the body go as two writes: no 40 ms wait
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle)
 
     def do_GET(self) -> None:
         self.server.answer(self)

@@ -15,11 +15,13 @@ import logging
 from ssl import SSLContext
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
 
+from bot.slack import transport
 from bot.slack.work_slots import waiting_for_slack
 
 TIMEOUT = "slack_timeout"  # Slack may have acted on the request; it did not say
@@ -47,6 +49,17 @@ class DependableClient(WebClient):
                 return super().api_call(api_method, **kwargs)
         except TRANSPORT_ERRORS as error:
             raise self._failure(api_method, error) from error
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        """The call on this thread's kept connection to Slack (bot.slack.transport), not a
+        new one each time; through a proxy, as slack_sdk makes it."""
+        if self.proxy is not None or not url.lower().startswith("http"):
+            return super()._perform_urllib_http_request_internal(url, req)
+        answer = transport.post(url, req.data, dict(req.header_items()), self.timeout, self.ssl)  # type: ignore[arg-type]  # the SDK's request body is always bytes
+        if answer.headers.get_content_type() == "application/gzip":
+            return {"status": answer.status, "headers": answer.headers, "body": answer.body}
+        text = answer.body.decode(answer.headers.get_content_charset() or "utf-8")
+        return {"status": answer.status, "headers": answer.headers, "body": text}
 
     def _upload_file(
         self,

@@ -11,14 +11,15 @@ removed, a post a crash interrupted. Slack's failures all arrive as SlackApiErro
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.error import HTTPError
 
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -26,6 +27,7 @@ from bot.db import statements_alone
 from bot.services import outbox
 from bot.services.channel_posts import NotPosted
 from bot.services.outbox import PENDING, UNSURE, Interrupted, Sent, Taken, Written
+from bot.slack import transport
 from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
@@ -43,6 +45,7 @@ NOT_CHANGED = {
     "delete": "It is removed from the partnership's records, but Slack didn't {how} its "
     "channel message. Check the channel, and delete the message there if it is still showing.",
 }
+JSON = {"Content-Type": "application/json;charset=utf-8"}
 BASE64 = "_base64"  # an upload's key holding bytes, base64-encoded
 REPOST = {
     "update": ("update", update_blocks.REPOST_ACTION),
@@ -192,14 +195,15 @@ class Sender:
         """Through the response URL: Slack answers 200 "ok", or an error such as `used_url`."""
         try:
             with waiting_for_slack():
-                answer = WebhookClient(url, timeout=self.client.timeout).send_dict(body)
+                transport.post(url, json.dumps(body).encode(), JSON, self.client.timeout)
+        except HTTPError as refused:
+            answer = refused.read().decode(errors="replace")
+            return Sent("failed", error=f"http_{refused.code} {answer}"[:200])
         except TRANSPORT_ERRORS as error:
             timed_out = isinstance(error, TimeoutError) or isinstance(
                 getattr(error, "reason", None), TimeoutError
             )
             return Sent(UNSURE if timed_out else "failed", error=type(error).__name__)
-        if answer.status_code != 200:
-            return Sent("failed", error=f"http_{answer.status_code} {answer.body}"[:200])
         return Sent("sent")
 
     def _report_unchanged(self, kind: str, report_to: str | None, unsure: bool) -> None:
