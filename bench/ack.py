@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bench.common import database
+from bench.common import database, machine_speed
 from bench.load import BUSY, FORM, Job, Loaded
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.signing import signature_headers
@@ -120,10 +120,14 @@ def load(
     per_kind: int,
     clients: int,
     kinds: tuple[str, ...] = tuple(REQUESTS),
+    rate: float | None = None,
 ) -> Loaded:
-    """Clients on keep-alive connections, each sending every kind in turn, back to back, from
-    a process of their own (bench/load.py): not timed under the fake Slack's GIL."""
+    """Clients on keep-alive connections, each sending every kind in turn, back to back or at
+    `rate` requests a second in all, from a process of their own (bench/load.py): not timed
+    under the fake Slack's GIL."""
     job: Job = {"port": port, "secret": SECRET, "clients": bodies(fake, per_kind, clients, kinds)}
+    if rate:
+        job["rate"] = rate
     done = subprocess.run(
         [sys.executable, "-m", "bench.load"], input=json.dumps(job), capture_output=True,
         text=True, cwd=ROOT,
@@ -315,6 +319,7 @@ def main() -> None:
         + ", ".join(f"{kind} {seconds * 1000:.0f} ms" for kind, seconds in replies.items())
         + ".",
         f"Start-up, `partnerbot web` to the first 200 on /healthz: {startup:.2f} s",
+        machine_speed(),
         "Resident memory after the run: web workers "
         + ", ".join(f"{mib:.0f} MiB" for mib in memory["bot"])
         + f" (bare app: {', '.join(f'{mib:.0f} MiB' for mib in memory['bare'])}); "

@@ -10,7 +10,9 @@ process only signs, sends and times them.
 
 The job is a `Job` as JSON; the answer is a `Loaded`: each request kind's latencies in seconds,
 and when the first request went and the last answer came (epoch seconds, for rates that leave
-out this process's own start-up).
+out this process's own start-up). With a `rate`, the clients send on a schedule (open loop: so
+many requests a second in all, whatever the answers), as people do; without, each sends as soon
+as its last request is answered (closed loop: as much as the server will take).
 """
 
 from __future__ import annotations
@@ -27,23 +29,30 @@ from bot.fakeslack.signing import signature_headers
 FORM = "application/x-www-form-urlencoded"
 
 
-class Job(TypedDict):
-    """What to send where: one list of (kind, body) a client, each sent in order."""
+class Job(TypedDict, total=False):
+    """What to send where: one list of (kind, body) a client, each sent in order; `rate`, if
+    given, requests a second in all."""
 
     port: int
     secret: str
     clients: list[list[tuple[str, str]]]
+    rate: float
 
 
 BUSY = "busy: "  # the prefix of a kind answered "busy" (bot.slack.guard.BUSY)
 
 
-def client(port: int, secret: str, requests: list[tuple[str, str]]) -> list[tuple[str, float]]:
-    """One closed-loop client on a keep-alive connection: each request as soon as the last is
-    answered, signed just before it goes (Slack refuses a stale timestamp)."""
+def client(
+    port: int, secret: str, requests: list[tuple[str, str]], due: list[float] | None = None
+) -> list[tuple[str, float]]:
+    """One client on a keep-alive connection: each request when it is `due` (epoch seconds),
+    else as soon as the last is answered; signed just before it goes (Slack refuses a stale
+    timestamp)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times = []
-    for kind, body in requests:
+    for number, (kind, body) in enumerate(requests):
+        if due is not None and (wait := due[number] - time.time()) > 0:
+            time.sleep(wait)
         headers = {"Content-Type": FORM, **signature_headers(secret, body)}
         started = time.perf_counter()
         connection.request("POST", "/slack/events", body, headers)
@@ -67,10 +76,18 @@ class Loaded(TypedDict):
 def run(job: Job) -> Loaded:
     """All the clients at once; the first failure of any of them is raised."""
     by_kind: dict[str, list[float]] = {}
+    clients = job["clients"]
     started = time.time()
-    with ThreadPoolExecutor(max_workers=len(job["clients"])) as pool:
+    rate = job.get("rate")
+    # Open loop: the clients take turns, request n of them all due n / rate seconds in.
+    due = [
+        [started + (n * len(clients) + k) / rate for n in range(len(requests))] if rate else None
+        for k, requests in enumerate(clients)
+    ]
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         futures = [
-            pool.submit(client, job["port"], job["secret"], requests) for requests in job["clients"]
+            pool.submit(client, job["port"], job["secret"], requests, times)
+            for requests, times in zip(clients, due, strict=True)
         ]
         for future in futures:
             for kind, took in future.result():
