@@ -115,7 +115,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
 
         if args.name not in JOBS:
             raise StartupError(str(UnknownJob(args.name)))
-        if not args.dry_run:
+        if not args.dry_run and not settings.oauth:  # OAuth: the installation's, stored
             settings.require(Need.BOT_TOKEN)
         prepare(engine, settings)
         print(run_job(args.name, job_context(settings, engine, args.dry_run), args.now))
@@ -124,17 +124,24 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
             "web": (Need.BOT_TOKEN, Need.SIGNING_SECRET),
             "socket": (Need.BOT_TOKEN, Need.APP_TOKEN),
         }
-        settings.require(*needs.get(command, (Need.BOT_TOKEN,)))
-        check_token(settings)
+        needed: tuple[Need, ...] = needs.get(command, (Need.BOT_TOKEN,))
+        if settings.oauth:  # the bot token is the installation's, stored when it installs
+            needed = tuple(need for need in needed if need is not Need.BOT_TOKEN)
+        settings.require(*needed)
+        if settings.oauth:
+            log.info("installing through OAuth: open %s/slack/install", settings.link_base)
+        else:
+            check_token(settings)
         prepare(engine, settings)
         start(command, settings, engine)
 
 
 def default_command(settings: Settings) -> str:
-    """Socket Mode with an app token, HTTP with a bot token, and without Slack the playground."""
+    """Socket Mode with an app token, HTTP with a bot token or OAuth's settings, and without
+    Slack the playground."""
     if settings.socket_mode:
         return "socket"
-    if settings.slack_bot_token:
+    if settings.slack_bot_token or settings.oauth:
         return "web"
     print(
         "partnerbot: no Slack tokens are set, so this is the playground: the real bot with a "
@@ -168,7 +175,7 @@ def start(command: str, settings: Settings, engine: Engine) -> None:
 def job_context(settings: Settings, engine: Engine, dry_run: bool = False) -> JobContext:
     from jobs.clock import job_client
 
-    client = None if dry_run else job_client(settings)
+    client = None if dry_run else job_client(settings, engine)
     return JobContext(
         engine=engine, zone=settings.zone, client=client, dry_run=dry_run,
         smtp_url=settings.smtp_url if settings.email_on else None, mailing=Mailing.of(settings),

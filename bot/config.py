@@ -37,7 +37,8 @@ class Need(Enum):
 WHERE_TO_GET = {
     Need.BOT_TOKEN: (
         "the Bot User OAuth Token (starts xoxb-) from your Slack app's "
-        "'OAuth & Permissions' page at https://api.slack.com/apps"
+        "'OAuth & Permissions' page at https://api.slack.com/apps (or, to install through "
+        "'Add to Slack', SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET instead)"
     ),
     Need.SIGNING_SECRET: (
         "the Signing Secret from your Slack app's 'Basic Information' page "
@@ -68,6 +69,10 @@ class Settings:
     email_from: str | None = None
     email_link_secret: str | None = None
     public_url: str | None = None  # where people's browsers reach the web process (email links)
+    # OAuth ("Add to Slack"), instead of SLACK_BOT_TOKEN: all three or none (`load_settings`)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_state_secret: str | None = None
 
     @property
     def email_on(self) -> bool:
@@ -99,6 +104,12 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed through Slack's OAuth flow: the bot token is the installation's, kept in
+        the database, not a setting. `load_settings` refuses a bot token beside a client id."""
+        return bool(self.slack_client_id and self.slack_client_secret) and not self.slack_bot_token
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if public_url and not public_url.startswith(("http://", "https://")):
         raise SettingsError(f"PUBLIC_URL must be an http(s) URL, not {public_url!r}")
 
+    oauth = _oauth_settings(env)
     return Settings(
         slack_bot_token=_clean(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_clean(env, "SLACK_SIGNING_SECRET"),
@@ -190,4 +202,49 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         email_from=email_from,
         email_link_secret=_clean(env, "EMAIL_LINK_SECRET"),
         public_url=public_url,
+        **oauth,
     )
+
+
+OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+STATE_SECRET_MIN = 16  # characters: it signs the OAuth states (bot.slack.oauth)
+
+
+def _oauth_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The OAuth trio: all three or none, never beside a bot token (one workspace's token and
+    an app installed through OAuth are two ways of running; which one is meant must be plain),
+    and not in Socket Mode (the install pages are served by the web process)."""
+    values = {name: _clean(env, name) for name in OAUTH_VARIABLES}
+    given = [name for name, value in values.items() if value]
+    if not given:
+        return {}
+    if _clean(env, "SLACK_BOT_TOKEN"):
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN and {given[0]} are both set: set SLACK_BOT_TOKEN to serve one "
+            "workspace with its token, or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+            "SLACK_STATE_SECRET to install through Slack's 'Add to Slack', not both"
+        )
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise SettingsError(
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set but "
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not: installing "
+            "through OAuth needs all three (the client id and secret from your Slack app's "
+            "'Basic Information' page, and a long random state secret of your own)"
+        )
+    if _clean(env, "SLACK_APP_TOKEN"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing through OAuth needs the "
+            "web process (HTTP mode), not Socket Mode; unset SLACK_APP_TOKEN"
+        )
+    secret = values["SLACK_STATE_SECRET"] or ""
+    if len(secret) < STATE_SECRET_MIN:
+        raise SettingsError(
+            f"SLACK_STATE_SECRET must be at least {STATE_SECRET_MIN} characters; make one with "
+            '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"`'
+        )
+    return {
+        "slack_client_id": values["SLACK_CLIENT_ID"],
+        "slack_client_secret": values["SLACK_CLIENT_SECRET"],
+        "slack_state_secret": secret,
+    }

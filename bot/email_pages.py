@@ -38,6 +38,17 @@ PAGE = (
     "button:focus{{outline:3px solid #f2a900}}</style></head>"
     "<body><main><h1>{title}</h1>{body}</main></body></html>"
 )
+# What every page sends besides its body: kept out of caches, other sites' logs (a link's token,
+# an OAuth code) and search engines, and allowed nothing but its own styles and forms.
+PAGE_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Robots-Tag", "noindex"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    ),
+)
 DECISIONS = {"approve": ("Approve this visit?", "Approve the visit"),
              "decline": ("Decline this visit?", "Decline the visit")}  # fmt: skip
 STATUS_WORDS = {"confirmed": "approved", "declined": "declined", "cancelled": "cancelled",
@@ -51,13 +62,7 @@ def _page(start_response: StartResponse, status: str, title: str, body: HtmlShow
         [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Length", str(len(content))),
-            ("Cache-Control", "no-store"),
-            ("Referrer-Policy", "no-referrer"),
-            ("X-Robots-Tag", "noindex"),
-            (
-                "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-            ),
+            *PAGE_HEADERS,
         ],
     )
     return [content]

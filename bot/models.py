@@ -12,7 +12,20 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Dialect, Index, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -110,6 +123,9 @@ class Partnership(Stored, table=True):
     emails_per_minute: int = Field(default=30)  # the pace of email sending ([email] per_minute)
     # Capitalised words never suggested for the glossary, beyond the built-in list (the file's)
     jargon_stoplist: list[str] = json_list()
+    # OAuth mode: the Slack workspace (team id) that installed the bot first. Kept through an
+    # uninstall, so that no other workspace can ever install onto this partnership's data.
+    slack_team_id: str | None = Field(default=None, max_length=32)
 
 
 class Topic(Stored, table=True):
@@ -612,3 +628,79 @@ class VisitStory(Stored, table=True):
     update_id: int | None = Field(
         default=None, foreign_key="partner_update.id", ondelete="SET NULL"
     )
+
+
+# slack_sdk's SQLAlchemy installation and OAuth state stores (OAuth mode), column for column as
+# slack_sdk 3.48's `SQLAlchemyInstallationStore.build_*_table` and
+# `SQLAlchemyOAuthStateStore.build_oauth_states_table` build them (tests/test_oauth.py compares
+# them), so that Alembic makes them (migration 0017) and the services can read the token.
+# Their times are naive UTC, as slack_sdk writes them.
+
+
+def _installed_at() -> Column[datetime]:
+    return Column("installed_at", DateTime, nullable=False, default=func.now())
+
+
+def _team_and_bot() -> list[Column[Any]]:
+    """The columns both installation tables have between enterprise and installer."""
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    *_team_and_bot(),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("token_type", String(32)),
+    _installed_at(),
+    Index(
+        "slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id",
+        "installed_at",
+    ),
+)  # fmt: skip
+
+slack_bots = Table(
+    "slack_bots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    *_team_and_bot(),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    _installed_at(),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

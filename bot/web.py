@@ -1,4 +1,5 @@
-"""The HTTP side: a WSGI app (Bolt's /slack/events plus /healthz) served by gunicorn."""
+"""The HTTP side: a WSGI app served by gunicorn: Bolt's POST /slack/events (and in OAuth mode
+its GET /slack/install and /slack/oauth_redirect, bot.slack.oauth), /healthz and /email/."""
 
 from __future__ import annotations
 

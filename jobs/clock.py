@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import session_scope
@@ -25,7 +26,7 @@ from bot.models import Partnership, utcnow
 from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
-from bot.slack.client import DependableClient
+from bot.slack.client import DependableClient, InstalledBotClient, outside_requests
 from jobs.context import JobContext
 from jobs.registry import JOBS, find
 
@@ -86,6 +87,10 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
         now = now.replace(tzinfo=context.zone)
+    if not job.while_paused and not installed(context):
+        return (
+            f"{name}: not installed yet (or uninstalled since): open /slack/install; nothing sent"
+        )
     if not job.while_paused and sending_paused(context.engine):
         return f"{name}: paused — the app was uninstalled or its token revoked; nothing sent"
     fire = latest_fire(job.when(schedule_of(context)), context, now)
@@ -94,6 +99,13 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     summary = job.run(context, fire)
     log.info("job %s: %s", name, summary)
     return summary
+
+
+def installed(context: JobContext) -> bool:
+    """Whether Slack can be talked to: always with a bot token set; in OAuth mode, once a
+    workspace has installed the bot and until it uninstalls it. A dry run talks to nobody."""
+    client = context.client
+    return not isinstance(client, InstalledBotClient) or client.bot_token() is not None
 
 
 def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
@@ -117,14 +129,16 @@ def run_safely(name: str, context: JobContext, now: datetime | None = None) -> s
         return "failed; the next catch-up will try again"
 
 
-def job_client(settings: Settings) -> WebClient:
-    """The clock's Slack client waits out 429s and retries 5xx with backoff."""
-    return DependableClient(
+def job_client(settings: Settings, engine: Engine) -> WebClient:
+    """The clock's Slack client waits out 429s and retries 5xx with backoff; in OAuth mode it
+    uses the token installed at each call (a reinstall's, never an uninstalled one)."""
+    client = DependableClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(2)],
     )
+    return outside_requests(settings, engine, client)
 
 
 def build_scheduler(context: JobContext) -> BlockingScheduler:

@@ -225,25 +225,32 @@ def bot(
         database_url=database_url,
         **more_settings,
     )
+    with running(settings, loaded_engine, fake_slack) as running_bot:
+        yield running_bot
+
+
+@contextmanager
+def running(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[Bot]:
+    """The app of `settings` served on a real HTTP port until the block ends."""
     executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     client = make_client(settings, timeout=SLACK_TIMEOUT)
     clock = SettableClock()
-    app = create_app(settings, loaded_engine, client, executor, clock=clock)
-    server = make_server(
-        "127.0.0.1", 0, wsgi_app(app, loaded_engine), _ThreadingWSGIServer, _QuietHandler
-    )
+    app = create_app(settings, engine, client, executor, clock=clock)
+    server = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
     serve_in_background(server)
     url = f"http://127.0.0.1:{server.server_port}"
-    yield Bot(
-        slack=SlackDriver(f"{url}/slack/events", SIGNING_SECRET, fake_slack),
-        fake=fake_slack,
-        engine=loaded_engine,
-        url=url,
-        settings=settings,
-        app=app,
-        clock=clock,
-    )
-    server.shutdown()
-    server.server_close()
-    executor.shutdown(wait=True)  # no listener may outlive its test's database
-    stop(app)
+    try:
+        yield Bot(
+            slack=SlackDriver(f"{url}/slack/events", SIGNING_SECRET, fake_slack),
+            fake=fake_slack,
+            engine=engine,
+            url=url,
+            settings=settings,
+            app=app,
+            clock=clock,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        executor.shutdown(wait=True)  # no listener may outlive its test's database
+        stop(app)

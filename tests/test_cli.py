@@ -76,6 +76,27 @@ def test_malformed_settings_are_one_line_each(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
+OAUTH = {
+    "SLACK_CLIENT_ID": "1111.2222",
+    "SLACK_CLIENT_SECRET": "client-secret",
+    "SLACK_STATE_SECRET": "a-state-secret-long-enough",
+}
+
+
+def test_in_oauth_mode_web_asks_for_no_bot_token_and_jobs_wait_for_an_install(
+    tmp_path: Path,
+) -> None:
+    web = run(["web"], tmp_path, **OAUTH)
+    assert web.returncode == 2 and "Traceback" not in web.stderr
+    assert "SLACK_SIGNING_SECRET is not set" in web.stderr
+    assert "SLACK_BOT_TOKEN" not in web.stderr
+    digest = run(["run-job", "digest", "--now", "2026-11-23T09:30"], tmp_path, **OAUTH)
+    assert digest.returncode == 0, digest.stderr
+    assert "digest: not installed yet (or uninstalled since): open /slack/install" in digest.stdout
+    half = run(["web"], tmp_path, SLACK_CLIENT_ID="1111.2222", SLACK_SIGNING_SECRET="s")
+    assert half.returncode == 2 and "SLACK_CLIENT_SECRET and SLACK_STATE_SECRET" in half.stderr
+
+
 def test_settings_come_from_a_dotenv_file_in_the_working_folder(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PORT=nonsense\n")
     assert "PORT must be a number" in run(["web"], tmp_path).stderr

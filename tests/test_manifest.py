@@ -9,6 +9,7 @@ import jsonschema
 import yaml
 
 from bot.slack import listeners
+from bot.slack.oauth import SCOPES
 from tests.conftest import Bot
 from tests.helpers import shown
 
@@ -29,8 +30,10 @@ def test_manifest_asks_for_the_minimal_scopes_and_declares_the_home_tab() -> Non
     data = manifest()
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == sorted(
         ["commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"]
-    )  # files:write: only for a hot-desk visit's calendar entry, uploaded to the visitor's DM;
-    # users:read.email: only to offer the digest by email to the profile's address
+    )  # files:write: only for files put in a member's DM (a visit's calendar entry, a report,
+    # their own data); users:read.email: only to offer the digest by email to the profile's
+    # address (the README's scopes table says why each)
+    assert sorted(SCOPES) == sorted(data["oauth_config"]["scopes"]["bot"])  # what Add to Slack asks
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
 

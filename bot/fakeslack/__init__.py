@@ -5,6 +5,16 @@ Tests, benchmarks and the playground (at run time) use them; nothing here talks 
 
 from bot.fakeslack.checks import REQUIRED
 from bot.fakeslack.fake import FakeSlack
-from bot.fakeslack.state import APP_ID, BOT_USER_ID, TEAM_ID, UploadedFile
+from bot.fakeslack.state import (
+    APP_ID,
+    BOT_USER_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    TEAM_ID,
+    UploadedFile,
+)
 
-__all__ = ["APP_ID", "BOT_USER_ID", "REQUIRED", "TEAM_ID", "FakeSlack", "UploadedFile"]
+__all__ = [
+    "APP_ID", "BOT_USER_ID", "CLIENT_ID", "CLIENT_SECRET", "REQUIRED", "TEAM_ID", "FakeSlack",
+    "UploadedFile",
+]  # fmt: skip

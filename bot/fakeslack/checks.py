@@ -23,6 +23,8 @@ TEXT_MAX = 40_000
 # files.*External methods, whose required arguments are those of Slack's method pages.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "oauth.v2.access": ("code",),
+    "apps.uninstall": (),
     "users.info": ("user",),
     "conversations.open": (),
     "chat.postMessage": ("channel",),
@@ -61,14 +63,19 @@ class SlackRefusal(Exception):
         return answer
 
 
+# Methods an app calls with its client id and secret rather than a token.
+CLIENT_METHODS = frozenset({"oauth.v2.access"})
+
+
 def check_call(method: str, args: dict[str, Any], token: str) -> None:
     """Refuse a call of a method Slack has (in REQUIRED) that Slack refuses before doing
-    anything: no token or not a bot's, a required argument missing, or message content over
-    Slack's limits."""
-    if not token:
-        raise SlackRefusal("not_authed")
-    if not str(token).startswith("xoxb-"):
-        raise SlackRefusal("invalid_auth")
+    anything: no token or not a bot's (but for CLIENT_METHODS), a required argument missing,
+    or message content over Slack's limits."""
+    if method not in CLIENT_METHODS:
+        if not token:
+            raise SlackRefusal("not_authed")
+        if not str(token).startswith("xoxb-"):
+            raise SlackRefusal("invalid_auth")
     missing = [name for name in REQUIRED[method] if absent(args.get(name))]
     if missing:
         raise SlackRefusal("invalid_arguments", *(f"missing required field: {m}" for m in missing))

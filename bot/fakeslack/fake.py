@@ -26,9 +26,18 @@ from zoneinfo import ZoneInfo
 from bot.fakeslack import escaping
 from bot.fakeslack.checks import SlackRefusal, check_view
 from bot.fakeslack.faults import Faults
-from bot.fakeslack.methods import UPLOAD_PATH, WebApi
+from bot.fakeslack.methods import UPLOAD_PATH, WebApi, token_of
 from bot.fakeslack.server import Server, read_args, send, serve_in_background
-from bot.fakeslack.state import TEAM_ID, Call, ResponseUrl, SlackState, UploadedFile, dm_channel
+from bot.fakeslack.state import (
+    CLIENT_ID,
+    TEAM_ID,
+    Call,
+    OAuthCode,
+    ResponseUrl,
+    SlackState,
+    UploadedFile,
+    dm_channel,
+)
 
 IDLE = 30.0  # seconds a client's idle connection stays open
 
@@ -160,6 +169,26 @@ class FakeSlack:
                 self._state.trigger_users[trigger] = user
         return trigger
 
+    def mint_code(
+        self, authorize_url: str, team_id: str, user_id: str, team_name: str = "Fake Partnership"
+    ) -> str:
+        """What Slack does when `user_id` of `team_id` clicks "Allow" on the page of
+        `authorize_url` (an Add to Slack link): the code for the redirect, with its state, as
+        the URL Slack sends the browser back to (`?code=…&state=…`), the app's redirect URL
+        being the one the link named (or, with none, the app's own: here left to the test)."""
+        asked = urllib.parse.parse_qs(urllib.parse.urlsplit(authorize_url).query)
+        if asked.get("client_id") != [CLIENT_ID]:
+            raise ValueError(f"not an Add to Slack link of this app: {authorize_url}")
+        redirect_uri = asked.get("redirect_uri", [None])[0]
+        code = f"{team_id}.{self._state.next_number():06d}.code"
+        with self._state.lock:
+            self._state.oauth_codes[code] = OAuthCode(
+                team_id, team_name, user_id, asked.get("scope", [""])[0], redirect_uri,
+                time.monotonic(),
+            )  # fmt: skip
+        query = urllib.parse.urlencode({"code": code, "state": asked.get("state", [""])[0]})
+        return f"{redirect_uri or ''}?{query}"
+
     def fail_next(
         self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
     ) -> None:
@@ -265,6 +294,8 @@ class FakeSlack:
         args: dict[str, Any] = {}
         headers: dict[str, str] = {}
         content = b""
+        authorization = request.headers.get("Authorization") or ""
+        carried = ""  # the Web API token the call carried
         try:
             if is_upload:  # raw bytes, whatever Content-Type urllib gives them
                 content = request.rfile.read(int(request.headers.get("Content-Length") or 0))
@@ -287,7 +318,7 @@ class FakeSlack:
                     self._api.post_to_upload_url(token, content),
                 )
             else:
-                authorization = request.headers.get("Authorization") or ""
+                carried = token_of(args, authorization)
                 status, answer = 200, self._api.call(method, args, authorization)
         except SlackRefusal as refusal:
             plain = is_response_url or is_upload
@@ -296,7 +327,17 @@ class FakeSlack:
             status, answer = 500, SlackRefusal("fake_slack_bug", repr(bug)).answer()
         error = answer.get("error")
         self._state.record(
-            Call(method, args, status, answer["ok"], error, answer, arrived, time.monotonic())
+            Call(
+                method,
+                args,
+                status,
+                answer["ok"],
+                error,
+                answer,
+                arrived,
+                time.monotonic(),
+                carried,
+            )
         )
         # Response URLs answer in plain text ("ok" or the error), upload URLs too ("OK - <bytes>"),
         # the Web API in JSON.

@@ -3,15 +3,27 @@ hands out: response URLs (replies to a command or a click) and upload URLs (a fi
 
 from __future__ import annotations
 
+import base64
 import copy
 import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.fakeslack.checks import REQUIRED, SlackRefusal, check_call, check_message, check_view
+from bot.fakeslack.checks import (
+    CLIENT_METHODS,
+    REQUIRED,
+    SlackRefusal,
+    check_call,
+    check_message,
+    check_view,
+)
 from bot.fakeslack.state import (
+    APP_ID,
     BOT_ID,
     BOT_USER_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CODE_LIFETIME,
     TEAM_ID,
     ResponseUrl,
     SlackState,
@@ -24,6 +36,14 @@ TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
 UPLOAD_PATH = "/upload/v1/"
+OF_TOKEN = frozenset({"auth.test", "apps.uninstall"})  # methods whose answer is about the token
+
+
+def token_of(args: dict[str, Any], authorization: str) -> str:
+    """The token a call carries: in the Authorization header (slack_sdk's way) or the body."""
+    if authorization.startswith("Bearer "):
+        return authorization.removeprefix("Bearer ").strip()
+    return str(args.get("token") or "")
 
 
 class WebApi:
@@ -34,11 +54,20 @@ class WebApi:
         self.origin = origin  # the fake's http://127.0.0.1:port, for the URLs it hands out
 
     def call(self, method: str, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        """`args` without the token (recorded arguments are the method's own): `token_of`
+        takes it first."""
         if method not in REQUIRED:
             raise SlackRefusal("unknown_method")
-        body_token = args.pop("token", "")  # recorded arguments are the method's own
-        check_call(method, args, authorization.removeprefix("Bearer ").strip() or body_token)
-        return {"ok": True, **getattr(self, "_" + method.replace(".", "_"))(args)}
+        token = token_of(args, authorization)
+        args.pop("token", None)
+        check_call(method, args, token)
+        with self.state.lock:
+            if token in self.state.revoked:
+                raise SlackRefusal("token_revoked")
+        if method in CLIENT_METHODS:
+            self._check_client(args, authorization)
+        handler = getattr(self, "_" + method.replace(".", "_"))
+        return {"ok": True, **(handler(args, token) if method in OF_TOKEN else handler(args))}
 
     def post_to_response_url(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         """Each response URL takes 5 posts within 30 minutes, as Slack's do."""
@@ -95,15 +124,68 @@ class WebApi:
             message = {"type": "message", "ephemeral": True, "ts": state.next_ts()}
             mine.append(message | _content(args, {"text": "", "blocks": []}))
 
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _auth_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """The token's workspace: the one it was installed in, else the fake's own."""
+        with self.state.lock:
+            team_id = self.state.bot_tokens.get(token, TEAM_ID)
         return {
             "url": "https://fake-partnership.slack.com/",
             "team": "Fake Partnership",
             "user": "partnerbot",
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _check_client(self, args: dict[str, Any], authorization: str) -> None:
+        """The app's client id and secret, as HTTP Basic (slack_sdk's way) or in the body."""
+        client_id, client_secret = args.pop("client_id", ""), args.pop("client_secret", "")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        if client_id != CLIENT_ID:
+            raise SlackRefusal("invalid_client_id")
+        if client_secret != CLIENT_SECRET:
+            raise SlackRefusal("bad_client_secret")
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A code from "Allow" exchanged for the bot token, once, within 10 minutes, with the
+        redirect_uri of the authorize URL (if it named one). A workspace keeps its token while
+        the app stays installed; after an uninstall it gets a new one."""
+        with self.state.lock:
+            grant = self.state.oauth_codes.get(str(args["code"]))
+            if grant is None or grant.used or time.monotonic() - grant.issued > CODE_LIFETIME:
+                raise SlackRefusal("invalid_code")
+            if args.get("redirect_uri") != grant.redirect_uri:
+                raise SlackRefusal("bad_redirect_uri")
+            grant.used = True
+            tokens = self.state.bot_tokens
+            live = [t for t, team in tokens.items() if team == grant.team_id]
+            live = [t for t in live if t not in self.state.revoked]
+            token = live[0] if live else f"xoxb-{grant.team_id}-{self.state.next_number():06d}"
+            tokens[token] = grant.team_id
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": grant.scope,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": grant.team_id, "name": grant.team_name},
+            "enterprise": None,
+            "authed_user": {"id": grant.user_id},
+            "is_enterprise_install": False,
+        }
+
+    def _apps_uninstall(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """The app removed from the token's workspace: every token it had there is revoked."""
+        self._check_client(args, "")
+        with self.state.lock:
+            team_id = self.state.bot_tokens.get(token)
+            if team_id is None:
+                raise SlackRefusal("invalid_auth")
+            tokens = self.state.bot_tokens.items()
+            self.state.revoked |= {t for t, team in tokens if team == team_id}
+        return {}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:

@@ -19,6 +19,11 @@ APP_ID = "A0PARTNERBOT"
 BOT_USER_ID = "UPARTNERBOT"
 BOT_ID = "BPARTNERBOT"
 GENERAL = ("C0GENERAL", "general")  # the channel the driver's commands come from by default
+# The app's credentials for Slack's OAuth flow (its "Basic Information" page): oauth.v2.access
+# and apps.uninstall answer only to them.
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
+CODE_LIFETIME = 600.0  # seconds an OAuth code works, as on Slack
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Call:
     response: dict[str, Any]
     arrived: float = 0.0
     done: float = 0.0
+    token: str = ""  # the token the call carried
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,19 @@ class ResponseUrl:
     user: str | None = None  # who the reply is for, and where: ephemeral messages are theirs
     channel: str | None = None
     message_ts: str | None = None  # the message the click came from (replace_original)
+
+
+@dataclass
+class OAuthCode:
+    """What Slack hands the installer's browser after "Allow": the install it stands for."""
+
+    team_id: str
+    team_name: str
+    user_id: str
+    scope: str  # the bot scopes the authorize URL asked for, granted
+    redirect_uri: str | None  # the one the authorize URL named, which the exchange must repeat
+    issued: float
+    used: bool = False
 
 
 @dataclass
@@ -87,6 +106,9 @@ class SlackState:
         self.ephemeral: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (user, channel)
         self.modals: dict[str, list[str]] = {}  # user → stack of open modal view ids
         self.homes: dict[str, str] = {}  # user → published Home view id
+        self.oauth_codes: dict[str, OAuthCode] = {}
+        self.bot_tokens: dict[str, str] = {}  # bot token issued by oauth.v2.access → team id
+        self.revoked: set[str] = set()  # tokens revoked (their app uninstalled)
         self._counter = itertools.count(1)
         self._last_ts = 0
 
@@ -105,6 +127,9 @@ class SlackState:
             self.modals.clear()
             self.homes.clear()
             self.trigger_users.clear()
+            self.oauth_codes.clear()
+            self.bot_tokens.clear()
+            self.revoked.clear()
 
     def record(self, call: Call) -> None:
         with self.lock:

@@ -1,5 +1,5 @@
 """Data protection (UK GDPR): a member's export, erasure, the handover when someone leaves,
-retention, and pausing when the app is uninstalled.
+retention, and resuming scheduled sending paused by an uninstall (bot.services.workspace).
 
 Erasure removes or anonymises every row about the person, then scrubs their Slack id from any
 text left anywhere (a mention in someone else's update, a stored message), so no row names
@@ -610,17 +610,6 @@ class Rights:
             return counts
 
     # Installation -------------------------------------------------------------------------------
-
-    def pause_sending(self, reason: str) -> bool:
-        """The app was uninstalled or its tokens revoked: stop scheduled sending, keep data."""
-        with session_scope(self.engine) as session:
-            row = session.get(Partnership, 1) or Partnership()
-            if row.sending_paused:
-                return False
-            row.sending_paused = True
-            session.add(row)
-            audit.record(session, "Slack", "sending paused", reason)
-            return True
 
     def resume_sending(self, actor_id: str) -> bool:
         """A coordinator, through the reinstalled app, restarts scheduled sending."""

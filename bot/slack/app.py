@@ -23,9 +23,10 @@ from bot.logs import keep_logs_private
 from bot.services.email.links import Mailing
 from bot.services.inbox import Inbox
 from bot.slack import listeners
-from bot.slack.client import DependableClient
+from bot.slack.client import DependableClient, outside_requests
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
+from bot.slack.oauth import oauth_flow
 from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
@@ -66,8 +67,11 @@ def create_app(
     work_pool = listener_executor or ThreadPoolExecutor(
         LISTENER_THREADS, initializer=_behind_acknowledgements
     )
+    client = client or make_client(settings)
+    sender = Sender(engine, outside_requests(settings, engine, client))
+    services = Services.on(engine, settings.zone, sender, clock, Mailing.of(settings))
     app = App(
-        client=client or make_client(settings),
+        client=client,
         # Listeners are acknowledged in the request thread and run in `work_pool` (see
         # bot.slack.guard): an acknowledgement never waits for a thread.
         process_before_response=True,
@@ -75,9 +79,9 @@ def create_app(
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         logger=log,
+        # OAuth mode: Bolt authorizes each request with its workspace's stored installation.
+        oauth_flow=oauth_flow(settings, engine, client, services) if settings.oauth else None,
     )
-    sender = Sender(engine, DependableClient.like(app.client))
-    services = Services.on(engine, settings.zone, sender, clock, Mailing.of(settings))
     _SERVICES[app] = services
 
     workload = Workload(work_pool, Inbox(engine))

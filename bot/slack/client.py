@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+from collections.abc import Callable
 from ssl import SSLContext
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -20,7 +21,10 @@ from urllib.request import Request
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
+from sqlalchemy import Engine
 
+from bot.config import Settings
+from bot.services.workspace import bot_token
 from bot.slack import transport
 from bot.slack.work_slots import waiting_for_slack
 
@@ -95,3 +99,43 @@ class DependableClient(WebClient):
             data={"ok": False, "error": code}, headers={}, status_code=0,
         )  # fmt: skip
         return SlackApiError(f"{what}: {code} ({error.__class__.__name__}: {error})", answer)
+
+
+class InstalledBotClient(DependableClient):
+    """OAuth mode's client for work outside a Slack request (the outbox's sender, the jobs;
+    within a request Bolt gives each its installation's token): each call carries the bot
+    token installed now, read afresh (`bot_token`), so a reinstall's token is used at once
+    and an uninstalled workspace's never."""
+
+    def __init__(self, bot_token: Callable[[], str | None], **options: Any) -> None:
+        super().__init__(**options)
+        self.bot_token = bot_token
+
+    @classmethod
+    def installed(
+        cls, client: WebClient, bot_token: Callable[[], str | None]
+    ) -> InstalledBotClient:
+        """`client`'s settings, with the installed token."""
+        return cls(
+            bot_token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
+            proxy=client.proxy, headers=client.headers, logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )  # fmt: skip
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        token = self.bot_token()
+        if token:  # as a header, as the SDK sends its own token: the method's data unchanged
+            kwargs["headers"] = {
+                "Authorization": f"Bearer {token}",
+                **(kwargs.get("headers") or {}),
+            }
+        return super().api_call(api_method, **kwargs)
+
+
+def outside_requests(settings: Settings, engine: Engine, client: WebClient) -> DependableClient:
+    """The client for what is sent outside a Slack request (bot.slack.sender, the jobs):
+    `client`'s, in OAuth mode with the token installed now (bot.services.workspace)."""
+    if not settings.oauth:
+        return DependableClient.like(client)
+    client_id = settings.slack_client_id or ""
+    return InstalledBotClient.installed(client, lambda: bot_token(engine, client_id))

@@ -21,6 +21,7 @@ from bot.services.report import Reports
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
+from bot.services.workspace import Workspace
 from bot.slack.sender import Sender
 
 Clock = Callable[[], datetime]  # the time now, aware
@@ -46,6 +47,7 @@ class Services:
     stories: Stories
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     digest_email: DigestByEmail
+    workspace: Workspace  # the Slack workspace served: installs, uninstalls
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
     def now(self) -> datetime:
@@ -81,5 +83,6 @@ class Services:
             Stories(engine, updates),
             sender,
             DigestByEmail(engine, mailing),
+            Workspace(engine),
             clock,
         )

@@ -139,9 +139,10 @@ def user_changed(event: dict, client: WebClient, services: Services) -> None:
         services.sender.notices(leaving.notices)
 
 
-def uninstalled(event: dict, services: Services) -> None:
-    """Scheduled sending stops; the data stays until retention removes it."""
-    services.rights.pause_sending(event.get("type", "app_uninstalled"))
+def uninstalled(event: dict, body: dict, services: Services) -> None:
+    """Scheduled sending stops and (OAuth mode) the workspace's installation goes; the data
+    stays until retention removes it."""
+    services.workspace.uninstalled(body.get("team_id"), event.get("type", "app_uninstalled"))
 
 
 HANDLED: dict[str, Callable[..., None]] = {

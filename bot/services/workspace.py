@@ -1,0 +1,138 @@
+"""The Slack workspace this deployment serves when it is installed through OAuth ("Add to
+Slack"): one partnership, one workspace, until every row is scoped by partnership (issue 22).
+
+The first workspace to install claims the partnership (`Partnership.slack_team_id`); any other is
+refused, since it would see this partnership's data, and the claim outlives an uninstall for the
+same reason. The installation itself (its bot token) lives in slack_sdk's store tables
+(bot.models): Bolt's OAuth flow writes it; this module reads the token for work done outside a
+Slack request (the outbox's sender, the jobs) and removes the installation when Slack says the
+app was uninstalled. With a bot token set instead (one workspace, no OAuth) nothing is claimed,
+and an uninstall only pauses sending, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import Engine, delete, desc, or_, update
+from sqlmodel import Session, select
+
+from bot.db import read_scope, session_scope
+from bot.models import Partnership, slack_bots, slack_installations
+from bot.services import audit, outbox
+from bot.services.directory import (
+    ProfileLoader,
+    coordinators_in,
+    ensure_member,
+    profiles_ahead,
+)
+from bot.services.outbox import Notices, Written, no_notices
+
+SLACK = "Slack"  # the audit trail's actor for what Slack told the bot
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What an install changed, for the welcome DM."""
+
+    installer_id: str
+    partnership: str  # its name
+    first_coordinator: bool  # the installer became the partnership's first coordinator
+    resumed: bool  # sending had been paused by an uninstall, and is resumed
+    notices: tuple[Written, ...] = ()
+
+
+class Workspace:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(self, team_id: str) -> str | None:
+        """Make `team_id` the partnership's workspace unless another already is: None when it
+        is (now, or already), else the partnership's name, for the refusal. One conditional
+        update, so two workspaces installing at once cannot both have it."""
+        with session_scope(self.engine) as session:
+            row = _partnership(session)
+            table = Partnership.__table__
+            taken = session.connection().execute(
+                update(table)
+                .where(
+                    table.c.id == row.id,
+                    or_(table.c.slack_team_id.is_(None), table.c.slack_team_id == team_id),
+                )
+                .values(slack_team_id=team_id)
+            )
+            if taken.rowcount == 1:
+                return None
+            return row.name
+
+    def installed(
+        self,
+        installer_id: str,
+        load_profile: ProfileLoader,
+        notices: Notices[Installed] = no_notices,
+    ) -> Installed:
+        """After the installation is stored: the installer becomes the first coordinator if the
+        partnership has none on Slack, and sending paused by an uninstall resumes."""
+        load_profile = profiles_ahead(self.engine, [installer_id], load_profile)
+        with session_scope(self.engine) as session:
+            row = _partnership(session)
+            first = not coordinators_in(session)
+            if first:
+                member = ensure_member(session, installer_id, load_profile)
+                member.is_coordinator = True
+                session.add(member)
+            resumed = row.sending_paused
+            row.sending_paused = False
+            session.add(row)
+            detail = "first coordinator" if first else ""
+            audit.record(session, installer_id, "installed", detail)
+            done = Installed(installer_id, row.name, first, resumed)
+            return replace(done, notices=outbox.write_notices(session, notices(done)))
+
+    def uninstalled(self, team_id: str | None, reason: str) -> bool:
+        """Slack says the app was uninstalled from `team_id` or its tokens revoked: scheduled
+        sending pauses and that workspace's installation goes (its tokens are dead), in one
+        transaction; the partnership's data stays. An event about a workspace the partnership
+        is not (one refused at install, whose token was revoked then) changes nothing. Whether
+        sending was paused now."""
+        with session_scope(self.engine) as session:
+            row = _partnership(session)
+            if row.slack_team_id is not None and team_id != row.slack_team_id:
+                return False
+            for table in (slack_installations, slack_bots):
+                session.connection().execute(delete(table).where(table.c.team_id == team_id))
+            if row.sending_paused:
+                return False
+            row.sending_paused = True
+            session.add(row)
+            audit.record(session, SLACK, "sending paused", reason)
+            return True
+
+
+def bot_token(engine: Engine, client_id: str) -> str | None:
+    """The bot token of the partnership's workspace as installed now: None before the first
+    install and after an uninstall."""
+    table = Partnership.__table__
+    with read_scope(engine) as session:
+        return (
+            session.connection()
+            .execute(
+                select(slack_bots.c.bot_token)
+                .join(table, table.c.slack_team_id == slack_bots.c.team_id)
+                .where(slack_bots.c.client_id == client_id, slack_bots.c.bot_token.is_not(None))
+                .order_by(desc(slack_bots.c.installed_at))
+                .limit(1)
+            )
+            .scalar_one_or_none()
+        )
+
+
+def _partnership(session: Session) -> Partnership:
+    """The partnership's row, made with its defaults if the partnership file was never loaded
+    (a workspace may install before it is)."""
+    row = session.get(Partnership, 1)
+    if row is None:
+        row = Partnership(id=1)
+        session.add(row)
+        session.flush()
+    return row

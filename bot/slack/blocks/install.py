@@ -1,0 +1,39 @@
+"""The welcome DM to the person who installed Partnerbot through "Add to Slack"."""
+
+from __future__ import annotations
+
+from bot.services.workspace import Installed
+from bot.slack.blocks.common import Message, context, escape, section
+
+
+def welcome(done: Installed) -> Message:
+    """What to do first, in order: a new installation knows nothing of the partnership yet."""
+    if done.first_coordinator:
+        opening = (
+            f":wave: Partnerbot is installed for *{escape(done.partnership)}*, and you are its "
+            "first coordinator: you can run the coordinators' commands and make others "
+            "coordinators through the partnership file."
+        )
+    else:
+        opening = f":wave: Partnerbot is installed for *{escape(done.partnership)}*."
+    if done.resumed:
+        opening += " Scheduled sending (digests, reminders, follow-ups) has resumed."
+    steps = (
+        "*First steps*\n"
+        "1. *Describe the partnership*: its organisations, topics, schedule and the channels for "
+        "updates, opportunities and the digest go in the partnership file. Whoever runs "
+        "Partnerbot loads it with `partnerbot config load partnership.toml` (or sets "
+        "`PARTNERSHIP_CONFIG`); the README's _The partnership file_ shows one.\n"
+        "2. *Invite Partnerbot to the updates channel* (and the opportunities and digest "
+        "channels): type `/invite @Partnerbot` in each.\n"
+        "3. *Ask your partners to join* their organisation: `/partners join <organisation>`.\n"
+        "4. Type `/partners help` to see every command."
+    )
+    return Message(
+        text=f"Partnerbot is installed for {done.partnership}: here are the first steps.",
+        blocks=[
+            section(opening),
+            section(steps),
+            context("More in Partnerbot's README: _Many workspaces (OAuth)_."),
+        ],
+    )

@@ -1,0 +1,241 @@
+"""Installing through Slack's OAuth flow ("Add to Slack"): Bolt's flow, with slack_sdk's
+SQLAlchemy stores on the bot's own database, for one partnership per deployment.
+
+`GET /slack/install` shows the Add to Slack link; Slack sends the installer back to
+`GET /slack/oauth_redirect` with a code, which Bolt exchanges (`oauth.v2.access`) for the bot
+token. Before the installation is stored, the workspace must be the partnership's (the first to
+install claims it, bot.services.workspace): another is refused, and the app uninstalled from it
+again, because without every row scoped by partnership it would see this partnership's data.
+Once stored, the installer becomes the first coordinator and gets the welcome DM. The pages are
+in plain words: whoever installs is a charity worker, not a developer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from slack_bolt import BoltResponse
+from slack_bolt.error import BoltError
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, delete
+
+from bot.config import Settings
+from bot.email_pages import PAGE, PAGE_HEADERS
+from bot.services.outbox import Notice
+from bot.services.workspace import Installed
+from bot.slack.blocks.install import welcome
+from bot.slack.client import DependableClient
+from bot.slack.profiles import profile_loader
+from bot.slack.wiring import Services
+
+log = logging.getLogger("partnerbot.oauth")
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# The bot's scopes, exactly manifest.yml's (tests/test_manifest.py); the README says why each.
+SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write")
+STATE_LIFETIME = 600  # seconds an install link works: Slack's own default
+
+
+class SignedStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, stricter in two ways: each state carries an HMAC made with
+    SLACK_STATE_SECRET, so a made-up one is refused without asking the database; and a state
+    is taken by one DELETE, so the same one sent twice at once (a double click) works once on
+    PostgreSQL too, where slack_sdk's select-then-delete could let both through. Expired ones
+    are cleared as new ones are issued."""
+
+    def __init__(self, secret: str, engine: Engine) -> None:
+        super().__init__(expiration_seconds=STATE_LIFETIME, engine=engine)
+        self.secret = secret.encode()
+
+    def issue(self, *args: object, **kwargs: object) -> str:
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(self.oauth_states).where(self.oauth_states.c.expire_at < _now())
+            )
+        state = super().issue()
+        return f"{state}.{self._signature(state)}"
+
+    def consume(self, state: str) -> bool:
+        value, _, signature = (state or "").rpartition(".")
+        if not value or not hmac.compare_digest(signature, self._signature(value)):
+            return False
+        c = self.oauth_states.c
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                delete(self.oauth_states).where(c.state == value, c.expire_at > _now())
+            )
+        return taken.rowcount == 1
+
+    def _signature(self, value: str) -> str:
+        return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _now() -> datetime:
+    """Naive UTC, as slack_sdk stores the states' expiry."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class AnotherWorkspace(BoltError):
+    """A workspace other than the partnership's tried to install."""
+
+    def __init__(self, partnership: str) -> None:
+        super().__init__(partnership)
+        self.partnership = partnership
+
+
+class PartnershipOAuthFlow(OAuthFlow):
+    """Bolt's flow, with the partnership's own install page and its rule: one workspace."""
+
+    def __init__(self, client: WebClient, settings: OAuthSettings, services: Services) -> None:
+        super().__init__(client=client, logger=log, settings=settings)
+        self.services = services
+
+    def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        return page(
+            "Add Partnerbot to your Slack",
+            "<p>Partnerbot keeps a partnership's organisations connected between meetings: "
+            "updates, hot desks, opportunities and the follow-up of sessions, in Slack.</p>"
+            "<p>The button takes you to Slack, which asks you to allow Partnerbot into your "
+            "workspace, then brings you back here. Whoever installs it becomes the "
+            "partnership's first coordinator if it has none yet.</p>"
+            f'<p><a href="{html.escape(url)}">Add to Slack</a></p>'
+            "<p><small>The link works once, for 10 minutes, in this browser.</small></p>",
+        )
+
+    def store_installation(self, request: BoltRequest, installation: Installation) -> None:
+        workspace = self.services.workspace
+        refused = workspace.claim(installation.team_id or "")
+        if refused is not None:
+            self._uninstall(installation)
+            raise AnotherWorkspace(refused)
+        super().store_installation(request, installation)
+
+        def greeting(done: Installed) -> list[Notice]:
+            return [Notice("dm", done.installer_id, welcome(done).rendered(), "welcome")]
+
+        client = DependableClient.like(self.client)
+        client.token = installation.bot_token  # the workspace's, just installed
+        done = workspace.installed(installation.user_id, profile_loader(client), greeting)
+        self.services.sender.notices(done.notices)
+
+    def _uninstall(self, installation: Installation) -> None:
+        """The refused workspace is left as it was: Slack had installed the app there."""
+        try:
+            self.client.apps_uninstall(
+                client_id=self.settings.client_id,
+                client_secret=self.settings.client_secret,
+                token=installation.bot_token,
+            )
+        except SlackApiError as error:
+            log.warning("could not uninstall from a refused workspace: %s", error)
+
+
+def oauth_flow(
+    settings: Settings, engine: Engine, client: WebClient, services: Services
+) -> OAuthFlow:
+    """The flow for `create_app` in OAuth mode (settings.oauth), its stores on `engine`."""
+    assert settings.slack_client_id and settings.slack_client_secret and settings.slack_state_secret
+    redirect = f"{settings.public_url.rstrip('/')}{REDIRECT_PATH}" if settings.public_url else None
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(SCOPES),
+        user_scopes=[],
+        redirect_uri=redirect,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        callback_options=CallbackOptions(success=installed_page, failure=failed_page),
+        installation_store=SQLAlchemyInstallationStore(
+            settings.slack_client_id, engine, logger=log
+        ),
+        state_store=SignedStateStore(settings.slack_state_secret, engine),
+        state_expiration_seconds=STATE_LIFETIME,
+        logger=log,
+    )
+    return PartnershipOAuthFlow(client, oauth_settings, services)
+
+
+def installed_page(args: SuccessArgs) -> BoltResponse:
+    team = args.installation.team_name or "your workspace"
+    slack = f"https://app.slack.com/client/{args.installation.team_id}"
+    body = (
+        f"<p>Partnerbot is now in {html.escape(team)}'s Slack.</p>"
+        "<p>It has sent you a direct message there with the first steps: open Slack and look "
+        "for <strong>Partnerbot</strong> under <em>Apps</em>. You can close this page.</p>"
+        f'<p><a href="{html.escape(slack)}">Open Slack</a></p>'
+    )
+    return _answer(args, 200, page("Partnerbot is installed", body))
+
+
+# Why an install did not happen, in plain words, by Bolt's reason (else Slack's error code).
+FAILURES = {
+    "access_denied": "You chose not to add Partnerbot in Slack, so nothing was installed.",
+    "invalid_browser": (
+        "This page was opened in a different browser from the one that started installing, "
+        "or it was reloaded, so nothing was installed."
+    ),
+    "invalid_state": (
+        "This install link was already used, has expired (each works once, for 10 minutes), "
+        "or did not come from this Partnerbot, so nothing was installed."
+    ),
+    "missing_code": "Slack did not send what completes the install, so nothing was installed.",
+    "invalid_code": (
+        "Slack did not accept the install (its one-time code was refused or already used), "
+        "so nothing was installed."
+    ),
+}
+START_AGAIN = f'<p><a href="{INSTALL_PATH}">Start again</a></p>'
+
+
+def failed_page(args: FailureArgs) -> BoltResponse:
+    if isinstance(args.error, AnotherWorkspace):
+        name = html.escape(args.error.partnership)
+        body = (
+            f"<p>This Partnerbot already serves the {name} partnership's workspace; serving "
+            "several partnerships from one deployment is not available yet: ask whoever runs "
+            "it for a deployment of your own.</p>"
+            "<p>Nothing of your workspace was kept, and Partnerbot was removed from it again.</p>"
+        )
+        return _answer(args, 403, page("Partnerbot could not be added", body))
+    if args.reason == "storage_error":
+        log.error("installing failed: %s", args.error)
+        body = (
+            "<p>Slack allowed the install, but Partnerbot could not save it.</p>"
+            "<p>Ask whoever runs Partnerbot to look at its logs, then start again.</p>"
+        )
+    else:
+        reason = FAILURES.get(
+            args.reason,
+            f"Slack stopped the install ({html.escape(args.reason)}), so nothing was installed.",
+        )
+        body = f"<p>{reason}</p><p>To try again, start from the beginning.</p>"
+    return _answer(
+        args, args.suggested_status_code, page("Partnerbot was not installed", body + START_AGAIN)
+    )
+
+
+def _answer(args: SuccessArgs | FailureArgs, status: int, body: str) -> BoltResponse:
+    """The page, with the state's cookie cleared (it was for this one attempt)."""
+    cookie = args.settings.state_utils.build_set_cookie_for_deletion()
+    headers: dict[str, str | Sequence[str]] = dict(PAGE_HEADERS)
+    headers |= {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": cookie}
+    return BoltResponse(status=status, headers=headers, body=body)
+
+
+def page(title: str, body: str) -> str:
+    """A page as the web process's others look (bot.email_pages); `body` is HTML, escaped."""
+    return PAGE.format(title=html.escape(title), body=body)

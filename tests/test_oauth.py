@@ -1,0 +1,345 @@
+"""Installing through Slack's OAuth flow ("Add to Slack"), one partnership per deployment: driven
+as a browser and Slack drive it (the install page, Slack's redirect back with a code, signed
+requests to /slack/events), the code exchanged with the fake Slack's oauth.v2.access."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from alembic import command
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlmodel import Session
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.db import alembic_config, make_engine
+from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, TEAM_ID, FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from bot.models import (
+    Member,
+    Partnership,
+    slack_bots,
+    slack_installations,
+    slack_oauth_states,
+)
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
+from bot.services.rights import sending_paused
+from bot.slack.oauth import SCOPES
+from jobs.clock import job_client, run_job
+from jobs.context import JobContext
+from jobs.registry import JOBS
+from tests.conftest import BACKENDS, SIGNING_SECRET, Bot, private_postgres_schema, running
+from tests.helpers import shown
+
+INSTALLER = "U0INSTALL1"
+SECOND_TEAM = "T0SECOND"
+STATE_SECRET = "a-state-secret-long-enough"
+PUBLIC_URL = "https://partnerbot.example.org"  # behind which the test's server stands
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    body: str
+    cookie: str  # the state cookie set, "" if none
+
+
+def oauth_settings(fake: FakeSlack, database_url: str) -> Settings:
+    return Settings(
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.base_url,
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_state_secret=STATE_SECRET,
+    )
+
+
+@pytest.fixture
+def oauth_bot(engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
+    """The app in OAuth mode on an empty database: nothing installed, no partnership file."""
+    fake_slack.add_user(INSTALLER, "Ines Installer")
+    with running(oauth_settings(fake_slack, database_url), engine, fake_slack) as bot:
+        yield bot
+
+
+def browse(bot: Bot, path_and_query: str, cookie: str = "") -> Page:
+    """A browser's GET of the app's page (the public URL's path, on the test's server)."""
+    path = path_and_query.removeprefix(PUBLIC_URL)
+    headers = {"Cookie": cookie} if cookie else {}
+    request = urllib.request.Request(bot.url + path, headers=headers)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            status, body, set_cookie = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, body, set_cookie = error.code, error.read(), error.headers
+    cookie_set = (set_cookie.get("Set-Cookie") or "").split(";")[0]
+    return Page(status, body.decode(), cookie_set if not cookie_set.endswith("=") else "")
+
+
+def add_to_slack_link(page: Page) -> str:
+    start = page.body.index('href="') + len('href="')
+    return urllib.parse.unquote(
+        page.body[start : page.body.index('"', start)].replace("&amp;", "&")
+    )
+
+
+def install(bot: Bot, team_id: str = TEAM_ID, user_id: str = INSTALLER) -> Page:
+    """Open the install page, click Add to Slack, Allow in Slack, come back with the code."""
+    page = browse(bot, "/slack/install")
+    back = bot.fake.mint_code(add_to_slack_link(page), team_id, user_id, f"Team {team_id}")
+    return browse(bot, back, page.cookie)
+
+
+def rows(engine: Engine, table: Table, team_id: str = TEAM_ID) -> int:
+    with engine.connect() as connection:
+        statement = select(func.count()).select_from(table).where(table.c.team_id == team_id)
+        return connection.execute(statement).scalar_one()
+
+
+def issued_token(bot: Bot) -> str:
+    return bot.fake.calls_to("oauth.v2.access")[-1].response["access_token"]
+
+
+def welcomes(fake: FakeSlack, user_id: str = INSTALLER) -> list[str]:
+    return [
+        shown(c.args) for c in fake.calls_to("chat.postMessage") if c.args["channel"] == user_id
+    ]
+
+
+def test_the_install_page_links_to_slack_with_a_signed_state(oauth_bot: Bot) -> None:
+    page = browse(oauth_bot, "/slack/install")
+    assert page.status == 200 and "Add to Slack" in page.body
+    link = urllib.parse.urlsplit(add_to_slack_link(page))
+    asked = urllib.parse.parse_qs(link.query)
+    assert link.netloc == "slack.com" and link.path == "/oauth/v2/authorize"
+    assert asked["client_id"] == [CLIENT_ID]
+    assert asked["scope"] == [",".join(SCOPES)]
+    assert asked["redirect_uri"] == [f"{PUBLIC_URL}/slack/oauth_redirect"]
+    state = asked["state"][0]
+    assert page.cookie == f"slack-app-oauth-state={state}"
+    value, _, signature = state.rpartition(".")
+    assert value and len(signature) == 64
+
+
+def test_installing_stores_it_makes_the_installer_coordinator_and_welcomes_them(
+    oauth_bot: Bot,
+) -> None:
+    page = install(oauth_bot)
+    assert page.status == 200 and "Partnerbot is installed" in page.body
+    assert "direct message" in page.body
+    engine = oauth_bot.engine
+    assert rows(engine, slack_installations) == 1 and rows(engine, slack_bots) == 1
+    with Session(engine) as session:
+        member = session.exec(select(Member).where(Member.slack_user_id == INSTALLER)).scalar_one()
+        assert member.is_coordinator
+        assert session.get(Partnership, 1).slack_team_id == TEAM_ID  # type: ignore[union-attr]
+    (welcome,) = welcomes(oauth_bot.fake)
+    assert "first coordinator" in welcome and "/partners help" in welcome
+    assert "/invite @Partnerbot" in welcome and "partnership file" in welcome
+    sent = oauth_bot.fake.calls_to("chat.postMessage")[-1]
+    assert sent.token == issued_token(oauth_bot)  # through the outbox, with the stored token
+    assert "slack_installations" not in page.body  # nothing of the machinery shown
+
+
+def test_a_forged_or_reused_state_is_refused_and_installs_nothing(oauth_bot: Bot) -> None:
+    page = browse(oauth_bot, "/slack/install")
+    link = add_to_slack_link(page)
+    forged = link.replace("state=", "state=0", 1)
+    forged_cookie = page.cookie.replace("=", "=0", 1)
+    back = oauth_bot.fake.mint_code(forged, TEAM_ID, INSTALLER)
+    refused = browse(oauth_bot, back, forged_cookie)
+    assert refused.status == 401 and "nothing was installed" in refused.body
+    assert "Start again" in refused.body
+    assert rows(oauth_bot.engine, slack_installations) == 0
+    assert oauth_bot.fake.calls_to("oauth.v2.access") == []
+
+    back = oauth_bot.fake.mint_code(link, TEAM_ID, INSTALLER)
+    assert browse(oauth_bot, back, page.cookie).status == 200
+    again = oauth_bot.fake.mint_code(link, TEAM_ID, INSTALLER)  # the same link, used again
+    reused = browse(oauth_bot, again, page.cookie)
+    assert reused.status == 401 and "already used" in reused.body
+    assert rows(oauth_bot.engine, slack_installations) == 1
+    assert len(welcomes(oauth_bot.fake)) == 1
+
+
+def test_a_second_workspace_is_refused_uninstalled_again_and_nothing_of_it_kept(
+    oauth_bot: Bot,
+) -> None:
+    assert install(oauth_bot).status == 200
+    page = install(oauth_bot, SECOND_TEAM, "U0SECOND1")
+    assert page.status == 403
+    assert (
+        "This Partnerbot already serves the Our partnership partnership's workspace; serving "
+        "several partnerships from one deployment is not available yet: ask whoever runs it "
+        "for a deployment of your own" in page.body
+    )
+    assert rows(oauth_bot.engine, slack_installations, SECOND_TEAM) == 0
+    assert rows(oauth_bot.engine, slack_bots, SECOND_TEAM) == 0
+    (uninstall,) = oauth_bot.fake.calls_to("apps.uninstall")
+    assert uninstall.ok and uninstall.token == issued_token(oauth_bot)
+    with Session(oauth_bot.engine) as session:
+        assert session.get(Partnership, 1).slack_team_id == TEAM_ID  # type: ignore[union-attr]
+        assert (
+            session.exec(select(Member).where(Member.slack_user_id == "U0SECOND1")).first() is None
+        )
+    # Slack tells the app its token in the refused workspace went: nothing changes here.
+    refused_workspace = SlackDriver(
+        oauth_bot.slack.app_url, SIGNING_SECRET, oauth_bot.fake, SECOND_TEAM
+    )
+    assert refused_workspace.event({"type": "app_uninstalled"}).status == 200
+    time.sleep(0.3)  # handled after the acknowledgement: give it time to do wrong
+    assert not sending_paused(oauth_bot.engine)
+    assert rows(oauth_bot.engine, slack_installations) == 1
+
+
+def test_a_command_from_the_installed_workspace_is_answered_with_the_stored_token(
+    oauth_bot: Bot,
+) -> None:
+    assert oauth_bot.slack.command("/partners", "help", user_id=INSTALLER).status == 200
+    refusal = oauth_bot.fake.wait_for("response_url")[0]  # Bolt: this workspace has no install
+    assert "reinstall" in refusal.args["text"].lower()
+    install(oauth_bot)
+    answer = oauth_bot.ask("help", user_id=INSTALLER)
+    assert "/partners" in shown(answer)
+    tokens = {call.token for call in oauth_bot.fake.calls if call.method not in {"response_url"}}
+    assert tokens - {""} == {issued_token(oauth_bot)}
+
+
+def test_uninstalling_removes_the_installation_and_pauses_sending_keeping_the_data(
+    oauth_bot: Bot,
+) -> None:
+    install(oauth_bot)
+    assert oauth_bot.slack.event({"type": "app_uninstalled"}).status == 200
+    deadline = time.monotonic() + 5  # the event is handled after Slack's acknowledgement
+    while not sending_paused(oauth_bot.engine) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sending_paused(oauth_bot.engine)
+    assert rows(oauth_bot.engine, slack_installations) == 0
+    assert rows(oauth_bot.engine, slack_bots) == 0
+    with Session(oauth_bot.engine) as session:  # the partnership's data stays
+        assert session.exec(select(Member).where(Member.slack_user_id == INSTALLER)).first()
+
+
+def test_the_same_workspace_reinstalling_resumes_with_its_data(oauth_bot: Bot) -> None:
+    install(oauth_bot)
+    oauth_bot.slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UPARTNERBOT"]}})
+    deadline = time.monotonic() + 5
+    while not sending_paused(oauth_bot.engine) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    page = install(oauth_bot, user_id="U0OTHERADMIN")
+    assert page.status == 200
+    assert not sending_paused(oauth_bot.engine)
+    assert rows(oauth_bot.engine, slack_bots) == 1
+    with Session(oauth_bot.engine) as session:
+        coordinators = session.exec(select(Member.slack_user_id).where(Member.is_coordinator))
+        assert coordinators.scalars().all() == [INSTALLER]  # the first one stays the only one
+
+
+def test_the_clock_uses_the_installed_token_and_says_when_there_is_none(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    engine = oauth_bot.engine
+    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+    client = job_client(oauth_bot.settings, engine)
+    jobs = JobContext(engine=engine, zone=oauth_bot.settings.zone, client=client)
+    summary = run_job("digest", jobs)
+    assert "not installed yet" in summary and "/slack/install" in summary
+    install(oauth_bot)
+    assert client.bot_token() == issued_token(oauth_bot)  # type: ignore[attr-defined]
+    assert "not installed" not in run_job("digest", jobs)
+
+
+def test_the_store_tables_are_slack_sdks_column_for_column() -> None:
+    theirs = MetaData()
+    built = [
+        SQLAlchemyInstallationStore.build_installations_table(theirs, "slack_installations"),
+        SQLAlchemyInstallationStore.build_bots_table(theirs, "slack_bots"),
+        SQLAlchemyOAuthStateStore.build_oauth_states_table(theirs, "slack_oauth_states"),
+    ]
+    for mine, slack_sdks in zip(
+        (slack_installations, slack_bots, slack_oauth_states), built, strict=True
+    ):
+        assert _shape(mine) == _shape(slack_sdks)
+
+
+def _shape(table: Table) -> tuple[object, ...]:
+    columns = [
+        (c.name, repr(c.type), c.nullable, c.primary_key, c.autoincrement) for c in table.columns
+    ]
+    indexes = sorted((i.name, tuple(c.name for c in i.columns)) for i in table.indexes)
+    return table.name, columns, indexes
+
+
+@pytest.fixture(params=BACKENDS)
+def before_oauth(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database migrated to 0016, the last migration before the OAuth stores."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'before.db'}")
+        command.upgrade(alembic_config(engine), "0016")
+        yield engine
+        engine.dispose()
+        return
+    with private_postgres_schema("0016") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+def test_the_migrations_make_the_store_tables_and_downgrading_drops_them(
+    before_oauth: Engine,
+) -> None:
+    stores = {"slack_installations", "slack_bots", "slack_oauth_states"}
+    config = alembic_config(before_oauth)
+    command.upgrade(config, "head")
+    assert stores <= set(inspect(before_oauth).get_table_names())
+    command.downgrade(config, "0016")
+    assert not stores & set(inspect(before_oauth).get_table_names())
+
+
+# Settings ----------------------------------------------------------------------------------------
+
+OAUTH_ENV = {
+    "SLACK_CLIENT_ID": CLIENT_ID,
+    "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+    "SLACK_STATE_SECRET": STATE_SECRET,
+}
+
+
+def test_the_three_oauth_settings_make_oauth_mode() -> None:
+    settings = load_settings(OAUTH_ENV)
+    assert settings.oauth and settings.slack_bot_token is None
+    assert not load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}).oauth
+    assert replace(settings, slack_client_secret=None).oauth is False
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"SLACK_CLIENT_ID": CLIENT_ID}, "SLACK_CLIENT_SECRET and SLACK_STATE_SECRET are not"),
+        (OAUTH_ENV | {"SLACK_STATE_SECRET": ""}, "SLACK_STATE_SECRET is not"),
+        (OAUTH_ENV | {"SLACK_STATE_SECRET": "short"}, "at least 16 characters"),
+        (OAUTH_ENV | {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both"),
+        (OAUTH_ENV | {"SLACK_APP_TOKEN": "xapp-1"}, "not Socket Mode"),
+    ],
+)
+def test_a_half_set_or_clashing_oauth_setting_is_one_clear_line(
+    env: dict[str, str], says: str
+) -> None:
+    with pytest.raises(SettingsError, match=says) as refused:
+        load_settings(env)
+    assert "\n" not in str(refused.value)
