@@ -212,7 +212,8 @@ def test_a_command_from_the_installed_workspace_is_answered_with_the_stored_toke
 ) -> None:
     assert oauth_bot.slack.command("/partners", "help", user_id=INSTALLER).status == 200
     refusal = oauth_bot.fake.wait_for("response_url")[0]  # Bolt: this workspace has no install
-    assert "reinstall" in refusal.args["text"].lower()
+    assert "isn't installed in this Slack workspace" in refusal.args["text"]
+    assert "/slack/install" in refusal.args["text"]
     install(oauth_bot)
     answer = oauth_bot.ask("help", user_id=INSTALLER)
     assert "/partners" in shown(answer)

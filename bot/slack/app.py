@@ -26,7 +26,7 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient, outside_requests
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
-from bot.slack.oauth import oauth_flow
+from bot.slack.oauth import not_installed, oauth_flow
 from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
@@ -81,6 +81,7 @@ def create_app(
         logger=log,
         # OAuth mode: Bolt authorizes each request with its workspace's stored installation.
         oauth_flow=oauth_flow(settings, engine, client, services) if settings.oauth else None,
+        user_facing_authorize_error_message=not_installed(settings) if settings.oauth else None,
     )
     _SERVICES[app] = services
 

@@ -48,6 +48,18 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot's scopes, exactly manifest.yml's (tests/test_manifest.py); the README says why each.
 SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write")
 STATE_LIFETIME = 600  # seconds an install link works: Slack's own default
+NOT_INSTALLED = (
+    "Partnerbot isn't installed in this Slack workspace (or it was removed), so nothing was "
+    "done. Someone who may add apps here can install it from {link}; then ask again."
+)
+
+
+def not_installed(settings: Settings) -> str:
+    """What a person is told when their workspace has no installation (Bolt answers it)."""
+    base = (settings.public_url or "").rstrip("/")
+    return NOT_INSTALLED.format(
+        link=f"{base}{INSTALL_PATH}" if base else "the bot's install page (/slack/install)"
+    )
 
 
 class SignedStateStore(SQLAlchemyOAuthStateStore):
