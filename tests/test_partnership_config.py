@@ -98,7 +98,8 @@ def test_any_text_is_written_as_toml_that_reads_back_as_it_was(text: str) -> Non
 
 
 def sent_file(bot: Bot) -> str:
-    """`/partners config` as the coordinator: the file in their DM, as text."""
+    """`/partners config` as the coordinator (help lists it): the file in their DM, as text."""
+    assert "/partners config" in shown(bot.ask("help", user_id=COORDINATOR))
     reply = bot.ask("config", user_id=COORDINATOR)
     assert "Sent to your DMs: the partnership file" in shown(reply)
     (upload,) = bot.fake.uploaded_files(COORDINATOR)
