@@ -25,6 +25,7 @@ from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
     apply_partnership,
+    export_partnership,
     read_partnership_file,
 )
 from jobs.context import JobContext
@@ -61,8 +62,8 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     config = commands.add_parser("config", help="partnership file tasks")
-    config.add_argument("action", choices=["load"])
-    config.add_argument("file")
+    config.add_argument("action", choices=["load", "export"])
+    config.add_argument("file", nargs="?", help="load: the file to read; export: where to write")
     return root
 
 
@@ -107,7 +108,13 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     if command == "db":
         migrate(engine)
         print(f"database {engine.dialect.name} is at schema {schema_version(engine)}")
+    elif command == "config" and args.action == "export":
+        export_to(engine, settings, args.file)
     elif command == "config":
+        if not args.file:
+            raise StartupError(
+                "config load needs the partnership file: partnerbot config load FILE"
+            )
         load_partnership(engine, args.file)
     elif command == "run-job":
         from jobs.clock import run_job
@@ -218,6 +225,22 @@ def load_partnership(engine: Engine, path: str) -> None:
     print(f"loaded {path}: " + ("changes made" if report.changed else "nothing changed"))
     for line in report.lines():
         print(f"  {line}")
+
+
+def export_to(engine: Engine, settings: Settings, path: str | None) -> None:
+    """The partnership file of what the database holds: to `path`, or to stdout."""
+    if engine.dialect.name == "sqlite":
+        migrate(engine)
+    now = datetime.now(settings.zone)
+    text = export_partnership(engine, now=now, by="partnerbot config export")
+    if path is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise StartupError(f"{path}: cannot write the file ({error.strerror})") from None
+    print(f"exported the partnership file to {path}")
 
 
 def check_token(settings: Settings) -> None:

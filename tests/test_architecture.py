@@ -187,6 +187,8 @@ SENT_DIRECTLY = {
     ("bot/slack/listeners/directory.py", "organisation_edited"): "the form's answer",
     ("bot/slack/listeners/rights.py", "my_data"): "the export itself: nothing changes",
     ("bot/slack/listeners/report.py", "report"): "the report's files: nothing changes",
+    ("bot/slack/listeners/config.py", "config"): "the partnership file: nothing changes",
+    ("bot/slack/listeners/config.py", "file_submitted"): "the form's answer (and audit entry)",
     ("bot/slack/listeners/rights.py", "forget_submitted"): "the receipt, after Slack's results",
     ("bot/slack/redraws.py", "redraw_messages"): "redraws kept on Delivery, resumed",
     ("bot/slack/guard.py", "tell"): "a failure told: the database may be what failed",

@@ -115,6 +115,26 @@ def test_db_upgrade_and_config_load_are_idempotent(tmp_path: Path) -> None:
     )
 
 
+def test_config_export_writes_the_file_that_loads_back_changing_nothing(tmp_path: Path) -> None:
+    assert run(["config", "load", str(SAMPLE_PARTNERSHIP)], tmp_path).returncode == 0
+    printed = run(["config", "export"], tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("# The partnership file, exported ")
+    assert "by partnerbot config export" in printed.stdout and 'code = "HRS"' in printed.stdout
+    written = run(["config", "export", "exported.toml"], tmp_path)
+    assert written.stdout == "exported the partnership file to exported.toml\n"
+    assert (tmp_path / "exported.toml").read_text().splitlines()[3:] == (
+        printed.stdout.splitlines()[3:]
+    )  # the same but for the header's time
+    again = run(["config", "load", "exported.toml"], tmp_path)
+    assert again.returncode == 0 and "nothing changed" in again.stdout, again.stdout
+    nowhere = run(["config", "export", str(tmp_path / "no" / "such" / "dir.toml")], tmp_path)
+    assert nowhere.returncode == 2 and "cannot write the file" in nowhere.stderr
+    assert run(["config", "load"], tmp_path).stderr == (
+        "partnerbot: config load needs the partnership file: partnerbot config load FILE\n"
+    )
+
+
 def test_a_schema_behind_the_code_stops_start_up_with_the_command_that_fixes_it(
     tmp_path: Path,
 ) -> None:

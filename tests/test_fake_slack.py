@@ -606,3 +606,26 @@ def test_post_limits_answer_429_per_channel_and_per_workspace() -> None:
         with pytest.raises(SlackApiError) as workspace:
             client.chat_postMessage(channel="C4", text="fourth in a second")
         assert workspace.value.response.headers.get("retry-after") in ("1", ["1"])
+
+
+def test_a_persons_file_is_read_with_a_live_bot_token_only(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    """files.info answers the file a person chose in a form; its bytes go to a bot token, and
+    without one Slack answers its sign-in page (200, HTML), not the file."""
+    shared = fake.file_from("U0MEMBER", "partnership.toml", b'name = "P"\n')
+    info = client.files_info(file=shared["id"])["file"]
+    assert (info["user"], info["size"], info["name"]) == ("U0MEMBER", 11, "partnership.toml")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    url = info["url_private_download"]
+    for headers, expected in (
+        ({"Authorization": "Bearer xoxb-test"}, b'name = "P"\n'),
+        ({}, fake_slack_methods.SIGN_IN_PAGE),
+        ({"Authorization": "Bearer xoxp-a-user-token"}, fake_slack_methods.SIGN_IN_PAGE),
+    ):
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=5) as answer:
+            assert (answer.status, answer.read()) == (200, expected)
+    tokens = [call.token for call in fake.calls_to("file_download")]
+    assert tokens == ["xoxb-test", "", "xoxp-a-user-token"]
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        client.files_info(file="F0NOPE")

@@ -29,10 +29,19 @@ def test_manifest_validates_against_slacks_schema() -> None:
 def test_manifest_asks_for_the_minimal_scopes_and_declares_the_home_tab() -> None:
     data = manifest()
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"]
+        [
+            "commands",
+            "chat:write",
+            "im:write",
+            "users:read",
+            "users:read.email",
+            "files:write",
+            "files:read",
+        ]
     )  # files:write: only for files put in a member's DM (a visit's calendar entry, a report,
-    # their own data); users:read.email: only to offer the digest by email to the profile's
-    # address (the README's scopes table says why each)
+    # their own data, the partnership file); files:read: only to read the partnership file a
+    # coordinator chooses in `/partners config load`; users:read.email: only to offer the
+    # digest by email to the profile's address (the README's scopes table says why each)
     assert sorted(SCOPES) == sorted(data["oauth_config"]["scopes"]["bot"])  # what Add to Slack asks
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True

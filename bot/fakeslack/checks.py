@@ -37,6 +37,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.publish": ("user_id", "view"),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "files.info": ("file",),
 }
 # Arguments of which Slack needs at least one, and the error it answers when none is there.
 ONE_OF: dict[str, tuple[tuple[str, ...], str]] = {

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.fakeslack import escaping
 from bot.fakeslack.checks import SlackRefusal, check_view
 from bot.fakeslack.faults import Faults
-from bot.fakeslack.methods import UPLOAD_PATH, WebApi, token_of
+from bot.fakeslack.methods import FILES_PATH, UPLOAD_PATH, WebApi, token_of
 from bot.fakeslack.server import Server, read_args, send, serve_in_background
 from bot.fakeslack.state import (
     CLIENT_ID,
@@ -34,6 +34,7 @@ from bot.fakeslack.state import (
     Call,
     OAuthCode,
     ResponseUrl,
+    SharedFile,
     SlackState,
     UploadedFile,
     dm_channel,
@@ -189,10 +190,20 @@ class FakeSlack:
         query = urllib.parse.urlencode({"code": code, "state": asked.get("state", [""])[0]})
         return f"{redirect_uri or ''}?{query}"
 
+    def file_from(self, user_id: str, filename: str, content: bytes) -> dict[str, Any]:
+        """A file `user_id` chose in a form's file input: Slack keeps it, private to them, and
+        the form's submission carries it as this answers (files.info answers the same)."""
+        file_id = f"F{self._state.next_number():08d}"
+        file = SharedFile(file_id, user_id, filename, content, int(time.time()))
+        with self._state.lock:
+            self._state.shared[file_id] = file
+        return self._api.shared_file(file)
+
     def fail_next(
         self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
     ) -> None:
-        """Answer `count` calls of `method` (or "response_url" or "file_upload") with a 429 or a
+        """Answer `count` calls of `method` (or "response_url", "file_upload" or "file_download")
+        with a 429 or a
         500, once `after` more calls have succeeded (to break a run part-way through)."""
         self._faults.fail_next(method, status, count, retry_after, after)
 
@@ -277,6 +288,28 @@ class FakeSlack:
 
     # Serving ------------------------------------------------------------------------------------
 
+    def _serve_file(self, request: BaseHTTPRequestHandler, path: str, arrived: float) -> None:
+        """A file's bytes (recorded as "file_download", with the token it carried)."""
+        authorization = request.headers.get("Authorization") or ""
+        args: dict[str, Any] = {"url": self._origin + path}
+        failure = self._faults.failure("file_download", args)
+        if failure is not None:
+            status, answer, headers = failure
+            body, content_type = json.dumps(answer).encode(), "application/json"
+        else:
+            status, answer, headers = 200, {"ok": True}, {}
+            body, content_type = self._api.download(path, authorization)
+            if content_type == "text/html":
+                answer = {"ok": False, "error": "sign_in_page"}
+        self._state.record(
+            Call(
+                "file_download", args, status, answer["ok"], answer.get("error"), answer,
+                arrived, time.monotonic(), token_of({}, authorization),
+            )
+        )  # fmt: skip
+        with contextlib.suppress(ConnectionError):
+            send(request, status, body, headers, content_type)
+
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         """Answer one request as Slack would, and record it; a bug in the fake answers 500."""
         arrived = time.monotonic()
@@ -284,6 +317,9 @@ class FakeSlack:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.niceness)
         time.sleep(self.latency)
         url = urllib.parse.urlsplit(request.path)
+        if url.path.startswith(FILES_PATH):
+            self._serve_file(request, url.path, arrived)
+            return
         is_response_url = url.path.startswith("/response/")
         is_upload = url.path.startswith(UPLOAD_PATH)
         token = url.path.rsplit("/", 1)[1]  # what names a response URL or an upload URL

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.fakeslack.state import (
     CODE_LIFETIME,
     TEAM_ID,
     ResponseUrl,
+    SharedFile,
     SlackState,
     Upload,
     UploadedFile,
@@ -36,6 +38,10 @@ TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
 UPLOAD_PATH = "/upload/v1/"
+FILES_PATH = "/files-pri/"  # where Slack serves files' bytes (url_private, url_private_download)
+# What Slack answers a request for a file's bytes without a token that may read it: its
+# sign-in page, with 200, not an error (an app that forgets the token gets HTML).
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 OF_TOKEN = frozenset({"auth.test", "apps.uninstall"})  # methods whose answer is about the token
 
 
@@ -102,6 +108,46 @@ class WebApi:
                 )
             upload.content = content
         return {"ok": True, "file_id": upload.file_id}
+
+    def download(self, path: str, authorization: str) -> tuple[bytes, str]:
+        """A file's bytes and content type for a bot token that may read it (a live one), else
+        Slack's sign-in page. `path` is /files-pri/TEAM-FILE/[download/]name."""
+        file_id = path.removeprefix(FILES_PATH).split("/", 1)[0].rpartition("-")[2]
+        token = token_of({}, authorization)
+        with self.state.lock:
+            file = self.state.shared.get(file_id)
+            live = token.startswith("xoxb-") and token not in self.state.revoked
+        if file is None or not live:
+            return SIGN_IN_PAGE, "text/html"
+        return file.content, "application/octet-stream"
+
+    def shared_file(self, file: SharedFile) -> dict[str, Any]:
+        """A person's file as files.info shows it (and a file input's submission carries it)."""
+        base = f"{self.origin()}{FILES_PATH}{TEAM_ID}-{file.file_id}"
+        name = urllib.parse.quote(file.filename)
+        return {
+            "id": file.file_id,
+            "created": file.created,
+            "timestamp": file.created,
+            "name": file.filename,
+            "title": file.filename,
+            "mimetype": "text/plain",
+            "filetype": "text",
+            "user": file.user,
+            "size": len(file.content),
+            "mode": "hosted",
+            "is_external": False,
+            "is_public": False,
+            "url_private": f"{base}/{name}",
+            "url_private_download": f"{base}/download/{name}",
+        }
+
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self.state.lock:
+            file = self.state.shared.get(str(args["file"]))
+        if file is None:
+            raise SlackRefusal("file_not_found")
+        return {"file": self.shared_file(file)}
 
     def _keep_response(self, url: ResponseUrl, args: dict[str, Any]) -> None:
         """What a person would see: an ephemeral reply, or the original replaced or deleted."""

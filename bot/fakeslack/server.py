@@ -77,11 +77,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: the recorded calls are the log, and test output stays readable."""
 
 
-def send(request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str]) -> None:
-    data = body.encode()
+def send(
+    request: BaseHTTPRequestHandler,
+    status: int,
+    body: str | bytes,
+    headers: dict[str, str],
+    content_type: str | None = None,
+) -> None:
+    """Text (JSON or plain, as it looks) in UTF-8, or bytes of `content_type`."""
+    data = body.encode() if isinstance(body, str) else body
+    if content_type is None:
+        content_type = "application/json" if data.startswith(b"{") else "text/plain"
     request.send_response(status)
-    content_type = "application/json" if body.startswith("{") else "text/plain"
-    request.send_header("Content-Type", f"{content_type}; charset=utf-8")
+    textual = content_type.startswith(("text/", "application/json"))
+    request.send_header(
+        "Content-Type", f"{content_type}; charset=utf-8" if textual else content_type
+    )
     request.send_header("Content-Length", str(len(data)))
     for name, value in headers.items():
         request.send_header(name, value)

@@ -54,6 +54,18 @@ class UploadedFile:
     initial_comment: str
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A file a person put in Slack (in a form's file input, say): private to them, readable
+    by an app with `files:read` through files.info and its url_private_download."""
+
+    file_id: str
+    user: str
+    filename: str
+    content: bytes
+    created: int
+
+
 @dataclass
 class ResponseUrl:
     issued: float
@@ -103,6 +115,7 @@ class SlackState:
         self.upload_urls: dict[str, str] = {}  # upload URL token -> file id
         self.uploads: dict[str, Upload] = {}  # by file id, until completed
         self.uploaded: list[UploadedFile] = []
+        self.shared: dict[str, SharedFile] = {}  # people's files, by id
         self.ephemeral: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (user, channel)
         self.modals: dict[str, list[str]] = {}  # user → stack of open modal view ids
         self.homes: dict[str, str] = {}  # user → published Home view id
@@ -123,6 +136,7 @@ class SlackState:
             self.upload_urls.clear()
             self.uploads.clear()
             self.uploaded.clear()
+            self.shared.clear()
             self.ephemeral.clear()
             self.modals.clear()
             self.homes.clear()

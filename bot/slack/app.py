@@ -30,6 +30,7 @@ from bot.slack.oauth import not_installed, oauth_flow
 from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
+from jobs.registry import JOBS
 
 log = logging.getLogger("partnerbot")
 # Listener threads a process: enough to keep many replies in flight, each waiting about 150 ms
@@ -69,7 +70,7 @@ def create_app(
     )
     client = client or make_client(settings)
     sender = Sender(engine, outside_requests(settings, engine, client))
-    services = Services.on(engine, settings.zone, sender, clock, Mailing.of(settings))
+    services = Services.on(engine, settings.zone, sender, JOBS, clock, Mailing.of(settings))
     app = App(
         client=client,
         # Listeners are acknowledged in the request thread and run in `work_pool` (see

@@ -46,7 +46,10 @@ log = logging.getLogger("partnerbot.oauth")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot's scopes, exactly manifest.yml's (tests/test_manifest.py); the README says why each.
-SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write")
+SCOPES = (
+    "commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write",
+    "files:read",
+)  # fmt: skip
 STATE_LIFETIME = 600  # seconds an install link works: Slack's own default
 NOT_INSTALLED = (
     "Partnerbot isn't installed in this Slack workspace (or it was removed), so nothing was "

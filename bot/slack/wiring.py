@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from bot.services.home import Home
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.hotdesk.stories import Stories
 from bot.services.opportunities.service import Opportunities
+from bot.services.partnership_file.from_slack import PartnershipSettings
 from bot.services.report import Reports
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
@@ -48,6 +49,7 @@ class Services:
     sender: Sender  # the one path to Slack: what the services wrote to the outbox, and DMs
     digest_email: DigestByEmail
     workspace: Workspace  # the Slack workspace served: installs, uninstalls
+    settings: PartnershipSettings  # the partnership file, exported and loaded by coordinators
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
 
     def now(self) -> datetime:
@@ -63,9 +65,11 @@ class Services:
         engine: Engine,
         zone: ZoneInfo,
         sender: Sender,
+        jobs: Collection[str],
         clock: Clock = real_time,
         mailing: Mailing | None = None,
     ) -> Services:
+        """`jobs`: the job names the partnership file's [schedule] may set (jobs.registry)."""
         opportunities = Opportunities(engine, sender)
         updates = Updates(engine, zone, sender)
         return cls(
@@ -84,5 +88,6 @@ class Services:
             sender,
             DigestByEmail(engine, mailing),
             Workspace(engine),
+            PartnershipSettings(engine, jobs),
             clock,
         )

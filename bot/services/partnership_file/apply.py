@@ -82,42 +82,47 @@ class LoadReport:
 
 
 def apply_partnership(engine: Engine, spec: PartnershipSpec) -> LoadReport:
-    """Upsert the file's contents in one transaction and say what changed.
+    """Upsert the file's contents in one transaction and say what changed (`apply_in`)."""
+    with session_scope(engine) as session:
+        return apply_in(session, spec)
+
+
+def apply_in(session: Session, spec: PartnershipSpec) -> LoadReport:
+    """Upsert the file's contents in the caller's transaction and say what changed.
 
     Coordinators and key workers whose data was erased (services.rights keeps a keyed hash of
     their Slack id) are skipped, and the report says how many: a reload never brings them back.
     """
     report = LoadReport()
-    with session_scope(engine) as session:
-        erased = erased_check(session)
-        addresses_before = _file_addresses(session)
-        skipped: set[str] = set()
+    erased = erased_check(session)
+    addresses_before = _file_addresses(session)
+    skipped: set[str] = set()
 
-        def keep(slack: str | None) -> bool:
-            if slack and erased(slack):
-                skipped.add(slack)
-                return False
-            return True
+    def keep(slack: str | None) -> bool:
+        if slack and erased(slack):
+            skipped.add(slack)
+            return False
+        return True
 
-        _apply_settings(session, spec, report)
-        for topic in spec.topics:
-            exists = session.exec(select(Topic).where(Topic.name == topic)).first()
-            report.topics.count(topic if exists else None, topic)
-            if not exists:
-                session.add(Topic(name=topic))
-        for coordinator in spec.coordinators:
-            if coordinator.slack and keep(coordinator.slack):
-                _apply_coordinator(session, coordinator.slack, coordinator.name, report)
-        _apply_email_coordinators(session, spec.coordinators, report)
-        for organisation in spec.organisations:
-            workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
-            _apply_organisation(session, replace(organisation, key_workers=workers), report)
-        for entry in spec.glossary:
-            added = load_entry(session, entry.term, entry.meaning, entry.description)
-            report.glossary.count(None if added else entry, entry)
-        _apply_people(session, spec.people, report)
-        _forget_emails_to(session, addresses_before - _addresses_in_use(session))
-        report.erased_skipped = len(skipped)
+    _apply_settings(session, spec, report)
+    for topic in spec.topics:
+        exists = session.exec(select(Topic).where(Topic.name == topic)).first()
+        report.topics.count(topic if exists else None, topic)
+        if not exists:
+            session.add(Topic(name=topic))
+    for coordinator in spec.coordinators:
+        if coordinator.slack and keep(coordinator.slack):
+            _apply_coordinator(session, coordinator.slack, coordinator.name, report)
+    _apply_email_coordinators(session, spec.coordinators, report)
+    for organisation in spec.organisations:
+        workers = tuple(worker for worker in organisation.key_workers if keep(worker.slack))
+        _apply_organisation(session, replace(organisation, key_workers=workers), report)
+    for entry in spec.glossary:
+        added = load_entry(session, entry.term, entry.meaning, entry.description)
+        report.glossary.count(None if added else entry, entry)
+    _apply_people(session, spec.people, report)
+    _forget_emails_to(session, addresses_before - _addresses_in_use(session))
+    report.erased_skipped = len(skipped)
     return report
 
 

@@ -89,6 +89,10 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/partners remove @sam", "erase the data of someone who has left"),
             ("/partners audit", "who changed what, and when"),
             ("/partners report 2026-Q3", "the partnership's activity: charts and figures"),
+            (
+                "/partners config",
+                "the partnership file (settings) in your DMs; `config load` loads it back",
+            ),
             ("/jargon merge ITP ISP", "glossary: file one term under another (`edit`, `remove`)"),
         ),
     ),

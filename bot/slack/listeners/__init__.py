@@ -7,6 +7,7 @@ from slack_bolt import App
 
 from bot.slack.guard import guarded
 from bot.slack.listeners import (
+    config,
     directory,
     home,
     hotdesk,
@@ -22,12 +23,14 @@ from bot.slack.partners_command import partners_command
 
 # The Events API events handled, which manifest.yml subscribes to (a test keeps them equal).
 EVENTS = {**home.HANDLED, **rights.HANDLED}
-# `/partners` subcommands: the directory's, data protection's, the report's, then stories'.
+# `/partners` subcommands: the directory's, data protection's, the report's, stories', then the
+# partnership file's.
 PARTNERS = {
     **directory.SUBCOMMANDS,
     **rights.SUBCOMMANDS,
     **report.SUBCOMMANDS,
     **stories.SUBCOMMANDS,
+    **config.SUBCOMMANDS,
 }
 
 
@@ -43,5 +46,6 @@ def register(app: App) -> None:
         rights,
         jargon,
         stories,
+        config,
     ):
         module.register(app)
