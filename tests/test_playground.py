@@ -273,3 +273,32 @@ def test_the_email_panel_shows_what_was_sent_and_its_links_work(page: Page) -> N
     expect(approve.locator("h1")).to_have_text("Approve this visit?")
     approve.click("button")
     expect(approve.locator("h1")).to_have_text("Visit approved")
+
+
+def test_a_coordinator_exports_the_partnership_file_and_loads_it_back_edited(page: Page) -> None:
+    """The file input of `/partners config load` works in the page: the chosen file goes to
+    the fake Slack as the person's, and the form carries it, as in Slack."""
+    as_user(page, COORDINATOR)
+    open_channel(page, "D0000COORD1")
+    command(page, "/partners config")
+    exported = page.locator('.file-card[data-file-name$=".toml"] a')
+    expect(exported).to_have_count(1)
+    with page.expect_download() as downloading:
+        exported.click()
+    text = Path(downloading.value.path()).read_text()
+    edited = text.replace(
+        'name = "Riverside Refugee and Care Leavers Partnership"',
+        'name = "Riverside Partnership"',
+    )
+    assert edited != text
+    command(page, "/partners config load")
+    modal = page.locator("#modal")
+    expect(modal).to_be_visible()
+    chooser = modal.locator('input[type="file"]')
+    chooser.set_input_files(
+        {"name": "partnership.toml", "mimeType": "text/plain", "buffer": edited.encode()}
+    )
+    expect(chooser).to_have_attribute("data-file-id", re.compile(r"^F"))  # the fake has it
+    page.click("#modal-submit")
+    expect(modal).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("the partnership's settings are changed")

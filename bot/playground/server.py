@@ -63,7 +63,9 @@ FILE_TYPES = {  # a file a message carries, served to the page: images shown, th
 }
 FILES_PATH = "/files/"
 DEFAULT_FILE = "playground.db"
-ROUTES = frozenset({"command", "action", "submit", "close", "home", "job"})  # POST /api/<name>
+ROUTES = frozenset({"command", "action", "submit", "close", "home", "job", "choose_file"})
+# each POST /api/<name>
+CHOSEN_FILE_MAX = 500_000  # bytes of a file chosen in a form: a partnership file is a few KB
 
 
 @dataclass
@@ -176,6 +178,14 @@ class Playground:
     def close(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
         self.fake.close_modal(user)
         return {}
+
+    def choose_file(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A file chosen in a form's file input: the fake Slack keeps it as the person's, as
+        Slack does, and answers what the form's submission then carries."""
+        content = str(body.get("content") or "").encode()
+        if len(content) > CHOSEN_FILE_MAX:
+            return {"error": "That file is too big for the playground."}
+        return {"file": self.fake.file_from(user, str(body.get("filename") or "file"), content)}
 
     def home(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
         reply = self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})

@@ -463,6 +463,31 @@ var BlockKit = (function () {
         node = inp;
         break;
       }
+      case 'file_input': {
+        // Slack keeps a chosen file as the person's and the form carries it: here the page
+        // gives it to the fake Slack (page.chooseFile), which answers as Slack would.
+        var chosen = null;
+        inp = h('input', { class: 'inp', type: 'file', 'data-action-id': actionId });
+        nameAttr(inp);
+        if (el.filetypes && el.filetypes.length) {
+          inp.accept = el.filetypes.map(function (t) { return '.' + t; }).join(',');
+        }
+        inp.addEventListener('change', function () {
+          var f = inp.files && inp.files[0];
+          chosen = null;
+          inp.removeAttribute('data-file-id');
+          if (!f) return;
+          f.text().then(function (content) { return page.chooseFile(f.name, content); })
+            .then(function (answer) {
+              chosen = answer && answer.file ? answer.file : null;
+              if (chosen) inp.setAttribute('data-file-id', chosen.id);  // taken: ready to send
+            });
+        });
+        read = function () { return { type: 'file_input', files: chosen ? [chosen] : [] }; };
+        apply = function () {};
+        node = inp;
+        break;
+      }
       case 'radio_buttons':
       case 'checkboxes': {
         var isRadio = el.type === 'radio_buttons';

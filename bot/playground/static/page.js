@@ -587,7 +587,10 @@
     channels: channels,
     memberById: memberById,
     channelName: channelName,
-    onAction: sendAction
+    onAction: sendAction,
+    chooseFile: function (filename, content) {
+      return post('/api/choose_file', { user: userId, filename: filename, content: content });
+    }
   });
   init();
 })();
