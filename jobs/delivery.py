@@ -53,7 +53,7 @@ class Tally:
         if self.deferred:
             parts.append(f"{self.deferred} left for the next run (Slack busy)")
         if self.unconfirmed:
-            parts.append(f"{self.unconfirmed} not confirmed by Slack (timed out), not resent")
+            parts.append(f"{self.unconfirmed} not confirmed by Slack (no answer), not resent")
         if self.stuck:
             parts.append(f"{self.stuck} interrupted mid-send, not resent: check them in Slack")
         return ", ".join(parts)

@@ -191,7 +191,7 @@ def test_a_delivery_slack_did_not_confirm_is_reported_and_never_sent_again(
     seed(loaded_engine, opted_in=(MEMBER,))
     fake_slack.stall_next("chat.postMessage", SLACK_TIMEOUT + 0.3)  # the channel's copy
     summary = run_job("digest", job_context(loaded_engine, fake_slack), MONDAY_9)
-    assert summary == "2026-W48: 1 sent, 1 not confirmed by Slack (timed out), not resent"
+    assert summary == "2026-W48: 1 sent, 1 not confirmed by Slack (no answer), not resent"
     later = run_job(
         "digest", job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(minutes=5)
     )

@@ -10,10 +10,14 @@ from urllib.error import HTTPError
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 from bot.fakeslack import FakeSlack
+from bot.services.outbox import UNSURE
 from bot.slack import transport
-from bot.slack.client import TIMEOUT, DependableClient
+from bot.slack.blocks.common import Message
+from bot.slack.client import NO_ANSWER, TIMEOUT, UNCERTAIN, DependableClient
+from bot.slack.sender import Sender
 from tests.conftest import MEMBER
 
 JSON = {"Content-Type": "application/json;charset=utf-8"}
@@ -96,3 +100,31 @@ def test_a_response_url_reply_and_its_refusal(fake_slack: FakeSlack) -> None:
         transport.post(url, body, JSON, 5)
     assert refused.value.code == 404
     assert b"used_url" in refused.value.read()
+
+
+def test_an_answer_lost_after_sending_is_uncertain_and_never_sent_again() -> None:
+    """Slack did it, but the connection ended before its answer: not "unreachable" (which
+    would be tried again), but uncertain, like a timeout. (A fake of its own: no other test's
+    late call can take the lost answer.)"""
+    with FakeSlack() as fake:
+        fake.add_user(MEMBER, "Sam Member")
+        client = client_of(fake)
+        client.chat_postMessage(channel=MEMBER, text="first")  # a kept connection to lose
+        fake.drop_next("chat.postMessage")
+        with pytest.raises(SlackApiError) as lost:
+            client.chat_postMessage(channel=MEMBER, text="its answer lost")
+        assert lost.value.response["error"] == NO_ANSWER
+        assert NO_ANSWER in UNCERTAIN
+        client.chat_postMessage(channel=MEMBER, text="after")
+        texts = [m["text"] for m in fake.messages(MEMBER)]
+        assert texts == ["first", "its answer lost", "after"]
+
+
+def test_the_sender_reports_a_lost_answer_as_unsure(loaded_engine: Engine) -> None:
+    with FakeSlack() as fake:
+        fake.add_user(MEMBER, "Sam Member")
+        sender = Sender(loaded_engine, client_of(fake))
+        fake.drop_next("chat.postMessage")
+        sent = sender.dm(MEMBER, Message(text="Your visit is booked"))
+        assert sent.status == UNSURE
+        assert len(fake.messages(MEMBER)) == 1  # Slack had posted it; nothing sent again

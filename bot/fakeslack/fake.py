@@ -14,6 +14,7 @@ import contextlib
 import copy
 import json
 import os
+import socket
 import threading
 import time
 import urllib.parse
@@ -212,6 +213,11 @@ class FakeSlack:
         which the client cannot know that Slack acted (as real Slack sometimes does)."""
         self._faults.stall_next(method, seconds, count)
 
+    def drop_next(self, method: str, count: int = 1) -> None:
+        """Do `count` calls of `method` but end the connection instead of answering: the
+        answer lost on the way, after which the client cannot know that Slack acted."""
+        self._faults.drop_next(method, count)
+
     def reset(self) -> None:
         """Forget everything but the users, so one running fake can serve many tests."""
         self._faults.reset()
@@ -384,5 +390,10 @@ class FakeSlack:
         else:
             body = json.dumps(answer)
         time.sleep(self._faults.stall(method))
+        if self._faults.drop(method):  # done, but the answer lost with the connection
+            request.close_connection = True
+            with contextlib.suppress(OSError):
+                request.connection.shutdown(socket.SHUT_RDWR)
+            return
         with contextlib.suppress(ConnectionError):  # a client that gave up is not our problem
             send(request, status, body, headers)

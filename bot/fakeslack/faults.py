@@ -1,4 +1,4 @@
-"""The faults a test asks the fake Slack for (429s, 500s, answers too late to wait for) and
+"""The faults a test asks the fake Slack for (429s, 500s, answers too late to wait for or lost) and
 Slack's own posting rate limits, which answer 429 when a run posts too fast."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class Faults:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[tuple[int, int]]] = {}
         self._stalls: dict[str, deque[float]] = {}
+        self._drops: dict[str, int] = {}
         self._last_post: dict[str, float] = {}
         self._recent_posts: deque[float] = deque()
 
@@ -36,11 +37,16 @@ class Faults:
         with self._lock:
             self._stalls.setdefault(method, deque()).extend([seconds] * count)
 
+    def drop_next(self, method: str, count: int = 1) -> None:
+        with self._lock:
+            self._drops[method] = self._drops.get(method, 0) + count
+
     def reset(self) -> None:
-        """Forget queued failures and stalls; the rate limits' memory of posts stays."""
+        """Forget queued failures, stalls and drops; the rate limits' memory of posts stays."""
         with self._lock:
             self._failures.clear()
             self._stalls.clear()
+            self._drops.clear()
 
     def failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         """What to answer instead of doing this call, if anything: a queued failure first."""
@@ -51,6 +57,14 @@ class Faults:
         with self._lock:
             stalls = self._stalls.get(method)
             return stalls.popleft() if stalls else 0.0
+
+    def drop(self, method: str) -> bool:
+        """Whether to end this call's connection instead of answering (the call is done)."""
+        with self._lock:
+            if not self._drops.get(method):
+                return False
+            self._drops[method] -= 1
+            return True
 
     def _take_failure(self, method: str) -> Failure | None:
         with self._lock:

@@ -30,7 +30,8 @@ from bot.slack.work_slots import waiting_for_slack
 
 TIMEOUT = "slack_timeout"  # Slack may have acted on the request; it did not say
 UNREACHABLE = "slack_unreachable"  # the request did not reach Slack
-UNCERTAIN = {TIMEOUT}  # errors after which the action may or may not have happened
+NO_ANSWER = "slack_no_answer"  # the request went, the connection ended before the answer
+UNCERTAIN = {TIMEOUT, NO_ANSWER}  # errors after which the action may or may not have happened
 TRANSPORT_ERRORS = (TimeoutError, URLError, ConnectionError, http.client.HTTPException)
 
 
@@ -92,6 +93,8 @@ class DependableClient(WebClient):
         )
         if isinstance(error, HTTPError):  # the upload URL answered with an error status
             code = f"http_{error.code}"
+        elif isinstance(error, transport.AnswerLost):
+            code = NO_ANSWER
         else:
             code = TIMEOUT if timed_out else UNREACHABLE
         answer = SlackResponse(

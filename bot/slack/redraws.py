@@ -10,13 +10,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.rights import Aftermath, Rights
-from bot.slack.client import TIMEOUT, UNREACHABLE
+from bot.slack.client import NO_ANSWER, TIMEOUT, UNREACHABLE
 
 log = logging.getLogger(__name__)
 
 TRY_AGAIN = {
     "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-    TIMEOUT, UNREACHABLE,
+    TIMEOUT, NO_ANSWER, UNREACHABLE,
 }  # fmt: skip
 
 

@@ -200,10 +200,10 @@ class Sender:
             answer = refused.read().decode(errors="replace")
             return Sent("failed", error=f"http_{refused.code} {answer}"[:200])
         except TRANSPORT_ERRORS as error:
-            timed_out = isinstance(error, TimeoutError) or isinstance(
+            maybe_done = isinstance(error, TimeoutError | transport.AnswerLost) or isinstance(
                 getattr(error, "reason", None), TimeoutError
             )
-            return Sent(UNSURE if timed_out else "failed", error=type(error).__name__)
+            return Sent(UNSURE if maybe_done else "failed", error=type(error).__name__)
         return Sent("sent")
 
     def _report_unchanged(self, kind: str, report_to: str | None, unsure: bool) -> None:

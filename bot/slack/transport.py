@@ -8,8 +8,8 @@ DM. Slack keeps connections open (HTTP/1.1), so the bot does too.
 A kept connection is reused only while fresh (idle under `IDLE_LIMIT`, which is far inside any
 server's keep-alive time) and not closed by Slack meanwhile (a closed socket reads as ready). A
 request that fails while it is being sent on a reused connection reached nothing, so it goes
-once more on a new one; anything after it was sent (no answer, a timeout) is raised as it is,
-never sent again: Slack may have acted on it.
+once more on a new one; anything after it was sent (the answer lost, `AnswerLost`, or a
+timeout) is raised and never sent again: Slack may have acted on it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ from urllib.error import HTTPError
 from urllib.parse import urlsplit
 
 IDLE_LIMIT = 4.0  # seconds a connection may sit idle and still be reused
+
+
+class AnswerLost(ConnectionError):
+    """The request went, but the connection ended before Slack's answer came: Slack may have
+    acted on it, as after a timeout, so it is not "unreachable" and never sent again."""
+
+
 _kept = threading.local()  # (scheme, host, port) -> (connection, when it was last used)
 
 
@@ -62,8 +69,11 @@ def post(
             connection.close()  # closed by Slack as it was sent: nothing reached it
             connection = _open(parts.scheme, key[1], parts.port, timeout, context)
             _send(connection, target, body, headers, timeout)
-        response = connection.getresponse()
-        data = response.read()
+        try:
+            response = connection.getresponse()
+            data = response.read()
+        except (ConnectionError, http.client.HTTPException) as lost:
+            raise AnswerLost(f"{type(lost).__name__}: {lost}") from lost
     except BaseException:
         connection.close()  # an answer may still come on it, to a later request
         raise
