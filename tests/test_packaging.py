@@ -4,6 +4,7 @@ that migrates a database and serves with nothing from the checkout."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from bot.db import head_revision
 from bot.fakeslack import FakeSlack
@@ -56,6 +58,68 @@ def undeclared_imports(folders: tuple[str, ...], allowed: set[str]) -> list[str]
 def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
     """A package that is only there because something else pulls it in goes when that does."""
     assert undeclared_imports(("bot", "jobs"), declared(PROJECT["dependencies"])) == []
+
+
+# What a person runs: the command line, the web process, the playground, the clock, and the
+# OAuth flow (imported only in OAuth mode).
+ENTRY_MODULES = (
+    "bot.__main__", "bot.web", "bot.playground.server", "jobs.clock", "bot.slack.oauth",
+)  # fmt: skip
+# Run in a fresh interpreter: every module of a package `pip install .` would not bring is
+# refused, as it would be missing there; optional imports (mako's of pygments) fall back.
+WITHOUT_DEV_PACKAGES = """
+import importlib.abc, json, sys
+missing = set(json.loads(sys.argv[1]))
+
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in missing:
+            raise ModuleNotFoundError(f"No module named {name!r} in a plain install", name=name)
+        return None
+
+sys.meta_path.insert(0, NotInstalled())
+for module in sys.argv[2:]:
+    __import__(module)
+"""
+
+
+def runtime_distributions() -> set[str]:
+    """What `pip install .` brings: the declared dependencies and, through their own
+    requirements (with the extras asked for), everything those need."""
+    found: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
+    waiting = [Requirement(text) for text in PROJECT["dependencies"]]
+    while waiting:
+        wanted = waiting.pop()
+        name, extras = canonical(wanted.name), frozenset(wanted.extras)
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        found.add(name)
+        for text in importlib.metadata.requires(name) or []:
+            needed = Requirement(text)
+            if needed.marker is None or any(
+                needed.marker.evaluate({"extra": extra}) for extra in (*extras, "")
+            ):
+                waiting.append(needed)
+    return found
+
+
+def test_what_the_app_loads_comes_with_its_own_dependencies() -> None:
+    """The README's first command installs without the dev extras. A package the app needs
+    that only a dev tool brought would be missing there alone: slack_sdk's OAuth stores load
+    SQLAlchemy's asyncio support, which needs greenlet, and only Playwright had brought it."""
+    runtime = runtime_distributions()
+    missing = sorted(
+        top
+        for top, names in importlib.metadata.packages_distributions().items()
+        if top not in FIRST_PARTY and not {canonical(name) for name in names} & runtime
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", WITHOUT_DEV_PACKAGES, json.dumps(missing), *ENTRY_MODULES],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
 
 
 def test_tests_and_benchmarks_import_only_declared_packages() -> None:

@@ -26,7 +26,6 @@ from bot.slack import listeners
 from bot.slack.client import DependableClient, outside_requests
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
-from bot.slack.oauth import not_installed, oauth_flow
 from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
 from bot.slack.wiring import Clock, Services, real_time
@@ -81,8 +80,7 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         logger=log,
         # OAuth mode: Bolt authorizes each request with its workspace's stored installation.
-        oauth_flow=oauth_flow(settings, engine, client, services) if settings.oauth else None,
-        user_facing_authorize_error_message=not_installed(settings) if settings.oauth else None,
+        **_oauth(settings, engine, client, services),
     )
     _SERVICES[app] = services
 
@@ -114,6 +112,21 @@ def create_app(
     if sweep:
         sweeper.start()
     return app
+
+
+def _oauth(
+    settings: Settings, engine: Engine, client: WebClient, services: Services
+) -> dict[str, Any]:
+    """In OAuth mode, Bolt's flow (bot.slack.oauth), imported only then: slack_sdk's stores
+    bring SQLAlchemy's asyncio support, which nothing else needs."""
+    if not settings.oauth:
+        return {}
+    from bot.slack.oauth import not_installed, oauth_flow
+
+    return {
+        "oauth_flow": oauth_flow(settings, engine, client, services),
+        "user_facing_authorize_error_message": not_installed(settings),
+    }
 
 
 _SWEEPERS: WeakKeyDictionary[App, Sweeper] = WeakKeyDictionary()
