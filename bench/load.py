@@ -22,21 +22,21 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from bot.fakeslack.signing import signature_headers
 
 FORM = "application/x-www-form-urlencoded"
 
 
-class Job(TypedDict, total=False):
+class Job(TypedDict):
     """What to send where: one list of (kind, body) a client, each sent in order; `rate`, if
     given, requests a second in all."""
 
     port: int
     secret: str
     clients: list[list[tuple[str, str]]]
-    rate: float
+    rate: NotRequired[float]
 
 
 BUSY = "busy: "  # the prefix of a kind answered "busy" (bot.slack.guard.BUSY)

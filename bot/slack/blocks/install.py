@@ -12,7 +12,7 @@ def welcome(done: Installed) -> Message:
         opening = (
             f":wave: Partnerbot is installed for *{escape(done.partnership)}*, and you are its "
             "first coordinator: you can run the coordinators' commands and make others "
-            "coordinators through the partnership file."
+            "coordinators with `/partners coordinator add @name`."
         )
     else:
         opening = f":wave: Partnerbot is installed for *{escape(done.partnership)}*."
@@ -21,16 +21,17 @@ def welcome(done: Installed) -> Message:
     steps = (
         "*First steps*\n"
         "1. *Describe the partnership*: its organisations, topics, schedule and the channels for "
-        "updates, opportunities and the digest go in the partnership file. Whoever runs "
-        "Partnerbot loads it with `partnerbot config load partnership.toml` (or sets "
-        "`PARTNERSHIP_CONFIG`); the README's _The partnership file_ shows one.\n"
+        "updates, opportunities and the digest go in the partnership file. Type "
+        "`/partners config` for the current one in your DMs, edit it, and load it back with "
+        "`/partners config load` (whoever runs Partnerbot can also load it with `partnerbot "
+        "config load`); the README's _The partnership file_ explains every field.\n"
         "2. *Invite Partnerbot to the updates channel* (and the opportunities and digest "
         "channels): type `/invite @Partnerbot` in each.\n"
         "3. *Ask your partners to join* their organisation: `/partners join <organisation>`.\n"
         "4. Type `/partners help` to see every command."
     )
     return Message(
-        text=f"Partnerbot is installed for {done.partnership}: here are the first steps.",
+        text=f"Partnerbot is installed for {escape(done.partnership)}: here are the first steps.",
         blocks=[
             section(opening),
             section(steps),
