@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from bot.logs import keep_logs_private
+from bot.scoping import refuse_unscoped
 
 # Package data, so a wheel finds its migrations as a checkout does (alembic.ini: bot:migrations).
 MIGRATIONS_DIR = str(resources.files("bot.migrations"))
@@ -38,6 +39,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         engine = create_engine(url, pool_size=pool_size, max_overflow=10, hide_parameters=True)
         event.listen(engine.pool, "checkin", _note_checkin)
         event.listen(engine.pool, "checkout", _ping_if_idle)
+    refuse_unscoped(engine)
     keep_logs_private()  # every process makes an engine before its Bolt app, if it has one
     return engine
 

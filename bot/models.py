@@ -18,16 +18,21 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     UniqueConstraint,
+    column,
     func,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from bot.partnership_scope import current_partnership
 
 # Constraint names must be stable for Alembic (and SQLite batch mode) to alter them later.
 SQLModel.metadata.naming_convention = {
@@ -97,6 +102,61 @@ class Stored(SQLModel):
     __table__: ClassVar[Table]
 
 
+class InPartnership:
+    """What SQLAlchemy's `with_loader_criteria` is given to find every partnership's table
+    (bot.scoping): a plain class, since it first reads the criterion's column off the class it
+    is given, and a SQLModel base without a table has none."""
+
+    @classmethod
+    def partnership_column(cls) -> ColumnElement[int]:
+        table = getattr(cls, "__table__", None)
+        return column("partnership_id", Integer) if table is None else table.c.partnership_id
+
+
+class Owned(Stored, InPartnership):
+    """A row of one partnership. `partnership_id` is filled from the running work's partnership
+    (bot.partnership_scope) on every insert, ORM or Core, and every ORM statement sees only that
+    partnership's rows (bot.scoping). A reference to another table's row names the partnership
+    too (`within`), so the database refuses a row that points into another partnership."""
+
+    partnership_id: int = Field(
+        default_factory=current_partnership,
+        foreign_key="partnership.id",
+        ondelete="CASCADE",
+        index=True,
+        sa_column_kwargs={"default": current_partnership},
+    )
+
+
+def partnership_key() -> Any:
+    """`partnership_id` as the first part of a table's primary key (a row with no id of its own
+    whose natural key is unique within its partnership)."""
+    return Field(
+        default_factory=current_partnership,
+        foreign_key="partnership.id",
+        ondelete="CASCADE",
+        primary_key=True,
+        sa_column_kwargs={"default": current_partnership},
+    )
+
+
+def keyed(table: str) -> Index:
+    """(partnership, id) unique: what a reference from another of the partnership's rows names."""
+    return Index(f"uq_{table}_partnership_id_id", "partnership_id", "id", unique=True)
+
+
+def unique_within(table: str, *columns: str) -> Index:
+    """`columns` unique within a partnership (another partnership may use the same values)."""
+    return Index(f"uq_{table}_{'_'.join(columns)}", "partnership_id", *columns, unique=True)
+
+
+def within(column: str, table: str) -> ForeignKeyConstraint:
+    """`column` refers to a row of `table` of the same partnership (and goes with it)."""
+    return ForeignKeyConstraint(
+        ["partnership_id", column], [f"{table}.partnership_id", f"{table}.id"], ondelete="CASCADE"
+    )
+
+
 class Partnership(Stored, table=True):
     """The one partnership this deployment serves (row id 1): its channels and policies."""
 
@@ -128,65 +188,80 @@ class Partnership(Stored, table=True):
     slack_team_id: str | None = Field(default=None, max_length=32)
 
 
-class Topic(Stored, table=True):
+class Topic(Owned, table=True):
+    __table_args__ = (keyed("topic"), unique_within("topic", "name"))
+
     id: int = Field(default=None, primary_key=True)
-    name: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=60)
 
 
-class Organisation(Stored, table=True):
+class Organisation(Owned, table=True):
+    __table_args__ = (
+        keyed("organisation"),
+        unique_within("organisation", "code"),
+        unique_within("organisation", "name"),
+    )
+
     id: int = Field(default=None, primary_key=True)
-    code: str = Field(max_length=12, unique=True)
-    name: str = Field(max_length=150, unique=True)
+    code: str = Field(max_length=12)
+    name: str = Field(max_length=150)
     description: str = Field(default="", max_length=2000)
     address: str = Field(default="", max_length=500)
     visitor_protocol: str = Field(default="", max_length=2000)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class KeyWorker(Stored, table=True):
+class KeyWorker(Owned, table=True):
     """The person who orients visitors; may not have joined Slack's partnership yet."""
 
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        within("organisation_id", "organisation"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(index=True)
     name: str = Field(max_length=150)
     slack_user_id: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)  # for one not on Slack
 
 
-class PartnerPerson(Stored, table=True):
+class PartnerPerson(Owned, table=True):
     """Partner staff not on Slack, from the partnership file's [[people]] (a council's or the
     NHS's contact): listed in the directory, reached by email, may own commitments."""
 
     __tablename__ = "partner_person"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        within("organisation_id", "organisation"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(index=True)
     name: str = Field(max_length=150)
     email: str = Field(max_length=254)
     role: str = Field(default="", max_length=150)
 
 
-class EmailCoordinator(Stored, table=True):
+class EmailCoordinator(Owned, table=True):
     """A coordinator not on Slack, from the partnership file's [[coordinators]] with `email`
     and no `slack`: told by email what the Slack coordinators are told by DM
     (bot.services.coordinators). Coordinators on Slack are `Member`s with `is_coordinator`."""
 
     __tablename__ = "email_coordinator"
+    __table_args__ = (unique_within("email_coordinator", "email"),)
 
     id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=150)
-    email: str = Field(max_length=254, unique=True)
+    email: str = Field(max_length=254)
 
 
-class HotdeskOffer(Stored, table=True):
+class HotdeskOffer(Owned, table=True):
     """What an organisation lends to partners' staff: desks, days and whether it approves visits."""
 
-    organisation_id: int = Field(
-        foreign_key="organisation.id", primary_key=True, ondelete="CASCADE"
-    )
+    __table_args__ = (within("organisation_id", "organisation"),)
+
+    organisation_id: int = Field(primary_key=True)
     desks: int = Field(default=1)
     weekdays: list[str] = json_list("mon", "tue", "wed", "thu", "fri")
     half_days: bool = Field(default=True)
@@ -196,11 +271,13 @@ class HotdeskOffer(Stored, table=True):
     max_days_ahead: int = Field(default=60)
 
 
-class Member(Stored, table=True):
+class Member(Owned, table=True):
     """A Slack user known to the bot; the profile is a cache of `users.info`."""
 
+    __table_args__ = (unique_within("member", "slack_user_id"),)
+
     id: int = Field(default=None, primary_key=True)
-    slack_user_id: str = Field(max_length=30, unique=True)
+    slack_user_id: str = Field(max_length=30)
     name: str = Field(default="", max_length=150)
     display_name: str = Field(default="", max_length=150)
     tz: str | None = Field(default=None, max_length=60)
@@ -221,7 +298,7 @@ class Member(Stored, table=True):
     visit_stories: bool = Field(default=True)
 
 
-class InboxItem(Stored, table=True):
+class InboxItem(Owned, table=True):
     """A request Slack was told is accepted, stored before the acknowledgement: its work is done
     from here, and taken up again by any process when the one doing it died (the lease ran
     out). Events keep their id here, unique, so Slack's retries are repeats. The body (which
@@ -240,7 +317,7 @@ class InboxItem(Stored, table=True):
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class OutboxItem(Stored, table=True):
+class OutboxItem(Owned, table=True):
     """A Slack side effect, written in the transaction of the change it reports and sent after
     the commit, outside any transaction: pending → sending → sent (with Slack's ts) or failed
     (with Slack's error). A send Slack did not confirm, or one a crash interrupted, is failed
@@ -273,14 +350,14 @@ class OutboxItem(Stored, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ProcessedEvent(Stored, table=True):
+class ProcessedEvent(Owned, table=True):
     """Event ids already handled: Slack retries deliveries and Bolt does not de-duplicate."""
 
     event_id: str = Field(primary_key=True, max_length=40)
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class PartnerUpdate(Stored, table=True):
+class PartnerUpdate(Owned, table=True):
     """An update posted on behalf of an organisation; the bot keeps the history Slack hides.
 
     Full-text search lives beside it: an FTS5 table on SQLite, a generated tsvector column on
@@ -288,10 +365,14 @@ class PartnerUpdate(Stored, table=True):
     """
 
     __tablename__ = "partner_update"
-    __table_args__ = (Index("uq_partner_update_inbox_id", "inbox_id", unique=True),)
+    __table_args__ = (
+        Index("uq_partner_update_inbox_id", "inbox_id", unique=True),
+        keyed("partner_update"),
+        within("organisation_id", "organisation"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(index=True)
     author_id: str | None = Field(default=None, max_length=30, index=True)
     text: str = Field(max_length=3000)
     wants_help: bool = Field(default=False)
@@ -302,34 +383,41 @@ class PartnerUpdate(Stored, table=True):
     inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
-class UpdateTopic(Stored, table=True):
+class UpdateTopic(Owned, table=True):
     __tablename__ = "update_topic"
+    __table_args__ = (
+        within("update_id", "partner_update"),
+        within("topic_id", "topic"),
+    )
 
-    update_id: int = Field(foreign_key="partner_update.id", primary_key=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
+    update_id: int = Field(primary_key=True)
+    topic_id: int = Field(primary_key=True)
 
 
-class Draft(Stored, table=True):
+class Draft(Owned, table=True):
     """Text held back by the privacy guard until its author edits it or posts it anyway.
 
     Kept briefly (the clock deletes each before it is a day old): it may hold what it was held
     for.
     """
 
+    __table_args__ = (within("update_id", "partner_update"),)
+
     id: int = Field(default=None, primary_key=True)
     author_id: str = Field(max_length=30, index=True)
     text: str = Field(max_length=3000)
     topics: list[str] = json_list()
     wants_help: bool = Field(default=False)
-    update_id: int | None = Field(default=None, foreign_key="partner_update.id", ondelete="CASCADE")
+    update_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class JobRun(Stored, table=True):
-    """A claim on one period of one job: the database, not the scheduler, is the lock."""
+class JobRun(Owned, table=True):
+    """A claim on one period of one job for one partnership: the database, not the scheduler,
+    is the lock."""
 
     __tablename__ = "job_run"
-    __table_args__ = (UniqueConstraint("job", "scope", "period"),)
+    __table_args__ = (keyed("job_run"), unique_within("job_run", "job", "scope", "period"))
 
     id: int = Field(default=None, primary_key=True)
     job: str = Field(max_length=40)
@@ -340,7 +428,7 @@ class JobRun(Stored, table=True):
     summary: str = Field(default="", max_length=500)
 
 
-class Delivery(Stored, table=True):
+class Delivery(Owned, table=True):
     """One message of a job run to one place: pending → sending → sent (with ts) or failed.
 
     The message is stored rendered, so a resumed run sends exactly what the first one would.
@@ -352,10 +440,11 @@ class Delivery(Stored, table=True):
     __table_args__ = (
         UniqueConstraint("job_run_id", "recipient"),
         one_of("status", DELIVERY_STATUSES),
+        within("job_run_id", "job_run"),
     )
 
     id: int = Field(default=None, primary_key=True)
-    job_run_id: int = Field(foreign_key="job_run.id", index=True, ondelete="CASCADE")
+    job_run_id: int = Field(index=True)
     recipient: str = Field(max_length=80)
     message: str  # JSON: {"text": ..., "blocks": [...]}
     status: str = Field(default="pending", max_length=10, index=True)
@@ -366,7 +455,7 @@ class Delivery(Stored, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class EmailDelivery(Stored, table=True):
+class EmailDelivery(Owned, table=True):
     """One email to one address: pending → sending → sent, or failed (a permanent refusal, the
     server's answer in `error`). A temporary refusal puts it back to pending with `not_before`
     later. Written in the transaction of the change it tells of, with `key` unique so work done
@@ -374,10 +463,10 @@ class EmailDelivery(Stored, table=True):
     A row a crash left sending is reported, never resent blindly (SMTP has no idempotency)."""
 
     __tablename__ = "email_delivery"
-    __table_args__ = (one_of("status", EMAIL_STATUSES),)
+    __table_args__ = (one_of("status", EMAIL_STATUSES), unique_within("email_delivery", "key"))
 
     id: int = Field(default=None, primary_key=True)
-    key: str = Field(max_length=120, unique=True)  # what it is for: "D12:request:kw3"
+    key: str = Field(max_length=120)  # what it is for: "D12:request:kw3"
     recipient: str = Field(max_length=254, index=True)
     message: str  # JSON: subject, text, html, calendar, unsubscribe link; "" once settled
     status: str = Field(default="pending", max_length=10, index=True)
@@ -388,7 +477,7 @@ class EmailDelivery(Stored, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class EmailLinkUse(Stored, table=True):
+class EmailLinkUse(Owned, table=True):
     """A signed email link that changed something: its signature, unique, so it works once."""
 
     __tablename__ = "email_link_use"
@@ -397,15 +486,20 @@ class EmailLinkUse(Stored, table=True):
     used_at: datetime = Field(default_factory=utcnow)
 
 
-class DeskBooking(Stored, table=True):
+class DeskBooking(Owned, table=True):
     """A visit to a host agency: pending (awaiting approval) → confirmed, or cancelled, declined
     or released. The desks it takes are its `DeskHold` rows, deleted when it ends."""
 
     __tablename__ = "desk_booking"
-    __table_args__ = (one_of("part", BOOKING_PARTS), one_of("status", BOOKING_STATUSES))
+    __table_args__ = (
+        one_of("part", BOOKING_PARTS),
+        one_of("status", BOOKING_STATUSES),
+        keyed("desk_booking"),
+        within("organisation_id", "organisation"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(index=True)
     visitor_id: str = Field(max_length=30, index=True)
     visitor_organisation_id: int | None = Field(
         default=None, foreign_key="organisation.id", ondelete="SET NULL"
@@ -419,7 +513,7 @@ class DeskBooking(Stored, table=True):
     ended_at: datetime | None = None
 
 
-class DeskHold(Stored, table=True):
+class DeskHold(Owned, table=True):
     """One desk for one half-day, held by one booking. The unique constraints are the rules:
     a seat number is held once per half-day (seats are numbered up to the agency's desks), and a
     visitor holds at most one desk per half-day, so no check-then-insert race can break either."""
@@ -427,20 +521,22 @@ class DeskHold(Stored, table=True):
     __tablename__ = "desk_hold"
     __table_args__ = (
         UniqueConstraint("organisation_id", "day", "half", "seat"),
-        UniqueConstraint("visitor_id", "day", "half"),
+        unique_within("desk_hold", "visitor_id", "day", "half"),
         one_of("half", HALVES),
+        within("booking_id", "desk_booking"),
+        within("organisation_id", "organisation"),
     )
 
     id: int = Field(default=None, primary_key=True)
-    booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
-    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    booking_id: int = Field(index=True)
+    organisation_id: int
     visitor_id: str = Field(max_length=30)
     day: date
     half: str = Field(max_length=2)
     seat: int
 
 
-class Opportunity(Stored, table=True):
+class Opportunity(Owned, table=True):
     """Training, an event, funding, a vacancy or a volunteering role shared by an organisation.
 
     Open until its closing date (the job marks it closed), closed early, or withdrawn; closed
@@ -450,10 +546,12 @@ class Opportunity(Stored, table=True):
         Index("uq_opportunity_inbox_id", "inbox_id", unique=True),
         one_of("kind", OPPORTUNITY_KINDS),
         one_of("status", OPPORTUNITY_STATUSES),
+        keyed("opportunity"),
+        within("organisation_id", "organisation"),
     )
 
     id: int = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(index=True)
     poster_id: str = Field(max_length=30, index=True)
     kind: str = Field(max_length=12, index=True)
     title: str = Field(max_length=150)
@@ -471,21 +569,22 @@ class Opportunity(Stored, table=True):
     inbox_id: int | None = None  # the request that made it: unique, so a replay makes it once
 
 
-class OpportunityInterest(Stored, table=True):
+class OpportunityInterest(Owned, table=True):
     """A member's "I'm interested": one row per member and opportunity, so a toggle is atomic."""
 
     __tablename__ = "opportunity_interest"
+    __table_args__ = (within("opportunity_id", "opportunity"),)
 
-    opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True, ondelete="CASCADE")
+    opportunity_id: int = Field(primary_key=True)
     member_id: str = Field(max_length=30, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class PartnershipSession(Stored, table=True):
+class PartnershipSession(Owned, table=True):
     """A partnership meeting as the group chose to record it: no transcript, no recording."""
 
     __tablename__ = "partnership_session"
-    __table_args__ = (one_of("kind", SESSION_KINDS),)
+    __table_args__ = (one_of("kind", SESSION_KINDS), keyed("partnership_session"))
 
     id: int = Field(default=None, primary_key=True)
     title: str = Field(max_length=150)
@@ -497,29 +596,32 @@ class PartnershipSession(Stored, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SessionOrganisation(Stored, table=True):
+class SessionOrganisation(Owned, table=True):
     """An organisation that attended a session."""
 
     __tablename__ = "session_organisation"
-
-    session_id: int = Field(
-        foreign_key="partnership_session.id", primary_key=True, ondelete="CASCADE"
-    )
-    organisation_id: int = Field(
-        foreign_key="organisation.id", primary_key=True, ondelete="CASCADE"
+    __table_args__ = (
+        within("session_id", "partnership_session"),
+        within("organisation_id", "organisation"),
     )
 
+    session_id: int = Field(primary_key=True)
+    organisation_id: int = Field(primary_key=True)
 
-class Commitment(Stored, table=True):
+
+class Commitment(Owned, table=True):
     """Something someone undertook at a session: open → working / help → done.
 
     `nudges` counts follow-up DMs about it, raised in the same transaction that claims each one,
     so the cap of three holds however many clocks run."""
 
-    __table_args__ = (one_of("status", COMMITMENT_STATUSES),)
+    __table_args__ = (
+        one_of("status", COMMITMENT_STATUSES),
+        within("session_id", "partnership_session"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="partnership_session.id", index=True, ondelete="CASCADE")
+    session_id: int = Field(index=True)
     owner_id: str = Field(max_length=30, index=True)  # "" for an owner reached by email
     # A key worker not on Slack (the partnership file's, with an email), followed up by email.
     owner_key_worker_id: int | None = Field(
@@ -539,20 +641,21 @@ class Commitment(Stored, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Rsvp(Stored, table=True):
+class Rsvp(Owned, table=True):
     """A member's answer to the invitation to the session after `session_id`."""
 
-    __table_args__ = (one_of("answer", RSVP_ANSWERS),)
-
-    session_id: int = Field(
-        foreign_key="partnership_session.id", primary_key=True, ondelete="CASCADE"
+    __table_args__ = (
+        one_of("answer", RSVP_ANSWERS),
+        within("session_id", "partnership_session"),
     )
+
+    session_id: int = Field(primary_key=True)
     member_id: str = Field(max_length=30, primary_key=True)
     answer: str = Field(max_length=10)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class AuditEntry(Stored, table=True):
+class AuditEntry(Owned, table=True):
     """Who did what, when: every coordinator action and every erasure. It names an erased
     member by a reference only, never by Slack id, and never holds erased content."""
 
@@ -565,10 +668,12 @@ class AuditEntry(Stored, table=True):
     detail: str = Field(default="", max_length=500)
 
 
-class Erasure(Stored, table=True):
-    """Someone whose data was erased, as a keyed hash of their Slack id and nothing else, so a
-    reload of the partnership file does not bring them back (see bot.services.rights)."""
+class Erasure(Owned, table=True):
+    """Someone whose data was erased from a partnership, as a keyed hash of their Slack id and
+    nothing else, so a reload of the partnership file does not bring them back
+    (see bot.services.rights)."""
 
+    partnership_id: int = partnership_key()
     fingerprint: str = Field(primary_key=True, max_length=64)  # HMAC-SHA256, hex
 
 
@@ -579,47 +684,53 @@ class Secret(Stored, table=True):
     value: str = Field(max_length=128)
 
 
-class GlossaryTerm(Stored, table=True):
+class GlossaryTerm(Owned, table=True):
     """One meaning of a term in the partnership's glossary, from one organisation (none: the
     partnership file). `key` is the term normalised: an organisation gives a term one meaning,
     another organisation may give it a second."""
 
     __tablename__ = "glossary_term"
-    __table_args__ = (UniqueConstraint("key", "organisation_id"),)
+    __table_args__ = (
+        unique_within("glossary_term", "key", "organisation_id"),
+        within("organisation_id", "organisation"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     key: str = Field(max_length=40, index=True)
     term: str = Field(max_length=40)
     meaning: str = Field(max_length=150)
     description: str = Field(default="", max_length=500)
-    organisation_id: int | None = Field(
-        default=None, foreign_key="organisation.id", index=True, ondelete="CASCADE"
-    )
+    organisation_id: int | None = Field(default=None, index=True)
     added_by: str | None = Field(default=None, max_length=30, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class GlossarySynonym(Stored, table=True):
+class GlossarySynonym(Owned, table=True):
     """Two terms (normalised) that name the same thing; `first` sorts before `second`."""
 
     __tablename__ = "glossary_synonym"
 
+    partnership_id: int = partnership_key()
     first: str = Field(max_length=40, primary_key=True)
     second: str = Field(max_length=40, primary_key=True)
     added_by: str | None = Field(default=None, max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class VisitStory(Stored, table=True):
+class VisitStory(Owned, table=True):
     """The one "how was your visit?" DM to one person about one visit, claimed by its insert
     (unique per booking and person, so however often the job runs it is sent once), and their
     answer: kept for the coordinators unless its author shares it as an update (`update_id`)."""
 
     __tablename__ = "visit_story"
-    __table_args__ = (UniqueConstraint("booking_id", "person_id"), one_of("role", STORY_ROLES))
+    __table_args__ = (
+        UniqueConstraint("booking_id", "person_id"),
+        one_of("role", STORY_ROLES),
+        within("booking_id", "desk_booking"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    booking_id: int = Field(foreign_key="desk_booking.id", index=True, ondelete="CASCADE")
+    booking_id: int = Field(index=True)
     person_id: str = Field(max_length=30, index=True)
     role: str = Field(max_length=10)
     answer: str = Field(default="", max_length=3000)

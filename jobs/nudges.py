@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import JobRun, Partnership
+from bot.models import JobRun
+from bot.scoping import the_partnership
 from bot.services.coordinators import tell as tell_coordinators
 from bot.services.email.commitments import followup_email, summary_email
 from bot.services.email.links import Mailing
@@ -55,7 +56,7 @@ def _composer(
             return dict.fromkeys(people, message)
         if due.period == "summary":
             report = service.summary(session, due)
-            partnership = (session.get(Partnership, 1) or Partnership()).name
+            partnership = the_partnership(session).name
             email = summary_email(report, partnership) if mailing else None
             coordinators = tell_coordinators(session, email, f"{due.scope}:summary")
             return dict.fromkeys(coordinators, blocks.summary(report, today))

@@ -23,10 +23,11 @@ from slack_bolt import App
 from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
-from bot.db import alembic_config, make_engine, upgrade
+from bot.db import alembic_config, make_engine, session_scope, upgrade
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
+from bot.models import Partnership
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -118,6 +119,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    with session_scope(engine) as session:  # as migrated: the one partnership's row (0019)
+        session.add(Partnership())
     engine.dispose()
     return url
 

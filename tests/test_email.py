@@ -38,6 +38,7 @@ from bot.models import (
     PartnerUpdate,
     utcnow,
 )
+from bot.scoping import ours
 from bot.services.directory import Profile
 from bot.services.email import links
 from bot.services.email.deliveries import queue, send_due
@@ -413,7 +414,8 @@ def test_sending_keeps_to_the_per_minute_limit_and_resumes_after_a_crash(
         _queue(loaded_engine, f"p{n}@example.org", f"test:{n}")
     with session_scope(loaded_engine) as session:  # a crash: one left mid-send, long ago
         session.connection().execute(
-            update(EmailDelivery).where(EmailDelivery.recipient == "p0@example.org")
+            update(EmailDelivery)
+            .where(EmailDelivery.recipient == "p0@example.org", ours(EmailDelivery))
             .values(status="sending", updated_at=utcnow() - timedelta(hours=1))
         )  # fmt: skip
     tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=lambda s, u: ())
@@ -426,7 +428,9 @@ def test_sending_keeps_to_the_per_minute_limit_and_resumes_after_a_crash(
     assert stuck.status == "failed" and "not sent again" in stuck.error
     with session_scope(loaded_engine) as session:  # a minute later
         session.connection().execute(
-            update(EmailDelivery).values(updated_at=utcnow() - timedelta(minutes=2))
+            update(EmailDelivery)
+            .where(ours(EmailDelivery))
+            .values(updated_at=utcnow() - timedelta(minutes=2))
         )
     tally = send_due(loaded_engine, Smtp(smtp_url), SENDER, report=lambda s, u: ())
     assert tally.sent == 1 and box.received[-1]["To"] == "p3@example.org"

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from bot.models import GlossarySynonym, GlossaryTerm, Partnership
+from bot.scoping import ours
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -29,7 +30,7 @@ def members(bot: Bot) -> Bot:
     """MEMBER works at Harbour Refugee Support (HRS), OTHER at New Roots Housing (NRH); the
     glossary starts empty and the stoplist is the built-in one (not the sample file's)."""
     with Session(bot.engine) as session:
-        session.connection().execute(delete(GlossaryTerm))
+        session.connection().execute(delete(GlossaryTerm).where(ours(GlossaryTerm)))
         session.get_one(Partnership, 1).jargon_stoplist = []
         session.commit()
     bot.ask("join HRS", user_id=MEMBER)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.db import make_engine, session_scope
 from bot.fakeslack import FakeSlack
 from bot.models import OutboxItem, PartnerUpdate, utcnow
+from bot.scoping import ours
 from bot.services import outbox
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.hotdesk.types import Booking, Part
@@ -152,7 +153,7 @@ def _age(engine: Engine, kind: str) -> None:
     with session_scope(engine) as session:
         session.connection().execute(
             update(OutboxItem)
-            .where(col(OutboxItem.kind) == kind)
+            .where(col(OutboxItem.kind) == kind, ours(OutboxItem))
             .values(created_at=utcnow() - timedelta(minutes=5))
         )
 

@@ -32,6 +32,7 @@ from bot.models import (
     ProcessedEvent,
     Rsvp,
 )
+from bot.scoping import across_partnerships
 from bot.services.directory import Directory, Profile
 from bot.services.gate import trusted
 from bot.services.partnership_file import (
@@ -139,13 +140,13 @@ def tables_naming(engine: Engine, user_id: str) -> list[str]:
     blanks a request's body when its work ends)."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        with engine.connect() as connection:
+        with engine.execution_options(**across_partnerships).connect() as connection:
             working = "SELECT count(*) FROM inbox_item WHERE status = 'working'"
             if not connection.execute(text(working)).scalar():
                 break
         time.sleep(0.02)
     found = []
-    with engine.connect() as connection:
+    with engine.execution_options(**across_partnerships).connect() as connection:
         for table in inspect(engine).get_table_names():
             for row in connection.execute(text(f'SELECT * FROM "{table}"')):
                 values = [

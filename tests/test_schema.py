@@ -26,6 +26,7 @@ from bot.models import (
     HotdeskOffer,
     metadata,
 )
+from bot.scoping import across_partnerships
 from bot.services import outbox, sessions, working_days
 from bot.services.opportunities import types as opportunities
 from bot.services.partnership_file import read as partnership_file
@@ -66,17 +67,19 @@ def test_the_models_allow_exactly_the_words_the_services_write() -> None:
 
 REFUSED = {  # a word the code never writes, in a row that is otherwise whole
     "desk_booking": (
-        "INSERT INTO desk_booking (organisation_id, visitor_id, day, part, status, created_at) "
-        "VALUES (1, 'U1', '2026-12-01', 'am', 'booked', '2026-12-01 09:00:00')"
+        "INSERT INTO desk_booking (partnership_id, organisation_id, visitor_id, day, part, "
+        "status, created_at) VALUES (1, 1, 'U1', '2026-12-01', 'am', 'booked', "
+        "'2026-12-01 09:00:00')"
     ),
     "inbox_item": (
-        "INSERT INTO inbox_item (kind, body, status, lease_until, attempts, received_at) "
-        "VALUES ('x', '', 'lost', '2026-12-01 09:00:00', 1, '2026-12-01 09:00:00')"
+        "INSERT INTO inbox_item (partnership_id, kind, body, status, lease_until, attempts, "
+        "received_at) VALUES (1, 'x', '', 'lost', '2026-12-01 09:00:00', 1, "
+        "'2026-12-01 09:00:00')"
     ),
     "outbox_item": (
-        "INSERT INTO outbox_item (kind, target, message, row_kind, status, error, created_at, "
-        "updated_at) VALUES ('dm', 'U1', '', '', 'gone', '', '2026-12-01 09:00:00', "
-        "'2026-12-01 09:00:00')"
+        "INSERT INTO outbox_item (partnership_id, kind, target, message, row_kind, status, "
+        "error, created_at, updated_at) VALUES (1, 'dm', 'U1', '', '', 'gone', '', "
+        "'2026-12-01 09:00:00', '2026-12-01 09:00:00')"
     ),
     "partnership": "UPDATE partnership SET privacy_policy = 'maybe'",
 }
@@ -137,13 +140,13 @@ def test_lists_become_json_arrays_and_back_and_no_row_is_lost(empty_url: str) ->
         offer = session.get(HotdeskOffer, 1)
         assert offer is not None
         assert (offer.weekdays, offer.closures) == (["mon", "thu"], ["2026-12-24", "2026-12-31"])
-    with engine.connect() as connection:
+    with engine.execution_options(**across_partnerships).connect() as connection:
         topics = connection.execute(text("SELECT topics FROM draft ORDER BY id")).scalars().all()
         assert topics == ['["housing", "food"]', "[]"]
         # the booking's table was copied on SQLite: the hold that refers to it is still there
         assert connection.execute(text("SELECT count(*) FROM desk_hold")).scalar() == 1
     command.downgrade(config, "0010")
-    with engine.connect() as connection:
+    with engine.execution_options(**across_partnerships).connect() as connection:
         offer_row = connection.execute(text("SELECT weekdays, closures FROM hotdeskoffer")).one()
         assert tuple(offer_row) == ("mon,thu", "2026-12-24,2026-12-31")
         topics = connection.execute(text("SELECT topics FROM draft ORDER BY id")).scalars().all()
@@ -156,9 +159,9 @@ def test_a_list_is_read_back_as_written(engine: Engine) -> None:
     with Session(engine) as session:
         session.exec(
             text(
-                "INSERT INTO organisation (id, code, name, description, address, "
+                "INSERT INTO organisation (partnership_id, id, code, name, description, address, "
                 "visitor_protocol, updated_at) "
-                "VALUES (1, 'HRS', 'Harbour', '', '', '', '2026-12-01 09:00:00')"
+                "VALUES (1, 1, 'HRS', 'Harbour', '', '', '', '2026-12-01 09:00:00')"
             )
         )
         session.add(HotdeskOffer(organisation_id=1, closures=["2026-12-24"]))

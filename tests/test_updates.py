@@ -13,6 +13,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from bot.models import Draft, Partnership, PartnerUpdate
+from bot.scoping import ours
 from tests.conftest import COORDINATOR, MEMBER, OTHER, Bot
 from tests.helpers import buttons, form_values, replies_to, shown
 
@@ -144,7 +145,9 @@ def test_a_held_draft_a_day_old_is_gone_whether_or_not_the_clock_has_deleted_it(
     anyway = next(b for b in buttons(answer) if b["action_id"] == "update_post_anyway")
     with members.engine.begin() as connection:
         connection.execute(
-            sa_update(Draft).values(created_at=datetime.now(UTC) - timedelta(hours=24, minutes=1))
+            sa_update(Draft)
+            .where(ours(Draft))
+            .values(created_at=datetime.now(UTC) - timedelta(hours=24, minutes=1))
         )
     (told,) = replies_to(
         members, lambda: members.slack.block_action(MEMBER, "update_post_anyway", anyway["value"])

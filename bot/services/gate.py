@@ -39,12 +39,12 @@ from bot.models import (
     Opportunity,
     Organisation,
     PartnerPerson,
-    Partnership,
     PartnershipSession,
     PartnerUpdate,
     Topic,
     VisitStory,
 )
+from bot.scoping import the_partnership
 from bot.services.privacy import Finding, scan
 from bot.services.privacy_names import NOBODY, KnownPeople
 from bot.services.refusal import Refusal
@@ -148,7 +148,7 @@ def privacy_policy(session: Session) -> Policy:
     file's coordinators and key workers among them), its [[people]] and its coordinators reached
     by email."""
     if _POLICY not in session.info:
-        setting = (session.get(Partnership, 1) or Partnership()).privacy_policy
+        setting = the_partnership(session).privacy_policy
         members = session.exec(select(Member.name, Member.display_name)).all()
         workers = session.exec(select(KeyWorker.name)).all()
         people = session.exec(select(PartnerPerson.name)).all()

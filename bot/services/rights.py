@@ -61,6 +61,7 @@ from bot.models import (
     OpportunityInterest,
     Organisation,
     OutboxItem,
+    Owned,
     Partnership,
     PartnershipSession,
     PartnerUpdate,
@@ -71,6 +72,8 @@ from bot.models import (
     metadata,
     utcnow,
 )
+from bot.partnership_scope import current_partnership
+from bot.scoping import ours, the_partnership
 from bot.services import audit, outbox
 from bot.services.coordinators import tell as tell_coordinators
 from bot.services.directory import coordinators_in, is_coordinator
@@ -367,7 +370,7 @@ class Rights:
             cancelled = booking_views(session, coming)
             ids = [row.id for row in coming]
             session.connection().execute(
-                delete(DeskHold).where(col(DeskHold.visitor_id) == user_id)
+                delete(DeskHold).where(col(DeskHold.visitor_id) == user_id, ours(DeskHold))
             )
             if ids:
                 session.connection().execute(
@@ -383,7 +386,7 @@ class Rights:
                 session.connection()
                 .execute(
                     update(Commitment)
-                    .where(col(Commitment.owner_id) == user_id)
+                    .where(col(Commitment.owner_id) == user_id, ours(Commitment))
                     .values(owner_id=heir, note="owner left", updated_at=utcnow())
                 )
                 .rowcount
@@ -407,11 +410,13 @@ class Rights:
                 opportunities = _delete(session, Opportunity, Opportunity.poster_id == user_id)
             else:  # kept, attributed to the organisation only
                 updates = session.connection().execute(
-                    update(PartnerUpdate).where(col(PartnerUpdate.author_id) == user_id)
+                    update(PartnerUpdate)
+                    .where(col(PartnerUpdate.author_id) == user_id, ours(PartnerUpdate))
                     .values(author_id=None)
                 ).rowcount  # fmt: skip
                 opportunities = session.connection().execute(
-                    update(Opportunity).where(col(Opportunity.poster_id) == user_id)
+                    update(Opportunity)
+                    .where(col(Opportunity.poster_id) == user_id, ours(Opportunity))
                     .values(poster_id="")
                 ).rowcount  # fmt: skip
             _delete(session, Draft, Draft.author_id == user_id)
@@ -519,7 +524,7 @@ class Rights:
                 booking_views(session, bookings),
                 [],
             )
-            partnership = (session.get(Partnership, 1) or Partnership()).name
+            partnership = the_partnership(session).name
             email = emails.handover(leaving, partnership) if self.mailing else None
             told = tell_coordinators(session, email, f"handover:m{member.id}:{today}")
             leaving = replace(leaving, coordinator_ids=told)
@@ -536,7 +541,7 @@ class Rights:
         reported by the job alone."""
         today = now.astimezone(self.zone).date()
         with session_scope(self.engine) as session:
-            policy = retention_policy((session.get(Partnership, 1) or Partnership()).retention)
+            policy = retention_policy(the_partnership(session).retention)
 
             def before(kind: str) -> date:
                 return today - timedelta(days=round(policy[kind] * 30.44))
@@ -544,7 +549,7 @@ class Rights:
             def since(kind: str) -> datetime:
                 return datetime.combine(before(kind), time.min, tzinfo=self.zone)
 
-            old_runs = select(JobRun.id).where(JobRun.claimed_at < since("job_runs"))
+            old_runs = select(JobRun.id).where(JobRun.claimed_at < since("job_runs"), ours(JobRun))
             expired: dict[str, tuple[type, Any]] = {
                 "updates": (PartnerUpdate, PartnerUpdate.created_at < since("updates")),
                 "bookings": (DeskBooking, DeskBooking.day < before("bookings")),
@@ -616,7 +621,7 @@ class Rights:
         with session_scope(self.engine) as session:
             if not is_coordinator(session, actor_id):
                 raise RightsProblem("Only coordinators can resume scheduled sending.")
-            row = session.get(Partnership, 1) or Partnership()
+            row = the_partnership(session)
             if not row.sending_paused:
                 return False
             row.sending_paused = False
@@ -633,7 +638,7 @@ class Rights:
 
 def sending_paused(engine: Engine) -> bool:
     with session_scope(engine) as session:
-        return bool((session.get(Partnership, 1) or Partnership()).sending_paused)
+        return bool(the_partnership(session).sending_paused)
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -643,8 +648,10 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _delete(session: Session, model: type, condition: object) -> int:
-    return session.connection().execute(delete(model).where(condition)).rowcount  # type: ignore[arg-type]
+def _delete(session: Session, model: type[Owned], condition: object) -> int:
+    """Delete the partnership's rows of `model` that meet `condition`."""
+    statement = delete(model).where(condition, ours(model))  # type: ignore[arg-type]
+    return session.connection().execute(statement).rowcount
 
 
 def _text_columns() -> list[tuple[Table, Column[Any]]]:
@@ -672,10 +679,25 @@ def _holds_anything(session: Session, user_id: str) -> bool:
             return True
     return any(
         session.connection()
-        .execute(select(literal(1)).select_from(table).where(column.contains(user_id)).limit(1))
+        .execute(
+            select(literal(1))
+            .select_from(table)
+            .where(column.contains(user_id), _of_the_partnership(table))
+            .limit(1)
+        )
         .first()
         for table, column in _text_columns()
     )
+
+
+def _of_the_partnership(table: Table) -> ColumnElement[bool]:
+    """The running work's partnership's rows of `table`: its own row in `partnership`, and
+    all of slack_sdk's stores (which hold only the partnership's workspace's installation)."""
+    if "partnership_id" in table.c:
+        return table.c.partnership_id == current_partnership()
+    if table.name == Partnership.__tablename__:
+        return table.c.id == current_partnership()
+    return true()
 
 
 def _scrub(session: Session, user_id: str) -> None:
@@ -687,7 +709,11 @@ def _scrub(session: Session, user_id: str) -> None:
         keys = list(table.primary_key.columns)
         rows = (
             session.connection()
-            .execute(sqlalchemy.select(*keys, column).where(column.contains(user_id)))
+            .execute(
+                sqlalchemy.select(*keys, column).where(
+                    column.contains(user_id), _of_the_partnership(table)
+                )
+            )
             .all()
         )
         for *key, value in rows:

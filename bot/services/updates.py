@@ -21,12 +21,12 @@ from bot.models import (
     Draft,
     Member,
     Organisation,
-    Partnership,
     PartnerUpdate,
     Topic,
     UpdateTopic,
     utcnow,
 )
+from bot.scoping import across_partnerships, ours, the_partnership
 from bot.services import audit, channel_posts, gate, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.directory import OrganisationRef, find_organisation
@@ -182,12 +182,12 @@ class Updates:
         text = check_text(text)
         with read_scope(self.engine) as session:
             _organisation_of(session, user_id, text)
-            if not (session.get(Partnership, 1) or Partnership()).updates_channel:
+            if not the_partnership(session).updates_channel:
                 raise NoUpdatesChannel()
         cleared = self._guard(user_id, text, topics, wants_help, None, anyway)
         with session_scope(self.engine) as session:
             organisation_id = _organisation_of(session, user_id, text)
-            settings = session.get(Partnership, 1) or Partnership()
+            settings = the_partnership(session)
             _discard_draft(session, user_id, replaces_draft, draft_required)
             if once and not claim_once(session, once):
                 raise UpdateProblem("That is already posted (or being posted now).")
@@ -381,10 +381,14 @@ def forget_old_drafts(
     clock sweeps every few minutes with `older_than` a day less that interval, so none outlives
     its day (jobs.clock.sweep_drafts)."""
     too_old = col(Draft.created_at) < now - older_than
-    with session_scope(engine) as session:
+    with session_scope(engine) as session:  # every partnership's drafts: the rule is for all
         if dry_run:
-            return session.exec(select(func.count()).select_from(Draft).where(too_old)).one()
-        return session.connection().execute(delete(Draft).where(too_old)).rowcount
+            count = select(func.count()).select_from(Draft).where(too_old)
+            return session.exec(count, execution_options=across_partnerships).one()
+        deleted = session.connection().execute(
+            delete(Draft).where(too_old), execution_options=across_partnerships
+        )
+        return deleted.rowcount
 
 
 # Helpers ---------------------------------------------------------------------------------------
@@ -441,7 +445,9 @@ def _own_update(
 
 
 def _set_topics(session: Session, update: PartnerUpdate, names: Sequence[str]) -> None:
-    session.connection().execute(delete(UpdateTopic).where(col(UpdateTopic.update_id) == update.id))
+    session.connection().execute(
+        delete(UpdateTopic).where(col(UpdateTopic.update_id) == update.id, ours(UpdateTopic))
+    )
     for topic_id in session.exec(select(Topic.id).where(col(Topic.name).in_(names))).all():
         session.add(UpdateTopic(update_id=update.id, topic_id=topic_id))
     session.flush()

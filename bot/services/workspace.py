@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from bot.db import read_scope, session_scope
 from bot.models import Partnership, slack_bots, slack_installations
+from bot.partnership_scope import current_partnership
 from bot.services import audit, outbox
 from bot.services.directory import (
     ProfileLoader,
@@ -119,7 +120,11 @@ def bot_token(engine: Engine, client_id: str) -> str | None:
             .execute(
                 select(slack_bots.c.bot_token)
                 .join(table, table.c.slack_team_id == slack_bots.c.team_id)
-                .where(slack_bots.c.client_id == client_id, slack_bots.c.bot_token.is_not(None))
+                .where(
+                    table.c.id == current_partnership(),
+                    slack_bots.c.client_id == client_id,
+                    slack_bots.c.bot_token.is_not(None),
+                )
                 .order_by(desc(slack_bots.c.installed_at))
                 .limit(1)
             )
@@ -130,9 +135,9 @@ def bot_token(engine: Engine, client_id: str) -> str | None:
 def _partnership(session: Session) -> Partnership:
     """The partnership's row, made with its defaults if the partnership file was never loaded
     (a workspace may install before it is)."""
-    row = session.get(Partnership, 1)
+    row = session.get(Partnership, current_partnership())
     if row is None:
-        row = Partnership(id=1)
+        row = Partnership(id=current_partnership())
         session.add(row)
         session.flush()
     return row

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import EmailDelivery, Member, Partnership, utcnow
+from bot.models import EmailDelivery, Member, utcnow
+from bot.scoping import the_partnership
 from bot.services.directory import ProfileLoader, ensure_member, profiles_ahead
 from bot.services.email import links
 from bot.services.email.deliveries import queue
@@ -72,7 +73,7 @@ class DigestByEmail:
             member.digest_email_asked = address
             session.add(member)
             session.flush()
-            partnership = (session.get(Partnership, 1) or Partnership()).name
+            partnership = the_partnership(session).name
             now = utcnow()
             confirm = mailing.url("confirm", member.id, now + CONFIRM_FOR)
             draft = Draft(

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import GlossarySynonym, GlossaryTerm
+from bot.partnership_scope import current_partnership
 from bot.services import audit
 from bot.services.directory import is_coordinator
 from bot.services.gate import Reach, clear_fields
@@ -151,7 +152,7 @@ class Glossary:
         with session_scope(self.engine) as session:
             for term in (first, second):
                 must_exist(session, term)
-            if session.get(GlossarySynonym, keys) is None:
+            if session.get(GlossarySynonym, (current_partnership(), *keys)) is None:
                 session.add(GlossarySynonym(first=keys[0], second=keys[1], added_by=user_id))
             return written(session, normalise(first)), written(session, normalise(second))
 
@@ -194,7 +195,7 @@ class Glossary:
                     row.key, row.term = new, target[0].term
                     session.add(row)
             keys = pair(old, new)
-            if session.get(GlossarySynonym, keys) is None:
+            if session.get(GlossarySynonym, (current_partnership(), *keys)) is None:
                 session.add(GlossarySynonym(first=keys[0], second=keys[1], added_by=user_id))
             audit.record(session, user_id, "glossary merged", f"{merged} into {into}")
             session.flush()

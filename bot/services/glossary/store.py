@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
-from bot.models import GlossarySynonym, GlossaryTerm, Member, Organisation, Partnership
+from bot.models import GlossarySynonym, GlossaryTerm, Member, Organisation
+from bot.scoping import ours, the_partnership
 from bot.services.gate import trusted
 from bot.services.glossary.rules import Snapshot, normalise, stoplist
 from bot.services.glossary.types import Entry, GlossaryProblem
@@ -146,7 +147,7 @@ def snapshot(session: Session) -> Snapshot:
     synonyms = session.exec(select(GlossarySynonym.first, GlossarySynonym.second)).all()
     codes = session.exec(select(Organisation.code)).all()
     known = {*meanings, *(key for pair in synonyms for key in pair), *map(str.casefold, codes)}
-    extra = (session.get(Partnership, 1) or Partnership()).jargon_stoplist
+    extra = the_partnership(session).jargon_stoplist
     return Snapshot(
         {key: (term, " / ".join(listed)) for key, (term, listed) in meanings.items()},
         frozenset(known),
@@ -157,7 +158,8 @@ def snapshot(session: Session) -> Snapshot:
 def forget_synonyms(session: Session, key: str) -> None:
     session.connection().execute(
         delete(GlossarySynonym).where(
-            or_(col(GlossarySynonym.first) == key, col(GlossarySynonym.second) == key)
+            or_(col(GlossarySynonym.first) == key, col(GlossarySynonym.second) == key),
+            ours(GlossarySynonym),
         )
     )
 

@@ -18,9 +18,9 @@ from bot.models import (
     KeyWorker,
     Member,
     Organisation,
-    Partnership,
     utcnow,
 )
+from bot.scoping import ours, the_partnership
 from bot.services import outbox
 from bot.services.directory import Person, find_organisation, is_coordinator
 from bot.services.hotdesk.rules import free_cell, nearest_free, open_for_booking
@@ -50,7 +50,7 @@ class AlreadyBooked(Exception):
 
 
 def partnership_working_days(session: Session) -> WorkingDays:
-    partnership = session.get(Partnership, 1) or Partnership()
+    partnership = the_partnership(session)
     return WorkingDays(partnership.bank_holidays)
 
 
@@ -193,7 +193,9 @@ def end_booking(session: Session, row: DeskBooking, status: str, by: str | None)
     """Cancel, decline or release: the desks are freed in the same transaction."""
     won = transition(session, row, status, by)
     if won:
-        session.connection().execute(delete(DeskHold).where(col(DeskHold.booking_id) == row.id))
+        session.connection().execute(
+            delete(DeskHold).where(col(DeskHold.booking_id) == row.id, ours(DeskHold))
+        )
         session.refresh(row)
     return won
 

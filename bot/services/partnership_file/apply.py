@@ -25,6 +25,8 @@ from bot.models import (
     Partnership,
     Topic,
 )
+from bot.partnership_scope import current_partnership
+from bot.scoping import ours
 from bot.services import gate
 from bot.services.glossary.store import load_entry
 from bot.services.partnership_file.read import (
@@ -148,14 +150,16 @@ def _forget_emails_to(session: Session, addresses: set[str]) -> None:
     waiting for or sent to their address go with it (as /partners remove does for Slack's)."""
     if addresses:
         session.connection().execute(
-            delete(EmailDelivery).where(func.lower(col(EmailDelivery.recipient)).in_(addresses))
+            delete(EmailDelivery).where(
+                func.lower(col(EmailDelivery.recipient)).in_(addresses), ours(EmailDelivery)
+            )
         )
 
 
 def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport) -> None:
-    row = session.get(Partnership, 1)
+    row = session.get(Partnership, current_partnership())
     before = None if row is None else row.model_dump()
-    row = row or Partnership(id=1)
+    row = row or Partnership(id=current_partnership())
     row.name = spec.name
     row.privacy_policy = spec.privacy
     row.updates_channel = spec.channels["updates"]

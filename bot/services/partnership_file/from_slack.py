@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import read_scope, session_scope
 from bot.models import AuditEntry, Partnership
+from bot.partnership_scope import current_partnership
 from bot.services import audit
 from bot.services.directory import NotCoordinator, is_coordinator
 from bot.services.partnership_file.apply import LoadReport, apply_in
@@ -67,7 +68,9 @@ class PartnershipSettings:
             ) from None
         _keeps_its_loader(spec, user_id)
         with session_scope(self.engine) as session:
-            session.exec(select(Partnership).where(Partnership.id == 1).with_for_update()).first()
+            session.exec(
+                select(Partnership).where(Partnership.id == current_partnership()).with_for_update()
+            ).first()
             if not is_coordinator(session, user_id):
                 raise NotCoordinator("change the partnership's settings")
             if _loaded_before(session, file_id):

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.db import read_scope
-from bot.models import Partnership
+from bot.scoping import the_partnership
 from bot.services.directory import NotCoordinator, is_coordinator
 from bot.services.refusal import Refusal
 from bot.services.report.chart import chart_png
@@ -68,7 +68,7 @@ class Reports:
 
 
 def _report_format(session: Session) -> str:
-    return session.exec(select(Partnership.report_format)).first() or "xlsx"
+    return the_partnership(session).report_format
 
 
 def _report(figures: Figures, form: str) -> Report:
