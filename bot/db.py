@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from bot.logs import keep_logs_private
+from bot.partnership_cache import watch
 from bot.scoping import refuse_unscoped
 
 # Package data, so a wheel finds its migrations as a checkout does (alembic.ini: bot:migrations).
@@ -28,7 +29,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a transaction waits for SQLite's writ
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
     """An engine that behaves alike on both backends: foreign keys on, waits on SQLite locks.
-    Its errors and logs never show a statement's values (`hide_parameters`, and `bot.logs`)."""
+    Its errors and logs never show a statement's values (`hide_parameters`, and `bot.logs`);
+    its changes to what processes keep between requests are seen (`bot.partnership_cache`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
@@ -40,6 +42,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         event.listen(engine.pool, "checkin", _note_checkin)
         event.listen(engine.pool, "checkout", _ping_if_idle)
     refuse_unscoped(engine)
+    watch(engine)
     keep_logs_private()  # every process makes an engine before its Bolt app, if it has one
     return engine
 

@@ -186,6 +186,9 @@ class Partnership(Stored, table=True):
     # OAuth mode: the Slack workspace (team id) that installed the bot first. Kept through an
     # uninstall, so that no other workspace can ever install onto this partnership's data.
     slack_team_id: str | None = Field(default=None, max_length=32)
+    # Moved on by every change to the rows the processes keep between requests, in the change's
+    # own transaction (bot.partnership_cache): a process whose copy is older reads them again.
+    cache_version: int = Field(default=0)
 
 
 class Topic(Owned, table=True):

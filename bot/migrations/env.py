@@ -5,12 +5,13 @@ from alembic import context
 from bot import models
 from bot.config import load_settings
 from bot.db import include_object, make_engine
+from bot.partnership_cache import MIGRATING
 from bot.scoping import across_partnerships
 
 engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)
 
-# A migration changes every partnership's rows.
-with engine.execution_options(**across_partnerships).connect() as connection:
+# A migration changes every partnership's rows, and bumps no cache version (bot.partnership_cache).
+with engine.execution_options(**across_partnerships, **{MIGRATING: True}).connect() as connection:
     # SQLite alters a table by copying it and dropping the old one (batch mode); with foreign
     # keys on, that drop would delete the rows referring to it (ON DELETE CASCADE). The pragma
     # only takes effect outside a transaction, so it is set on the driver's connection first.

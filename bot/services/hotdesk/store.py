@@ -3,8 +3,8 @@ turning rows into the views of `types`. The service owns the transactions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, update
@@ -20,7 +20,8 @@ from bot.models import (
     Organisation,
     utcnow,
 )
-from bot.scoping import ours, the_partnership
+from bot.partnership_cache import kept, partnership_settings
+from bot.scoping import ours
 from bot.services import outbox
 from bot.services.directory import Person, find_organisation, is_coordinator
 from bot.services.hotdesk.rules import free_cell, nearest_free, open_for_booking
@@ -50,27 +51,30 @@ class AlreadyBooked(Exception):
 
 
 def partnership_working_days(session: Session) -> WorkingDays:
-    partnership = the_partnership(session)
-    return WorkingDays(partnership.bank_holidays)
+    return WorkingDays(partnership_settings(session).bank_holidays)
 
 
 def host_of(
     session: Session, organisation: Organisation, offer: HotdeskOffer | None = None
 ) -> Host:
-    offer = offer or session.get(HotdeskOffer, organisation.id)
-    if offer is None:
+    """The agency as a host: as it stands, or with `offer` instead of its own (the offer form's
+    starting values)."""
+    if offer is not None:
+        workers = session.exec(
+            select(KeyWorker)
+            .where(KeyWorker.organisation_id == organisation.id)
+            .order_by(KeyWorker.name)
+        ).all()
+        return _make_host(organisation, offer, workers)
+    host = _hosts(session).by_organisation.get(organisation.id)
+    if host is None:
         hosts = ", ".join(host.name for host in all_hosts(session)) or "none yet"
         raise HotdeskProblem(
             f"{organisation.name} doesn't lend hot desks. Agencies that do: {hosts}.",
             "/hotdesk free",
             field="host",
         )
-    workers = session.exec(
-        select(KeyWorker)
-        .where(KeyWorker.organisation_id == organisation.id)
-        .order_by(KeyWorker.name)
-    ).all()
-    return _make_host(organisation, offer, workers)
+    return host
 
 
 def _make_host(
@@ -96,15 +100,32 @@ def _closures(days: list[str]) -> tuple[date, ...]:
     return tuple(date.fromisoformat(day) for day in days)
 
 
-def all_hosts(session: Session) -> list[Host]:
-    """Every agency with an offer, by name, in two queries."""
+@dataclass(frozen=True)
+class Hosts:
+    """Every agency with an offer: by name, by organisation id, and their ids by code."""
+
+    listed: tuple[Host, ...]
+    by_organisation: Mapping[int, Host]
+    ids: Mapping[str, int]
+
+
+@kept
+def _hosts(session: Session) -> Hosts:
     rows = session.exec(
         select(Organisation, HotdeskOffer).join(HotdeskOffer).order_by(Organisation.name)
     ).all()
     workers: dict[int, list[KeyWorker]] = {}
     for worker in session.exec(select(KeyWorker).order_by(KeyWorker.name)).all():
         workers.setdefault(worker.organisation_id, []).append(worker)
-    return [_make_host(org, offer, workers.get(org.id or 0, [])) for org, offer in rows]
+    hosts = {org.id: _make_host(org, offer, workers.get(org.id, [])) for org, offer in rows}
+    return Hosts(
+        tuple(hosts.values()), hosts, {host.code: org_id for org_id, host in hosts.items()}
+    )
+
+
+def all_hosts(session: Session) -> list[Host]:
+    """Every agency with an offer, by name."""
+    return list(_hosts(session).listed)
 
 
 def visitor_member(session: Session, user_id: str) -> Member:
@@ -271,14 +292,8 @@ def free_cells(
     working: WorkingDays,
 ) -> dict[tuple[str, date], Cell | None]:
     """Free desks for each agency and day; None where it is not open for booking."""
-    ids = dict(
-        session.exec(
-            select(Organisation.code, Organisation.id).where(
-                col(Organisation.code).in_([host.code for host in hosts])
-            )
-        ).all()
-    )
-    taken = _taken(session, ids.values(), days) if hosts else {}
+    ids = _hosts(session).ids
+    taken = _taken(session, [ids[host.code] for host in hosts], days) if hosts else {}
     cells: dict[tuple[str, date], Cell | None] = {}
     for host in hosts:
         for day in days:
