@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import utcnow
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
@@ -78,7 +78,7 @@ def latest_fire(when: When, context: JobContext, now: datetime) -> datetime | No
 
 def schedule_of(context: JobContext) -> Schedule:
     with session_scope(context.engine) as session:
-        return Schedule.from_json(the_partnership(session).schedule)
+        return Schedule.from_json(partnership_settings(session).schedule)
 
 
 def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.db import session_scope
 from bot.models import EmailDelivery
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services import coordinators
 from bot.services.email.coordinators import REPORT_KEY
 from bot.services.email.coordinators import undelivered as undelivered_email
@@ -33,7 +33,7 @@ def report(session: Session, undelivered: Undelivered) -> Sequence[Notice]:
     message = undelivered_notice(undelivered).rendered()
     email = None
     if not undelivered.key.startswith(REPORT_KEY):
-        partnership = the_partnership(session).name
+        partnership = partnership_settings(session).name
         email = undelivered_email(undelivered, partnership)
     key = f"{REPORT_KEY}{undelivered.delivery_id}"
     return coordinators.notices(

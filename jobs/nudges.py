@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import JobRun
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.coordinators import tell as tell_coordinators
 from bot.services.email.commitments import followup_email, summary_email
 from bot.services.email.links import Mailing
@@ -56,7 +56,7 @@ def _composer(
             return dict.fromkeys(people, message)
         if due.period == "summary":
             report = service.summary(session, due)
-            partnership = the_partnership(session).name
+            partnership = partnership_settings(session).name
             email = summary_email(report, partnership) if mailing else None
             coordinators = tell_coordinators(session, email, f"{due.scope}:summary")
             return dict.fromkeys(coordinators, blocks.summary(report, today))

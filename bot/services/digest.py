@@ -29,7 +29,7 @@ from bot.models import (
     PartnerUpdate,
     Rsvp,
 )
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.directory import OrganisationRef
 from bot.services.glossary.store import added_between
 from bot.services.glossary.types import Entry
@@ -132,7 +132,7 @@ def build_digest(engine: Engine, start: datetime, end: datetime) -> Digest:
     before `end`'s, as dated in the zone they are given in (the job's: the partnership's)."""
     first_day, next_day = start.date(), end.date()
     with read_scope(engine) as session:
-        settings = the_partnership(session)
+        settings = partnership_settings(session)
         updates = session.exec(
             select(PartnerUpdate)
             .where(PartnerUpdate.created_at >= start, PartnerUpdate.created_at < end)

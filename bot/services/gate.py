@@ -44,7 +44,7 @@ from bot.models import (
     Topic,
     VisitStory,
 )
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.privacy import Finding, scan
 from bot.services.privacy_names import NOBODY, KnownPeople
 from bot.services.refusal import Refusal
@@ -148,7 +148,7 @@ def privacy_policy(session: Session) -> Policy:
     file's coordinators and key workers among them), its [[people]] and its coordinators reached
     by email."""
     if _POLICY not in session.info:
-        setting = the_partnership(session).privacy_policy
+        setting = partnership_settings(session).privacy_policy
         members = session.exec(select(Member.name, Member.display_name)).all()
         workers = session.exec(select(KeyWorker.name)).all()
         people = session.exec(select(PartnerPerson.name)).all()

@@ -72,6 +72,7 @@ from bot.models import (
     metadata,
     utcnow,
 )
+from bot.partnership_cache import partnership_settings
 from bot.partnership_scope import current_partnership
 from bot.scoping import ours, the_partnership
 from bot.services import audit, outbox
@@ -524,7 +525,7 @@ class Rights:
                 booking_views(session, bookings),
                 [],
             )
-            partnership = the_partnership(session).name
+            partnership = partnership_settings(session).name
             email = emails.handover(leaving, partnership) if self.mailing else None
             told = tell_coordinators(session, email, f"handover:m{member.id}:{today}")
             leaving = replace(leaving, coordinator_ids=told)
@@ -541,7 +542,7 @@ class Rights:
         reported by the job alone."""
         today = now.astimezone(self.zone).date()
         with session_scope(self.engine) as session:
-            policy = retention_policy(the_partnership(session).retention)
+            policy = retention_policy(partnership_settings(session).retention)
 
             def before(kind: str) -> date:
                 return today - timedelta(days=round(policy[kind] * 30.44))
@@ -638,7 +639,7 @@ class Rights:
 
 def sending_paused(engine: Engine) -> bool:
     with session_scope(engine) as session:
-        return bool(the_partnership(session).sending_paused)
+        return bool(partnership_settings(session).sending_paused)
 
 
 # Helpers ----------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from bot.models import (
     SessionOrganisation,
     utcnow,
 )
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services import audit, outbox
 from bot.services.coordinators import tell as tell_coordinators
 from bot.services.directory import (
@@ -448,7 +448,7 @@ class Sessions:
     def due(self, now: datetime) -> list[Due]:
         """Every reason to write to someone at `now`; the job claims each before sending."""
         with read_scope(self.engine) as session:
-            settings = the_partnership(session)
+            settings = partnership_settings(session)
             working = WorkingDays(settings.bank_holidays)
             zones = dict(session.exec(select(Member.slack_user_id, Member.tz)).all())
             rows = session.exec(
@@ -724,7 +724,7 @@ def _change(
     view = _commitment_views(session, [row])[0]
     coordinators = []
     if status == "help" and changed:  # each coordinator told, in Slack or by email
-        partnership = the_partnership(session).name
+        partnership = partnership_settings(session).name
         email = (
             emails.help_needed(view, _owner_name(session, view), partnership) if mailing else None
         )

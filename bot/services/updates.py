@@ -26,7 +26,8 @@ from bot.models import (
     UpdateTopic,
     utcnow,
 )
-from bot.scoping import across_partnerships, ours, the_partnership
+from bot.partnership_cache import partnership_settings
+from bot.scoping import across_partnerships, ours
 from bot.services import audit, channel_posts, gate, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.directory import OrganisationRef, find_organisation
@@ -182,12 +183,12 @@ class Updates:
         text = check_text(text)
         with read_scope(self.engine) as session:
             _organisation_of(session, user_id, text)
-            if not the_partnership(session).updates_channel:
+            if not partnership_settings(session).updates_channel:
                 raise NoUpdatesChannel()
         cleared = self._guard(user_id, text, topics, wants_help, None, anyway)
         with session_scope(self.engine) as session:
             organisation_id = _organisation_of(session, user_id, text)
-            settings = the_partnership(session)
+            settings = partnership_settings(session)
             _discard_draft(session, user_id, replaces_draft, draft_required)
             if once and not claim_once(session, once):
                 raise UpdateProblem("That is already posted (or being posted now).")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.email.coordinators import commitment_line, footer
 from bot.services.email.deliveries import queue
 from bot.services.email.links import Mailing
@@ -38,7 +38,7 @@ def followup_email(
     person = owner.row(session)
     if person is None or not person.email or not commitments:
         return False
-    partnership = the_partnership(session).name
+    partnership = partnership_settings(session).name
     title = commitments[0].session_title
     expires = now + ANSWER_FOR
     actions = [

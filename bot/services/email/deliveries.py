@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, one_statement, read_scope, session_scope
 from bot.models import EmailDelivery, utcnow
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services import outbox
 from bot.services.email.messages import Email, compose
 from bot.services.email.smtp import Outcome
@@ -118,7 +118,7 @@ def _fail(
 
 def per_minute(engine: Engine) -> int:
     with read_scope(engine) as session:
-        return the_partnership(session).emails_per_minute
+        return partnership_settings(session).emails_per_minute
 
 
 def _sent_in_last_minute(engine: Engine, now: datetime) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.models import KeyWorker, Organisation
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.calendar_file import visit_calendar
 from bot.services.email.deliveries import queue
 from bot.services.email.links import Mailing
@@ -63,7 +63,7 @@ def _invite(mailing: Mailing, booking: Booking, attendee: str, method: str, sequ
 
 
 def _footer(session: Session, booking: Booking) -> list[Cleared]:
-    partnership = the_partnership(session).name
+    partnership = partnership_settings(session).name
     return [
         trusted(
             f"You get this as a key worker at {booking.host.name} in the {partnership}'s "

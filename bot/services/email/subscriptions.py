@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import EmailDelivery, Member, utcnow
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.directory import ProfileLoader, ensure_member, profiles_ahead
 from bot.services.email import links
 from bot.services.email.deliveries import queue
@@ -73,7 +73,7 @@ class DigestByEmail:
             member.digest_email_asked = address
             session.add(member)
             session.flush()
-            partnership = the_partnership(session).name
+            partnership = partnership_settings(session).name
             now = utcnow()
             confirm = mailing.url("confirm", member.id, now + CONFIRM_FOR)
             draft = Draft(

@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from bot.models import GlossarySynonym, GlossaryTerm, Member, Organisation
-from bot.scoping import ours, the_partnership
+from bot.partnership_cache import partnership_settings
+from bot.scoping import ours
 from bot.services.gate import trusted
 from bot.services.glossary.rules import Snapshot, normalise, stoplist
 from bot.services.glossary.types import Entry, GlossaryProblem
@@ -147,7 +148,7 @@ def snapshot(session: Session) -> Snapshot:
     synonyms = session.exec(select(GlossarySynonym.first, GlossarySynonym.second)).all()
     codes = session.exec(select(Organisation.code)).all()
     known = {*meanings, *(key for pair in synonyms for key in pair), *map(str.casefold, codes)}
-    extra = the_partnership(session).jargon_stoplist
+    extra = partnership_settings(session).jargon_stoplist
     return Snapshot(
         {key: (term, " / ".join(listed)) for key, (term, listed) in meanings.items()},
         frozenset(known),

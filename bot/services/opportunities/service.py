@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, read_scope, session_scope
 from bot.models import Opportunity, OpportunityInterest, Organisation, utcnow
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services import audit, channel_posts, gate, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
 from bot.services.events import claim_once
@@ -115,7 +115,7 @@ class Opportunities:
         if errors:
             raise OpportunityInvalid(errors)
         organisation = poster_organisation(session, user_id, attempt.organisation)
-        settings = the_partnership(session)
+        settings = partnership_settings(session)
         channel = settings.opportunities_channel or settings.updates_channel
         if not channel:
             raise OpportunityProblem(

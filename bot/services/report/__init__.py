@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.db import read_scope
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.directory import NotCoordinator, is_coordinator
 from bot.services.refusal import Refusal
 from bot.services.report.chart import chart_png
@@ -57,7 +56,7 @@ class Reports:
                 raise NotCoordinator("run the partnership's report")
             period = parse_period(period_text, today)
             figures = gather(session, period)
-            form = _report_format(session)
+            form = partnership_settings(session).report_format
         if figures.this.empty:
             raise Refusal(
                 f"Nothing happened in {period.name}: no updates, opportunities, visits or "
@@ -65,10 +64,6 @@ class Reports:
                 f"`/partners report {period.first.year}`."
             )
         return _report(figures, form)
-
-
-def _report_format(session: Session) -> str:
-    return the_partnership(session).report_format
 
 
 def _report(figures: Figures, form: str) -> Report:
