@@ -121,6 +121,21 @@ def test_an_organisation_edited_in_the_directory_is_seen_by_every_process(
     assert host.key_worker_ids == (DANIEL,)
 
 
+def test_an_organisation_renamed_in_another_process_is_named_anew_in_the_next_search(
+    bot: Bot, elsewhere: Engine
+) -> None:
+    members = hotdesk_members(bot)  # MEMBER works at Northside Care Leavers Project
+    members.ask("We've opened a Saturday drop-in for young people", command="/update")
+    assert "Northside Care Leavers" in shown(members.ask("search drop-in", command="/update"))
+    edit = OrganisationEdit(
+        name="Northside Young People's Project", description="", address="",
+        visitor_protocol="", key_worker_ids=["U0000KIRSTY"],  # as they are: a rename alone
+    )  # fmt: skip
+    Directory(elsewhere).edit_organisation(COORDINATOR, "NCL", edit)
+    found = shown(members.ask("search drop-in", command="/update"))
+    assert "Northside Young People's Project" in found and "Care Leavers" not in found
+
+
 def test_a_setting_changed_by_any_writer_is_read_by_every_process(
     bot: Bot, elsewhere: Engine
 ) -> None:

@@ -8,9 +8,10 @@ through a `ProfileLoader` the caller supplies (the Slack side passes one that ca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -25,6 +26,7 @@ from bot.models import (
     PartnerPerson,
     utcnow,
 )
+from bot.partnership_cache import kept
 from bot.services import audit
 from bot.services.gate import Reach, clear_fields
 from bot.services.matching import best_match
@@ -365,6 +367,13 @@ class Directory:
 
 
 # Helpers shared by the methods above -----------------------------------------------------------
+
+
+@kept
+def organisation_refs(session: Session) -> Mapping[int, OrganisationRef]:
+    """Every organisation's code and name, by id."""
+    rows = session.exec(select(Organisation.id, Organisation.code, Organisation.name)).all()
+    return MappingProxyType({org_id: OrganisationRef(code, name) for org_id, code, name in rows})
 
 
 def _ref(organisation: Organisation) -> OrganisationRef:

@@ -20,7 +20,6 @@ from bot.db import read_scope, session_scope
 from bot.models import (
     Draft,
     Member,
-    Organisation,
     PartnerUpdate,
     Topic,
     UpdateTopic,
@@ -30,7 +29,7 @@ from bot.partnership_cache import partnership_settings
 from bot.scoping import across_partnerships, ours
 from bot.services import audit, channel_posts, gate, outbox
 from bot.services.channel_posts import AlreadyPosted, Render, resume_post, send_post, write_post
-from bot.services.directory import OrganisationRef, find_organisation
+from bot.services.directory import OrganisationRef, find_organisation, organisation_refs
 from bot.services.events import claim_once
 from bot.services.gate import Cleared, LooksPersonal, Reach
 from bot.services.inbox import current_item
@@ -478,17 +477,10 @@ def _view(session: Session, update: PartnerUpdate) -> UpdateView:
 
 
 def views_of(session: Session, updates: Sequence[PartnerUpdate]) -> list[UpdateView]:
-    """Views for many updates in two queries (organisations, topics), not one per update."""
+    """Views for many updates in one query (their topics; the organisations are kept), not
+    one per update."""
     ids = [u.id for u in updates]
-    org_ids = {u.organisation_id for u in updates}
-    organisations = {
-        org_id: OrganisationRef(code, name)
-        for org_id, code, name in session.exec(
-            select(Organisation.id, Organisation.code, Organisation.name).where(
-                col(Organisation.id).in_(org_ids)
-            )
-        )
-    }
+    organisations = organisation_refs(session)
     topics: dict[int, list[str]] = {}
     for update_id, name in session.exec(
         select(UpdateTopic.update_id, Topic.name)
