@@ -158,7 +158,8 @@ def within(column: str, table: str) -> ForeignKeyConstraint:
 
 
 class Partnership(Stored, table=True):
-    """The one partnership this deployment serves (row id 1): its channels and policies."""
+    """A partnership: its channels and policies. Every other table's rows belong to one
+    (`Owned`); a deployment serving one workspace has one, id 1 (bot.partnership_scope)."""
 
     __table_args__ = (
         one_of("privacy_policy", PRIVACY_POLICIES),

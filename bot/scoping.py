@@ -9,8 +9,10 @@ Two parts, so that a forgotten filter fails loudly rather than leaking:
   changes must be filtered on its `partnership_id` in the SQL itself. A Core or textual
   statement that forgot is refused (`Unscoped`) before it runs.
 
-Machinery that serves every partnership at once (the inbox's and outbox's sweeps, the clock
-finding what is due, retention, migrations) says so with `across_partnerships`.
+Work that serves every partnership at once says so with `across_partnerships`: today the
+sweep of day-old drafts and the migrations. (The inbox's and outbox's sweeps and the clock
+still run for the one partnership a deployment serves; they will say so too when it serves
+several.)
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ def ours(model: type[InPartnership]) -> ColumnElement[bool]:
 
 
 def the_partnership(session: Session) -> Partnership:
-    """The running work's partnership: its settings (defaults before its file is loaded)."""
+    """The running work's partnership's row itself, for work that changes it (defaults before
+    its file is loaded); reads take the kept copy, `bot.partnership_cache.partnership_settings`."""
     partnership = current_partnership()
     return session.get(Partnership, partnership) or Partnership(id=partnership)

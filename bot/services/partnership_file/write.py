@@ -27,7 +27,7 @@ from bot.models import (
     PartnerPerson,
     Topic,
 )
-from bot.scoping import the_partnership
+from bot.partnership_cache import partnership_settings
 from bot.services.rights import DEFAULT_RETENTION
 from bot.services.schedule import Schedule
 from bot.services.working_days import REGIONS
@@ -56,7 +56,7 @@ def _header(now: datetime, by: str) -> list[str]:
 
 
 def _partnership(session: Session) -> Iterator[str]:
-    row = the_partnership(session)
+    row = partnership_settings(session)
     topics = session.exec(select(Topic.name).order_by(col(Topic.id))).all()
     yield "[partnership]"
     yield f"name = {toml_string(row.name)}"
@@ -171,7 +171,7 @@ def _people(session: Session) -> Iterator[str]:
 
 def _retention(session: Session) -> Iterator[str]:
     """The periods the partnership set; the others as comments, at their defaults."""
-    row = the_partnership(session)
+    row = partnership_settings(session)
     chosen: dict[str, int] = json.loads(row.retention) if row.retention else {}
     yield "[retention]"
     for kind, default in DEFAULT_RETENTION.items():
@@ -183,7 +183,7 @@ def _retention(session: Session) -> Iterator[str]:
 
 
 def _schedule(session: Session) -> Iterator[str]:
-    row = the_partnership(session)
+    row = partnership_settings(session)
     schedule = Schedule.from_json(row.schedule)
     yield "# Jobs not named here run at their default times."
     yield "[schedule]"
