@@ -165,6 +165,7 @@ class Partnership(Stored, table=True):
         one_of("privacy_policy", PRIVACY_POLICIES),
         one_of("bank_holidays", REGIONS),
         one_of("report_format", REPORT_FORMATS),
+        Index("uq_partnership_slack_team_id", "slack_team_id", unique=True),
     )
 
     id: int = Field(default=1, primary_key=True)
@@ -187,6 +188,8 @@ class Partnership(Stored, table=True):
     # OAuth mode: the Slack workspace (team id) that installed the bot first. Kept through an
     # uninstall, so that no other workspace can ever install onto this partnership's data.
     slack_team_id: str | None = Field(default=None, max_length=32)
+    # The partnership's time zone (its file's `timezone`); None: the deployment's PARTNERBOT_TZ.
+    timezone: str | None = Field(default=None, max_length=64)
     # Moved on by every change to the rows the processes keep between requests, in the change's
     # own transaction (bot.partnership_cache): a process whose copy is older reads them again.
     cache_version: int = Field(default=0)

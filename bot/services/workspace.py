@@ -132,6 +132,32 @@ def bot_token(engine: Engine, client_id: str) -> str | None:
         )
 
 
+_TEAMS: dict[tuple[str, str], int] = {}  # (database, team id) → partnership: a claim never moves
+
+
+def partnership_of_team(engine: Engine, team_id: str) -> int | None:
+    """The partnership whose workspace `team_id` is (the one that installed it): None when no
+    partnership has that workspace. Kept once found, since a workspace's claim never moves."""
+    key = (str(engine.url), team_id)
+    if key in _TEAMS:
+        return _TEAMS[key]
+    table = Partnership.__table__
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(table.c.id).where(table.c.slack_team_id == team_id)
+        ).scalar_one_or_none()
+    if found is not None:
+        _TEAMS[key] = int(found)
+    return found
+
+
+def partnership_ids(engine: Engine) -> list[int]:
+    """Every partnership this deployment serves, in the order they were made."""
+    table = Partnership.__table__
+    with engine.connect() as connection:
+        return [int(row) for row in connection.execute(select(table.c.id).order_by(table.c.id))]
+
+
 def _partnership(session: Session) -> Partnership:
     """The partnership's row, made with its defaults if the partnership file was never loaded
     (a workspace may install before it is)."""
