@@ -44,6 +44,13 @@ def in_partnership(partnership_id: int) -> Iterator[None]:
         _current.reset(token)
 
 
+def serve(partnership_id: int | None) -> None:
+    """The request thread's partnership, until its next request sets its own: Bolt's
+    middleware are not nested around the listeners, so a request's cannot be a block. A
+    request for no partnership sets None, so nothing of the thread's last request is kept."""
+    _current.set(partnership_id)
+
+
 def serve_many(many: bool = True) -> None:
     """Whether this process serves many partnerships: then no work has a partnership unless it
     sets one. (Tests switch it back with `serve_many(False)`.)"""

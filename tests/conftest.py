@@ -28,6 +28,7 @@ from bot.fakeslack import FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
 from bot.models import Partnership
+from bot.partnership_scope import serve_many
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -257,3 +258,4 @@ def running(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterat
         server.server_close()
         executor.shutdown(wait=True)  # no listener may outlive its test's database
         stop(app)
+        serve_many(False)  # an OAuth app's: the next test's work has the one partnership

@@ -1,4 +1,4 @@
-"""Installing through Slack's OAuth flow ("Add to Slack"), one partnership per deployment: driven
+"""Installing through Slack's OAuth flow ("Add to Slack"), a partnership per workspace: driven
 as a browser and Slack drive it (the install page, Slack's redirect back with a code, signed
 requests to /slack/events), the code exchanged with the fake Slack's oauth.v2.access."""
 
@@ -30,6 +30,7 @@ from bot.models import (
     slack_installations,
     slack_oauth_states,
 )
+from bot.partnership_scope import in_partnership
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
@@ -144,7 +145,7 @@ def test_installing_stores_it_makes_the_installer_coordinator_and_welcomes_them(
     assert "direct message" in page.body
     engine = oauth_bot.engine
     assert rows(engine, slack_installations) == 1 and rows(engine, slack_bots) == 1
-    with Session(engine) as session:
+    with in_partnership(1), Session(engine) as session:
         member = session.exec(select(Member).where(Member.slack_user_id == INSTALLER)).scalar_one()
         assert member.is_coordinator
         assert session.get(Partnership, 1).slack_team_id == TEAM_ID  # type: ignore[union-attr]
@@ -177,34 +178,47 @@ def test_a_forged_or_reused_state_is_refused_and_installs_nothing(oauth_bot: Bot
     assert len(welcomes(oauth_bot.fake)) == 1
 
 
-def test_a_second_workspace_is_refused_uninstalled_again_and_nothing_of_it_kept(
+def test_a_second_workspace_gets_a_partnership_of_its_own_and_nothing_of_the_first(
     oauth_bot: Bot,
 ) -> None:
     assert install(oauth_bot).status == 200
+    oauth_bot.fake.add_user("U0SECOND1", "Sam Second")
     page = install(oauth_bot, SECOND_TEAM, "U0SECOND1")
-    assert page.status == 403
-    assert (
-        "This Partnerbot already serves the Our partnership partnership's workspace; serving "
-        "several partnerships from one deployment is not available yet: ask whoever runs it "
-        "for a deployment of your own" in page.body
-    )
-    assert rows(oauth_bot.engine, slack_installations, SECOND_TEAM) == 0
-    assert rows(oauth_bot.engine, slack_bots, SECOND_TEAM) == 0
-    (uninstall,) = oauth_bot.fake.calls_to("apps.uninstall")
-    assert uninstall.ok and uninstall.token == issued_token(oauth_bot)
-    with Session(oauth_bot.engine) as session:
-        assert session.get(Partnership, 1).slack_team_id == TEAM_ID  # type: ignore[union-attr]
-        assert (
-            session.exec(select(Member).where(Member.slack_user_id == "U0SECOND1")).first() is None
-        )
-    # Slack tells the app its token in the refused workspace went: nothing changes here.
-    refused_workspace = SlackDriver(
+    assert page.status == 200 and "Partnerbot is installed" in page.body
+    assert rows(oauth_bot.engine, slack_bots, SECOND_TEAM) == 1
+    assert oauth_bot.fake.calls_to("apps.uninstall") == []
+    table = Partnership.__table__
+    with oauth_bot.engine.connect() as connection:
+        second = connection.execute(
+            select(table.c.id, table.c.name).where(table.c.slack_team_id == SECOND_TEAM)
+        ).one()
+    assert second.id != 1 and second.name == f"Team {SECOND_TEAM}"
+    for partnership, coordinator in ((1, INSTALLER), (second.id, "U0SECOND1")):
+        with in_partnership(partnership), Session(oauth_bot.engine) as session:
+            chosen = session.exec(select(Member.slack_user_id).where(Member.is_coordinator))
+            assert chosen.scalars().all() == [coordinator]
+    (welcome,) = welcomes(oauth_bot.fake, "U0SECOND1")
+    assert "first coordinator" in welcome
+    assert oauth_bot.fake.calls_to("chat.postMessage")[-1].token == issued_token(oauth_bot)
+    # Slack says the second workspace uninstalled: its partnership pauses, the first does not.
+    second_workspace = SlackDriver(
         oauth_bot.slack.app_url, SIGNING_SECRET, oauth_bot.fake, SECOND_TEAM
     )
-    assert refused_workspace.event({"type": "app_uninstalled"}).status == 200
-    time.sleep(0.3)  # handled after the acknowledgement: give it time to do wrong
-    assert not sending_paused(oauth_bot.engine)
+    assert second_workspace.event({"type": "app_uninstalled"}).status == 200
+    wait_until_paused(oauth_bot.engine, second.id)
+    with in_partnership(1):
+        assert not sending_paused(oauth_bot.engine)
     assert rows(oauth_bot.engine, slack_installations) == 1
+    assert rows(oauth_bot.engine, slack_installations, SECOND_TEAM) == 0
+
+
+def wait_until_paused(engine: Engine, partnership: int = 1) -> None:
+    """The uninstall event is handled after Slack's acknowledgement."""
+    deadline = time.monotonic() + 5
+    with in_partnership(partnership):
+        while not sending_paused(engine) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sending_paused(engine)
 
 
 def test_a_command_from_the_installed_workspace_is_answered_with_the_stored_token(
@@ -226,27 +240,23 @@ def test_uninstalling_removes_the_installation_and_pauses_sending_keeping_the_da
 ) -> None:
     install(oauth_bot)
     assert oauth_bot.slack.event({"type": "app_uninstalled"}).status == 200
-    deadline = time.monotonic() + 5  # the event is handled after Slack's acknowledgement
-    while not sending_paused(oauth_bot.engine) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert sending_paused(oauth_bot.engine)
+    wait_until_paused(oauth_bot.engine)
     assert rows(oauth_bot.engine, slack_installations) == 0
     assert rows(oauth_bot.engine, slack_bots) == 0
-    with Session(oauth_bot.engine) as session:  # the partnership's data stays
+    with in_partnership(1), Session(oauth_bot.engine) as session:  # the data stays
         assert session.exec(select(Member).where(Member.slack_user_id == INSTALLER)).first()
 
 
 def test_the_same_workspace_reinstalling_resumes_with_its_data(oauth_bot: Bot) -> None:
     install(oauth_bot)
     oauth_bot.slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UPARTNERBOT"]}})
-    deadline = time.monotonic() + 5
-    while not sending_paused(oauth_bot.engine) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until_paused(oauth_bot.engine)
     page = install(oauth_bot, user_id="U0OTHERADMIN")
     assert page.status == 200
-    assert not sending_paused(oauth_bot.engine)
+    with in_partnership(1):
+        assert not sending_paused(oauth_bot.engine)
     assert rows(oauth_bot.engine, slack_bots) == 1
-    with Session(oauth_bot.engine) as session:
+    with in_partnership(1), Session(oauth_bot.engine) as session:
         coordinators = session.exec(select(Member.slack_user_id).where(Member.is_coordinator))
         assert coordinators.scalars().all() == [INSTALLER]  # the first one stays the only one
 
@@ -255,14 +265,16 @@ def test_the_clock_uses_the_installed_token_and_says_when_there_is_none(
     oauth_bot: Bot, fake_slack: FakeSlack
 ) -> None:
     engine = oauth_bot.engine
-    apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
-    client = job_client(oauth_bot.settings, engine)
-    jobs = JobContext(engine=engine, zone=oauth_bot.settings.zone, client=client)
-    summary = run_job("digest", jobs)
-    assert "not installed yet" in summary and "/slack/install" in summary
+    with in_partnership(1):
+        apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+        client = job_client(oauth_bot.settings, engine)
+        jobs = JobContext(engine=engine, zone=oauth_bot.settings.zone, client=client)
+        summary = run_job("digest", jobs)
+        assert "not installed yet" in summary and "/slack/install" in summary
     install(oauth_bot)
-    assert client.bot_token() == issued_token(oauth_bot)  # type: ignore[attr-defined]
-    assert "not installed" not in run_job("digest", jobs)
+    with in_partnership(1):
+        assert client.bot_token() == issued_token(oauth_bot)  # type: ignore[attr-defined]
+        assert "not installed" not in run_job("digest", jobs)
 
 
 def test_the_store_tables_are_slack_sdks_column_for_column() -> None:

@@ -28,6 +28,8 @@ from sqlmodel import col, select
 
 from bot.db import SQLITE_BUSY_TIMEOUT_MS, one_statement, session_scope
 from bot.models import InboxItem, utcnow
+from bot.partnership_scope import current_partnership
+from bot.scoping import across_partnerships
 
 LEASE = timedelta(seconds=15)  # renewed every few seconds while the work runs
 log = logging.getLogger("partnerbot")
@@ -72,6 +74,7 @@ class Claimed:
     kind: str
     body: dict[str, Any]
     attempts: int
+    partnership_id: int
 
 
 class _Waiting:
@@ -114,6 +117,7 @@ class Inbox:
         values = {
             "kind": kind[:80], "body": json.dumps(body), "event_id": event_id,
             "status": WORKING, "lease_until": now + LEASE, "attempts": 1, "received_at": now,
+            "partnership_id": current_partnership(),  # here: the writer thread has none
         }  # fmt: skip
         if event_id is not None:
             return self._insert_event(values)
@@ -246,15 +250,17 @@ class Inbox:
         """Keep the leases of the work this process is doing."""
         if not item_ids:
             return
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine) as session:  # this process's, of any partnership
             session.connection().execute(
                 update(InboxItem)
                 .where(col(InboxItem.id).in_(item_ids), col(InboxItem.status) == WORKING)
-                .values(lease_until=utcnow() + LEASE)
+                .values(lease_until=utcnow() + LEASE),
+                execution_options=across_partnerships,
             )
 
     def claim_abandoned(self, limit: int = 10) -> list[Claimed]:
-        """Rows whose lease ran out (their process died), leased now to this one."""
+        """Rows whose lease ran out (their process died), leased now to this one: any
+        partnership's, each taken up again for its own."""
         now = utcnow()
         with session_scope(self.engine) as session:
             candidates = (
@@ -264,7 +270,7 @@ class Inbox:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            ids = list(session.exec(candidates).all())
+            ids = list(session.exec(candidates, execution_options=across_partnerships).all())
             if not ids:
                 return []
             claimed = session.connection().execute(
@@ -276,9 +282,13 @@ class Inbox:
                     col(InboxItem.kind),
                     col(InboxItem.body),
                     col(InboxItem.attempts),
-                )
+                    col(InboxItem.partnership_id),
+                ),
+                execution_options=across_partnerships,
             )
             return [
-                Claimed(row.id, row.kind, json.loads(row.body or "{}"), row.attempts)
+                Claimed(
+                    row.id, row.kind, json.loads(row.body or "{}"), row.attempts, row.partnership_id
+                )
                 for row in claimed
             ]

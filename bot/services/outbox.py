@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, bindparam, func, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, one_statement, session_scope
+from bot.db import insert_ignoring_conflict, one_statement, read_scope, session_scope
 from bot.models import Opportunity, OutboxItem, PartnerUpdate, utcnow
+from bot.scoping import across_partnerships
 from bot.services.inbox import next_send
 
 Rendered = dict[str, Any]  # {"text": ..., "blocks": [...]}: a message as the Slack layer drew it
@@ -278,6 +279,24 @@ def give_up_sending(session: Session, item_id: int) -> bool:
         .values(status=UNSURE, error=INTERRUPTED, **blank)
     )
     return bool(moved.rowcount == 1)
+
+
+def partnerships_to_sweep(engine: Engine) -> list[int]:
+    """The partnerships with items a dead process left pending or sending, found across them
+    all: the sweep then takes each partnership's up in its own."""
+    now = utcnow()
+    left = or_(
+        and_(
+            col(OutboxItem.status) == "pending", col(OutboxItem.created_at) < now - ABANDONED_AFTER
+        ),
+        and_(col(OutboxItem.status) == "sending", col(OutboxItem.updated_at) < now - STUCK_AFTER),
+    )
+    with read_scope(engine) as session:
+        found = session.exec(
+            select(OutboxItem.partnership_id).where(left).distinct(),
+            execution_options=across_partnerships,
+        )
+        return sorted(found.all())
 
 
 def abandoned(engine: Engine) -> list[int]:

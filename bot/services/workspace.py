@@ -1,9 +1,9 @@
-"""The Slack workspace this deployment serves when it is installed through OAuth ("Add to
-Slack"): one partnership, one workspace, until every row is scoped by partnership (issue 22).
+"""The Slack workspaces a deployment installed through OAuth ("Add to Slack") serves: one
+partnership each (`Partnership.slack_team_id`).
 
-The first workspace to install claims the partnership (`Partnership.slack_team_id`); any other is
-refused, since it would see this partnership's data, and the claim outlives an uninstall for the
-same reason. The installation itself (its bot token) lives in slack_sdk's store tables
+A workspace installing for the first time claims a partnership (`Workspace.claim`), and the
+claim outlives an uninstall, so a reinstall finds its data again and no other workspace ever
+sees it. The installation itself (its bot token) lives in slack_sdk's store tables
 (bot.models): Bolt's OAuth flow writes it; this module reads the token for work done outside a
 Slack request (the outbox's sender, the jobs) and removes the installation when Slack says the
 app was uninstalled. With a bot token set instead (one workspace, no OAuth) nothing is claimed,
@@ -13,13 +13,15 @@ and an uninstall only pauses sending, as before.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import Engine, delete, desc, or_, update
+from sqlalchemy import Engine, and_, delete, desc, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.db import read_scope, session_scope
 from bot.models import Partnership, slack_bots, slack_installations
-from bot.partnership_scope import current_partnership
+from bot.partnership_scope import ONLY, current_partnership, in_partnership
 from bot.services import audit, outbox
 from bot.services.directory import (
     ProfileLoader,
@@ -30,6 +32,7 @@ from bot.services.directory import (
 from bot.services.outbox import Notices, Written, no_notices
 
 SLACK = "Slack"  # the audit trail's actor for what Slack told the bot
+CLAIM_TRIES = 5  # installs racing for a new partnership's id: each loser looks again
 
 
 @dataclass(frozen=True)
@@ -47,24 +50,41 @@ class Workspace:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim(self, team_id: str) -> str | None:
-        """Make `team_id` the partnership's workspace unless another already is: None when it
-        is (now, or already), else the partnership's name, for the refusal. One conditional
-        update, so two workspaces installing at once cannot both have it."""
-        with session_scope(self.engine) as session:
-            row = _partnership(session)
-            table = Partnership.__table__
-            taken = session.connection().execute(
-                update(table)
-                .where(
-                    table.c.id == row.id,
-                    or_(table.c.slack_team_id.is_(None), table.c.slack_team_id == team_id),
-                )
-                .values(slack_team_id=team_id)
-            )
-            if taken.rowcount == 1:
-                return None
-            return row.name
+    def claim(self, workspace: str, name: str) -> int:
+        """The partnership of `workspace` (a team id; an enterprise's for an org-wide install),
+        which is installing: its own if it installed before; else the deployment's first
+        partnership while no workspace has it (a new deployment's, or the data of one that
+        served a workspace with a bot token); else a new partnership named `name`. Installs
+        racing each other are settled by the database: a workspace is one partnership's only
+        (a unique team id), and a partnership's id is its own (the primary key)."""
+        table = Partnership.__table__
+        for _ in range(CLAIM_TRIES):
+            found = partnership_of_team(self.engine, workspace)
+            if found is not None:
+                return found
+            try:  # as partnership 1's work: its row is the one it may change (its cache's bump)
+                with in_partnership(ONLY), self.engine.begin() as connection:
+                    first = connection.execute(
+                        update(table)
+                        .where(table.c.id == ONLY, table.c.slack_team_id.is_(None))
+                        .values(slack_team_id=workspace)
+                    )
+                    if first.rowcount == 1:
+                        return ONLY
+                    next_id = connection.execute(
+                        select(func.coalesce(func.max(table.c.id), 0) + 1)
+                    ).scalar_one()
+                    connection.execute(
+                        insert(table).values(
+                            id=next_id,
+                            name=name[:150] or "Our partnership",
+                            slack_team_id=workspace,
+                        )
+                    )
+                    return int(next_id)
+            except IntegrityError:  # another install took the id, or was this workspace's
+                continue
+        raise RuntimeError(f"could not make a partnership for workspace {workspace}")
 
     def installed(
         self,
@@ -101,7 +121,7 @@ class Workspace:
             if row.slack_team_id is not None and team_id != row.slack_team_id:
                 return False
             for table in (slack_installations, slack_bots):
-                session.connection().execute(delete(table).where(table.c.team_id == team_id))
+                session.connection().execute(delete(table).where(_of_workspace(table, team_id)))
             if row.sending_paused:
                 return False
             row.sending_paused = True
@@ -119,7 +139,7 @@ def bot_token(engine: Engine, client_id: str) -> str | None:
             session.connection()
             .execute(
                 select(slack_bots.c.bot_token)
-                .join(table, table.c.slack_team_id == slack_bots.c.team_id)
+                .join(table, _of_workspace(slack_bots, table.c.slack_team_id))
                 .where(
                     table.c.id == current_partnership(),
                     slack_bots.c.client_id == client_id,
@@ -130,6 +150,14 @@ def bot_token(engine: Engine, client_id: str) -> str | None:
             )
             .scalar_one_or_none()
         )
+
+
+def _of_workspace(store: Any, workspace: Any) -> Any:
+    """slack_sdk's rows of a workspace: a team's, or an enterprise's org-wide install."""
+    return or_(
+        store.c.team_id == workspace,
+        and_(store.c.is_enterprise_install.is_(True), store.c.enterprise_id == workspace),
+    )
 
 
 _TEAMS: dict[tuple[str, str], int] = {}  # (database, team id) → partnership: a claim never moves

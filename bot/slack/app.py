@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.logs import keep_logs_private
+from bot.partnership_scope import serve_many
 from bot.services.email.links import Mailing
 from bot.services.inbox import Inbox
 from bot.slack import listeners
@@ -28,6 +29,7 @@ from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
 from bot.slack.inbound import typed_text
 from bot.slack.sender import DirectRespond, OutboxRespond, Sender
 from bot.slack.sweeper import Sweeper
+from bot.slack.tenancy import for_its_partnership
 from bot.slack.wiring import Clock, Services, real_time
 from jobs.registry import JOBS
 
@@ -64,12 +66,16 @@ def create_app(
     (every serving process does; tests call `sweeper_of(app).sweep()` themselves), and `clock`
     to set the time the listeners see (tests fix it)."""
     keep_logs_private()  # before Bolt makes its loggers, in Socket Mode too
+    # Installed through OAuth, a deployment serves a partnership per workspace: then no work
+    # reaches the database without naming its partnership (bot.partnership_scope).
+    serve_many(settings.oauth)
     work_pool = listener_executor or ThreadPoolExecutor(
         LISTENER_THREADS, initializer=_behind_acknowledgements
     )
     client = client or make_client(settings)
     sender = Sender(engine, outside_requests(settings, engine, client))
     services = Services.on(engine, settings.zone, sender, JOBS, clock, Mailing.of(settings))
+    oauth = _oauth(settings, engine, client, services)
     app = App(
         client=client,
         # Listeners are acknowledged in the request thread and run in `work_pool` (see
@@ -80,7 +86,7 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         logger=log,
         # OAuth mode: Bolt authorizes each request with its workspace's stored installation.
-        **_oauth(settings, engine, client, services),
+        **oauth,
     )
     _SERVICES[app] = services
 
@@ -103,6 +109,8 @@ def create_app(
             context["respond"] = DirectRespond(context.user_id, services.sender)
         next()
 
+    refusal = oauth.get("user_facing_authorize_error_message", "")
+    app.use(for_its_partnership(engine, settings.oauth, refusal))
     app.use(provide_services)
     app.use(dependable_slack)
     app.use(as_typed)

@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from bot.partnership_scope import current_partnership, in_partnership
 from bot.services.inbox import Inbox, working_on
 from bot.services.refusal import Refusal
 from bot.slack.refusals import render
@@ -208,10 +209,11 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
     own = list(inspect.signature(listener).parameters)
     names = list(dict.fromkeys([*own, *NEEDED]))
 
-    def work(arguments: dict[str, Any], item_id: int) -> None:
-        """The listener, as the inbox row `item_id`'s work; the row is done however it ends."""
+    def work(arguments: dict[str, Any], item_id: int, partnership: int) -> None:
+        """The listener, as the inbox row `item_id`'s work, for the request's partnership (a
+        pool thread does not inherit it); the row is done however it ends."""
         try:
-            with working(), working_on(item_id):
+            with in_partnership(partnership), working(), working_on(item_id):
                 attempt(arguments)
         finally:
             arguments["context"][WORKLOAD].finish(item_id)
@@ -249,7 +251,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         replay = context.get(REPLAY)
         if replay is not None:  # acknowledged long ago, by a process that died: do the work
             load.hold(replay.id)
-            work(arguments, replay.id)
+            work(arguments, replay.id, replay.partnership_id)
             return
         if "command" in body and load.full():
             arguments["ack"](text=BUSY)  # not accepted: nothing is stored or done
@@ -264,10 +266,10 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
             return
         if body.get("type") not in CHECKED_FIRST:
             arguments["ack"]()
-            load.pool.submit(work, arguments, item_id)
+            load.pool.submit(work, arguments, item_id, current_partnership())
             return
         ack = _SignallingAck(arguments["ack"])
-        load.pool.submit(work, {**arguments, "ack": ack}, item_id)
+        load.pool.submit(work, {**arguments, "ack": ack}, item_id, current_partnership())
         if not ack.given.wait(ACK_DEADLINE):
             log.warning(
                 "%s: no acknowledgement in %ss; closing the form", run.__name__, ACK_DEADLINE

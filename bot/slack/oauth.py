@@ -1,12 +1,11 @@
 """Installing through Slack's OAuth flow ("Add to Slack"): Bolt's flow, with slack_sdk's
-SQLAlchemy stores on the bot's own database, for one partnership per deployment.
+SQLAlchemy stores on the bot's own database, a partnership for each workspace.
 
 `GET /slack/install` shows the Add to Slack link; Slack sends the installer back to
 `GET /slack/oauth_redirect` with a code, which Bolt exchanges (`oauth.v2.access`) for the bot
-token. Before the installation is stored, the workspace must be the partnership's (the first to
-install claims it, bot.services.workspace): another is refused, and the app uninstalled from it
-again, because without every row scoped by partnership it would see this partnership's data.
-Once stored, the installer becomes the first coordinator and gets the welcome DM. The pages are
+token. Before the installation is stored, the workspace claims its partnership (its own again
+on a reinstall, else a new one: bot.services.workspace). Once stored, the installer becomes
+that partnership's first coordinator and gets the welcome DM. The pages are
 in plain words: whoever installs is a charity worker, not a developer.
 """
 
@@ -20,13 +19,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from slack_bolt import BoltResponse
-from slack_bolt.error import BoltError
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -34,6 +31,7 @@ from sqlalchemy import Engine, delete
 
 from bot.config import Settings
 from bot.email_pages import PAGE, PAGE_HEADERS
+from bot.partnership_scope import in_partnership
 from bot.services.outbox import Notice
 from bot.services.workspace import Installed
 from bot.slack.blocks.install import welcome
@@ -104,16 +102,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class AnotherWorkspace(BoltError):
-    """A workspace other than the partnership's tried to install."""
-
-    def __init__(self, partnership: str) -> None:
-        super().__init__(partnership)
-        self.partnership = partnership
-
-
 class PartnershipOAuthFlow(OAuthFlow):
-    """Bolt's flow, with the partnership's own install page and its rule: one workspace."""
+    """Bolt's flow, with the partnership's own install page, each workspace its partnership."""
 
     def __init__(self, client: WebClient, settings: OAuthSettings, services: Services) -> None:
         super().__init__(client=client, logger=log, settings=settings)
@@ -133,10 +123,10 @@ class PartnershipOAuthFlow(OAuthFlow):
 
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         workspace = self.services.workspace
-        refused = workspace.claim(installation.team_id or "")
-        if refused is not None:
-            self._uninstall(installation)
-            raise AnotherWorkspace(refused)
+        name = installation.enterprise_name if _org_wide(installation) else None
+        partnership = workspace.claim(
+            workspace_of(installation), name or installation.team_name or ""
+        )
         super().store_installation(request, installation)
 
         def greeting(done: Installed) -> list[Notice]:
@@ -144,19 +134,21 @@ class PartnershipOAuthFlow(OAuthFlow):
 
         client = DependableClient.like(self.client)
         client.token = installation.bot_token  # the workspace's, just installed
-        done = workspace.installed(installation.user_id, profile_loader(client), greeting)
-        self.services.sender.notices(done.notices)
+        with in_partnership(partnership):
+            done = workspace.installed(installation.user_id, profile_loader(client), greeting)
+            self.services.sender.notices(done.notices)
 
-    def _uninstall(self, installation: Installation) -> None:
-        """The refused workspace is left as it was: Slack had installed the app there."""
-        try:
-            self.client.apps_uninstall(
-                client_id=self.settings.client_id,
-                client_secret=self.settings.client_secret,
-                token=installation.bot_token,
-            )
-        except SlackApiError as error:
-            log.warning("could not uninstall from a refused workspace: %s", error)
+
+def _org_wide(installation: Installation) -> bool:
+    return bool(installation.is_enterprise_install and installation.enterprise_id)
+
+
+def workspace_of(installation: Installation) -> str:
+    """The id the installing workspace is known by, as requests from it are
+    (bot.slack.tenancy): its team's, or the enterprise's for an org-wide install."""
+    if _org_wide(installation):
+        return installation.enterprise_id or ""
+    return installation.team_id or ""
 
 
 def oauth_flow(
@@ -217,15 +209,6 @@ START_AGAIN = f'<p><a href="{INSTALL_PATH}">Start again</a></p>'
 
 
 def failed_page(args: FailureArgs) -> BoltResponse:
-    if isinstance(args.error, AnotherWorkspace):
-        name = html.escape(args.error.partnership)
-        body = (
-            f"<p>This Partnerbot already serves the {name} partnership's workspace; serving "
-            "several partnerships from one deployment is not available yet: ask whoever runs "
-            "it for a deployment of your own.</p>"
-            "<p>Nothing of your workspace was kept, and Partnerbot was removed from it again.</p>"
-        )
-        return _answer(args, 403, page("Partnerbot could not be added", body))
     if args.reason == "storage_error":
         log.error("installing failed: %s", args.error)
         body = (

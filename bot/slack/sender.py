@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import statements_alone
+from bot.partnership_scope import in_partnership
 from bot.services import outbox
 from bot.services.channel_posts import NotPosted
 from bot.services.outbox import PENDING, UNSURE, Interrupted, Sent, Taken, Written
@@ -137,7 +138,16 @@ class Sender:
         return [self.dm(person, message) for person in people]
 
     def sweep(self) -> None:
-        """Send what a dead process wrote and never sent; report what it was sending."""
+        """Send what a dead process wrote and never sent; report what it was sending: each
+        partnership's in its own, so one's failure leaves the others' swept."""
+        for partnership in outbox.partnerships_to_sweep(self.engine):
+            try:
+                with in_partnership(partnership):
+                    self._sweep_one()
+            except Exception:  # the next sweep tries again
+                log.exception("outbox sweep failed for partnership %s", partnership)
+
+    def _sweep_one(self) -> None:
         self(outbox.abandoned(self.engine))
         for item in outbox.interrupted(self.engine):
             log.warning("outbox item %s (%s) interrupted mid-send", item.id, item.kind)

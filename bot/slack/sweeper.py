@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot.partnership_scope import in_partnership
 from bot.services.inbox import MAX_ATTEMPTS, Claimed
 from bot.slack.blocks.common import Message
 from bot.slack.guard import REPLAY, Workload
@@ -92,7 +93,8 @@ class Sweeper:
         if not user:
             return
         what = item.body.get("command") or "a button or form"
-        self.sender.dm(user, Message(text=GAVE_UP.format(times=item.attempts - 1, what=what)))
+        with in_partnership(item.partnership_id):
+            self.sender.dm(user, Message(text=GAVE_UP.format(times=item.attempts - 1, what=what)))
 
 
 def _user_of(body: dict[str, Any]) -> str | None:

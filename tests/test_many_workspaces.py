@@ -1,0 +1,188 @@
+"""One deployment, many workspaces (OAuth mode): each workspace installed through the real flow
+is its own partnership, and nothing one workspace's members do shows them, or changes, anything
+of another's.
+
+The sweep plants a word only one workspace's data holds (its member's update, their name), has
+each workspace's members run the bot's commands, Home tab and the digest, and looks for every
+other workspace's word in everything the bot sent to Slack meanwhile; every Web API call is made
+with that workspace's own token. The app serves many partnerships here (`serve_many`), so any
+path that forgot its partnership would fail rather than leak.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from bot.fakeslack import TEAM_ID, FakeSlack
+from bot.fakeslack.driver import SlackDriver
+from bot.models import Member, Partnership, PartnerUpdate
+from bot.partnership_scope import in_partnership
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
+from bot.services.workspace import partnership_of_team
+from jobs.clock import job_client, run_job
+from jobs.context import JobContext
+from jobs.registry import JOBS
+from tests.conftest import SIGNING_SECRET, Bot
+from tests.helpers import buttons, form_values, shown
+from tests.test_oauth import install, oauth_bot  # the fixture, in OAuth mode
+
+__all__ = ["oauth_bot"]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    team: str
+    partnership: int
+    installer: str
+    member: str
+    mark: str  # a word only this workspace's data holds
+    slack: SlackDriver
+    token: str
+    update: str  # the value of its update's Edit button: the update's id
+
+
+def planted(bot: Bot, number: int) -> Workspace:
+    """A workspace installed through the flow, the sample partnership file loaded, and a member
+    who joined an organisation and posted an update holding the workspace's word."""
+    team = TEAM_ID if number == 0 else f"T0TEAM{number:02d}"
+    installer, member = f"U0INST{number:02d}", f"U0MEMB{number:02d}"
+    mark = f"Plantword{chr(ord('a') + number)}{chr(ord('a') + number)}"
+    bot.fake.add_user(installer, f"Ines {mark}")
+    bot.fake.add_user(member, f"Sam {mark}")
+    assert install(bot, team, installer).status == 200
+    partnership = partnership_of_team(bot.engine, team)
+    assert partnership is not None
+    with in_partnership(partnership):
+        apply_partnership(bot.engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+    token = next(
+        call.response["access_token"]
+        for call in bot.fake.calls_to("oauth.v2.access")
+        if call.response.get("team", {}).get("id") == team
+    )
+    slack = SlackDriver(bot.slack.app_url, SIGNING_SECRET, bot.fake, team)
+    workspace = Workspace(team, partnership, installer, member, mark, slack, token, "")
+    ask(bot, workspace, "/partners", "join HRS")
+    posted = ask(bot, workspace, "/update", f"{mark} drop-in on Saturdays")
+    assert "Posted" in shown(posted)
+    edit = next(b for b in buttons(posted) if b["action_id"] == "update_edit")
+    return replace(workspace, update=edit["value"])
+
+
+def edit_own_update(bot: Bot, workspace: Workspace, text: str) -> None:
+    """Click Edit on the workspace's update and submit the form with `text`."""
+    seen = len(bot.fake.calls_to("views.open"))
+    workspace.slack.block_action(workspace.member, "update_edit", workspace.update)
+    view = bot.fake.wait_for("views.open", count=seen + 1)[-1].args["view"]
+    workspace.slack.view_submission(workspace.member, view, form_values(text))
+    bot.fake.wait_for("chat.update", lambda call: text in shown(call.args))
+    bot.fake.wait_for("response_url", lambda call: "Saved the update" in shown(call.args))
+
+
+def click_edit_on(bot: Bot, workspace: Workspace, update: str) -> dict:
+    """Click Edit with another update's id in the button (a forged click): the answer."""
+    seen = len(bot.fake.calls_to("response_url"))
+    workspace.slack.block_action(workspace.member, "update_edit", update)
+    return bot.fake.wait_for("response_url", count=seen + 1)[-1].args
+
+
+def ask(bot: Bot, workspace: Workspace, command: str, text: str) -> dict:
+    seen = len(bot.fake.calls_to("response_url"))
+    reply = workspace.slack.command(command, text, user_id=workspace.member)
+    assert reply.status == 200, reply
+    return bot.fake.wait_for("response_url", count=seen + 1)[-1].args
+
+
+# What each workspace's members run; each answer, and all it sends, is its workspace's only.
+PROBES = (
+    ("/partners", "help"),
+    ("/partners", "orgs"),
+    ("/partners", "org HRS"),
+    ("/partners", "whoami"),
+    ("/partners", "my-data"),
+    ("/update", "search drop-in"),
+    ("/update", "search Plantword"),
+    ("/hotdesk", "free"),
+    ("/jargon", ""),
+)
+
+
+UNSIGNED = {"response_url", "file_upload"}
+
+
+@pytest.mark.parametrize("workspaces", [2, 20])
+def test_every_workspace_sees_and_changes_only_its_own_partnership(
+    oauth_bot: Bot, fake_slack: FakeSlack, workspaces: int
+) -> None:
+    bot = oauth_bot
+    every = [planted(bot, number) for number in range(workspaces)]
+    assert len({workspace.partnership for workspace in every}) == workspaces
+    probes = PROBES if workspaces == 2 else PROBES[5:7]  # twenty: the search across them
+    for workspace in every:
+        others = {other.mark for other in every if other is not workspace}
+        start = len(fake_slack.calls)
+        for command, text in probes:
+            answer = ask(bot, workspace, command, text)
+            assert "isn't installed" not in shown(answer), (command, text)
+        found = ask(bot, workspace, "/update", "search drop-in")
+        assert workspace.mark in shown(found)
+        if workspaces == 2:
+            workspace.slack.event({"type": "app_home_opened", "user": workspace.member})
+            fake_slack.wait_for("views.publish", lambda call, w=workspace: call.token == w.token)
+            run_digest(bot, workspace)
+            edit_own_update(bot, workspace, f"{workspace.mark} drop-in on Fridays")
+            other = next(o for o in every if o is not workspace)
+            opened = len(fake_slack.calls_to("views.open"))
+            refused = shown(click_edit_on(bot, workspace, other.update))
+            assert "That update no longer exists" in refused, refused
+            assert len(fake_slack.calls_to("views.open")) == opened
+        sent = fake_slack.calls[start:]
+        leaked = [call.method for call in sent if any(m in json.dumps(call.args) for m in others)]
+        assert leaked == [], f"{workspace.team} was shown another workspace's data"
+        # (a response URL and a file's upload URL carry no token: Slack made them for this one)
+        tokens = {call.token for call in sent if call.method not in UNSIGNED}
+        assert tokens <= {workspace.token}, f"{workspace.team} used another's token"
+    for workspace in every:  # what each changed stayed in its own partnership
+        with in_partnership(workspace.partnership), Session(bot.engine) as session:
+            texts = session.exec(select(PartnerUpdate.text)).scalars().all()
+            day = "Fridays" if workspaces == 2 else "Saturdays"  # each edited its own, only
+            assert [str(text) for text in texts] == [f"{workspace.mark} drop-in on {day}"]
+            people = set(session.exec(select(Member.slack_user_id)).scalars())
+            assert {workspace.installer, workspace.member} <= people
+            strangers = {o.member for o in every} | {o.installer for o in every}
+            assert people & strangers == {workspace.installer, workspace.member}
+
+
+def run_digest(bot: Bot, workspace: Workspace) -> None:
+    """The weekly digest, run as the clock runs it for this workspace's partnership."""
+    with in_partnership(workspace.partnership):
+        client = job_client(bot.settings, bot.engine)
+        jobs = JobContext(engine=bot.engine, zone=bot.settings.zone, client=client)
+        assert "failed" not in run_job("digest", jobs)
+
+
+def test_a_request_from_a_workspace_with_no_partnership_is_refused_plainly(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    planted(oauth_bot, 0)
+    stranger = SlackDriver(oauth_bot.slack.app_url, SIGNING_SECRET, fake_slack, "T0STRANGER")
+    before = partnership_count(oauth_bot.engine)
+    assert stranger.command("/partners", "help", user_id="U0STRANGE").status == 200
+    refusal = fake_slack.wait_for("response_url")[-1].args
+    assert "isn't installed in this Slack workspace" in refusal["text"]
+    assert stranger.event({"type": "app_home_opened", "user": "U0STRANGE"}).status == 200
+    assert partnership_count(oauth_bot.engine) == before
+
+
+def partnership_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        statement = select(func.count()).select_from(Partnership.__table__)
+        return int(connection.execute(statement).scalar_one())
