@@ -24,7 +24,7 @@ from sqlalchemy import Engine, inspect, make_url, text
 
 from bot.config import Settings, load_settings
 from bot.db import alembic_config, make_engine, session_scope, upgrade
-from bot.fakeslack import FakeSlack
+from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
 from bot.models import Partnership
@@ -259,3 +259,29 @@ def running(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterat
         executor.shutdown(wait=True)  # no listener may outlive its test's database
         stop(app)
         serve_many(False)  # an OAuth app's: the next test's work has the one partnership
+
+
+# OAuth mode ("Add to Slack"): the app as a deployment serving many workspaces runs it.
+INSTALLER = "U0INSTALL1"
+STATE_SECRET = "a-state-secret-long-enough"
+PUBLIC_URL = "https://partnerbot.example.org"  # behind which the test's server stands
+
+
+def oauth_settings(fake: FakeSlack, database_url: str) -> Settings:
+    return Settings(
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.base_url,
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_state_secret=STATE_SECRET,
+    )
+
+
+@pytest.fixture
+def oauth_bot(engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
+    """The app in OAuth mode on an empty database: nothing installed, no partnership file."""
+    fake_slack.add_user(INSTALLER, "Ines Installer")
+    with running(oauth_settings(fake_slack, database_url), engine, fake_slack) as bot:
+        yield bot

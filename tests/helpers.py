@@ -12,8 +12,10 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from bot.services.inbox import Inbox
 from bot.slack import guard
 from bot.slack.client import DependableClient
 from jobs.context import JobContext
-from tests.conftest import MEMBER, OTHER, SLACK_TIMEOUT, Bot
+from tests.conftest import INSTALLER, MEMBER, OTHER, PUBLIC_URL, SLACK_TIMEOUT, Bot
 
 SORRY = guard.SORRY.partition(" (reference")[0]  # what a person reads when a listener failed
 
@@ -284,3 +286,43 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
     return names
+
+
+# Installing through OAuth, as a browser and Slack do it -------------------------------------
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    body: str
+    cookie: str  # the state cookie set, "" if none
+
+
+def browse(bot: Bot, path_and_query: str, cookie: str = "") -> Page:
+    """A browser's GET of the app's page (the public URL's path, on the test's server)."""
+    path = path_and_query.removeprefix(PUBLIC_URL)
+    headers = {"Cookie": cookie} if cookie else {}
+    request = urllib.request.Request(bot.url + path, headers=headers)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            status, body, set_cookie = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, body, set_cookie = error.code, error.read(), error.headers
+    cookie_set = (set_cookie.get("Set-Cookie") or "").split(";")[0]
+    return Page(status, body.decode(), cookie_set if not cookie_set.endswith("=") else "")
+
+
+def add_to_slack_link(page: Page) -> str:
+    start = page.body.index('href="') + len('href="')
+    return urllib.parse.unquote(
+        page.body[start : page.body.index('"', start)].replace("&amp;", "&")
+    )
+
+
+def install(bot: Bot, team_id: str = TEAM_ID, user_id: str = INSTALLER) -> Page:
+    """Open the install page, click Add to Slack, Allow in Slack, come back with the code."""
+    page = browse(bot, "/slack/install")
+    back = bot.fake.mint_code(add_to_slack_link(page), team_id, user_id, f"Team {team_id}")
+    return browse(bot, back, page.cookie)

@@ -137,6 +137,7 @@ NOT_TYPED = {
     "glossary_term.added_by", "glossary_synonym.added_by", "visit_story.person_id",
     "visit_story.role",
     "partnership.slack_team_id",  # Slack's id for the workspace that installed the bot
+    "partnership.timezone",  # an IANA zone name from the partnership file, checked there
 }  # fmt: skip
 # slack_sdk's OAuth stores (bot.slack.oauth): Slack's own values (tokens, ids, scopes), written
 # and read by slack_sdk, never shown to anyone.

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from sqlmodel import Session
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import SettingsError, load_settings
 from bot.db import alembic_config, make_engine
 from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, TEAM_ID, FakeSlack
 from bot.fakeslack.driver import SlackDriver
@@ -41,69 +41,18 @@ from bot.slack.oauth import SCOPES
 from jobs.clock import job_client, run_job
 from jobs.context import JobContext
 from jobs.registry import JOBS
-from tests.conftest import BACKENDS, SIGNING_SECRET, Bot, private_postgres_schema, running
-from tests.helpers import shown
+from tests.conftest import (
+    BACKENDS,
+    INSTALLER,
+    PUBLIC_URL,
+    SIGNING_SECRET,
+    STATE_SECRET,
+    Bot,
+    private_postgres_schema,
+)
+from tests.helpers import add_to_slack_link, browse, install, shown
 
-INSTALLER = "U0INSTALL1"
 SECOND_TEAM = "T0SECOND"
-STATE_SECRET = "a-state-secret-long-enough"
-PUBLIC_URL = "https://partnerbot.example.org"  # behind which the test's server stands
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass(frozen=True)
-class Page:
-    status: int
-    body: str
-    cookie: str  # the state cookie set, "" if none
-
-
-def oauth_settings(fake: FakeSlack, database_url: str) -> Settings:
-    return Settings(
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.base_url,
-        database_url=database_url,
-        public_url=PUBLIC_URL,
-        slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-        slack_state_secret=STATE_SECRET,
-    )
-
-
-@pytest.fixture
-def oauth_bot(engine: Engine, fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
-    """The app in OAuth mode on an empty database: nothing installed, no partnership file."""
-    fake_slack.add_user(INSTALLER, "Ines Installer")
-    with running(oauth_settings(fake_slack, database_url), engine, fake_slack) as bot:
-        yield bot
-
-
-def browse(bot: Bot, path_and_query: str, cookie: str = "") -> Page:
-    """A browser's GET of the app's page (the public URL's path, on the test's server)."""
-    path = path_and_query.removeprefix(PUBLIC_URL)
-    headers = {"Cookie": cookie} if cookie else {}
-    request = urllib.request.Request(bot.url + path, headers=headers)
-    try:
-        with _OPENER.open(request, timeout=10) as response:
-            status, body, set_cookie = response.status, response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        status, body, set_cookie = error.code, error.read(), error.headers
-    cookie_set = (set_cookie.get("Set-Cookie") or "").split(";")[0]
-    return Page(status, body.decode(), cookie_set if not cookie_set.endswith("=") else "")
-
-
-def add_to_slack_link(page: Page) -> str:
-    start = page.body.index('href="') + len('href="')
-    return urllib.parse.unquote(
-        page.body[start : page.body.index('"', start)].replace("&amp;", "&")
-    )
-
-
-def install(bot: Bot, team_id: str = TEAM_ID, user_id: str = INSTALLER) -> Page:
-    """Open the install page, click Add to Slack, Allow in Slack, come back with the code."""
-    page = browse(bot, "/slack/install")
-    back = bot.fake.mint_code(add_to_slack_link(page), team_id, user_id, f"Team {team_id}")
-    return browse(bot, back, page.cookie)
 
 
 def rows(engine: Engine, table: Table, team_id: str = TEAM_ID) -> int:
