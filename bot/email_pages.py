@@ -3,8 +3,10 @@
 A GET only shows what the link would do, with a button: mail scanners and link previews follow
 links, and must change nothing. The button POSTs to the same address, which makes the change
 (once: the link's use is recorded with it). A link used already, expired or changed gets a plain
-page saying so. Pages are plain, accessible HTML: one heading, a sentence, one button; the
-token stays out of other sites' logs (no referrer) and out of caches.
+page saying so. Every link is read at one gate (`_opened`), and its page runs within the
+partnership the link was made for, so no page can read or change another partnership's rows.
+Pages are plain, accessible HTML: one heading, a sentence, one button; the token stays out of
+other sites' logs (no referrer) and out of caches.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from sqlmodel import col, select
+
+from bot.models import Partnership
+from bot.partnership_scope import in_partnership
 from bot.services.email import links
-from bot.services.email.links import LinkRefused
+from bot.services.email.links import Link, LinkRefused, Mailing
 from bot.services.gate import FieldsLookPersonal, HtmlShown, html, html_markup, trusted
 from bot.services.hotdesk.types import Booking, HotdeskProblem
 from bot.services.privacy import explain
@@ -83,40 +89,66 @@ def _visit(booking: Booking) -> str:
 
 def email_pages(services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI app for `/email/<token>`."""
+    mailing = services.digest_email.mailing  # the Mailing every service that signs links holds
 
     def pages(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        token = environ.get("PATH_INFO", "")[len(PREFIX) :]
         method = environ.get("REQUEST_METHOD", "GET")
-        purpose = links.purpose_of(token)
-        pages = PAGES.get(purpose, PAGES["approve"])  # refused as not ours
+        if method not in ("GET", "HEAD", "POST"):
+            return _page(
+                start_response,
+                "405 Method Not Allowed",
+                "Not here",
+                _paragraph("Open the link from the email."),
+            )
         try:
-            if method == "POST" and purpose in ANSWERS:  # the one page with a form to read
-                return _commitment_answered(services, token, start_response, _note(environ))
-            if method == "POST":
-                return pages[1](services, token, start_response)
-            if method in ("GET", "HEAD") and purpose in ANSWERS:
-                return _commitment_page(services, token, start_response)
-            if method in ("GET", "HEAD"):
-                return pages[0](services, token, start_response)
+            link = _opened(services, mailing, environ.get("PATH_INFO", "")[len(PREFIX) :])
+            with in_partnership(link.partnership):
+                return _answer(services, link, method == "POST", environ, start_response)
         except LinkRefused as refused:
             return _page(
                 start_response, "410 Gone", "This link can't be used", _paragraph(str(refused))
             )
         except (HotdeskProblem, SessionProblem) as problem:  # gone (erased, past retention)
             return _page(start_response, "410 Gone", "Nothing to do", _paragraph(str(problem)))
-        return _page(
-            start_response,
-            "405 Method Not Allowed",
-            "Not here",
-            _paragraph("Open the link from the email."),
-        )
 
     return pages
 
 
-def _confirm(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+def _opened(services: Services, mailing: Mailing | None, token: str) -> Link:
+    """The one gate every page's link comes through, before anything is read for it: signed
+    with this deployment's secret, unchanged, not expired, and for a partnership it still
+    serves (the page then acts within that partnership); else LinkRefused."""
+    if mailing is None:  # email switched off since the link was sent
+        raise LinkRefused(links.TAMPERED)
+    link = links.read(mailing.secret, token, services.now())
+    with services.engine.connect() as connection:
+        served = connection.execute(
+            select(Partnership.id).where(col(Partnership.id) == link.partnership)
+        ).first()
+    if served is None:
+        raise LinkRefused(links.TAMPERED)
+    return link
+
+
+def _answer(
+    services: Services,
+    link: Link,
+    post: bool,
+    environ: dict[str, Any],
+    start_response: StartResponse,
+) -> list[bytes]:
+    """The link's page (a GET or HEAD: what it would do), or its button's change (a POST)."""
+    if link.purpose in ANSWERS:  # the one page with a form to read
+        if post:
+            return _commitment_answered(services, link, start_response, _note(environ))
+        return _commitment_page(services, link, start_response)
+    look, change = PAGES[link.purpose]
+    return (change if post else look)(services, link, start_response)
+
+
+def _confirm(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
     """What the link would do, and the button that does it; nothing changes."""
-    link, booking, used = services.hotdesk.booking_for_link(token, services.now())
+    booking, used = services.hotdesk.booking_for_link(link)
     if used or booking.status != "pending":
         said = STATUS_WORDS.get(booking.status, "still waiting for an answer")
         body = _paragraph(f"This visit was {said} already: {_visit(booking)}. Nothing more to do.")
@@ -131,10 +163,10 @@ def _confirm(services: Services, token: str, start_response: StartResponse) -> l
     return _page(start_response, "200 OK", title, body)
 
 
-def _decide(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+def _decide(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
     """The confirmation's button: the decision made, once, and the visitor told in Slack."""
     notifier = Notifier(services)
-    ended = services.hotdesk.decide_by_link(token, services.now(), notices=notifier.for_end)
+    ended = services.hotdesk.decide_by_link(link, notices=notifier.for_end)
     if ended.already:
         said = STATUS_WORDS.get(ended.booking.status, ended.booking.status)
         body = _paragraph(f"This visit was {said} already, so nothing was changed.")
@@ -154,9 +186,9 @@ def _decide(services: Services, token: str, start_response: StartResponse) -> li
     return _page(start_response, "200 OK", f"Visit {verb}", body)
 
 
-def _address_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+def _address_page(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
     """A digest address to confirm, and the button; nothing changes."""
-    address, used = services.digest_email.address_to_confirm(token, services.now())
+    address, used = services.digest_email.address_to_confirm(link)
     if used or not address:
         body = _paragraph("This address was confirmed already, or is no longer asked for.")
         return _page(start_response, "200 OK", "Nothing to confirm", body)
@@ -168,9 +200,9 @@ def _address_page(services: Services, token: str, start_response: StartResponse)
 
 
 def _address_confirmed(
-    services: Services, token: str, start_response: StartResponse
+    services: Services, link: Link, start_response: StartResponse
 ) -> list[bytes]:
-    address = services.digest_email.confirm(token, services.now())
+    address = services.digest_email.confirm(link)
     if not address:
         body = _paragraph("This address is no longer asked for, so nothing was changed.")
         return _page(start_response, "200 OK", "Nothing to confirm", body)
@@ -178,8 +210,8 @@ def _address_confirmed(
     return _page(start_response, "200 OK", "Address confirmed", body)
 
 
-def _unsubscribe_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
-    address = services.digest_email.address_to_unsubscribe(token, services.now())
+def _unsubscribe_page(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
+    address = services.digest_email.address_to_unsubscribe(link)
     if not address:
         body = _paragraph("The digest isn't coming by email any more; nothing to stop.")
         return _page(start_response, "200 OK", "Already stopped", body)
@@ -190,9 +222,9 @@ def _unsubscribe_page(services: Services, token: str, start_response: StartRespo
     return _page(start_response, "200 OK", "Unsubscribe from the digest", body)
 
 
-def _unsubscribed(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+def _unsubscribed(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
     """The page's button, or a mail client's one-click POST (RFC 8058): no confirmation."""
-    address = services.digest_email.unsubscribe(token, services.now())
+    address = services.digest_email.unsubscribe(link)
     said = f"No more digests to {address}." if address else "The digest was stopped already."
     body = _paragraph(f"{said} A member can ask again in Slack: /partners digest email on.")
     return _page(start_response, "200 OK", "Unsubscribed", body)
@@ -234,10 +266,10 @@ def _answer_form(purpose: str, note: str = "") -> HtmlShown:
     )
 
 
-def _commitment_page(services: Services, token: str, start_response: StartResponse) -> list[bytes]:
+def _commitment_page(services: Services, link: Link, start_response: StartResponse) -> list[bytes]:
     """A follow-up's Done / Still working / Need help: the commitment and the button (with the
     note's box for Need help); nothing changes."""
-    link, commitment, used = services.sessions.commitment_for_link(token, services.now())
+    commitment, used = services.sessions.commitment_for_link(link)
     if used:
         status = STATUSES.get(commitment.status, commitment.status)
         body = _paragraph(f"This link was used already: {_commitment(commitment)} is {status}.")
@@ -261,14 +293,14 @@ def _note(environ: dict[str, Any]) -> str:
 
 
 def _commitment_answered(
-    services: Services, token: str, start_response: StartResponse, note: str
+    services: Services, link: Link, start_response: StartResponse, note: str
 ) -> list[bytes]:
     """The page's button: the commitment's status changed as the Slack buttons change it (the
     coordinators told of a need for help the same way), once. A note the privacy guard holds
     back changes nothing: the page says why and shows the note to correct."""
     try:
         change = services.sessions.answer_by_link(
-            token, services.now(), note, notices=coordinators_told(services.today())
+            link, note, notices=coordinators_told(services.today())
         )
     except FieldsLookPersonal as held:
         looks = held.held["note"]
@@ -290,8 +322,8 @@ def _commitment_answered(
     return _page(start_response, "200 OK", "Thank you", _paragraph(said))
 
 
-Page = Callable[[Services, str, StartResponse], list[bytes]]
-PAGES: dict[str, tuple[Page, Page]] = {  # a link's purpose: (its GET page, its POST)
+Page = Callable[[Services, Link, StartResponse], list[bytes]]
+PAGES: dict[str, tuple[Page, Page]] = {  # a link's purpose (but ANSWERS'): its GET page, its POST
     "approve": (_confirm, _decide),
     "decline": (_confirm, _decide),
     "confirm": (_address_page, _address_confirmed),

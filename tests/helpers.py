@@ -25,13 +25,21 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from bot.db import session_scope
 from bot.fakeslack import APP_ID, TEAM_ID, FakeSlack
 from bot.fakeslack.state import Call
 from bot.models import InboxItem, Partnership, utcnow
+from bot.partnership_scope import in_partnership
 from bot.services.inbox import Inbox
+from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
+    apply_partnership,
+    read_partnership_file,
+)
 from bot.slack import guard
 from bot.slack.client import DependableClient
 from jobs.context import JobContext
+from jobs.registry import JOBS
 from tests.conftest import INSTALLER, MEMBER, OTHER, PUBLIC_URL, SLACK_TIMEOUT, Bot
 
 SORRY = guard.SORRY.partition(" (reference")[0]  # what a person reads when a listener failed
@@ -140,6 +148,17 @@ def hotdesk_members(bot: Bot) -> Bot:
 
 
 # What the app is sent, or finds stored -----------------------------------------------------------
+
+OTHER_PARTNERSHIP = 2  # a second partnership, planted beside the sample's (`plant_partnership`)
+
+
+def plant_partnership(engine: Engine, partnership: int = OTHER_PARTNERSHIP) -> None:
+    """A second partnership in the same database, loaded from the same sample file."""
+    with session_scope(engine) as session:
+        session.add(Partnership(id=partnership, name="Another partnership"))
+    with in_partnership(partnership):
+        apply_partnership(engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+
 
 DIGEST_CHANNEL = "#partnership-digest"
 

@@ -4,8 +4,11 @@ followed through the web app. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 import html
 import threading
 import urllib.error
@@ -38,6 +41,7 @@ from bot.models import (
     PartnerUpdate,
     utcnow,
 )
+from bot.partnership_scope import in_partnership, serve_many
 from bot.scoping import ours
 from bot.services.directory import Profile
 from bot.services.email import links
@@ -45,6 +49,7 @@ from bot.services.email.deliveries import queue, send_due
 from bot.services.email.messages import Draft, compose, write
 from bot.services.email.smtp import Smtp
 from bot.services.gate import trusted
+from bot.services.hotdesk.types import Part
 from bot.services.outbox import no_notices
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
@@ -55,6 +60,7 @@ from bot.services.partnership_file import (
 )
 from bot.services.rights import Rights
 from bot.services.sessions import CommitmentInput, SessionInput, Sessions
+from bot.slack.app import services_of
 from jobs import email as email_job
 from jobs import nudges, reminders
 from jobs.clock import run_job
@@ -64,10 +70,12 @@ from tests.helpers import (
     LONDON,
     MONDAY,
     MONDAY_9,
+    OTHER_PARTNERSHIP,
     buttons,
     coming,
     free_port,
     job_context,
+    plant_partnership,
     replies_to,
     settled,
     shown,
@@ -444,6 +452,110 @@ def test_html_is_escaped_by_the_gate_and_both_parts_say_the_same() -> None:
     assert "A &amp; B &lt;script&gt;" in page and "<script>" not in page
     assert "x &lt; y" in page
     assert "A & B <script>" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+# --- Links across partnerships -------------------------------------------------------------------
+
+
+def requested_in_the_other_partnership(bot: Bot) -> int:
+    """OTHER, of Bridges Health Access in the other partnership too, asks for a desk at its
+    Northside (whose key worker is Jamal by email there as well): the booking's id."""
+    services = services_of(bot.app)
+    with in_partnership(OTHER_PARTNERSHIP):
+        services.directory.join(OTHER, "BHA", lambda _: Profile("Olu Other"))
+        booked = services.hotdesk.book(
+            OTHER, "NCL", coming("tue"), Part.AM, services.now(), notices=no_notices
+        )
+    return booked.booking.id
+
+
+def status_in(engine: Engine, partnership: int) -> str:
+    with in_partnership(partnership):
+        return status_of(engine)
+
+
+def token_of(url: str) -> str:
+    return urlsplit(url).path.rpartition("/")[2]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def old_link(purpose: str, row_id: int, expires: datetime) -> str:
+    """A link as deployments made them before links carried their partnership."""
+    payload = f"{purpose}.{row_id}.{int(expires.timestamp())}"
+    digest = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).digest()
+    return f"http://localhost:3000/email/{_b64(payload.encode())}.{_b64(digest)}"
+
+
+def test_a_link_acts_in_its_own_partnership_and_one_moved_to_another_is_refused(
+    visitors: Bot, mailbox: tuple[Mailbox, str]
+) -> None:
+    """Both partnerships have a visit waiting at their Northside; each email's link reaches
+    its own partnership's, with the web process serving many partnerships."""
+    plant_partnership(visitors.engine)
+    box, smtp_url = mailbox
+    ours = request_visit(visitors)
+    theirs = requested_in_the_other_partnership(visitors)
+    send_emails(visitors, smtp_url)
+    with in_partnership(OTHER_PARTNERSHIP):
+        send_emails(visitors, smtp_url)
+    ours_email, theirs_email = box.to(JAMAL)
+    approve = links_in(theirs_email)["Approve the visit"]
+    assert links.read(SECRET, token_of(approve), MONDAY).partnership == OTHER_PARTNERSHIP
+    assert links.read(SECRET, token_of(links_in(ours_email)["Decline"]), MONDAY).partnership == 1
+    payload, _, signature = token_of(approve).partition(".")
+    moved = _b64(base64.urlsafe_b64decode(payload + "==").decode()[:-1].encode() + b"1")
+    serve_many()
+    try:
+        for method in ("GET", "POST"):  # the other partnership's link, said to be ours
+            status, page = follow(visitors, f"/email/{moved}.{signature}", method)
+            assert status == 410 and "isn't one Partnerbot made" in page
+        status, page = follow(visitors, approve)
+        assert status == 200 and f"booking D{theirs}" in page
+        status, page = follow(visitors, approve, "POST")
+        assert status == 200 and "You approved the visit" in page and f"D{theirs}" in page
+        assert status_in(visitors.engine, OTHER_PARTNERSHIP) == "confirmed"
+        assert status_in(visitors.engine, 1) == "pending"
+        # a link made before links carried their partnership: the first partnership's
+        status, page = follow(
+            visitors, old_link("decline", ours.id, MONDAY + timedelta(hours=2)), "POST"
+        )
+        assert status == 200 and "You declined the visit" in page and f"D{ours.id}" in page
+        assert status_in(visitors.engine, 1) == "declined"
+        assert status_in(visitors.engine, OTHER_PARTNERSHIP) == "confirmed"
+        with in_partnership(3):  # a partnership the deployment does not serve (any more)
+            gone = links.sign(SECRET, "approve", theirs, MONDAY + timedelta(hours=2))
+        status, page = follow(visitors, f"/email/{gone}", "POST")
+        assert status == 410 and "isn't one Partnerbot made" in page
+    finally:
+        serve_many(False)
+
+
+def test_an_unsubscribe_link_stops_the_digest_in_its_partnership_only(visitors: Bot) -> None:
+    """The same Slack member takes the digest by email in both partnerships."""
+    plant_partnership(visitors.engine)
+    for partnership in (1, OTHER_PARTNERSHIP):
+        with in_partnership(partnership), session_scope(visitors.engine) as session:
+            member = session.exec(select(Member).where(Member.slack_user_id == MEMBER)).first()
+            member = member or Member(slack_user_id=MEMBER, name="Sam Member")
+            member.digest_email = f"sam@p{partnership}.example.org"
+            session.add(member)
+            session.flush()
+            theirs = member.id
+    with in_partnership(OTHER_PARTNERSHIP):
+        unsubscribe = links.sign(SECRET, "unsubscribe", theirs, utcnow() + timedelta(days=120))
+    serve_many()
+    try:
+        status, page = follow(visitors, f"/email/{unsubscribe}", "POST")
+    finally:
+        serve_many(False)
+    assert status == 200 and f"No more digests to sam@p{OTHER_PARTNERSHIP}" in page
+    for partnership, address in ((1, "sam@p1.example.org"), (OTHER_PARTNERSHIP, None)):
+        with in_partnership(partnership), Session(visitors.engine) as session:
+            member = session.exec(select(Member).where(Member.slack_user_id == MEMBER)).one()
+            assert member.digest_email == address
 
 
 # --- The digest by email --------------------------------------------------------------------------

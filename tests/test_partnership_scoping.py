@@ -12,20 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.db import session_scope
-from bot.models import KeyWorker, Member, Organisation, Partnership, PartnerUpdate
+from bot.models import KeyWorker, Member, Organisation, PartnerUpdate
 from bot.partnership_scope import NoPartnership, in_partnership, serve_many
 from bot.scoping import Unscoped, across_partnerships, unfiltered_tables
 from bot.services.gate import trusted
-from bot.services.partnership_file import (
-    SAMPLE_PARTNERSHIP,
-    apply_partnership,
-    read_partnership_file,
-)
-from jobs.registry import JOBS
 from tests.conftest import MEMBER, Bot
-from tests.helpers import shown
+from tests.helpers import OTHER_PARTNERSHIP, plant_partnership, shown
 
-OTHER_PARTNERSHIP = 2
 PLANTED = "Zanzibarian"  # a word only the other partnership's rows hold
 
 
@@ -33,20 +26,16 @@ PLANTED = "Zanzibarian"  # a word only the other partnership's rows hold
 def two_partnerships(loaded_engine: Engine) -> Engine:
     """The sample partnership (1), and a second one loaded from the same file, with an update
     and a member of its own."""
-    with session_scope(loaded_engine) as session:
-        session.add(Partnership(id=OTHER_PARTNERSHIP, name="Another partnership"))
-    spec = read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS)
-    with in_partnership(OTHER_PARTNERSHIP):
-        apply_partnership(loaded_engine, spec)
-        with session_scope(loaded_engine) as session:
-            organisation = session.exec(select(Organisation)).scalars().first()
-            assert organisation is not None
-            session.add(Member(slack_user_id=MEMBER, name=f"{PLANTED} member"))
-            session.add(
-                PartnerUpdate(
-                    organisation_id=organisation.id, text=trusted(f"{PLANTED} ESOL club news")
-                )
+    plant_partnership(loaded_engine)
+    with in_partnership(OTHER_PARTNERSHIP), session_scope(loaded_engine) as session:
+        organisation = session.exec(select(Organisation)).scalars().first()
+        assert organisation is not None
+        session.add(Member(slack_user_id=MEMBER, name=f"{PLANTED} member"))
+        session.add(
+            PartnerUpdate(
+                organisation_id=organisation.id, text=trusted(f"{PLANTED} ESOL club news")
             )
+        )
     return loaded_engine
 
 

@@ -43,7 +43,7 @@ from bot.services.directory import (
 )
 from bot.services.email import coordinators as emails
 from bot.services.email import links
-from bot.services.email.links import LinkRefused, Mailing
+from bot.services.email.links import Mailing
 from bot.services.gate import Cleared, Reach, clear_fields
 from bot.services.outbox import Notices, Written
 from bot.services.refusal import Refusal
@@ -389,34 +389,25 @@ class Sessions:
             )  # fmt: skip
 
     def answer_by_link(
-        self, token: str, now: datetime, note: str = "", *, notices: Notices[StatusChange]
+        self, link: links.Link, note: str = "", *, notices: Notices[StatusChange]
     ) -> StatusChange:
         """An owner not on Slack answers a follow-up email (Done, Still working, Need help with
         a note), after confirming on the link's page: the change `set_status` makes, and the
         link used once, in one transaction. A note the privacy guard holds back raises
         FieldsLookPersonal, and the link stays unused."""
-        link = self._status_link(token, now)
+        links.meant_for(link, STATUSES)
         with session_scope(self.engine) as session:
             row = _locked(session, link.row_id)
             links.use(session, link)
             return _change(session, row, link.purpose, note, False, notices, None, self.mailing)
 
-    def commitment_for_link(
-        self, token: str, now: datetime
-    ) -> tuple[links.Link, CommitmentView, bool]:
+    def commitment_for_link(self, link: links.Link) -> tuple[CommitmentView, bool]:
         """What a follow-up email's link is about, changing nothing (mail scanners follow
-        links): the link, the commitment and whether the link was used already."""
-        link = self._status_link(token, now)
+        links): the commitment and whether the link was used already."""
+        links.meant_for(link, STATUSES)
         with session_scope(self.engine) as session:
             row = _locked(session, link.row_id, lock=False)
-            return link, _commitment_views(session, [row])[0], links.was_used(session, link)
-
-    def _status_link(self, token: str, now: datetime) -> links.Link:
-        """A Done / Still working / Need help link this deployment signed, not expired."""
-        link = links.read(self.mailing.secret if self.mailing else "", token, now)
-        if self.mailing is None or link.purpose not in STATUSES:
-            raise LinkRefused(links.TAMPERED)
-        return link
+            return _commitment_views(session, [row])[0], links.was_used(session, link)
 
     def rsvp(self, user_id: str, session_id: int, answer: str) -> tuple[SessionView, bool]:
         """Coming, can't make it, or sending a colleague; the last answer counts."""

@@ -1,9 +1,12 @@
-"""Signed links in emails: what they do (`purpose`), to which row, until when; nothing else.
+"""Signed links in emails: what they do (`purpose`), to which row of which partnership, until
+when; nothing else.
 
-A link names no one: its token is the purpose, a row id and an expiry, with an HMAC-SHA256 of
-the three under `EMAIL_LINK_SECRET`. Changing any of them breaks the signature. A link that
-changes something is used once: its signature is inserted into `email_link_use`, unique, so a
-second use (a double click, a forwarded email) finds it there and changes nothing.
+A link names no one: its token is the purpose, a row id, an expiry and the partnership it was
+made for, with an HMAC-SHA256 of the four under `EMAIL_LINK_SECRET`. Changing any of them
+breaks the signature. A link that changes something is used once: its signature is inserted
+into `email_link_use`, unique, so a second use (a double click, a forwarded email) finds it
+there and changes nothing. Links made while a deployment served one partnership carry no
+partnership (three parts): they are partnership 1's, and work until they expire.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +25,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.db import insert_ignoring_conflict
 from bot.models import EmailLinkUse, utcnow
+from bot.partnership_scope import ONLY, current_partnership
 from bot.services.refusal import Refusal
 
 PURPOSES = ("approve", "decline", "confirm", "unsubscribe", "done", "working", "help")
@@ -44,6 +49,7 @@ class Link:
     purpose: str
     row_id: int
     expires: datetime
+    partnership: int  # whose row: the page acts within it
     signature: str  # hex; what marks it used
 
 
@@ -82,10 +88,11 @@ def _digest(secret: str, payload: str) -> bytes:
 
 
 def sign(secret: str, purpose: str, row_id: int, expires: datetime) -> str:
-    """The token of a link: payload and signature, both URL-safe."""
+    """The token of a link to a row of the running work's partnership: payload and signature,
+    both URL-safe."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
-    payload = f"{purpose}.{row_id}.{int(expires.timestamp())}"
+    payload = f"{purpose}.{row_id}.{int(expires.timestamp())}.{current_partnership()}"
     return f"{_b64(payload.encode())}.{_b64(_digest(secret, payload))}"
 
 
@@ -96,8 +103,11 @@ def read(secret: str, token: str, now: datetime | None = None) -> Link:
         encoded, _, signature = token.partition(".")
         payload = _unb64(encoded).decode()
         given = _unb64(signature)
-        purpose, row_text, expiry_text = payload.split(".")
-        row_id, expiry = int(row_text), int(expiry_text)
+        parts = payload.split(".")
+        if len(parts) == 3:  # made before links carried their partnership
+            parts.append(str(ONLY))
+        purpose, row_text, expiry_text, partnership_text = parts
+        row_id, expiry, partnership = int(row_text), int(expiry_text), int(partnership_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise LinkRefused(TAMPERED) from None
     expected = _digest(secret, payload)
@@ -106,16 +116,7 @@ def read(secret: str, token: str, now: datetime | None = None) -> Link:
     expires = datetime.fromtimestamp(expiry, tz=(now or utcnow()).tzinfo)
     if (now or utcnow()) >= expires:
         raise LinkRefused(EXPIRED)
-    return Link(purpose, row_id, expires, expected.hex())
-
-
-def purpose_of(token: str) -> str:
-    """What a token says it is for, unchecked: only to choose the page, whose service then
-    reads it with `read` (and refuses it when the signature or the purpose does not match)."""
-    try:
-        return _unb64(token.partition(".")[0]).decode().split(".")[0]
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return ""
+    return Link(purpose, row_id, expires, partnership, expected.hex())
 
 
 def was_used(session: Session, link: Link) -> bool:
@@ -129,3 +130,11 @@ def use(session: Session, link: Link) -> None:
     )
     if not won:
         raise LinkRefused(USED)
+
+
+def meant_for(link: Link, purposes: Collection[str]) -> Link:
+    """`link`, when it is for one of `purposes` (a service acts only on its own kinds of link);
+    else LinkRefused."""
+    if link.purpose not in purposes:
+        raise LinkRefused(TAMPERED)
+    return link

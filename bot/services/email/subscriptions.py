@@ -9,7 +9,7 @@ The link's page confirms it (once); every digest after carries a one-click unsub
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -104,26 +104,17 @@ class DigestByEmail:
             session.add(member)
             return True
 
-    def _member(
-        self, session: Session, token: str, now: datetime, purpose: str
-    ) -> tuple[links.Link, Member]:
-        link = links.read(self._mailing().secret, token, now)
-        member = session.get(Member, link.row_id) if link.purpose == purpose else None
-        if member is None:
-            raise LinkRefused("This link is for someone who is no longer in the partnership.")
-        return link, member
-
-    def address_to_confirm(self, token: str, now: datetime) -> tuple[str | None, bool]:
+    def address_to_confirm(self, link: links.Link) -> tuple[str | None, bool]:
         """The address a confirmation link is for (None: asked no more) and whether the link
         was used already; changes nothing."""
         with session_scope(self.engine) as session:
-            link, member = self._member(session, token, now, "confirm")
+            member = _member(session, link, "confirm")
             return member.digest_email_asked, links.was_used(session, link)
 
-    def confirm(self, token: str, now: datetime) -> str | None:
+    def confirm(self, link: links.Link) -> str | None:
         """The confirmation page's button: the asked address becomes the digest's, once."""
         with session_scope(self.engine) as session:
-            link, member = self._member(session, token, now, "confirm")
+            member = _member(session, link, "confirm")
             links.use(session, link)
             address = member.digest_email_asked
             if address:
@@ -131,18 +122,26 @@ class DigestByEmail:
                 session.add(member)
             return address
 
-    def address_to_unsubscribe(self, token: str, now: datetime) -> str | None:
+    def address_to_unsubscribe(self, link: links.Link) -> str | None:
         with session_scope(self.engine) as session:
-            return self._member(session, token, now, "unsubscribe")[1].digest_email
+            return _member(session, link, "unsubscribe").digest_email
 
-    def unsubscribe(self, token: str, now: datetime) -> str | None:
+    def unsubscribe(self, link: links.Link) -> str | None:
         """No more digests by email (one click, or the page's button); the address it went to,
         None when it was stopped already. Repeating it is harmless, so it is not single use."""
         with session_scope(self.engine) as session:
-            member = self._member(session, token, now, "unsubscribe")[1]
+            member = _member(session, link, "unsubscribe")
             address, member.digest_email = member.digest_email, None
             session.add(member)
             return address
+
+
+def _member(session: Session, link: links.Link, purpose: str) -> Member:
+    """The member a `purpose` link is for; LinkRefused when they are gone."""
+    member = session.get(Member, links.meant_for(link, (purpose,)).row_id)
+    if member is None:
+        raise LinkRefused("This link is for someone who is no longer in the partnership.")
+    return member
 
 
 def forget_addresses(session: Session, addresses: list[str]) -> int:

@@ -67,6 +67,7 @@ from bot.services.text import clean
 from bot.services.working_days import WEEKDAYS, WorkingDays
 
 GRID_DAYS = 5
+DECISION_LINKS = ("approve", "decline")  # the email links a visit is answered with
 
 
 class Hotdesk:
@@ -200,29 +201,22 @@ class Hotdesk:
                 audit.record(session, user_id, f"visit {verb}", f"D{booking_id} for {host.code}")
             return ended
 
-    def decide_by_link(self, token: str, now: datetime, *, notices: Notices[Ended]) -> Ended:
+    def decide_by_link(self, link: links.Link, *, notices: Notices[Ended]) -> Ended:
         """A key worker not on Slack answers a request with an email's Approve or Decline link
         (after confirming on its page): the link is used once, in the decision's transaction."""
-        link = self._decision_link(token, now)
+        links.meant_for(link, DECISION_LINKS)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
             links.use(session, link)
             return self._decided(session, row, EMAIL_DECIDER, link.purpose == "approve", notices)
 
-    def booking_for_link(self, token: str, now: datetime) -> tuple[links.Link, Booking, bool]:
+    def booking_for_link(self, link: links.Link) -> tuple[Booking, bool]:
         """What an Approve or Decline link is about, changing nothing (a mail scanner follows
-        links): the link, the booking and whether the link was used already."""
-        link = self._decision_link(token, now)
+        links): the booking and whether the link was used already."""
+        links.meant_for(link, DECISION_LINKS)
         with session_scope(self.engine) as session:
             row = existing_booking(session, link.row_id)
-            return link, booking_of(session, row), links.was_used(session, link)
-
-    def _decision_link(self, token: str, now: datetime) -> links.Link:
-        """An Approve or Decline link this deployment signed, not expired; else LinkRefused."""
-        link = links.read(self.mailing.secret if self.mailing else "", token, now)
-        if self.mailing is None or link.purpose not in ("approve", "decline"):
-            raise links.LinkRefused(links.TAMPERED)
-        return link
+            return booking_of(session, row), links.was_used(session, link)
 
     def _decided(
         self, session: Session, row: DeskBooking, by: str, approve: bool, notices: Notices[Ended]
