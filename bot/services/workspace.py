@@ -160,23 +160,15 @@ def _of_workspace(store: Any, workspace: Any) -> Any:
     )
 
 
-_TEAMS: dict[tuple[str, str], int] = {}  # (database, team id) → partnership: a claim never moves
-
-
 def partnership_of_team(engine: Engine, team_id: str) -> int | None:
     """The partnership whose workspace `team_id` is (the one that installed it): None when no
-    partnership has that workspace. Kept once found, since a workspace's claim never moves."""
-    key = (str(engine.url), team_id)
-    if key in _TEAMS:
-        return _TEAMS[key]
+    partnership has that workspace. One indexed lookup (the team id is unique)."""
     table = Partnership.__table__
     with engine.connect() as connection:
         found = connection.execute(
             select(table.c.id).where(table.c.slack_team_id == team_id)
         ).scalar_one_or_none()
-    if found is not None:
-        _TEAMS[key] = int(found)
-    return found
+    return None if found is None else int(found)
 
 
 def partnership_ids(engine: Engine) -> list[int]:
