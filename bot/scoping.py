@@ -9,10 +9,9 @@ Two parts, so that a forgotten filter fails loudly rather than leaking:
   changes must be filtered on its `partnership_id` in the SQL itself. A Core or textual
   statement that forgot is refused (`Unscoped`) before it runs.
 
-Work that serves every partnership at once says so with `across_partnerships`: today the
-sweep of day-old drafts and the migrations. (The inbox's and outbox's sweeps and the clock
-still run for the one partnership a deployment serves; they will say so too when it serves
-several.)
+Work that serves every partnership at once says so with `across_partnerships`: the sweep of
+day-old drafts, migrations, and the inbox's and outbox's sweeps finding what dead processes
+left (each then does a partnership's work in its own).
 """
 
 from __future__ import annotations
