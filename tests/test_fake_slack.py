@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.fakeslack import REQUIRED, FakeSlack, UploadedFile
+from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, REQUIRED, FakeSlack, UploadedFile
 from bot.fakeslack import methods as fake_slack_methods
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import serve_in_background
@@ -606,6 +606,23 @@ def test_post_limits_answer_429_per_channel_and_per_workspace() -> None:
         with pytest.raises(SlackApiError) as workspace:
             client.chat_postMessage(channel="C4", text="fourth in a second")
         assert workspace.value.response.headers.get("retry-after") in ("1", ["1"])
+        # Another workspace's limits are its own: its token posts to the same channel id now.
+        other = WebClient(token=installed_token(limited, "T0OTHER"), base_url=limited.base_url)
+        assert other.chat_postMessage(channel="C1", text="the other workspace's")["ok"]
+
+
+def installed_token(fake: FakeSlack, team_id: str) -> str:
+    """A bot token for `team_id`, as the OAuth flow gets one."""
+    link = (
+        f"https://slack.com/oauth/v2/authorize?client_id={CLIENT_ID}&scope=chat:write"
+        "&redirect_uri=https://partnerbot.example.org/slack/oauth_redirect&state=s"
+    )
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(fake.mint_code(link, team_id, "U1")).query)
+    answer = WebClient(base_url=fake.base_url).oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code["code"][0],
+        redirect_uri="https://partnerbot.example.org/slack/oauth_redirect",
+    )  # fmt: skip
+    return str(answer["access_token"])
 
 
 def test_a_persons_file_is_read_with_a_live_bot_token_only(

@@ -346,7 +346,8 @@ class FakeSlack:
                 args = read_args(request, url.query)
             if is_response_url or is_upload:
                 args["url"] = self._origin + url.path
-            failure = self._faults.failure(method, args)
+            workspace = self._state.bot_tokens.get(token_of(args, authorization), TEAM_ID)
+            failure = self._faults.failure(method, args, workspace)
             if failure is not None:
                 status, answer, headers = failure
             elif is_response_url:

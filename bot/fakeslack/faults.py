@@ -1,5 +1,6 @@
 """The faults a test asks the fake Slack for (429s, 500s, answers too late to wait for or lost) and
-Slack's own posting rate limits, which answer 429 when a run posts too fast."""
+Slack's own posting rate limits, which answer 429 when a run posts too fast. Like Slack's, the
+limits are each workspace's: one workspace posting flat out leaves another's untouched."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ class Faults:
         self._failures: dict[str, deque[tuple[int, int]]] = {}
         self._stalls: dict[str, deque[float]] = {}
         self._drops: dict[str, int] = {}
-        self._last_post: dict[str, float] = {}
-        self._recent_posts: deque[float] = deque()
+        self._last_post: dict[tuple[str, str], float] = {}  # (workspace, channel) → when
+        self._recent_posts: dict[str, deque[float]] = {}  # workspace → its posts' times
 
     def fail_next(
         self, method: str, status: int, count: int = 1, retry_after: int = 1, after: int = 0
@@ -48,9 +49,10 @@ class Faults:
             self._stalls.clear()
             self._drops.clear()
 
-    def failure(self, method: str, args: dict[str, Any]) -> Failure | None:
-        """What to answer instead of doing this call, if anything: a queued failure first."""
-        return self._take_failure(method) or self._over_post_limits(method, args)
+    def failure(self, method: str, args: dict[str, Any], workspace: str = "") -> Failure | None:
+        """What to answer instead of doing this call (made with `workspace`'s token), if
+        anything: a queued failure first."""
+        return self._take_failure(method) or self._over_post_limits(method, args, workspace)
 
     def stall(self, method: str) -> float:
         """Seconds to hold this call's answer back."""
@@ -78,19 +80,19 @@ class Faults:
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         return 500, {"ok": False, "error": "internal_error"}, {}
 
-    def _over_post_limits(self, method: str, args: dict[str, Any]) -> Failure | None:
+    def _over_post_limits(
+        self, method: str, args: dict[str, Any], workspace: str
+    ) -> Failure | None:
         if self.post_limits is None or method != "chat.postMessage":
             return None
         gap, per_second = self.post_limits
-        channel, now = str(args.get("channel")), time.monotonic()
+        channel, now = (workspace, str(args.get("channel"))), time.monotonic()
         with self._lock:
-            while self._recent_posts and now - self._recent_posts[0] >= 1.0:
-                self._recent_posts.popleft()
-            if (
-                now - self._last_post.get(channel, -gap) < gap
-                or len(self._recent_posts) >= per_second
-            ):
+            recent = self._recent_posts.setdefault(workspace, deque())
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            if now - self._last_post.get(channel, -gap) < gap or len(recent) >= per_second:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
             self._last_post[channel] = now
-            self._recent_posts.append(now)
+            recent.append(now)
         return None
