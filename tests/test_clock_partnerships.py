@@ -1,6 +1,6 @@
 """One deployment, many partnerships: the clock runs every job for each partnership, on its own
-schedule, in its own zone, with its own workspace's token, to its own people; and one
-partnership's failure or slow Slack holds up no other.
+schedule, in its own zone, with its own workspace's token, to its own people; one partnership's
+failure or slow Slack holds up no other; and the command line says which partnership it means.
 
 Two partnerships, each its own Slack workspace installed through OAuth: Riverside (1, the
 sample file, London, digest Monday 09:00) and Northside (2, New York, digest Monday 10:00 there,
@@ -11,15 +11,19 @@ fails instead of falling back to the first.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, select
 
+from bot.__main__ import main
 from bot.config import Settings
 from bot.db import session_scope
 from bot.fakeslack import APP_ID, CLIENT_ID, CLIENT_SECRET, FakeSlack
@@ -275,3 +279,96 @@ def test_a_partnership_installed_or_rescheduled_while_the_clock_runs_is_planned_
     assert {f"{name}@2" for name in JOBS} | {"catch-up@1", "catch-up@2"} <= set(jobs)
     assert "day_of_week='tue', hour='11'" in jobs["digest@1"]
     assert "'America/New_York'" in jobs["digest@2"]
+
+
+# The command line names the partnership by its workspace ------------------------------------
+
+
+@pytest.fixture
+def command_line(
+    two_partnerships: Engine,
+    database_url: str,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`partnerbot` as an OAuth deployment runs it, on the test's database, in an empty folder."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "DATABASE_", "PARTNER", "SMTP_", "EMAIL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "DATABASE_URL": database_url, "SLACK_API_URL": fake_slack.base_url,
+        "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_STATE_SECRET": STATE_SECRET,
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+
+def partnerbot(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `partnerbot ARGS` in this process: its exit code, what it printed and what it said."""
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit:
+        code = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_job_runs_for_the_partnership_of_the_team_it_names(
+    command_line: None, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A time without a zone is the partnership's: 12:00 is after Northside's 10:00 digest in
+    New York (12:00 in London would be 07:00 there, before it)."""
+    code, out, err = partnerbot(
+        capsys, "run-job", "digest", "--team", NORTH_TEAM, "--now", "2026-11-23T12:00"
+    )
+    assert (code, out) == (0, "2026-W48: 2 sent\n"), err
+    assert sorted(c.args["channel"] for c in posts(fake_slack, NORTHSIDE)) == sorted(
+        [NORTH_CHANNEL, NORTH_MEMBER]
+    )
+    assert not posts(fake_slack, RIVERSIDE)
+
+
+def test_config_load_and_export_are_the_named_partnerships(
+    command_line: None, two_partnerships: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = Path("northside.toml")
+    renamed.write_text(northside_file().replace('"Northside"', '"Northside Together"'))
+    code, out, err = partnerbot(capsys, "config", "load", str(renamed), "--team", NORTH_TEAM)
+    assert code == 0 and out.startswith("loaded northside.toml: changes made"), err
+    code, out, _ = partnerbot(capsys, "config", "export", "--team", NORTH_TEAM)
+    assert code == 0 and 'name = "Northside Together"' in out
+    assert 'timezone = "America/New_York"' in out
+    assert re.search(r"\(E[SD]T\) from", out.splitlines()[0])  # the header's time, New York's
+    code, out, _ = partnerbot(capsys, "config", "export", "--team", RIVER_TEAM)
+    assert 'name = "Riverside Refugee and Care Leavers Partnership"' in out
+    assert "timezone" not in out
+
+
+def test_a_team_no_partnership_has_is_one_clear_line(
+    command_line: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    told = (
+        "partnerbot: no partnership has installed workspace T0NOBODY: install Partnerbot there "
+        "first (/slack/install)\n"
+    )
+    for args in (("run-job", "digest", "--dry-run"), ("config", "export")):
+        assert partnerbot(capsys, *args, "--team", "T0NOBODY") == (2, "", told)
+
+
+def test_with_several_partnerships_a_command_must_name_one(
+    command_line: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    told = (
+        "partnerbot: this deployment serves 2 partnerships: say which with --team and its Slack "
+        "workspace's team id:\n"
+        "partnerbot:   T0RIVER: Riverside Refugee and Care Leavers Partnership\n"
+        "partnerbot:   T0NORTH: Northside\n"
+        "partnerbot: a workspace's team id is in its address in a browser: "
+        "app.slack.com/client/T…/…\n"
+    )
+    for args in (("run-job", "digest", "--dry-run"), ("config", "load", "p.toml")):
+        assert partnerbot(capsys, *args) == (2, "", told)
