@@ -103,6 +103,7 @@ NOT_TYPED = {
     "partnership.name", "partnership.privacy_policy", "partnership.updates_channel",
     "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
     "partnership.bank_holidays", "partnership.retention", "partnership.report_format",
+    "partnership.timezone",  # a zone's name the partnership file's loader checked
     "organisation.code",
     "keyworker.slack_user_id", "hotdeskoffer.weekdays", "hotdeskoffer.closures",
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",
