@@ -16,11 +16,14 @@ from pathlib import Path
 from dotenv import load_dotenv
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Need, Settings, SettingsError, load_settings
-from bot.db import make_engine, pending_migrations, schema_version, upgrade
+from bot.db import make_engine, pending_migrations, read_scope, schema_version, upgrade
+from bot.models import Partnership
+from bot.partnership_cache import partnership_zone
+from bot.partnership_scope import in_partnership
 from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
@@ -28,11 +31,14 @@ from bot.services.partnership_file import (
     export_partnership,
     read_partnership_file,
 )
+from bot.services.workspace import partnership_ids, partnership_of_team
 from jobs.context import JobContext
 
 log = logging.getLogger("partnerbot")
 
 EXIT_USAGE = 2
+TEAM_HELP = "the partnership whose Slack workspace has this team id (T…): needed with several"
+FINDING_TEAMS = "a workspace's team id is in its address in a browser: app.slack.com/client/T…/…"
 
 
 class StartupError(Exception):
@@ -48,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("web", help="serve HTTP (POST /slack/events, GET /healthz) with gunicorn")
     commands.add_parser("socket", help="connect to Slack over Socket Mode")
-    commands.add_parser("clock", help="run the scheduler for the partnership's jobs")
+    commands.add_parser("clock", help="run the scheduler for every partnership's jobs")
     playground = commands.add_parser(
         "playground", help="try it without Slack: the real bot, a fake Slack, a page on 127.0.0.1"
     )
@@ -59,11 +65,13 @@ def parser() -> argparse.ArgumentParser:
         "--now", type=_iso_datetime, help="run as if at this time (ISO 8601; local if no zone)"
     )
     job.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    job.add_argument("--team", help=TEAM_HELP)
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     config = commands.add_parser("config", help="partnership file tasks")
     config.add_argument("action", choices=["load", "export"])
     config.add_argument("file", nargs="?", help="load: the file to read; export: where to write")
+    config.add_argument("--team", help=TEAM_HELP)
     return root
 
 
@@ -108,14 +116,18 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     if command == "db":
         migrate(engine)
         print(f"database {engine.dialect.name} is at schema {schema_version(engine)}")
-    elif command == "config" and args.action == "export":
-        export_to(engine, settings, args.file)
     elif command == "config":
-        if not args.file:
+        if args.action == "load" and not args.file:
             raise StartupError(
                 "config load needs the partnership file: partnerbot config load FILE"
             )
-        load_partnership(engine, args.file)
+        if settings.is_sqlite:
+            migrate(engine)
+        with in_partnership(partnership_for(engine, args.team)):
+            if args.action == "export":
+                export_to(engine, settings, args.file)
+            else:
+                load_partnership(engine, args.file)
     elif command == "run-job":
         from jobs.clock import run_job
         from jobs.registry import JOBS, UnknownJob
@@ -125,7 +137,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         if not args.dry_run and not settings.oauth:  # OAuth: the installation's, stored
             settings.require(Need.BOT_TOKEN)
         prepare(engine, settings)
-        print(run_job(args.name, job_context(settings, engine, args.dry_run), args.now))
+        with in_partnership(partnership_for(engine, args.team)):
+            print(run_job(args.name, job_context(settings, engine, args.dry_run), args.now))
     else:
         needs = {
             "web": (Need.BOT_TOKEN, Need.SIGNING_SECRET),
@@ -215,23 +228,53 @@ def prepare(engine: Engine, settings: Settings) -> None:
         log.info("%s (see the README's settings)", settings.email_off_reason)
 
 
+def partnership_for(engine: Engine, team: str | None) -> int:
+    """The partnership a command is for: the one whose Slack workspace is `team`, or, without
+    one, the deployment's only partnership."""
+    if team:
+        found = partnership_of_team(engine, team)
+        if found is None:
+            raise StartupError(
+                f"no partnership has installed workspace {team}: install Partnerbot there "
+                "first (/slack/install)"
+            )
+        return found
+    partnerships = partnership_ids(engine)
+    if len(partnerships) == 1:
+        return partnerships[0]
+    table = Partnership.__table__
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.slack_team_id, table.c.name).order_by(table.c.id)
+        ).all()
+    workspaces = [f"  {team_id or '(no workspace yet)'}: {name}" for team_id, name in rows]
+    raise StartupError(
+        "\n".join(
+            [
+                f"this deployment serves {len(rows)} partnerships: say which with --team and "
+                "its Slack workspace's team id:",
+                *workspaces,
+                FINDING_TEAMS,
+            ]
+        )
+    )
+
+
 def load_partnership(engine: Engine, path: str) -> None:
+    """Load the partnership file into the running work's partnership (the database migrated)."""
     from jobs.registry import JOBS
 
-    spec = read_partnership_file(path, jobs=JOBS)
-    if engine.dialect.name == "sqlite":
-        migrate(engine)
-    report = apply_partnership(engine, spec)
+    report = apply_partnership(engine, read_partnership_file(path, jobs=JOBS))
     print(f"loaded {path}: " + ("changes made" if report.changed else "nothing changed"))
     for line in report.lines():
         print(f"  {line}")
 
 
 def export_to(engine: Engine, settings: Settings, path: str | None) -> None:
-    """The partnership file of what the database holds: to `path`, or to stdout."""
-    if engine.dialect.name == "sqlite":
-        migrate(engine)
-    now = datetime.now(settings.zone)
+    """The partnership file of what the running work's partnership holds: to `path`, or to
+    stdout (the database migrated)."""
+    with read_scope(engine) as session:
+        now = datetime.now(partnership_zone(session, settings.zone))
     text = export_partnership(engine, now=now, by="partnerbot config export")
     if path is None:
         sys.stdout.write(text)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, bindparam, event, select, update
 from sqlalchemy.pool import Pool
@@ -136,6 +137,12 @@ def partnership_settings(session: Session) -> Partnership:
     """The partnership's settings: a copy of its row, the caller's to read (a change is made to
     the row itself, in a session), or the defaults when it has none."""
     return Partnership(**_settings(session).model_dump())
+
+
+def partnership_zone(session: Session, default: ZoneInfo) -> ZoneInfo:
+    """The partnership's time zone (its file's `timezone`), else `default`: the deployment's."""
+    name = _settings(session).timezone
+    return ZoneInfo(name) if name else default
 
 
 @kept

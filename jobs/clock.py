@@ -1,15 +1,22 @@
-"""The clock process: APScheduler fires each job on the partnership's schedule, in its zone.
+"""The clock process: APScheduler fires each job for each partnership, on that partnership's
+schedule and in its time zone.
 
-The schedule is only a hint; the database is the lock (see jobs.delivery). Every few minutes,
-and at start, the clock also looks for a run that should have happened but did not (the process
-was down at Monday 09:00) and does it once, late, while it is still useful.
+The schedule is only a hint; the database is the lock (see jobs.delivery), and each claim is
+its partnership's own. Every few minutes, and at start, the clock looks again at the
+partnerships (one whose workspace installed since, a schedule changed) and, for each, for a run
+that should have happened but did not (the process was down at Monday 09:00) and does it once,
+late, while it is still useful. Each partnership's work runs in a thread of the scheduler's
+pool with its partnership set there (a thread does not inherit it), so one partnership's slow
+or failing Slack holds up none of the others.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -21,12 +28,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import read_scope, session_scope
 from bot.models import utcnow
-from bot.partnership_cache import partnership_settings
+from bot.partnership_cache import partnership_settings, partnership_zone
+from bot.partnership_scope import current_partnership, in_partnership
 from bot.services.rights import sending_paused
 from bot.services.schedule import Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
+from bot.services.workspace import partnership_ids
 from bot.slack.client import DependableClient, InstalledBotClient, outside_requests
 from jobs.context import JobContext
 from jobs.registry import JOBS, find
@@ -35,6 +44,10 @@ log = logging.getLogger("partnerbot.clock")
 
 CATCH_UP_EVERY = timedelta(minutes=5)
 DRAFT_SWEEP_EVERY = timedelta(minutes=5)
+# Jobs running at once, every partnership's together. A partnership runs each of its jobs once
+# at a time, so a slow one holds a thread or two and the rest go on; the bound keeps the
+# threads' database connections (and their senders', jobs.delivery) within the engine's pool.
+CLOCK_THREADS = 10
 
 
 def sweep_drafts(context: JobContext, now: datetime | None = None) -> int:
@@ -81,9 +94,18 @@ def schedule_of(context: JobContext) -> Schedule:
         return Schedule.from_json(partnership_settings(session).schedule)
 
 
+def in_its_zone(context: JobContext) -> JobContext:
+    """`context` in the running work's partnership's zone: its file's `timezone`, else the
+    zone `context` has (the deployment's PARTNERBOT_TZ)."""
+    with read_scope(context.engine) as session:
+        return replace(context, zone=partnership_zone(session, context.zone))
+
+
 def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
-    """Run one job for its latest scheduled time at or before `now`, as the clock would."""
+    """Run one job for the running work's partnership, for its latest scheduled time at or
+    before `now`, as the clock would."""
     job = find(name)
+    context = in_its_zone(context)
     if now is None:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
@@ -98,19 +120,22 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     if fire is None:
         return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"
     summary = job.run(context, fire)
-    log.info("job %s: %s", name, summary)
+    log.info("partnership %s: job %s: %s", current_partnership(), name, summary)
     return summary
 
 
 def installed(context: JobContext) -> bool:
-    """Whether Slack can be talked to: always with a bot token set; in OAuth mode, once a
-    workspace has installed the bot and until it uninstalls it. A dry run talks to nobody."""
+    """Whether Slack can be talked to: always with a bot token set; in OAuth mode, once the
+    partnership's workspace has installed the bot and until it uninstalls it. A dry run talks
+    to nobody."""
     client = context.client
     return not isinstance(client, InstalledBotClient) or client.bot_token() is not None
 
 
 def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
-    """Run every job whose latest time has passed within the catch-up window (claims stop twins)."""
+    """Run every job of the running work's partnership whose latest time has passed within the
+    catch-up window (claims stop twins)."""
+    context = in_its_zone(context)
     now = now or utcnow()
     schedule = schedule_of(context)
     done = []
@@ -126,13 +151,111 @@ def run_safely(name: str, context: JobContext, now: datetime | None = None) -> s
     try:
         return run_job(name, context, now)
     except Exception:
-        log.exception("job %s failed; the next catch-up will try again", name)
+        log.exception(
+            "partnership %s: job %s failed; the next catch-up will try again",
+            current_partnership(),
+            name,
+        )
         return "failed; the next catch-up will try again"
+
+
+def run_for(partnership: int, name: str, context: JobContext) -> None:
+    """What the scheduler fires: one partnership's job, in the thread that runs it."""
+    with in_partnership(partnership):
+        run_safely(name, context)
+
+
+def catch_up_for(
+    partnership: int, context: JobContext, now: datetime | None = None, at_start: bool = False
+) -> list[str]:
+    """One partnership's catch-up, in the thread that runs it: its failure (its schedule
+    unreadable, its database rows broken) is logged as its own and stops no other's."""
+    with in_partnership(partnership):
+        try:
+            done = catch_up(context, now)
+        except Exception:
+            log.exception("partnership %s: catch-up failed; the next will try again", partnership)
+            return []
+    for line in done if at_start else ():
+        log.info("catch-up at start, partnership %s: %s", partnership, line)
+    return done
+
+
+class Clock:
+    """The scheduler: each partnership's jobs (`digest@2`), the catch-up, the drafts' sweep."""
+
+    def __init__(self, context: JobContext) -> None:
+        self.context = context  # the deployment's: its zone is a partnership's unless it has one
+        self.scheduler = BlockingScheduler(
+            timezone=context.zone, executors={"default": ThreadPoolExecutor(CLOCK_THREADS)}
+        )
+        self.scheduler.add_job(
+            self.catch_up, IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()),
+            id="catch-up", max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            sweep_drafts_safely, IntervalTrigger(seconds=DRAFT_SWEEP_EVERY.total_seconds()),
+            args=[context], id="drafts", max_instances=1, coalesce=True,
+        )  # fmt: skip
+
+    def plan(self) -> list[int]:
+        """Put each partnership's jobs on its schedule in its zone: a partnership new since the
+        last look gets them, a changed schedule moves them. The partnerships planned; one whose
+        schedule cannot be read is logged and keeps what it had."""
+        planned = []
+        for partnership in partnership_ids(self.context.engine):
+            try:
+                with in_partnership(partnership):
+                    self._plan(partnership)
+            except Exception:
+                log.exception(
+                    "partnership %s: its schedule could not be read; the next catch-up will "
+                    "try again",
+                    partnership,
+                )
+                continue
+            planned.append(partnership)
+        return planned
+
+    def _plan(self, partnership: int) -> None:
+        context = in_its_zone(self.context)
+        schedule = schedule_of(context)
+        changed = False
+        for name, job in JOBS.items():
+            cron = trigger(job.when(schedule), context)
+            job_id = f"{name}@{partnership}"
+            scheduled = self.scheduler.get_job(job_id)
+            if scheduled is None:
+                self.scheduler.add_job(
+                    run_for, cron, args=[partnership, name, self.context], id=job_id,
+                    misfire_grace_time=3600, coalesce=True, max_instances=1,
+                )  # fmt: skip
+            elif repr(scheduled.trigger) != repr(cron):  # its time or its zone changed
+                self.scheduler.reschedule_job(job_id, trigger=cron)
+            else:
+                continue
+            changed = True
+        if changed:
+            log.info(
+                "partnership %s: its jobs run in %s: %s", partnership, context.zone,
+                ", ".join(f"{name} {job.when(schedule)}" for name, job in JOBS.items()),
+            )  # fmt: skip
+
+    def catch_up(self, now: datetime | None = None, at_start: bool = False) -> None:
+        """Plan again, then catch each partnership up in a thread of its own: one still busy
+        with its last catch-up is left to finish it (the scheduler skips the new one)."""
+        for partnership in self.plan():
+            self.scheduler.add_job(
+                catch_up_for, args=[partnership, self.context, now, at_start],
+                id=f"catch-up@{partnership}", replace_existing=True, max_instances=1,
+                misfire_grace_time=None,
+            )  # fmt: skip
 
 
 def job_client(settings: Settings, engine: Engine) -> WebClient:
     """The clock's Slack client waits out 429s and retries 5xx with backoff; in OAuth mode it
-    uses the token installed at each call (a reinstall's, never an uninstalled one)."""
+    uses the token the running work's partnership's workspace installed, read at each call (a
+    reinstall's, never an uninstalled one)."""
     client = DependableClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -142,40 +265,8 @@ def job_client(settings: Settings, engine: Engine) -> WebClient:
     return outside_requests(settings, engine, client)
 
 
-def build_scheduler(context: JobContext) -> BlockingScheduler:
-    """Each job on the partnership's schedule, the catch-up, and the sweep of old drafts."""
-    schedule = schedule_of(context)
-    scheduler = BlockingScheduler(timezone=context.zone)
-    for name, job in JOBS.items():
-        scheduler.add_job(
-            run_safely,
-            trigger(job.when(schedule), context),
-            args=[name, context],
-            id=name,
-            misfire_grace_time=3600,
-            coalesce=True,
-            max_instances=1,
-        )
-    scheduler.add_job(
-        catch_up, IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()), args=[context],
-        id="catch-up", max_instances=1, coalesce=True,
-    )  # fmt: skip
-    scheduler.add_job(
-        sweep_drafts_safely, IntervalTrigger(seconds=DRAFT_SWEEP_EVERY.total_seconds()),
-        args=[context], id="drafts", max_instances=1, coalesce=True,
-    )  # fmt: skip
-    return scheduler
-
-
 def run_clock(context: JobContext) -> None:
-    scheduler = build_scheduler(context)
-    schedule = schedule_of(context)
-    log.info(
-        "clock started in %s: %s",
-        context.zone,
-        ", ".join(f"{name} {job.when(schedule)}" for name, job in JOBS.items()),
-    )
+    clock = Clock(context)
     sweep_drafts_safely(context)
-    for line in catch_up(context):
-        log.info("catch-up at start: %s", line)
-    scheduler.start()
+    clock.catch_up(at_start=True)
+    clock.scheduler.start()

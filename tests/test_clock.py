@@ -33,7 +33,7 @@ from bot.slack.blocks.common import Message
 from bot.slack.pacing import Pacer
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
-    build_scheduler,
+    Clock,
     catch_up,
     latest_fire,
     run_job,
@@ -329,7 +329,7 @@ def test_held_drafts_are_gone_before_they_are_a_day_old(bot: Bot) -> None:
     held = bot.ask("Can someone call Ahmed on 07700 900123 about housing?", command="/update")
     anyway = next(b for b in buttons(held) if b["action_id"] == "update_post_anyway")
     jobs = job_context(bot.engine, bot.fake)
-    scheduled = {job.id: job.trigger for job in build_scheduler(jobs).get_jobs()}
+    scheduled = {job.id: job.trigger for job in Clock(jobs).scheduler.get_jobs()}
     assert scheduled["drafts"].interval <= DRAFT_SWEEP_EVERY <= timedelta(minutes=5)
     with Session(bot.engine) as session:
         held_at = session.exec(select(Draft.created_at)).one()

@@ -103,6 +103,7 @@ NOT_TYPED = {
     "partnership.name", "partnership.privacy_policy", "partnership.updates_channel",
     "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
     "partnership.bank_holidays", "partnership.retention", "partnership.report_format",
+    "partnership.timezone",  # a zone's name the partnership file's loader checked
     "organisation.code",
     "keyworker.slack_user_id", "hotdeskoffer.weekdays", "hotdeskoffer.closures",
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",
@@ -137,7 +138,6 @@ NOT_TYPED = {
     "glossary_term.added_by", "glossary_synonym.added_by", "visit_story.person_id",
     "visit_story.role",
     "partnership.slack_team_id",  # Slack's id for the workspace that installed the bot
-    "partnership.timezone",  # an IANA zone name from the partnership file, checked there
 }  # fmt: skip
 # slack_sdk's OAuth stores (bot.slack.oauth): Slack's own values (tokens, ids, scopes), written
 # and read by slack_sdk, never shown to anyone.

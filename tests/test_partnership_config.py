@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,9 +22,11 @@ from bot.models import (
     Partnership,
     Secret,
 )
+from bot.partnership_cache import partnership_zone
 from bot.services.directory import Directory
 from bot.services.gate import trusted
 from bot.services.partnership_file import (
+    SAMPLE_PARTNERSHIP,
     apply_partnership,
     export_partnership,
     parse_partnership,
@@ -35,6 +38,7 @@ from tests.conftest import COORDINATOR, MEMBER, Bot
 from tests.helpers import settled, shown
 
 NOW = datetime(2026, 11, 24, 10, 3, tzinfo=UTC)
+DEPLOYMENT = ZoneInfo("America/Halifax")  # a PARTNERBOT_TZ no partnership file names
 
 
 def exported(engine: Engine) -> str:
@@ -75,6 +79,24 @@ def test_the_export_carries_what_was_changed_in_slack(loaded_engine: Engine) -> 
     assert "the person's own" in text and "PIP" not in text
     spec = parse_partnership(text, jobs=JOBS)
     assert not apply_partnership(loaded_engine, spec).changed
+
+
+def test_the_partnerships_time_zone_is_loaded_exported_and_read(loaded_engine: Engine) -> None:
+    """Left out, it is the deployment's; set, the file's, written back by the export."""
+    with Session(loaded_engine) as session:
+        assert partnership_zone(session, DEPLOYMENT) == DEPLOYMENT
+    assert "timezone" not in exported(loaded_engine)
+    text = SAMPLE_PARTNERSHIP.read_text(encoding="utf-8")
+    dublin = text.replace('# timezone = "Europe/London"', 'timezone = "Europe/Dublin"')
+    assert apply_partnership(loaded_engine, parse_partnership(dublin, jobs=JOBS)).changed
+    with Session(loaded_engine) as session:
+        assert partnership_zone(session, DEPLOYMENT) == ZoneInfo("Europe/Dublin")
+    again = exported(loaded_engine)
+    assert 'timezone = "Europe/Dublin"' in again
+    assert not apply_partnership(loaded_engine, parse_partnership(again, jobs=JOBS)).changed
+    apply_partnership(loaded_engine, parse_partnership(text, jobs=JOBS))  # taken out again
+    with Session(loaded_engine) as session:
+        assert partnership_zone(session, DEPLOYMENT) == DEPLOYMENT
 
 
 def test_no_secret_is_exported(loaded_engine: Engine) -> None:

@@ -158,6 +158,18 @@ BROKEN = [
         "scotland",
     ),
     (
+        '[partnership]\nname = "P"\ntimezone = "Europe/Londres"\n',
+        3,
+        "partnership.timezone",
+        "'Europe/Londres' is not a time zone name: a time zone name like \"Europe/London\"",
+    ),
+    (
+        '[partnership]\nname = "P"\ntimezone = 1\n',
+        3,
+        "partnership.timezone",
+        "should be text in quotes",
+    ),
+    (
         '[partnership]\nname = "P"\n\n[retention]\nupdates = 24\nevent_ids_days = 90\n',
         6,
         "retention.event_ids_days",

@@ -175,10 +175,8 @@ def partnership_ids(engine: Engine) -> list[int]:
     """Every partnership this deployment serves, in the order they were made."""
     table = Partnership.__table__
     with engine.connect() as connection:
-        return [
-            int(row)
-            for row in connection.execute(select(table.c.id).order_by(table.c.id)).scalars()
-        ]
+        rows = connection.execute(select(table.c.id).order_by(table.c.id)).scalars()
+        return [int(partnership) for partnership in rows]
 
 
 def _partnership(session: Session) -> Partnership:

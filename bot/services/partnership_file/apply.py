@@ -167,6 +167,7 @@ def _apply_settings(session: Session, spec: PartnershipSpec, report: LoadReport)
     row.digest_channel = spec.channels["digest"]
     row.schedule = spec.schedule.to_json()
     row.bank_holidays = spec.bank_holidays
+    row.timezone = spec.timezone
     row.followup_after = spec.followup_after
     row.retention = json.dumps(spec.retention) if spec.retention else ""
     row.report_format = spec.report_format

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services import gate
 from bot.services.directory import CODE_PATTERN
@@ -126,6 +127,7 @@ class PartnershipSpec:
     schedule: Schedule = field(default_factory=lambda: Schedule.from_json(""))
     bank_holidays: str = DEFAULT_REGION
     followup_after: int = 2
+    timezone: str | None = None  # an IANA name; None: the deployment's PARTNERBOT_TZ
     retention: dict[str, int] = field(default_factory=dict)  # months (event ids: days), by kind
     report_format: str = "xlsx"  # the coordinators' report's figures: "xlsx" or "csv"
     emails_per_minute: int = 30  # [email] per_minute: the pace of sending email
@@ -249,7 +251,9 @@ class _Checker:
         top = self.table(data, (), "partnership")
         where: KeyPath = ("partnership",)
         self.unknown_keys(
-            top, where, ("name", "privacy", "topics", "bank_holidays", "followup_after")
+            top,
+            where,
+            ("name", "privacy", "topics", "bank_holidays", "timezone", "followup_after"),
         )
         try:
             bank_holidays = region_code(self.text(top, where, "bank_holidays") or DEFAULT_REGION)
@@ -283,6 +287,7 @@ class _Checker:
             people=self.people(data, organisations),
             schedule=self.schedule(self.table(data, (), "schedule")),
             bank_holidays=bank_holidays,
+            timezone=self.timezone(top, where),
             followup_after=self.whole_number(top, where, "followup_after", 2, 1, 20),
             retention=self.retention(self.table(data, (), "retention")),
             report_format=self.report_format(self.table(data, (), "report")),
@@ -290,6 +295,21 @@ class _Checker:
             glossary=self.glossary(self.array_of_tables(data, (), "glossary")),
             jargon_stoplist=self.stoplist(self.table(data, (), "jargon")),
         )
+
+    def timezone(self, data: dict[str, Any], where: KeyPath) -> str | None:
+        """The partnership's time zone, when it is not the deployment's (PARTNERBOT_TZ): the
+        clock runs its jobs, and reads its dates, there."""
+        example = ': a time zone name like "Europe/London" or "Europe/Dublin"'
+        name = self.text(data, where, "timezone", limit=64, example=example)
+        if not name:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                (*where, "timezone"), f"{name!r} is not a time zone name{example}"
+            ) from None
+        return name
 
     def people(
         self, data: dict[str, Any], organisations: tuple[OrganisationSpec, ...]

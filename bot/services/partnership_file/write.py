@@ -62,6 +62,8 @@ def _partnership(session: Session) -> Iterator[str]:
     yield f"name = {toml_string(row.name)}"
     yield f"privacy = {toml_string(row.privacy_policy)}"
     yield f"bank_holidays = {toml_string(REGION_NAMES.get(row.bank_holidays, row.bank_holidays))}"
+    if row.timezone:
+        yield f"timezone = {toml_string(row.timezone)}"
     yield f"followup_after = {row.followup_after}"
     yield f"topics = {_list(topics)}"
     yield ""
