@@ -23,7 +23,7 @@ from bot.config import Need, Settings, SettingsError, load_settings
 from bot.db import make_engine, pending_migrations, read_scope, schema_version, upgrade
 from bot.models import Partnership
 from bot.partnership_cache import partnership_zone
-from bot.partnership_scope import in_partnership
+from bot.partnership_scope import ONLY, in_partnership, serve_many
 from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
@@ -113,6 +113,9 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         run_playground(settings, getattr(args, "port", None) or settings.port)
         return
     engine = make_engine(settings.database_url)
+    # Installed through OAuth, the deployment serves a partnership per workspace: no work
+    # without its partnership (bot.partnership_scope); the web process's app says so too.
+    serve_many(settings.oauth)
     if command == "db":
         migrate(engine)
         print(f"database {engine.dialect.name} is at schema {schema_version(engine)}")
@@ -222,8 +225,9 @@ def prepare(engine: Engine, settings: Settings) -> None:
             else f"schema is behind this code's (migrations {', '.join(reversed(pending))} to run)"
         )
         raise StartupError(f"the database {state}: run `partnerbot db upgrade` first")
-    if settings.partnership_config:
-        load_partnership(engine, settings.partnership_config)
+    if settings.partnership_config:  # a one-workspace convenience: the first partnership's
+        with in_partnership(ONLY):
+            load_partnership(engine, settings.partnership_config)
     if not settings.email_on:
         log.info("%s (see the README's settings)", settings.email_off_reason)
 

@@ -51,12 +51,16 @@ CLOCK_THREADS = 10
 
 
 def sweep_drafts(context: JobContext, now: datetime | None = None) -> int:
-    """Delete held drafts before they are a day old, every few minutes whatever the partnership's
-    schedule says, so "held text is kept at most a day" holds while the clock runs."""
+    """Delete every partnership's held drafts before they are a day old, every few minutes
+    whatever the schedules say, so "held text is kept at most a day" holds while the clock
+    runs."""
     if context.dry_run:
         return 0
     return forget_old_drafts(
-        context.engine, now or utcnow(), older_than=DRAFT_LIFETIME - DRAFT_SWEEP_EVERY
+        context.engine,
+        now or utcnow(),
+        older_than=DRAFT_LIFETIME - DRAFT_SWEEP_EVERY,
+        every_partnership=True,
     )
 
 

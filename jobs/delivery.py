@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 
 from bot.db import insert_ignoring_conflict, one_statement, session_scope
 from bot.models import Delivery, JobRun, utcnow
-from bot.partnership_scope import current_partnership, in_partnership
 from bot.slack.blocks.common import Message
 from bot.slack.client import UNCERTAIN, UNREACHABLE
 from bot.slack.pacing import SENDERS, Pacer, answering_429s, in_rounds
@@ -164,11 +163,9 @@ def deliver(
     rows = _deliveries(engine, run_id)
     tally.stuck = sum(1 for row in rows if row[3] == "sending" and utcnow() - row[4] > STUCK_AFTER)
     waiting = [row for row in rows if row[3] == "pending"]
-    partnership = current_partnership()
 
-    def send(row: Row) -> str:  # in a sender's thread, which must be told whose run it is
-        with in_partnership(partnership):  # (in OAuth mode, whose workspace's token to use)
-            return _send(engine, client, pacer, row)
+    def send(row: Row) -> str:
+        return _send(engine, client, pacer, row)
 
     outcomes = in_rounds(waiting, send, lambda outcome: outcome == RATE_LIMITED, senders)
     for outcome in outcomes:

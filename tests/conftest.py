@@ -285,3 +285,11 @@ def oauth_bot(engine: Engine, fake_slack: FakeSlack, database_url: str) -> Itera
     fake_slack.add_user(INSTALLER, "Ines Installer")
     with running(oauth_settings(fake_slack, database_url), engine, fake_slack) as bot:
         yield bot
+
+
+@pytest.fixture(autouse=True)
+def _one_partnership_again() -> Iterator[None]:
+    """A test that served many partnerships (an OAuth app, the command line in OAuth mode)
+    leaves the next test the one-workspace default."""
+    yield
+    serve_many(False)

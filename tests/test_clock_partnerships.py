@@ -30,6 +30,7 @@ from bot.fakeslack import APP_ID, CLIENT_ID, CLIENT_SECRET, FakeSlack
 from bot.fakeslack.state import Call
 from bot.models import (
     Delivery,
+    Draft,
     JobRun,
     Member,
     Organisation,
@@ -45,7 +46,7 @@ from bot.services.partnership_file import (
     apply_partnership,
     parse_partnership,
 )
-from jobs.clock import Clock, catch_up_for, job_client
+from jobs.clock import Clock, catch_up_for, job_client, run_job, sweep_drafts
 from jobs.context import JobContext
 from jobs.registry import JOBS
 from tests.conftest import MEMBER
@@ -372,3 +373,19 @@ def test_with_several_partnerships_a_command_must_name_one(
     )
     for args in (("run-job", "digest", "--dry-run"), ("config", "load", "p.toml")):
         assert partnerbot(capsys, *args) == (2, "", told)
+
+
+def test_housekeeping_forgets_its_own_drafts_and_the_clocks_sweep_every_partnerships(
+    two_partnerships: Engine, fake_slack: FakeSlack
+) -> None:
+    held_at = MONDAY_9.astimezone(UTC) - timedelta(days=2)
+    for partnership in (RIVERSIDE, NORTHSIDE):
+        with in_partnership(partnership), session_scope(two_partnerships) as session:
+            session.add(Draft(author_id=MEMBER, text="held", created_at=held_at))
+    jobs = clock_context(two_partnerships, fake_slack)
+    with in_partnership(RIVERSIDE):
+        summary = run_job("housekeeping", jobs, MONDAY_9)
+    assert "and 1 held drafts older than a day" in summary
+    with in_partnership(NORTHSIDE), Session(two_partnerships) as session:
+        assert len(session.exec(select(Draft)).all()) == 1  # Northside's is its own to forget
+    assert sweep_drafts(jobs, MONDAY_9) == 1  # the clock's sweep, across partnerships

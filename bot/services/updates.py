@@ -375,18 +375,25 @@ class Updates:
 
 
 def forget_old_drafts(
-    engine: Engine, now: datetime, dry_run: bool = False, older_than: timedelta = DRAFT_LIFETIME
+    engine: Engine,
+    now: datetime,
+    dry_run: bool = False,
+    older_than: timedelta = DRAFT_LIFETIME,
+    every_partnership: bool = False,
 ) -> int:
     """Held drafts may contain what they were held for: keep them no longer than a day. The
-    clock sweeps every few minutes with `older_than` a day less that interval, so none outlives
-    its day (jobs.clock.sweep_drafts)."""
+    clock sweeps every partnership's every few minutes, with `older_than` a day less that
+    interval, so none outlives its day (jobs.clock.sweep_drafts); each partnership's daily
+    housekeeping forgets its own."""
     too_old = col(Draft.created_at) < now - older_than
-    with session_scope(engine) as session:  # every partnership's drafts: the rule is for all
+    scope = [] if every_partnership else [ours(Draft)]
+    options = across_partnerships if every_partnership else {}
+    with session_scope(engine) as session:
         if dry_run:
-            count = select(func.count()).select_from(Draft).where(too_old)
-            return session.exec(count, execution_options=across_partnerships).one()
+            count = select(func.count()).select_from(Draft).where(too_old, *scope)
+            return session.exec(count, execution_options=options).one()
         deleted = session.connection().execute(
-            delete(Draft).where(too_old), execution_options=across_partnerships
+            delete(Draft).where(too_old, *scope), execution_options=options
         )
         return deleted.rowcount
 

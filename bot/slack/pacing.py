@@ -9,6 +9,7 @@ and what it refused goes again in a later pass (`in_rounds`).
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import threading
 import time
@@ -94,14 +95,19 @@ def in_rounds(
     senders: int = SENDERS,
 ) -> list[Outcome]:
     """Each item's last outcome, in order: `send` runs `senders` at a time, and again, after
-    the pacer has slowed, for those a 429 refused, up to RATE_LIMITED_ROUNDS passes."""
+    the pacer has slowed, for those a 429 refused, up to RATE_LIMITED_ROUNDS passes. Each runs
+    in the caller's context (its partnership: whose rows, whose workspace's token), which a
+    pool's threads do not inherit."""
     outcomes: dict[int, Outcome] = {}
     waiting = list(range(len(items)))
+    callers = contextvars.copy_context()
+
+    def sent(index: int) -> Outcome:
+        return callers.copy().run(send, items[index])  # a context runs in one thread at a time
+
     with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="paced") as pool:
         for _ in range(RATE_LIMITED_ROUNDS):
-            for index, outcome in zip(
-                waiting, pool.map(lambda i: send(items[i]), waiting), strict=True
-            ):
+            for index, outcome in zip(waiting, pool.map(sent, waiting), strict=True):
                 outcomes[index] = outcome
             waiting = [index for index in waiting if refused(outcomes[index])]
             if not waiting:
