@@ -106,6 +106,13 @@ class FakeSlack:
 
     # What tests set up and read -----------------------------------------------------------------
 
+    def installed_long_ago(self, tokens: dict[str, str]) -> None:
+        """Bot tokens (token → team id) as earlier installs issued them: each call with one is
+        that workspace's, under its own limits (a bench's hundreds of workspaces, made
+        without going through the flow each)."""
+        with self._state.lock:
+            self._state.bot_tokens.update(tokens)
+
     def add_user(
         self,
         user_id: str,
