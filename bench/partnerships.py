@@ -136,7 +136,7 @@ def figures(partnerships: int) -> dict[str, float | int | bool]:
                 [sys.executable, "-m", "bench.partnerships", "--clock", url, fake.base_url],
                 stdout=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for _ in range(CLOCKS)
         ]
         outputs = [json.loads(clock.communicate()[0].strip().splitlines()[-1]) for clock in clocks]
