@@ -195,6 +195,19 @@ class Partnership(Stored, table=True):
     cache_version: int = Field(default=0)
 
 
+class ConnectedWorkspace(Stored, table=True):
+    """Another Slack workspace connected to a partnership (Slack Connect: a partner
+    organisation's own workspace, sharing channels with the partnership's). Installed from a
+    coordinator's link, its requests are the partnership's and its people members of it; a
+    workspace is one partnership's, home or connected, never two."""
+
+    __tablename__ = "connected_workspace"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True, ondelete="CASCADE")
+    connected_at: datetime = Field(default_factory=utcnow)
+
+
 class Topic(Owned, table=True):
     __table_args__ = (keyed("topic"), unique_within("topic", "name"))
 
@@ -303,6 +316,9 @@ class Member(Owned, table=True):
     digest_email_asked: str | None = Field(default=None, max_length=254)
     # Whether, the working day after a hot-desk visit, they are asked how it went.
     visit_stories: bool = Field(default=True)
+    # Their own Slack workspace (users.info's team id): another than the partnership's for a
+    # partner in a Slack Connect channel, whose DMs go with their workspace's installation.
+    slack_team_id: str | None = Field(default=None, max_length=32)
 
 
 class InboxItem(Owned, table=True):

@@ -133,7 +133,7 @@ def installed(context: JobContext) -> bool:
     partnership's workspace has installed the bot and until it uninstalls it. A dry run talks
     to nobody."""
     client = context.client
-    return not isinstance(client, InstalledBotClient) or client.bot_token() is not None
+    return not isinstance(client, InstalledBotClient) or client.bot_token(None) is not None
 
 
 def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:

@@ -86,6 +86,7 @@ COMMAND_ARGUMENTS: dict[tuple[str, str], Reach] = {
     ("/partners", "resume"): Reach.AUTHOR,
     ("/partners", "stories"): Reach.AUTHOR,
     ("/partners", "report"): Reach.AUTHOR,  # the period, shown back to the coordinator only
+    ("/partners", "connect"): Reach.AUTHOR,  # nothing read: answered with a link
     ("/partners", "config"): Reach.AUTHOR,  # `load` or nothing; the file's text goes through
     # the partnership file's own checks (its loader's guarded text), as from the server
     ("/jargon", "*"): Reach.AUTHOR,  # a term looked up
@@ -104,6 +105,7 @@ NOT_TYPED = {
     "partnership.opportunities_channel", "partnership.digest_channel", "partnership.schedule",
     "partnership.bank_holidays", "partnership.retention", "partnership.report_format",
     "partnership.timezone",  # a zone's name the partnership file's loader checked
+    "connected_workspace.team_id", "member.slack_team_id",  # Slack's ids for workspaces
     "organisation.code",
     "keyworker.slack_user_id", "hotdeskoffer.weekdays", "hotdeskoffer.closures",
     "delivery.channel", "erasure.fingerprint", "secret.name", "secret.value",

@@ -32,8 +32,8 @@ from bot.services.workspace import partnership_of_team
 from jobs.clock import job_client, run_job
 from jobs.context import JobContext
 from jobs.registry import JOBS
-from tests.conftest import SIGNING_SECRET, Bot
-from tests.helpers import buttons, form_values, install, shown
+from tests.conftest import PUBLIC_URL, SIGNING_SECRET, Bot
+from tests.helpers import Page, add_to_slack_link, browse, buttons, form_values, install, shown
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def planted(bot: Bot, number: int) -> Workspace:
     team = TEAM_ID if number == 0 else f"T0TEAM{number:02d}"
     installer, member = f"U0INST{number:02d}", f"U0MEMB{number:02d}"
     mark = f"Plantword{chr(ord('a') + number)}{chr(ord('a') + number)}"
-    bot.fake.add_user(installer, f"Ines {mark}")
-    bot.fake.add_user(member, f"Sam {mark}")
+    bot.fake.add_user(installer, f"Ines {mark}", team_id=team)
+    bot.fake.add_user(member, f"Sam {mark}", team_id=team)
     assert install(bot, team, installer).status == 200
     partnership = partnership_of_team(bot.engine, team)
     assert partnership is not None
@@ -98,9 +98,9 @@ def click_edit_on(bot: Bot, workspace: Workspace, update: str) -> None:
     assert len(bot.fake.calls_to("views.open")) == opened
 
 
-def ask(bot: Bot, workspace: Workspace, command: str, text: str) -> dict:
+def ask(bot: Bot, workspace: Workspace, command: str, text: str, user: str = "") -> dict:
     seen = len(bot.fake.calls_to("response_url"))
-    reply = workspace.slack.command(command, text, user_id=workspace.member)
+    reply = workspace.slack.command(command, text, user_id=user or workspace.member)
     assert reply.status == 200, reply
     return bot.fake.wait_for("response_url", count=seen + 1)[-1].args
 
@@ -187,3 +187,76 @@ def partnership_count(engine: Engine) -> int:
     with engine.connect() as connection:
         statement = select(func.count()).select_from(Partnership.__table__)
         return int(connection.execute(statement).scalar_one())
+
+
+PARTNER_TEAM = "T0PARTNER"  # a partner organisation's own workspace (Slack Connect)
+
+
+def connect_link(bot: Bot, coordinator: Workspace) -> str:
+    """What `/partners connect` gives the partnership's coordinator (its installer)."""
+    answer = shown(ask(bot, coordinator, "/partners", "connect", coordinator.installer))
+    return answer[answer.index(PUBLIC_URL) :].split()[0]
+
+
+def install_from(bot: Bot, link: str, team: str, user: str) -> Page:
+    page = browse(bot, link)
+    if page.status != 200:
+        return page
+    back = bot.fake.mint_code(add_to_slack_link(page), team, user, "Partner Org")
+    return browse(bot, back, page.cookie)
+
+
+def test_a_partners_own_workspace_connected_from_a_coordinators_link_is_the_partnerships(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    bot, home = oauth_bot, planted(oauth_bot, 0)
+    refused = shown(ask(bot, home, "/partners", "connect"))  # a member, not a coordinator
+    assert "Only a coordinator" in refused
+    link = connect_link(bot, home)
+    fake_slack.add_user("U0PADMIN", "Pat Admin", team_id=PARTNER_TEAM)
+    fake_slack.add_user("U0PMEMBER", "Priya Partner", team_id=PARTNER_TEAM)
+    assert "Connect your Slack" in browse(bot, link).body
+    page = install_from(bot, link, PARTNER_TEAM, "U0PADMIN")
+    assert page.status == 200, page.body
+    assert partnership_of_team(bot.engine, PARTNER_TEAM) == home.partnership
+    assert partnership_count(bot.engine) == 1
+    partner_token = next(
+        c.response["access_token"]
+        for c in fake_slack.calls_to("oauth.v2.access")
+        if c.response.get("team", {}).get("id") == PARTNER_TEAM
+    )
+    (welcome,) = [
+        c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "U0PADMIN"
+    ]
+    assert welcome.ok and welcome.token == partner_token and "connected to" in shown(welcome.args)
+    # The partner's people use the commands from their own workspace, as the partnership's.
+    partner = replace(home, team=PARTNER_TEAM, member="U0PMEMBER", installer="U0PADMIN")
+    partner = replace(
+        partner, slack=SlackDriver(bot.slack.app_url, SIGNING_SECRET, fake_slack, PARTNER_TEAM)
+    )
+    assert "Harbour Refugee Support" in shown(ask(bot, partner, "/partners", "join HRS"))
+    found = shown(ask(bot, partner, "/update", "search drop-in"))
+    assert home.mark in found  # the partnership's news, which the partner now belongs to
+    ask(bot, partner, "/partners", "my-data")  # sent to their DM: with their workspace's token
+    opened = fake_slack.wait_for("conversations.open", lambda c: c.args["users"] == "U0PMEMBER")
+    assert opened[-1].ok and opened[-1].token == partner_token
+    with in_partnership(home.partnership), Session(bot.engine) as session:
+        joined = session.exec(
+            select(Member).where(Member.slack_user_id == "U0PMEMBER")
+        ).scalar_one()
+        assert joined.slack_team_id == PARTNER_TEAM and joined.organisation_id is not None
+
+
+def test_a_connect_link_changed_or_for_a_workspace_with_a_partnership_connects_nothing(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    bot = oauth_bot
+    home, other = planted(bot, 0), planted(bot, 1)
+    link = connect_link(bot, home)
+    changed = link.replace("connect=1.", "connect=2.")
+    page = browse(bot, changed if changed != link else link + "0")
+    assert page.status == 400 and "expired" in page.body
+    refused = install_from(bot, link, other.team, other.installer)
+    assert refused.status == 403 and "partnership of its own" in refused.body
+    assert partnership_of_team(bot.engine, other.team) == other.partnership
+    assert fake_slack.calls_to("apps.uninstall") == []  # its own installation stays

@@ -131,7 +131,7 @@ def test_a_second_workspace_gets_a_partnership_of_its_own_and_nothing_of_the_fir
     oauth_bot: Bot,
 ) -> None:
     assert install(oauth_bot).status == 200
-    oauth_bot.fake.add_user("U0SECOND1", "Sam Second")
+    oauth_bot.fake.add_user("U0SECOND1", "Sam Second", team_id=SECOND_TEAM)
     page = install(oauth_bot, SECOND_TEAM, "U0SECOND1")
     assert page.status == 200 and "Partnerbot is installed" in page.body
     assert rows(oauth_bot.engine, slack_bots, SECOND_TEAM) == 1
@@ -222,7 +222,7 @@ def test_the_clock_uses_the_installed_token_and_says_when_there_is_none(
         assert "not installed yet" in summary and "/slack/install" in summary
     install(oauth_bot)
     with in_partnership(1):
-        assert client.bot_token() == issued_token(oauth_bot)  # type: ignore[attr-defined]
+        assert client.bot_token(None) == issued_token(oauth_bot)  # type: ignore[attr-defined]
         assert "not installed" not in run_job("digest", jobs)
 
 

@@ -122,7 +122,9 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         email: str = "",
+        team_id: str = TEAM_ID,
     ) -> None:
+        """A person of workspace `team_id` (the fake's own unless said)."""
         now = datetime.now(ZoneInfo(tz))
         offset = now.utcoffset()
         profile = {"real_name": real_name, "display_name": display_name}
@@ -130,7 +132,7 @@ class FakeSlack:
             profile["email"] = email
         user = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": (display_name or real_name).lower().replace(" ", "."),
             "real_name": real_name,
             "deleted": deleted,

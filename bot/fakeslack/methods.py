@@ -43,6 +43,13 @@ FILES_PATH = "/files-pri/"  # where Slack serves files' bytes (url_private, url_
 # sign-in page, with 200, not an error (an app that forgets the token gets HTML).
 SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 OF_TOKEN = frozenset({"auth.test", "apps.uninstall"})  # methods whose answer is about the token
+# Methods that reach one person, by the argument naming them, and what Slack answers when the
+# token's workspace is not theirs: a bot reaches the people of the workspaces it is installed in.
+TO_A_PERSON = {
+    "chat.postMessage": ("channel", "channel_not_found"),
+    "conversations.open": ("users", "user_not_found"),
+    "views.publish": ("user_id", "not_found"),
+}
 
 
 def token_of(args: dict[str, Any], authorization: str) -> str:
@@ -72,6 +79,7 @@ class WebApi:
                 raise SlackRefusal("token_revoked")
         if method in CLIENT_METHODS:
             self._check_client(args, authorization)
+        self._check_their_workspace(method, args, token)
         handler = getattr(self, "_" + method.replace(".", "_"))
         return {"ok": True, **(handler(args, token) if method in OF_TOKEN else handler(args))}
 
@@ -259,6 +267,17 @@ class WebApi:
         with self.state.lock:
             self.state.messages.setdefault(channel, []).append(message)
             return {"channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
+
+    def _check_their_workspace(self, method: str, args: dict[str, Any], token: str) -> None:
+        if method not in TO_A_PERSON:
+            return
+        name, refusal = TO_A_PERSON[method]
+        person = str(args.get(name) or "")
+        with self.state.lock:
+            user = self.state.users.get(person) if person[:1] in {"U", "W"} else None
+            workspace = self.state.bot_tokens.get(token, TEAM_ID)
+        if user is not None and user["team_id"] != workspace:
+            raise SlackRefusal(refusal)
 
     def _check_dm_reachable(self, channel: str) -> None:
         """A DM by user id reaches only a known, active person, as on Slack."""

@@ -48,6 +48,7 @@ class Profile:
     display_name: str = ""
     tz: str | None = None
     email: str | None = None  # the profile's address (scope users:read.email), never stored
+    team: str | None = None  # their own workspace's team id (another's in Slack Connect)
 
 
 ProfileLoader = Callable[[str], Profile | None]
@@ -429,6 +430,7 @@ def ensure_member(session: Session, user_id: str, load_profile: ProfileLoader) -
             member.name = profile.name[:NAME_MAX]
             member.display_name = profile.display_name[:NAME_MAX]
             member.tz = profile.tz
+            member.slack_team_id = profile.team
             member.profile_fetched_at = utcnow()
     session.add(member)
     session.flush()

@@ -246,6 +246,7 @@ class Rights:
                     "name": member.name,
                     "display_name": member.display_name,
                     "time_zone": member.tz,
+                    "slack_workspace": member.slack_team_id,
                     "joined_at": _iso(member.joined_at),
                 },
                 "membership": {

@@ -12,7 +12,10 @@ and an uninstall only pauses sending, as before.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, desc, func, insert, or_, update
@@ -20,8 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.db import read_scope, session_scope
-from bot.models import Partnership, slack_bots, slack_installations
+from bot.models import (
+    ConnectedWorkspace,
+    Member,
+    Partnership,
+    slack_bots,
+    slack_installations,
+    utcnow,
+)
 from bot.partnership_scope import ONLY, current_partnership, in_partnership
+from bot.scoping import ours
 from bot.services import audit, outbox
 from bot.services.directory import (
     ProfileLoader,
@@ -30,9 +41,54 @@ from bot.services.directory import (
     profiles_ahead,
 )
 from bot.services.outbox import Notices, Written, no_notices
+from bot.services.refusal import Refusal
 
 SLACK = "Slack"  # the audit trail's actor for what Slack told the bot
 CLAIM_TRIES = 5  # installs racing for a new partnership's id: each loser looks again
+CONNECT_LIFETIME = timedelta(days=7)  # how long a link to connect a workspace works
+INSTALL_PATH = "/slack/install"
+NOT_OAUTH = (
+    "Connecting another Slack workspace needs Partnerbot installed through *Add to Slack*, "
+    "and this one runs with a single workspace's token. Ask whoever runs Partnerbot (the "
+    "README's _Many workspaces_ says how)."
+)
+COORDINATORS_ONLY = "Only a coordinator can connect another Slack workspace to the partnership."
+
+
+class ConnectRefused(Refusal):
+    """A workspace that cannot be connected: it is already another partnership's."""
+
+
+@dataclass(frozen=True)
+class Invitations:
+    """Links a coordinator sends to a partner organisation's Slack admin: installing
+    Partnerbot from one connects that workspace to the partnership (Slack Connect: the
+    partner's own workspace, sharing channels with the partnership's) instead of making it a
+    partnership of its own. Each names the partnership and its expiry, signed with
+    SLACK_STATE_SECRET, so it cannot be made up or moved to another partnership."""
+
+    secret: str
+    base: str  # PUBLIC_URL: the web process, which serves the install page
+
+    def url(self, partnership: int, now: datetime) -> str:
+        expires = int((now + CONNECT_LIFETIME).timestamp())
+        payload = f"{partnership}.{expires}"
+        return f"{self.base.rstrip('/')}{INSTALL_PATH}?connect={payload}.{self._sign(payload)}"
+
+    def partnership_of(self, token: str, now: datetime) -> int | None:
+        """The partnership a link's token connects to; None when it was not made here, was
+        changed, or has expired."""
+        payload, _, signature = token.rpartition(".")
+        partnership, _, expires = payload.partition(".")
+        if not (partnership.isdigit() and expires.isdigit()):
+            return None
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            return None
+        return int(partnership) if now.timestamp() < int(expires) else None
+
+    def _sign(self, payload: str) -> str:
+        message = f"connect:{payload}".encode()  # not a state's signature, though the same key
+        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -44,11 +100,46 @@ class Installed:
     first_coordinator: bool  # the installer became the partnership's first coordinator
     resumed: bool  # sending had been paused by an uninstall, and is resumed
     notices: tuple[Written, ...] = ()
+    connected: bool = False  # the installer's workspace was connected to the partnership
 
 
 class Workspace:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, invitations: Invitations | None = None) -> None:
+        self.engine, self.invitations = engine, invitations
+
+    def invite(self, user_id: str, now: datetime) -> str:
+        """The link that connects a partner's workspace to the running work's partnership, for
+        a coordinator to send its Slack admin."""
+        if self.invitations is None:
+            raise Refusal(NOT_OAUTH)
+        with read_scope(self.engine) as session:
+            if user_id not in coordinators_in(session):
+                raise Refusal(COORDINATORS_ONLY)
+        return self.invitations.url(current_partnership(), now)
+
+    def connect(self, workspace: str, partnership: int) -> int:
+        """Connect `workspace`, installing from a coordinator's link, to `partnership`;
+        ConnectRefused when it is already another partnership's (its own, or connected)."""
+        for _ in range(CLAIM_TRIES):
+            found = partnership_of_team(self.engine, workspace)
+            if found == partnership:
+                return partnership
+            if found is not None:
+                raise ConnectRefused(
+                    "That Slack workspace already has Partnerbot for a partnership of its own, "
+                    "so it can't be connected to another: a workspace belongs to one."
+                )
+            try:
+                with in_partnership(partnership), self.engine.begin() as connection:
+                    connection.execute(
+                        insert(ConnectedWorkspace.__table__).values(
+                            team_id=workspace, partnership_id=partnership, connected_at=utcnow()
+                        )
+                    )
+                return partnership
+            except IntegrityError:  # connected at the same moment, or the partnership is gone
+                continue
+        raise ConnectRefused("That link's partnership no longer exists.")
 
     def claim(self, workspace: str, name: str) -> int:
         """The partnership of `workspace` (a team id; an enterprise's for an org-wide install),
@@ -91,23 +182,27 @@ class Workspace:
         installer_id: str,
         load_profile: ProfileLoader,
         notices: Notices[Installed] = no_notices,
+        connected: bool = False,
     ) -> Installed:
         """After the installation is stored: the installer becomes the first coordinator if the
-        partnership has none on Slack, and sending paused by an uninstall resumes."""
+        partnership has none on Slack, and sending paused by an uninstall resumes. The
+        installer of a `connected` workspace becomes a member (known by their own workspace,
+        whose installation their DMs go with); the partnership's sending is its own."""
         load_profile = profiles_ahead(self.engine, [installer_id], load_profile)
         with session_scope(self.engine) as session:
             row = _partnership(session)
             first = not coordinators_in(session)
-            if first:
+            if first or connected:
                 member = ensure_member(session, installer_id, load_profile)
-                member.is_coordinator = True
+                member.is_coordinator = member.is_coordinator or first
                 session.add(member)
-            resumed = row.sending_paused
-            row.sending_paused = False
-            session.add(row)
-            detail = "first coordinator" if first else ""
+            resumed = row.sending_paused and not connected
+            if resumed:
+                row.sending_paused = False
+                session.add(row)
+            detail = "first coordinator" if first else "connected workspace" if connected else ""
             audit.record(session, installer_id, "installed", detail)
-            done = Installed(installer_id, row.name, first, resumed)
+            done = Installed(installer_id, row.name, first, resumed, connected=connected)
             return replace(done, notices=outbox.write_notices(session, notices(done)))
 
     def uninstalled(self, team_id: str | None, reason: str) -> bool:
@@ -119,9 +214,11 @@ class Workspace:
         with session_scope(self.engine) as session:
             row = _partnership(session)
             if row.slack_team_id is not None and team_id != row.slack_team_id:
+                if team_id is not None and team_id in _connected(session):
+                    _forget_installation(session, team_id)  # its people's DMs go no more
+                    audit.record(session, SLACK, "connected workspace uninstalled", reason)
                 return False
-            for table in (slack_installations, slack_bots):
-                session.connection().execute(delete(table).where(_of_workspace(table, team_id)))
+            _forget_installation(session, team_id)
             if row.sending_paused:
                 return False
             row.sending_paused = True
@@ -130,26 +227,51 @@ class Workspace:
             return True
 
 
-def bot_token(engine: Engine, client_id: str) -> str | None:
-    """The bot token of the partnership's workspace as installed now: None before the first
-    install and after an uninstall."""
-    table = Partnership.__table__
+def bot_token(engine: Engine, client_id: str, person: str | None = None) -> str | None:
+    """The bot token, as installed now, of the running work's partnership's workspace, or,
+    for a call about `person` (a DM, their Home tab, their profile), of their own workspace
+    when it is one connected to the partnership: a bot reaches people of its own workspace.
+    None before the first install and after an uninstall."""
+    table, connected = Partnership.__table__, ConnectedWorkspace.__table__
     with read_scope(engine) as session:
-        return (
-            session.connection()
-            .execute(
-                select(slack_bots.c.bot_token)
-                .join(table, _of_workspace(slack_bots, table.c.slack_team_id))
+        connection = session.connection()
+        theirs = None
+        if person is not None and person[:1] in ("U", "W"):
+            theirs = connection.execute(
+                select(connected.c.team_id)
+                .join(Member.__table__, Member.__table__.c.slack_team_id == connected.c.team_id)
                 .where(
-                    table.c.id == current_partnership(),
-                    slack_bots.c.client_id == client_id,
-                    slack_bots.c.bot_token.is_not(None),
+                    ours(Member),
+                    Member.__table__.c.slack_user_id == person,
+                    connected.c.partnership_id == current_partnership(),
                 )
-                .order_by(desc(slack_bots.c.installed_at))
-                .limit(1)
+            ).scalar_one_or_none()
+        home = select(table.c.slack_team_id).where(table.c.id == current_partnership())
+        workspace = theirs if theirs is not None else home.scalar_subquery()
+        return connection.execute(
+            select(slack_bots.c.bot_token)
+            .where(
+                _of_workspace(slack_bots, workspace),
+                slack_bots.c.client_id == client_id,
+                slack_bots.c.bot_token.is_not(None),
             )
-            .scalar_one_or_none()
-        )
+            .order_by(desc(slack_bots.c.installed_at))
+            .limit(1)
+        ).scalar_one_or_none()
+
+
+def _forget_installation(session: Session, workspace: str | None) -> None:
+    for table in (slack_installations, slack_bots):
+        session.connection().execute(delete(table).where(_of_workspace(table, workspace)))
+
+
+def _connected(session: Session) -> set[str]:
+    """The workspaces connected to the running work's partnership."""
+    connected = ConnectedWorkspace.__table__
+    found = session.connection().execute(
+        select(connected.c.team_id).where(connected.c.partnership_id == current_partnership())
+    )
+    return set(found.scalars())
 
 
 def _of_workspace(store: Any, workspace: Any) -> Any:
@@ -161,14 +283,16 @@ def _of_workspace(store: Any, workspace: Any) -> Any:
 
 
 def partnership_of_team(engine: Engine, team_id: str) -> int | None:
-    """The partnership whose workspace `team_id` is (the one that installed it): None when no
-    partnership has that workspace. One indexed lookup (the team id is unique)."""
-    table = Partnership.__table__
+    """The partnership whose workspace `team_id` is (the one that installed it, or one
+    connected to it): None when no partnership has that workspace."""
+    table, connected = Partnership.__table__, ConnectedWorkspace.__table__
     with engine.connect() as connection:
         found = connection.execute(
-            select(table.c.id).where(table.c.slack_team_id == team_id)
-        ).scalar_one_or_none()
-    return None if found is None else int(found)
+            select(table.c.id)
+            .where(table.c.slack_team_id == team_id)
+            .union_all(select(connected.c.partnership_id).where(connected.c.team_id == team_id))
+        ).first()
+    return None if found is None else int(found[0])
 
 
 def partnership_ids(engine: Engine) -> list[int]:

@@ -23,6 +23,7 @@ from bot.logs import keep_logs_private
 from bot.partnership_scope import serve_many
 from bot.services.email.links import Mailing
 from bot.services.inbox import Inbox
+from bot.services.workspace import Invitations
 from bot.slack import listeners
 from bot.slack.client import DependableClient, outside_requests
 from bot.slack.guard import REPLAY, WORKLOAD, Workload, apology, tell
@@ -74,7 +75,14 @@ def create_app(
     )
     client = client or make_client(settings)
     sender = Sender(engine, outside_requests(settings, engine, client))
-    services = Services.on(engine, settings.zone, sender, JOBS, clock, Mailing.of(settings))
+    invitations = (
+        Invitations(settings.slack_state_secret or "", settings.link_base)
+        if settings.oauth
+        else None
+    )
+    services = Services.on(
+        engine, settings.zone, sender, JOBS, clock, Mailing.of(settings), invitations
+    )
     oauth = _oauth(settings, engine, client, services)
     app = App(
         client=client,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import http.client
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from ssl import SSLContext
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -104,19 +106,37 @@ class DependableClient(WebClient):
         return SlackApiError(f"{what}: {code} ({error.__class__.__name__}: {error})", answer)
 
 
+# The arguments that name the one person a call is about (a DM's channel, a Home tab's user).
+PERSON_ARGUMENTS = ("channel", "user_id", "users", "user")
+# The person the calls in hand are about when no argument says (a file upload's several calls).
+_regarding: ContextVar[str | None] = ContextVar("regarding", default=None)
+
+
+@contextmanager
+def regarding(person: str) -> Iterator[None]:
+    """The Web API calls of the block are about `person` (their workspace's token, if theirs
+    is a connected one)."""
+    token = _regarding.set(person)
+    try:
+        yield
+    finally:
+        _regarding.reset(token)
+
+
 class InstalledBotClient(DependableClient):
     """OAuth mode's client for work outside a Slack request (the outbox's sender, the jobs;
     within a request Bolt gives each its installation's token): each call carries the bot
     token installed now, read afresh (`bot_token`), so a reinstall's token is used at once
-    and an uninstalled workspace's never."""
+    and an uninstalled workspace's never; a call about a person (a DM) carries the token of
+    their own workspace when it is one connected to the partnership (Slack Connect)."""
 
-    def __init__(self, bot_token: Callable[[], str | None], **options: Any) -> None:
+    def __init__(self, bot_token: Callable[[str | None], str | None], **options: Any) -> None:
         super().__init__(**options)
         self.bot_token = bot_token
 
     @classmethod
     def installed(
-        cls, client: WebClient, bot_token: Callable[[], str | None]
+        cls, client: WebClient, bot_token: Callable[[str | None], str | None]
     ) -> InstalledBotClient:
         """`client`'s settings, with the installed token."""
         return cls(
@@ -126,7 +146,7 @@ class InstalledBotClient(DependableClient):
         )  # fmt: skip
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
-        token = self.bot_token()
+        token = self.bot_token(_regarding.get() or _person(kwargs))
         if token:  # as a header, as the SDK sends its own token: the method's data unchanged
             kwargs["headers"] = {
                 "Authorization": f"Bearer {token}",
@@ -135,10 +155,22 @@ class InstalledBotClient(DependableClient):
         return super().api_call(api_method, **kwargs)
 
 
+def _person(call: dict[str, Any]) -> str | None:
+    """The person a Web API call is about, if it names one (a user id), else None."""
+    for arguments in (call.get("json"), call.get("params"), call.get("data")):
+        if not isinstance(arguments, dict):
+            continue
+        for name in PERSON_ARGUMENTS:
+            value = str(arguments.get(name) or "")
+            if value[:1] in ("U", "W") and "," not in value:
+                return value
+    return None
+
+
 def outside_requests(settings: Settings, engine: Engine, client: WebClient) -> DependableClient:
     """The client for what is sent outside a Slack request (bot.slack.sender, the jobs):
     `client`'s, in OAuth mode with the token installed now (bot.services.workspace)."""
     if not settings.oauth:
         return DependableClient.like(client)
     client_id = settings.slack_client_id or ""
-    return InstalledBotClient.installed(client, lambda: bot_token(engine, client_id))
+    return InstalledBotClient.installed(client, lambda person: bot_token(engine, client_id, person))

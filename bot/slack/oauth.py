@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from slack_bolt import BoltResponse
+from slack_bolt.error import BoltError
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -33,7 +35,7 @@ from bot.config import Settings
 from bot.email_pages import PAGE, PAGE_HEADERS
 from bot.partnership_scope import in_partnership
 from bot.services.outbox import Notice
-from bot.services.workspace import Installed
+from bot.services.workspace import ConnectRefused, Installed, partnership_of_team
 from bot.slack.blocks.install import welcome
 from bot.slack.client import DependableClient
 from bot.slack.profiles import profile_loader
@@ -74,22 +76,26 @@ class SignedStateStore(SQLAlchemyOAuthStateStore):
         super().__init__(expiration_seconds=STATE_LIFETIME, engine=engine)
         self.secret = secret.encode()
 
-    def issue(self, *args: object, **kwargs: object) -> str:
+    def issue(self, *args: object, connect: str = "", **kwargs: object) -> str:
+        """A new state; one carrying `connect` (a coordinator's link, bot.services.workspace)
+        brings it through Slack's redirect, under the state's signature."""
         with self.engine.begin() as connection:
             connection.execute(
                 delete(self.oauth_states).where(self.oauth_states.c.expire_at < _now())
             )
         state = super().issue()
-        return f"{state}.{self._signature(state)}"
+        value = f"{state}{CARRIES}{connect}" if connect else state
+        return f"{value}.{self._signature(value)}"
 
     def consume(self, state: str) -> bool:
         value, _, signature = (state or "").rpartition(".")
         if not value or not hmac.compare_digest(signature, self._signature(value)):
             return False
         c = self.oauth_states.c
+        stored = value.partition(CARRIES)[0]
         with self.engine.begin() as connection:
             taken = connection.execute(
-                delete(self.oauth_states).where(c.state == value, c.expire_at > _now())
+                delete(self.oauth_states).where(c.state == stored, c.expire_at > _now())
             )
         return taken.rowcount == 1
 
@@ -97,9 +103,28 @@ class SignedStateStore(SQLAlchemyOAuthStateStore):
         return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
 
 
+CARRIES = "~"  # between a state and the coordinator's link it brings back (neither has one)
+
+
+def carried_link(state: str) -> str:
+    """The coordinator's link a state brought back ("" for a plain install); only read once
+    the state's signature was checked (`consume`)."""
+    value = state.rpartition(".")[0]
+    return value.partition(CARRIES)[2]
+
+
+def connect_link_of(request: BoltRequest) -> str:
+    """The `connect` a coordinator's link put on the install page's address."""
+    return (request.query.get("connect") or [""])[0]
+
+
 def _now() -> datetime:
     """Naive UTC, as slack_sdk stores the states' expiry."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _now_aware() -> datetime:
+    return datetime.now(UTC)
 
 
 class PartnershipOAuthFlow(OAuthFlow):
@@ -109,7 +134,42 @@ class PartnershipOAuthFlow(OAuthFlow):
         super().__init__(client=client, logger=log, settings=settings)
         self.services = services
 
+    def handle_installation(self, request: BoltRequest) -> BoltResponse:
+        """The install page; from a coordinator's link, only while the link is good."""
+        if connect_link_of(request) and self._joining(connect_link_of(request)) is None:
+            body = (
+                f"<p>{html.escape(EXPIRED_LINK)}</p>"
+                '<p>To add Partnerbot for a partnership of your own instead, <a href="'
+                f'{INSTALL_PATH}">start here</a>.</p>'
+            )
+            headers: dict[str, str | Sequence[str]] = dict(PAGE_HEADERS)
+            headers["Content-Type"] = "text/html; charset=utf-8"
+            return BoltResponse(
+                status=400, headers=headers, body=page("This link doesn't work", body)
+            )
+        return super().handle_installation(request)
+
+    def issue_new_state(self, request: BoltRequest) -> str:
+        store = self.settings.state_store
+        assert isinstance(store, SignedStateStore)
+        return store.issue(connect=connect_link_of(request))
+
+    def _joining(self, link: str) -> int | None:
+        invitations = self.services.workspace.invitations
+        return invitations.partnership_of(link, _now_aware()) if invitations else None
+
     def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        if connect_link_of(request):
+            return page(
+                "Connect your Slack to the partnership",
+                "<p>A coordinator of a partnership your organisation belongs to sent you this "
+                "link. Adding Partnerbot from it connects your Slack workspace to that "
+                "partnership: your people can then use its commands here, and its buttons in "
+                "the channels you share, as the partnership's members. Nothing of your "
+                "workspace beyond that is shared.</p>"
+                f'<p><a href="{html.escape(url)}">Add to Slack</a></p>'
+                "<p><small>The link works once, for 10 minutes, in this browser.</small></p>",
+            )
         return page(
             "Add Partnerbot to your Slack",
             "<p>Partnerbot keeps a partnership's organisations connected between meetings: "
@@ -123,10 +183,21 @@ class PartnershipOAuthFlow(OAuthFlow):
 
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         workspace = self.services.workspace
-        name = installation.enterprise_name if _org_wide(installation) else None
-        partnership = workspace.claim(
-            workspace_of(installation), name or installation.team_name or ""
-        )
+        link = carried_link((request.query.get("state") or [""])[0])
+        joining = self._joining(link) if link else None
+        if link and joining is None:
+            self._uninstall_if_unknown(installation)
+            raise NotConnected(EXPIRED_LINK)
+        if joining is not None:
+            try:
+                partnership = workspace.connect(workspace_of(installation), joining)
+            except ConnectRefused as refused:
+                raise NotConnected(str(refused)) from None
+        else:
+            name = installation.enterprise_name if _org_wide(installation) else None
+            partnership = workspace.claim(
+                workspace_of(installation), name or installation.team_name or ""
+            )
         super().store_installation(request, installation)
 
         def greeting(done: Installed) -> list[Notice]:
@@ -135,8 +206,24 @@ class PartnershipOAuthFlow(OAuthFlow):
         client = DependableClient.like(self.client)
         client.token = installation.bot_token  # the workspace's, just installed
         with in_partnership(partnership):
-            done = workspace.installed(installation.user_id, profile_loader(client), greeting)
+            done = workspace.installed(
+                installation.user_id, profile_loader(client), greeting, joining is not None
+            )
             self.services.sender.notices(done.notices)
+
+    def _uninstall_if_unknown(self, installation: Installation) -> None:
+        """Slack added the app where the link no longer let it in: a workspace with no
+        partnership is left as it was (one with its own keeps its installation)."""
+        if partnership_of_team(self.services.workspace.engine, workspace_of(installation)):
+            return
+        try:
+            self.client.apps_uninstall(
+                client_id=self.settings.client_id,
+                client_secret=self.settings.client_secret,
+                token=installation.bot_token,
+            )
+        except SlackApiError as error:
+            log.warning("could not uninstall after an expired link: %s", error)
 
 
 def _org_wide(installation: Installation) -> bool:
@@ -208,7 +295,21 @@ FAILURES = {
 START_AGAIN = f'<p><a href="{INSTALL_PATH}">Start again</a></p>'
 
 
+class NotConnected(BoltError):
+    """An install from a coordinator's link that could not connect the workspace."""
+
+
+EXPIRED_LINK = (
+    "This link to connect your Slack workspace to a partnership has expired (each works for "
+    "7 days) or was changed, so nothing was connected. Ask the coordinator who sent it for a "
+    "new one: they type /partners connect."
+)
+
+
 def failed_page(args: FailureArgs) -> BoltResponse:
+    if isinstance(args.error, NotConnected):
+        body = f"<p>{html.escape(str(args.error))}</p>"
+        return _answer(args, 403, page("Your workspace was not connected", body))
     if args.reason == "storage_error":
         log.error("installing failed: %s", args.error)
         body = (

@@ -27,6 +27,7 @@ def profile_loader(client: WebClient) -> ProfileLoader:
             display_name=profile.get("display_name") or "",
             tz=user.get("tz"),
             email=profile.get("email") or None,
+            team=user.get("team_id") or None,
         )
 
     return load

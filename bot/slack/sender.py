@@ -33,7 +33,7 @@ from bot.slack.blocks import opportunities as opportunity_blocks
 from bot.slack.blocks import updates as update_blocks
 from bot.slack.blocks.common import Message, not_posted
 from bot.slack.blocks.render import render
-from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN
+from bot.slack.client import TRANSPORT_ERRORS, UNCERTAIN, regarding
 from bot.slack.pacing import SENDERS, Pacer, answering_429s, in_rounds
 from bot.slack.posting import GONE
 from bot.slack.work_slots import waiting_for_slack
@@ -187,8 +187,9 @@ class Sender:
             client.views_publish(user_id=taken.target, view=taken.message["view"])
             return Sent("sent")
         if taken.kind == "upload":
-            channel = client.conversations_open(users=taken.target)["channel"]["id"]
-            client.files_upload_v2(channel=channel, **_decoded(taken.message))
+            with regarding(taken.target):  # the upload's calls name only the DM's channel
+                channel = client.conversations_open(users=taken.target)["channel"]["id"]
+                client.files_upload_v2(channel=channel, **_decoded(taken.message))
             return Sent("sent", channel)
         if taken.kind in ("post", "dm"):
             answer = client.chat_postMessage(channel=taken.target, text=text, blocks=blocks)

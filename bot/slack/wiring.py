@@ -22,7 +22,7 @@ from bot.services.report import Reports
 from bot.services.rights import Rights
 from bot.services.sessions import Sessions
 from bot.services.updates import Updates
-from bot.services.workspace import Workspace
+from bot.services.workspace import Invitations, Workspace
 from bot.slack.sender import Sender
 
 Clock = Callable[[], datetime]  # the time now, aware
@@ -68,8 +68,10 @@ class Services:
         jobs: Collection[str],
         clock: Clock = real_time,
         mailing: Mailing | None = None,
+        invitations: Invitations | None = None,
     ) -> Services:
-        """`jobs`: the job names the partnership file's [schedule] may set (jobs.registry)."""
+        """`jobs`: the job names the partnership file's [schedule] may set (jobs.registry);
+        `invitations`: OAuth mode's links connecting a partner's workspace."""
         opportunities = Opportunities(engine, sender)
         updates = Updates(engine, zone, sender)
         return cls(
@@ -87,7 +89,7 @@ class Services:
             Stories(engine, updates),
             sender,
             DigestByEmail(engine, mailing),
-            Workspace(engine),
+            Workspace(engine, invitations),
             PartnershipSettings(engine, jobs),
             clock,
         )

@@ -28,6 +28,17 @@ def file_sent() -> Message:
     )
 
 
+def connect_link(url: str) -> Message:
+    """The link a coordinator sends a partner organisation's Slack admin."""
+    return notice(
+        ":link: To connect a partner organisation's own Slack workspace (one sharing channels "
+        "with yours through Slack Connect), send this link to someone there who may add apps: "
+        f"{url}\nAdding Partnerbot from it lets their people use its commands as members of "
+        "this partnership.",
+        "The link works for 7 days, for one workspace; ask again for another.",
+    )
+
+
 def load_form() -> View:
     """One file input: the edited partnership file (.toml)."""
     return View(

@@ -93,6 +93,7 @@ HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 "/partners config",
                 "the partnership file (settings) in your DMs; `config load` loads it back",
             ),
+            ("/partners connect", "a link connecting a partner's own Slack workspace"),
             ("/jargon merge ITP ISP", "glossary: file one term under another (`edit`, `remove`)"),
         ),
     ),

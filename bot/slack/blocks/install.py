@@ -8,6 +8,8 @@ from bot.slack.blocks.common import Message, context, escape, section
 
 def welcome(done: Installed) -> Message:
     """What to do first, in order: a new installation knows nothing of the partnership yet."""
+    if done.connected:
+        return connected(done)
     if done.first_coordinator:
         opening = (
             f":wave: Partnerbot is installed for *{escape(done.partnership)}*, and you are its "
@@ -36,5 +38,26 @@ def welcome(done: Installed) -> Message:
             section(opening),
             section(steps),
             context("More in Partnerbot's README: _Many workspaces (OAuth)_."),
+        ],
+    )
+
+
+def connected(done: Installed) -> Message:
+    """To whoever connected their organisation's workspace from a coordinator's link."""
+    name = escape(done.partnership)
+    return Message(
+        text=f"Your Slack workspace is connected to {done.partnership}.",
+        blocks=[
+            section(
+                f":wave: Your Slack workspace is now connected to *{name}*: your people can "
+                "use Partnerbot's commands here, and its buttons in the channels you share "
+                "with the partnership, as the partnership's members."
+            ),
+            section(
+                "*Next*\n"
+                "1. Ask your colleagues to join their organisation: "
+                "`/partners join <organisation>` (`/partners orgs` lists them).\n"
+                "2. Type `/partners help` to see every command."
+            ),
         ],
     )

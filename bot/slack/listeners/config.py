@@ -1,5 +1,6 @@
 """`/partners config`: the partnership file for coordinators, sent to their DM, and loaded back
-through a form with a file input (read with `files:read`)."""
+through a form with a file input (read with `files:read`); `/partners connect`: the link that
+connects a partner organisation's own Slack workspace to the partnership."""
 
 from __future__ import annotations
 
@@ -40,7 +41,12 @@ def config(call: Invocation) -> Answer:
     return not_in_dms(sent, "the partnership file") or blocks.file_sent()
 
 
-SUBCOMMANDS: Subcommands = {"config": config}
+def connect(call: Invocation) -> Answer:
+    """`connect`: the link for a partner's workspace (coordinators, installed through OAuth)."""
+    return blocks.connect_link(call.services.workspace.invite(call.user_id, call.services.now()))
+
+
+SUBCOMMANDS: Subcommands = {"config": config, "connect": connect}
 
 
 def file_submitted(ack: Ack, body: dict, view: dict, client: WebClient, services: Services) -> None:
