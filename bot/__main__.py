@@ -24,6 +24,7 @@ from bot.db import make_engine, pending_migrations, read_scope, schema_version, 
 from bot.models import Partnership
 from bot.partnership_cache import partnership_zone
 from bot.partnership_scope import ONLY, in_partnership, serve_many
+from bot.playground import WORKSPACES_MAX, workspace_count
 from bot.services.email.links import Mailing
 from bot.services.partnership_file import (
     PartnershipFileError,
@@ -59,6 +60,13 @@ def parser() -> argparse.ArgumentParser:
         "playground", help="try it without Slack: the real bot, a fake Slack, a page on 127.0.0.1"
     )
     playground.add_argument("--port", type=int, default=None, help="the page's port (PORT)")
+    playground.add_argument(
+        "--workspaces",
+        type=workspace_count,
+        default=1,
+        metavar="N",
+        help=f"Slack workspaces, each its own partnership, side by side (1 to {WORKSPACES_MAX})",
+    )
     job = commands.add_parser("run-job", help="run one scheduled job now")
     job.add_argument("name")
     job.add_argument(
@@ -110,7 +118,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     if command == "playground":
         from bot.playground.server import run_playground
 
-        run_playground(settings, getattr(args, "port", None) or settings.port)
+        port = getattr(args, "port", None) or settings.port
+        run_playground(settings, port, getattr(args, "workspaces", 1))
         return
     engine = make_engine(settings.database_url)
     # Installed through OAuth, the deployment serves a partnership per workspace: no work

@@ -1,5 +1,6 @@
 """The playground, driven in a real headless browser (Debian's Chromium through Playwright):
-what a newcomer with no Slack workspace does first."""
+what a newcomer with no Slack workspace does first, and two workspaces side by side, each its
+own partnership."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bot.__main__ import parser
 from bot.config import Settings
+from bot.partnership_scope import serve_many
 from bot.playground.server import Playground, build, serve
+from bot.playground.workspaces import team_of
 from bot.services.working_days import WorkingDays
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,6 +30,8 @@ LONDON = ZoneInfo("Europe/London")
 AMINA = "U0000AMINA1"  # Harbour Refugee Support's key worker: she visits Kinship Youth Trust
 EWAN = "U0000EWAN01"  # Kinship Youth Trust's key worker: tue and thu, no approval needed
 COORDINATOR = "U0000COORD1"  # the sample partnership's first coordinator
+AMINA_2 = "U20000AMINA1"  # Amina's namesake in workspace 2, a renamed copy of the sample
+SAMPLE_NAME = "Riverside Refugee and Care Leavers Partnership"
 
 
 def next_open_day(weekdays: tuple[int, ...] = (1, 3)) -> date:
@@ -36,13 +43,35 @@ def next_open_day(weekdays: tuple[int, ...] = (1, 3)) -> date:
     return day
 
 
+def coming_monday() -> date:
+    """Next week's Monday: the digest runs at 09:00 then."""
+    today = datetime.now(LONDON).date()
+    return today + timedelta(days=7 - today.weekday())
+
+
+@contextmanager
+def running(tmp_path: Path, workspaces: int = 1) -> Iterator[Playground]:
+    played = build(Settings(), f"sqlite:///{tmp_path}/playground.db", workspaces=workspaces)
+    server = serve(played, 0)
+    try:
+        yield played
+    finally:
+        server.shutdown()
+        played.fake.stop()
+        serve_many(False)  # the playground's bot serves many: the next test's has one partnership
+
+
 @pytest.fixture
 def playground(tmp_path: Path) -> Iterator[Playground]:
-    running = build(Settings(), f"sqlite:///{tmp_path}/playground.db")
-    server = serve(running, 0)
-    yield running
-    server.shutdown()
-    running.fake.stop()
+    with running(tmp_path) as played:
+        yield played
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[Playground]:
+    """`partnerbot playground --workspaces 2`."""
+    with running(tmp_path, workspaces=2) as played:
+        yield played
 
 
 # What a page shows is waited for, not timed: a report drawn (and matplotlib loaded) on a busy
@@ -51,15 +80,25 @@ expect.set_options(timeout=20_000)
 
 
 @pytest.fixture
-def page(playground: Playground) -> Iterator[Page]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not at {CHROMIUM}: install Debian's chromium (CI does)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"http://{playground.bound}/")
-        yield page
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def opened(browser: Browser, playground: Playground, path: str = "/") -> Page:
+    """The playground's page at `path`, in a browser of its own (nothing remembered)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"http://{playground.bound}{path}")
+    return page
+
+
+@pytest.fixture
+def page(playground: Playground, browser: Browser) -> Page:
+    return opened(browser, playground)
 
 
 def as_user(page: Page, user_id: str) -> None:
@@ -85,6 +124,8 @@ def test_the_page_is_drawn_with_its_styles_and_scripts(page: Page) -> None:
     expect(page.locator("#topbar")).to_have_css("background-color", "rgb(53, 13, 54)")
     expect(page.locator("#user option")).not_to_have_count(0)
     expect(page.locator("#channel-list")).to_contain_text("partnership-updates")
+    expect(page.locator("#workspace-name")).to_have_text(SAMPLE_NAME)  # its one workspace's
+    expect(page.locator("#side-by-side")).to_be_hidden()
 
 
 def test_book_a_desk_in_the_form_and_the_host_is_told(page: Page) -> None:
@@ -121,17 +162,21 @@ def test_running_the_digest_shows_it_in_the_digest_channel(page: Page) -> None:
     open_channel(page, "#partnership-updates")
     command(page, "/update We have opened a Saturday drop-in for young people")
     expect(page.locator("#messages")).to_contain_text("Posted to")
-    monday = datetime.now(LONDON).date() + timedelta(days=7 - datetime.now(LONDON).weekday())
-    page.select_option("#job", "digest")
-    page.fill("#job-now", f"{monday.isoformat()}T09:00")
-    page.click("#job-run")
-    expect(page.locator("#job-result")).to_contain_text("1 sent")
+    run_digest(page)
     open_channel(page, "#partnership-digest")
     expect(page.locator("#messages")).to_contain_text("Saturday drop-in")
     if os.environ.get("PLAYGROUND_SCREENSHOT"):  # how the README's picture is made
         page.screenshot(path=os.environ["PLAYGROUND_SCREENSHOT"])
     open_channel(page, "home")
     expect(page.locator("#home")).to_contain_text("Your partnership this week")
+
+
+def run_digest(page: Page) -> None:
+    """Run the weekly digest from the page as of next Monday 09:00: one post sent."""
+    page.select_option("#job", "digest")
+    page.fill("#job-now", f"{coming_monday().isoformat()}T09:00")
+    page.click("#job-run")
+    expect(page.locator("#job-result")).to_contain_text("1 sent")
 
 
 def test_the_report_shows_its_chart_and_offers_the_spreadsheet(
@@ -169,15 +214,15 @@ def call(
     path: str,
     body: str | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[int, str, str]:
+) -> tuple[int, str, http.client.HTTPMessage]:
     """One request to the page's server, with exactly these headers (Host included): its
-    status, body and content type."""
+    status, body and headers."""
     host, port = playground.bound.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         connection.request(method, path, body, {"Host": playground.bound, **(headers or {})})
         response = connection.getresponse()
-        return response.status, response.read().decode(), response.getheader("Content-Type", "")
+        return response.status, response.read().decode(), response.headers
     finally:
         connection.close()
 
@@ -198,7 +243,7 @@ def test_a_request_addressed_to_another_name_is_refused(playground: Playground, 
     """DNS rebinding: a page whose name now points at 127.0.0.1 reads nothing, does nothing."""
     port = playground.bound.split(":")[1]
     foreign = {"Host": host.format(port=port)}
-    for path in ("/", "/api/state"):
+    for path in ("/", "/api/state", "/side-by-side"):
         status, body, _ = call(playground, "GET", path, headers=foreign)
         assert status == 421 and "own address" in body and "members" not in body
     assert post_json(playground, foreign) == 421
@@ -238,10 +283,13 @@ def test_the_page_is_its_static_files_each_with_its_type(playground: Playground)
         ("/style.css", "text/css", "/*"),
         ("/blockkit.js", "text/javascript", "//"),
         ("/page.js", "text/javascript", "//"),
+        ("/side-by-side", "text/html", "<!doctype html>"),
+        ("/side-by-side.js", "text/javascript", "//"),
     ):
-        status, body, served_as = call(playground, "GET", path)
-        assert (status, served_as.split(";")[0]) == (200, content_type), path
+        status, body, headers = call(playground, "GET", path)
+        assert (status, headers.get_content_type()) == (200, content_type), path
         assert body.startswith(start), path
+        assert headers["X-Frame-Options"] == "SAMEORIGIN", path  # no other site may frame it
 
 
 @pytest.mark.parametrize(
@@ -302,3 +350,126 @@ def test_a_coordinator_exports_the_partnership_file_and_loads_it_back_edited(pag
     page.click("#modal-submit")
     expect(modal).to_be_hidden()
     expect(page.locator("#messages")).to_contain_text("the partnership's settings are changed")
+
+
+# Two workspaces, each its own partnership: `partnerbot playground --workspaces 2` -----------
+
+WORD = "Plantwordone"  # only workspace 1's data holds it
+WORD_2 = "Plantwordtwo"  # only workspace 2's
+
+
+def posted(playground: Playground, workspace: int, user: str, channel: str, text: str) -> None:
+    """A slash command as the page sends it for a workspace, its post in the channel waited for."""
+    body = {"workspace": workspace, "user": user, "channel": channel, "text": f"/update {text}"}
+    headers = {"Content-Type": "application/json"}
+    assert call(playground, "POST", "/api/command", json.dumps(body), headers)[0] == 200
+    playground.fake.wait_for("chat.postMessage", lambda c: text in json.dumps(c.args))
+
+
+def state_of(playground: Playground, workspace: int, user: str = "") -> dict:
+    status, body, _ = call(playground, "GET", f"/api/state?workspace={workspace}&user={user}")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_a_post_in_one_workspace_shows_in_its_channel_and_never_in_another(
+    two: Playground, browser: Browser
+) -> None:
+    first = opened(browser, two, "/?workspace=1")
+    expect(first.locator("#workspace-number")).to_have_text("1")
+    expect(first.locator("#workspace-name")).to_have_text(SAMPLE_NAME)
+    as_user(first, AMINA)
+    open_channel(first, "#partnership-updates")
+    command(first, f"/update {WORD} drop-in for young people on Saturdays")
+    expect(first.locator("#messages")).to_contain_text("Posted to")
+    expect(first.locator(".message:not(.ephemeral)", has_text=WORD)).to_have_count(1)
+    second = opened(browser, two, "/?workspace=2")
+    expect(second.locator("#workspace-number")).to_have_text("2")
+    expect(second.locator("#workspace-name")).to_have_text(f"{SAMPLE_NAME} (workspace 2)")
+    expect(second.locator("#channel-list")).to_contain_text("partnership-updates-2")
+    expect(second.locator("#user option")).to_have_count(len(state_of(two, 2)["members"]))
+    ones = {member["id"] for member in state_of(two, 1)["members"]}
+    twos = {member["id"] for member in state_of(two, 2)["members"]}
+    shown = set(second.locator("#user option").evaluate_all("os => os.map(o => o.value)"))
+    assert shown == twos and AMINA_2 in twos and not ones & twos  # its own people only
+    assert WORD in json.dumps(state_of(two, 1, AMINA))
+    for user in twos:  # whoever acts in workspace 2 sees nothing of workspace 1's
+        assert WORD not in json.dumps(state_of(two, 2, user)), user
+
+
+def test_a_job_run_from_a_workspaces_page_runs_for_its_partnership(
+    two: Playground, browser: Browser
+) -> None:
+    posted(two, 1, AMINA, "#partnership-updates", f"{WORD} drop-in on Saturdays")
+    posted(two, 2, AMINA_2, "#partnership-updates-2", f"{WORD_2} drop-in on Fridays")
+    second = opened(browser, two, "/?workspace=2")
+    as_user(second, AMINA_2)
+    run_digest(second)
+    open_channel(second, "#partnership-digest-2")
+    expect(second.locator("#messages")).to_contain_text(WORD_2)
+    expect(second.locator("#messages")).not_to_contain_text(WORD)
+    assert two.fake.messages("#partnership-digest") == []  # workspace 1's: not run there
+    tokens = {
+        call.response["team"]["id"]: call.response["access_token"]
+        for call in two.fake.calls_to("oauth.v2.access")
+    }
+    digests = [
+        c for c in two.fake.calls_to("chat.postMessage") if c.args["channel"].endswith("digest-2")
+    ]
+    assert digests and {c.token for c in digests} == {tokens[team_of(2)]}  # as installed there
+
+
+def test_the_workspaces_side_by_side_each_in_its_frame(two: Playground, browser: Browser) -> None:
+    posted(two, 1, AMINA, "#partnership-updates", f"{WORD} drop-in on Saturdays")
+    page = opened(browser, two, "/?workspace=1")
+    page.click("#side-by-side")  # the header's link
+    expect(page).to_have_url(re.compile(r"/side-by-side$"))
+    expect(page.locator("iframe.workspace-frame")).to_have_count(2)
+    one = page.frame_locator('iframe[data-workspace="1"]')
+    other = page.frame_locator('iframe[data-workspace="2"]')
+    expect(one.locator("#workspace-name")).to_have_text(SAMPLE_NAME)
+    expect(other.locator("#workspace-name")).to_have_text(f"{SAMPLE_NAME} (workspace 2)")
+    expect(one.locator("#messages")).to_contain_text(WORD)
+    expect(other.locator("#pane-title")).to_have_text("# partnership-updates-2")
+    expect(other.locator("#messages")).to_contain_text("No messages here yet")
+    expect(one.locator("#side-by-side")).to_be_hidden()  # no frames within frames
+
+
+def test_an_email_shows_in_the_page_of_the_workspace_it_was_sent_in(two: Playground) -> None:
+    """Jamal, Northside's key worker not on Slack, is in both workspaces' files (workspace 2's
+    copy has its own address): a visit request to workspace 1's is in workspace 1's Email panel."""
+    day = next_open_day()
+    booking = {"workspace": 1, "user": AMINA, "text": f"/hotdesk book NCL {day:%-d/%-m/%Y} am"}
+    headers = {"Content-Type": "application/json"}
+    assert call(two, "POST", "/api/command", json.dumps(booking), headers)[0] == 200
+    two.fake.wait_for("response_url", lambda c: "Requested a desk" in json.dumps(c.args))
+    job = json.dumps({"workspace": 1, "name": "email"})
+    status, body, _ = call(two, "POST", "/api/job", job, headers)
+    assert status == 200 and "1 emails sent" in body
+    emails = state_of(two, 1)["emails"]
+    assert [email["to"] for email in emails] == ["jamal.hussain@northside.example.org"]
+    assert state_of(two, 2)["emails"] == []
+
+
+@pytest.mark.parametrize("workspace", ["3", "0", "x"])
+def test_a_workspace_the_playground_does_not_play_is_refused_plainly(
+    two: Playground, workspace: str
+) -> None:
+    status, body, _ = call(two, "GET", f"/api/state?workspace={workspace}")
+    assert status == 404
+    assert json.loads(body)["error"] == (
+        f"There is no workspace {workspace} here: this playground plays workspaces 1 to 2."
+    )
+    command = json.dumps({"workspace": workspace, "user": AMINA, "text": "/partners help"})
+    headers = {"Content-Type": "application/json"}
+    assert call(two, "POST", "/api/command", command, headers)[0] == 404
+
+
+@pytest.mark.parametrize("given", ["0", "5", "two"])
+def test_the_command_line_asks_for_one_to_four_workspaces(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parser().parse_args(["playground", "--workspaces", "2"]).workspaces == 2
+    with pytest.raises(SystemExit):
+        parser().parse_args(["playground", "--workspaces", given])
+    assert f"--workspaces: give a number from 1 to 4, not '{given}'" in capsys.readouterr().err

@@ -4,6 +4,11 @@ project's fake Slack Web API, and a local page (127.0.0.1 only) that plays Slack
 Every request from the page reaches the bot as Slack's would: signed slash commands,
 `block_actions` and `view_submission` payloads, and the `app_home_opened` event, sent by the
 same driver the tests use. What the bot sends back lands in the fake Slack, which the page reads.
+
+The bot runs as a deployment serving many workspaces does (OAuth mode), even for one: each
+workspace the playground plays is installed through Add to Slack into its own partnership
+(bot.playground.workspaces), and the page for `/?workspace=N` is that workspace's alone; the
+page at `/side-by-side` shows them all.
 """
 
 from __future__ import annotations
@@ -22,25 +27,22 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import make_engine, upgrade
-from bot.fakeslack import FakeSlack, UploadedFile
-from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, FakeSlack, UploadedFile
 from bot.fakeslack.server import serve_in_background
+from bot.partnership_scope import in_partnership
+from bot.playground import WORKSPACES_MAX
 from bot.playground.mailsink import MailSink
-from bot.services.directory import Directory, Profile
+from bot.playground.workspaces import Workspace, for_workspace, open_workspace
+from bot.services.directory import Directory
 from bot.services.email.links import Mailing
-from bot.services.partnership_file import (
-    SAMPLE_PARTNERSHIP,
-    apply_partnership,
-    read_partnership_file,
-)
+from bot.services.partnership_file import SAMPLE_PARTNERSHIP, read_partnership_file
 from bot.slack.app import create_app
 from bot.web import wsgi_app
-from jobs.clock import run_job
+from jobs.clock import job_client, run_job
 from jobs.context import JobContext
 from jobs.registry import JOBS
 
@@ -70,25 +72,41 @@ CHOSEN_FILE_MAX = 500_000  # bytes of a file chosen in a form: a partnership fil
 
 @dataclass
 class Playground:
-    """The running pieces, shared by the page's requests."""
+    """The running pieces, shared by the page's requests: each for one of the workspaces."""
 
     fake: FakeSlack
-    driver: SlackDriver
     engine: Engine
     settings: Settings
-    channels: list[str]  # the partnership's updates, opportunities and digest channels, as set
+    workspaces: tuple[Workspace, ...]
     mail: MailSink | None = None  # what the bot emailed (hot-desk notices, the digest)
     bound: str = ""
 
-    def state(self, user: str) -> dict[str, Any]:
-        people = [
+    def workspace(self, number: object) -> Workspace | None:
+        """The workspace a request names (`?workspace=2`, or `"workspace": 2` in its body): the
+        first when it names none, None when no workspace has that number."""
+        if number in (None, ""):
+            return self.workspaces[0]
+        text = str(number)
+        index = int(text) - 1 if text.isdigit() else -1
+        return self.workspaces[index] if 0 <= index < len(self.workspaces) else None
+
+    def members(self, workspace: Workspace) -> list[dict[str, str]]:
+        with in_partnership(workspace.partnership):
+            members = Directory(self.engine).members()
+        return [
             {
                 "id": m.slack_user_id,
                 "name": m.name,
                 "organisation": m.organisation or "no organisation yet",
             }
-            for m in Directory(self.engine).members()
+            for m in members
         ]
+
+    def default_user(self, workspace: Workspace) -> str:
+        """Who acts when the page names nobody: the workspace's first member."""
+        return next(iter(self.members(workspace)), {"id": "U0"})["id"]
+
+    def state(self, workspace: Workspace, user: str) -> dict[str, Any]:
         bot_dm = "D" + user[1:]
         messages = {
             channel: [
@@ -96,14 +114,21 @@ class Playground:
                 for message in self.fake.messages(channel)
                 + self.fake.ephemeral_messages(user, channel)
             ]
-            for channel in [*self.channels, bot_dm]
+            for channel in [*workspace.channels, bot_dm]
         }
         modal = self.fake.modal_of(user)
         home = self.fake.home_of(user)
         return {
             "me": user,
-            "members": people,
-            "channels": [{"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(self.channels)],
+            "workspace": {
+                "number": workspace.number,
+                "name": workspace.name,
+                "count": len(self.workspaces),
+            },
+            "members": self.members(workspace),
+            "channels": [
+                {"id": c, "name": c.lstrip("#")} for c in dict.fromkeys(workspace.channels)
+            ],
             "bot_dm": bot_dm,
             "messages": messages,
             "modal": modal
@@ -117,25 +142,35 @@ class Playground:
             },
             "home": home and {"id": home["id"], "blocks": home["blocks"]},
             "jobs": sorted(JOBS),
-            "emails": self.mail.messages() if self.mail else [],
+            "emails": self.emails(workspace),
             "bound": self.bound,
         }
+
+    def emails(self, workspace: Workspace) -> list[dict[str, Any]]:
+        """What the bot emailed this workspace's people, and anyone no workspace knows."""
+        sent = self.mail.messages() if self.mail else []
+        return [
+            message
+            for message in sent
+            if workspace.emailed(message["to"])
+            or not any(other.emailed(message["to"]) for other in self.workspaces)
+        ]
 
     def file(self, file_id: str) -> UploadedFile | None:
         """A file the app uploaded, by its id, for the page to show or download."""
         return next((f for f in self.fake.uploaded_files() if f.file_id == file_id), None)
 
-    # What the page asks for: each takes the person and the request's JSON body --------------
+    # What the page asks for: each takes the workspace, the person and the request's JSON body --
 
-    def command(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    def command(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
         channel = body.get("channel") or "D" + user[1:]
         name, _, rest = str(body.get("text", "")).strip().partition(" ")
         if not name.startswith("/"):
             return {"error": "Type a slash command, e.g. /partners help"}
-        reply = self.driver.command(name, rest, user_id=user, channel_id=channel)
+        reply = workspace.driver.command(name, rest, user_id=user, channel_id=channel)
         return {"status": reply.status}
 
-    def action(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    def action(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
         action = body.get("action") or {}
         view_id = body.get("view_id")
         view = None
@@ -148,7 +183,7 @@ class Playground:
                 if values:
                     view = {**view, "state": {"values": values}}
         extra = {k: v for k, v in action.items() if k not in ("action_id", "block_id", "value")}
-        reply = self.driver.block_action(
+        reply = workspace.driver.block_action(
             user,
             action.get("action_id", ""),
             action.get("value"),
@@ -160,11 +195,11 @@ class Playground:
         )
         return {"status": reply.status}
 
-    def submit(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    def submit(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
         view = self.fake.modal_of(user)
         if view is None or view["id"] != body.get("view_id"):
             return {"errors": {}, "gone": True}
-        reply = self.driver.view_submission(user, view, body.get("values") or {})
+        reply = workspace.driver.view_submission(user, view, body.get("values") or {})
         answer = reply.json or {}
         action = answer.get("response_action")
         if action == "errors":
@@ -175,11 +210,11 @@ class Playground:
             self.fake.close_modal(user, everything=action == "clear")
         return {}
 
-    def close(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    def close(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
         self.fake.close_modal(user)
         return {}
 
-    def choose_file(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    def choose_file(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
         """A file chosen in a form's file input: the fake Slack keeps it as the person's, as
         Slack does, and answers what the form's submission then carries."""
         content = str(body.get("content") or "").encode()
@@ -187,24 +222,25 @@ class Playground:
             return {"error": "That file is too big for the playground."}
         return {"file": self.fake.file_from(user, str(body.get("filename") or "file"), content)}
 
-    def home(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
-        return {"status": reply.status}
+    def home(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        event = {"type": "app_home_opened", "user": user, "tab": "home"}
+        return {"status": workspace.driver.event(event).status}
 
-    def job(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Run a job as of a chosen time, so the digest and nudges show without waiting."""
+    def job(self, workspace: Workspace, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Run a job for the workspace's partnership as of a chosen time, with the token its
+        installation holds, as the clock would: the digest and nudges show without waiting."""
         name, now = str(body.get("name", "")), str(body.get("now", ""))
-        client = WebClient(token=self.settings.slack_bot_token, base_url=self.fake.base_url)
-        context = JobContext(
-            self.engine, self.settings.zone, client,
-            smtp_url=self.settings.smtp_url, mailing=Mailing.of(self.settings),
-        )  # fmt: skip
         when = datetime.fromisoformat(now) if now else None
-        try:
-            return {"summary": run_job(name, context, when)}
-        except Exception as error:  # shown to the person trying it, never a dead page
-            log.exception("job %s failed", name)
-            return {"summary": f"{name} failed: {error}"}
+        with in_partnership(workspace.partnership):
+            context = JobContext(
+                self.engine, self.settings.zone, job_client(self.settings, self.engine),
+                smtp_url=self.settings.smtp_url, mailing=Mailing.of(self.settings),
+            )  # fmt: skip
+            try:
+                return {"summary": run_job(name, context, when)}
+            except Exception as error:  # shown to the person trying it, never a dead page
+                log.exception("job %s failed", name)
+                return {"summary": f"{name} failed: {error}"}
 
 
 def _text(value: Any) -> str:
@@ -221,7 +257,8 @@ class _Quiet(WSGIRequestHandler):
 
 
 def start_bot(settings: Settings, engine: Engine, sink: MailSink) -> tuple[str, Settings]:
-    """The real app on a private port, exactly as `partnerbot web` serves it, emailing the
+    """The real app on a private port, exactly as `partnerbot web` serves it in OAuth mode
+    (each workspace installed through Add to Slack is a partnership of its own), emailing the
     playground's mail sink with links to its own `/email/` pages; its URL and settings."""
     server = make_server(HOST, 0, _not_yet, _ThreadingWSGIServer, _Quiet)
     settings = replace(
@@ -233,7 +270,7 @@ def start_bot(settings: Settings, engine: Engine, sink: MailSink) -> tuple[str, 
     )
     server.set_app(wsgi_app(create_app(settings, engine, sweep=True), engine))
     serve_in_background(server)
-    return f"http://{HOST}:{server.server_port}/slack/events", settings
+    return settings.public_url or "", settings
 
 
 def _not_yet(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -241,48 +278,39 @@ def _not_yet(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [b"starting"]
 
 
-def seed(engine: Engine, fake: FakeSlack, partnership_file: Path) -> list[str]:
-    """The sample partnership, and its people in the fake Slack, each in their organisation;
-    its channels."""
-    spec = read_partnership_file(partnership_file, jobs=JOBS)
-    apply_partnership(engine, spec)
-    directory = Directory(engine)
-    people: list[tuple[str, str, str | None]] = []
-    for organisation in spec.organisations:
-        people += [
-            (w.slack, w.name, organisation.code) for w in organisation.key_workers if w.slack
-        ]
-    codes = [organisation.code for organisation in spec.organisations]
-    on_slack = [(c.slack, c.name) for c in spec.coordinators if c.slack]  # not those by email
-    for number, (user_id, name) in enumerate(on_slack):
-        people.append((user_id, name, codes[number % len(codes)] if codes else None))
-    for user_id, name, code in people:
-        fake.add_user(user_id, name, display_name=name.split()[0])
-        if code:
-            directory.join(user_id, code, {user_id: Profile(name, tz="Europe/London")}.get)
-    kinds = ("updates", "opportunities", "digest")
-    return [channel for kind in kinds if (channel := spec.channels[kind])]
-
-
 def build(
-    settings: Settings, database_url: str, partnership_file: Path = SAMPLE_PARTNERSHIP
+    settings: Settings,
+    database_url: str,
+    partnership_file: Path = SAMPLE_PARTNERSHIP,
+    workspaces: int = 1,
 ) -> Playground:
+    """The bot and the fake Slack running, and `workspaces` workspaces installed, each seeded
+    from `partnership_file` (see bot.playground.workspaces)."""
+    if not 1 <= workspaces <= WORKSPACES_MAX:
+        raise ValueError(f"the playground plays 1 to {WORKSPACES_MAX} workspaces, not {workspaces}")
+    spec = read_partnership_file(partnership_file, jobs=JOBS)
     fake = FakeSlack().start()
     engine = make_engine(database_url)
     upgrade(engine)
-    channels = seed(engine, fake, partnership_file)
     settings = replace(
         settings,
-        slack_bot_token="xoxb-playground",
-        slack_signing_secret=secrets.token_hex(16),
+        slack_bot_token=None,
         slack_app_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_state_secret=secrets.token_urlsafe(32),
+        slack_signing_secret=secrets.token_hex(16),
         slack_api_url=fake.base_url,
         database_url=database_url,
     )
     sink = MailSink()
     url, settings = start_bot(settings, engine, sink)
-    driver = SlackDriver(url, settings.slack_signing_secret or "", fake)
-    return Playground(fake, driver, engine, settings, channels, sink)
+    secret = settings.slack_signing_secret or ""
+    played = tuple(
+        open_workspace(number, for_workspace(spec, number), engine, fake, url, secret)
+        for number in range(1, workspaces + 1)
+    )
+    return Playground(fake, engine, settings, played, sink)
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -327,8 +355,12 @@ class _Page(BaseHTTPRequestHandler):
             return
         url = urlsplit(self.path)
         if url.path == "/api/state":
-            user = parse_qs(url.query).get("user", [""])[0] or self.server.default_user
-            self._json(self.server.playground.state(user))
+            query = parse_qs(url.query)
+            workspace = self._workspace(query.get("workspace", [""])[0])
+            if workspace is not None:
+                playground = self.server.playground
+                user = query.get("user", [""])[0] or playground.default_user(workspace)
+                self._json(playground.state(workspace, user))
         elif url.path.startswith(FILES_PATH):
             self._send_file(url.path.removeprefix(FILES_PATH))
         elif (page_file := static_file(url.path)) is not None:
@@ -348,12 +380,25 @@ class _Page(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._send(400, b"bad request: the body should be a JSON object", "text/plain")
             return
-        user = body.get("user") or self.server.default_user
         name = urlsplit(self.path).path.removeprefix("/api/")
         if name not in ROUTES:
             self._send(404, b"not found", "text/plain")
             return
-        self._json(getattr(self.server.playground, name)(user, body))
+        workspace = self._workspace(body.get("workspace"))
+        if workspace is not None:
+            playground = self.server.playground
+            user = body.get("user") or playground.default_user(workspace)
+            self._json(getattr(playground, name)(workspace, user, body))
+
+    def _workspace(self, number: object) -> Workspace | None:
+        """The workspace the request is for; answered, and None, when there is no such one."""
+        found = self.server.playground.workspace(number)
+        if found is None:
+            count = len(self.server.playground.workspaces)
+            plays = "one workspace" if count == 1 else f"workspaces 1 to {count}"
+            error = f"There is no workspace {number} here: this playground plays {plays}."
+            self._send(404, json.dumps({"error": error}).encode(), "application/json")
+        return found
 
     def _send_file(self, file_id: str) -> None:
         """An uploaded file: an image shown in the page, anything else downloaded."""
@@ -378,6 +423,7 @@ class _Page(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Frame-Options", "SAMEORIGIN")  # framed by its own pages only
         self.end_headers()
         self.wfile.write(data)
 
@@ -394,9 +440,11 @@ def _with_file_urls(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def static_file(path: str) -> Path | None:
-    """The page's file a URL path names ("/" is index.html), or None: only a file directly in
-    static/ of a type the page is made of, so nothing else on disk is ever served."""
-    name = path.removeprefix("/") or "index.html"
+    """The page's file a URL path names ("/" is index.html, "/side-by-side" is
+    side-by-side.html), or None: only a file directly in static/ of a type the page is made of,
+    so nothing else on disk is ever served."""
+    name = path.removeprefix("/") or "index"
+    name += "" if "." in name else ".html"
     found = STATIC / name
     if "/" in name or "\\" in name or found.suffix not in CONTENT_TYPES or not found.is_file():
         return None
@@ -409,7 +457,6 @@ class _PageServer(ThreadingHTTPServer):
     def __init__(self, playground: Playground, port: int) -> None:
         super().__init__((HOST, port), _Page)
         self.playground = playground
-        self.default_user = next(iter(playground.state("U0")["members"]), {"id": "U0"})["id"]
 
 
 def serve(playground: Playground, port: int) -> _PageServer:
@@ -420,14 +467,20 @@ def serve(playground: Playground, port: int) -> _PageServer:
     return server
 
 
-def run_playground(settings: Settings, port: int) -> None:
+def run_playground(settings: Settings, port: int, workspaces: int = 1) -> None:
     """`partnerbot playground`: until Ctrl-C."""
-    playground = build(settings, f"sqlite:///{DEFAULT_FILE}")  # never the real database
-    server = serve(playground, port)
+    playground = build(settings, f"sqlite:///{DEFAULT_FILE}", workspaces=workspaces)
+    server = serve(playground, port)  # never the real database, above
+    address = f"http://{playground.bound}/"
     print(
-        f"Partnerbot playground on http://{playground.bound}/ (this machine only: it binds "
-        f"{HOST}). The real bot talks to a fake Slack; nothing leaves this computer. Ctrl-C stops."
+        f"Partnerbot playground on {address} (this machine only: it binds {HOST}). The real "
+        "bot talks to a fake Slack; nothing leaves this computer. Ctrl-C stops."
     )
+    if workspaces > 1:
+        print(
+            f"{workspaces} workspaces, each its own partnership: {address}?workspace=N "
+            f"(N = 1 to {workspaces}), all side by side on {address}side-by-side"
+        )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -12,8 +12,11 @@
   var toLocalInput = BlockKit.toLocalInput;
 
   var POLL_MS = 1000;
-  var LS_USER = 'partnerbot-playground.user';
-  var LS_PANE = 'partnerbot-playground.pane';
+  // Which workspace this page plays (`/?workspace=2`): every request names it, and what the
+  // page remembers (who acts, which pane) is kept per workspace, as frames side by side share it.
+  var WORKSPACE = new URLSearchParams(window.location.search).get('workspace') || '1';
+  var LS_USER = 'partnerbot-playground.user.' + WORKSPACE;
+  var LS_PANE = 'partnerbot-playground.pane.' + WORKSPACE;
   var COMMANDS = ['/partners', '/update', '/hotdesk', '/opportunity', '/session'];
 
   function lsGet(k) { try { return window.localStorage.getItem(k) || ''; } catch (e) { return ''; } }
@@ -23,7 +26,7 @@
   var paneKey = lsGet(LS_PANE);          // channel id, '@dm' or 'home'
   var state = null;
   var pollBusy = false, pollQueued = false;
-  var sidebarHash = '', usersHash = '', jobsHash = '', paneHash = '', paneId = '';
+  var sidebarHash = '', usersHash = '', jobsHash = '', paneHash = '', paneId = '', wsHash = '';
   var homeRequestedFor = null;
   var modalView = null;                  // {id, user, hash, inputs}
   var modalLocalErrors = {};
@@ -63,7 +66,7 @@
     return fetch(path, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body)
+      body: JSON.stringify(Object.assign({ workspace: WORKSPACE }, body))
     }).then(function (r) {
       return r.text().then(function (txt) {
         var data = null;
@@ -91,11 +94,16 @@
     if (pollBusy) { pollQueued = true; return; }
     pollBusy = true;
     var forUser = userId;
-    var url = '/api/state' + (forUser ? '?user=' + encodeURIComponent(forUser) : '');
+    var url = '/api/state?workspace=' + encodeURIComponent(WORKSPACE) +
+      (forUser ? '&user=' + encodeURIComponent(forUser) : '');
     fetch(url, { cache: 'no-store' }).then(function (r) {
+      if (r.status === 404) {
+        return r.json().then(function (d) { showStatus(d.error, true); return null; });
+      }
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     }).then(function (s) {
+      if (!s) return;
       setConn(true);
       if (forUser === userId) handleState(s);
     }).catch(function () {
@@ -138,12 +146,29 @@
     validatePane();
     $('notice').textContent = 'Runs on your machine only (' + (state.bound || 'localhost') +
       '); messages go to a fake Slack, nothing leaves it.';
+    renderWorkspace();
     renderUsers();
     renderSidebar();
     renderJobs();
     if (paneKey === 'home' && homeRequestedFor !== userId) requestHome();
     renderPane(false);
     renderModal();
+  }
+
+  // The workspace's name in the header and atop the sidebar, as in Slack; with more than one,
+  // a link to all of them side by side.
+  function renderWorkspace() {
+    var ws = state.workspace || {};
+    var hsh = JSON.stringify(ws);
+    if (hsh === wsHash) return;
+    wsHash = hsh;
+    var several = ws.count > 1;
+    $('workspace-number').textContent = several ? String(ws.number) : '';
+    $('workspace-name').textContent = ws.name || '';
+    $('workspace').title = several ? 'Workspace ' + ws.number + ' of ' + ws.count + ': ' + ws.name : ws.name;
+    document.querySelector('#sidebar .ws').textContent = ws.name || 'Partnerbot playground';
+    document.title = (ws.name ? ws.name + ' \u2014 ' : '') + 'Partnerbot playground';
+    $('side-by-side').hidden = !several || window.top !== window.self;  // not in its own frame
   }
 
   function renderUsers() {
