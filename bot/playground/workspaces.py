@@ -97,10 +97,10 @@ def open_workspace(
     coordinator on Slack, its partnership loaded from `spec` and its people members, each in
     their organisation."""
     people = _people(spec)
-    for user_id, name, _ in people:
-        fake.add_user(user_id, name, display_name=name.split()[0])
-    installer = next((c.slack for c in spec.coordinators if c.slack), None) or people[0][0]
     team = team_of(number)
+    for user_id, name, _ in people:
+        fake.add_user(user_id, name, display_name=name.split()[0], team_id=team)
+    installer = next((c.slack for c in spec.coordinators if c.slack), None) or people[0][0]
     partnership = install(app_url, fake, engine, team, installer, spec.name)
     with in_partnership(partnership):
         apply_partnership(engine, spec)
