@@ -22,7 +22,7 @@ def upgrade() -> None:
         "connected_workspace",
         sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("partnership_id", sa.Integer(), nullable=False),
-        sa.Column("connected_at", sa.DateTime(), nullable=False),
+        sa.Column("connected_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["partnership_id"], ["partnership.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("team_id"),
     )
