@@ -124,10 +124,9 @@ def figures(partnerships: int) -> dict[str, float | int | bool]:
         FakeSlack(post_limits=(1.0, PER_SECOND), latency=LATENCY) as fake,
     ):
         populate(engine, partnerships)
-        for p in range(1, partnerships + 1):
-            fake.add_user(member(p, 0), f"Member {p}.0")  # the author, shown in the digest
-            for n in range(1, MEMBERS):
-                fake.add_user(member(p, n), f"Member {p}.{n}")
+        for p in range(1, partnerships + 1):  # each of its own workspace
+            for n in range(MEMBERS):
+                fake.add_user(member(p, n), f"Member {p}.{n}", team_id=f"T{p:05d}")
         fake.installed_long_ago({token(p): f"T{p:05d}" for p in range(1, partnerships + 1)})
         url = engine.url.render_as_string(hide_password=False)
         started = time.perf_counter()
