@@ -82,24 +82,26 @@ def trigger(when: When, context: JobContext) -> CronTrigger:
     )
 
 
-# How far back the last fire is looked for: the last hour first (a job every few minutes has
-# fired there, and stepping through eight days of minutes cost a second of CPU a job), then the
-# past eight days (a weekly job's last time).
-LOOK_BACK = (timedelta(hours=1), timedelta(days=8))
+# How far back a weekly or daily job's last fire is looked for.
+LOOK_BACK = timedelta(days=8)
 
 
 def latest_fire(when: When, context: JobContext, now: datetime) -> datetime | None:
-    """The last time the schedule fired at or before `now` (within the past eight days)."""
+    """The last time the schedule fired at or before `now` (within the past eight days). A job
+    every few minutes fires at the minutes of the hour that divide by them (`*/N`): counted,
+    not stepped through, which cost each run of an every-minute job a second of CPU, and never
+    ended on the night the clocks go back (APScheduler's trigger repeats a minute there)."""
+    if when.every_minutes:
+        local = now.astimezone(context.zone)
+        minute = local.minute - local.minute % when.every_minutes
+        return local.replace(minute=minute, second=0, microsecond=0)
     cron = trigger(when, context)
-    for back in LOOK_BACK:
-        fire = cron.get_next_fire_time(None, now - back)
-        latest = None
-        while fire is not None and fire <= now:
-            latest = fire
-            fire = cron.get_next_fire_time(fire, fire + timedelta(seconds=1))
-        if latest is not None:
-            return latest
-    return None
+    fire = cron.get_next_fire_time(None, now - LOOK_BACK)
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = cron.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
 
 
 def schedule_of(context: JobContext) -> Schedule:

@@ -38,6 +38,7 @@ from jobs.clock import (
     latest_fire,
     run_job,
     sweep_drafts,
+    trigger,
 )
 from jobs.delivery import claim, deliver
 from jobs.registry import JOBS
@@ -389,3 +390,24 @@ def test_deliveries_go_several_at_once_within_slacks_limits_each_exactly_once(
     assert pacer.slowdowns == 1  # and it slowed down
     with Session(engine) as session:
         assert {d.status for d in session.exec(select(Delivery))} == {"sent"}
+
+
+@pytest.mark.parametrize("every", [1, 5, 15])
+def test_a_job_every_few_minutes_last_fired_where_its_cron_trigger_says(
+    loaded_engine: Engine, fake_slack: FakeSlack, every: int
+) -> None:
+    """Counted rather than stepped through: the same minute the scheduler fires it at."""
+    ctx = job_context(loaded_engine, fake_slack)
+    when = parse_when(f"every {every} minutes")
+    cron = trigger(when, ctx)
+    moment = datetime(2026, 11, 2, 0, 20, 30, tzinfo=UTC)
+    for _ in range(40):
+        fires = [cron.get_next_fire_time(None, moment - timedelta(hours=1))]
+        while len(fires) < 70 and fires[-1] <= moment:
+            fires.append(cron.get_next_fire_time(fires[-1], fires[-1] + timedelta(seconds=1)))
+        assert latest_fire(when, ctx, moment) == fires[-2]  # the last at or before the moment
+        moment += timedelta(minutes=11, seconds=17)
+    # The night the clocks go back, where stepping through the trigger never ended.
+    fall_back = datetime(2026, 10, 25, 1, 7, 30, tzinfo=UTC)
+    fired = latest_fire(when, ctx, fall_back)
+    assert fired is not None and fall_back - fired < timedelta(minutes=every)
