@@ -71,6 +71,10 @@ def planted(bot: Bot, number: int) -> Workspace:
     ask(bot, workspace, "/partners", "join HRS")
     posted = ask(bot, workspace, "/update", f"{mark} drop-in on Saturdays")
     assert "Posted" in shown(posted)
+    shared = ask(bot, workspace, "/opportunity", f"funding {mark} hardship grants closes 12/12")
+    assert "Shared" in shown(shared) or mark in shown(shared), shown(shared)
+    term = ask(bot, workspace, "/jargon", f"add {mark.upper()} {mark} plan — how we work")
+    assert mark.upper() in shown(term), shown(term)
     edit = next(b for b in buttons(posted) if b["action_id"] == "update_edit")
     return replace(workspace, update=edit["value"])
 
@@ -115,7 +119,11 @@ PROBES = (
     ("/update", "search drop-in"),
     ("/update", "search Plantword"),
     ("/hotdesk", "free"),
+    ("/opportunity", "list"),
+    ("/opportunity", "list funding"),
     ("/jargon", ""),
+    ("/jargon", "search plan"),
+    ("/session", "list"),
 )
 
 
@@ -135,7 +143,8 @@ def test_every_workspace_sees_and_changes_only_its_own_partnership(
         start = len(fake_slack.calls)
         for command, text in probes:
             answer = ask(bot, workspace, command, text)
-            assert "isn't installed" not in shown(answer), (command, text)
+            said = shown(answer)
+            assert "isn't installed" not in said and "isn't a command" not in said, said
         found = ask(bot, workspace, "/update", "search drop-in")
         assert workspace.mark in shown(found)
         if workspaces == 2:
