@@ -269,3 +269,38 @@ def test_a_connect_link_changed_or_for_a_workspace_with_a_partnership_connects_n
     assert refused.status == 403 and "partnership of its own" in refused.body
     assert partnership_of_team(bot.engine, other.team) == other.partnership
     assert fake_slack.calls_to("apps.uninstall") == []  # its own installation stays
+
+
+def test_an_enterprise_grid_organisation_installed_across_it_is_one_partnership(
+    oauth_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    """Installed org-wide, the app is the organisation's: its workspaces' people are one
+    partnership's, known by the enterprise id, answered with the organisation's token."""
+    bot = oauth_bot
+    planted(bot, 0)  # another partnership beside it
+    for user in ("U0GRIDADMIN", "U0GRIDMEMBER"):
+        fake_slack.add_user(user, f"Grid {user}", team_id="E0GRID")
+    page = browse(bot, "/slack/install")
+    back = fake_slack.mint_code(
+        add_to_slack_link(page), "T0GRIDWS1", "U0GRIDADMIN", "Grid Org", enterprise_id="E0GRID"
+    )
+    assert browse(bot, back, page.cookie).status == 200
+    partnership = partnership_of_team(bot.engine, "E0GRID")
+    assert partnership is not None and partnership != 1
+    assert (
+        partnership_of_team(bot.engine, "T0GRIDWS1") is None
+    )  # the organisation's, not one workspace's
+    token = fake_slack.calls_to("oauth.v2.access")[-1].response["access_token"]
+    with in_partnership(partnership):
+        apply_partnership(bot.engine, read_partnership_file(SAMPLE_PARTNERSHIP, jobs=JOBS))
+    driver = SlackDriver(bot.slack.app_url, SIGNING_SECRET, fake_slack, "T0GRIDWS2", "E0GRID")
+    grid = Workspace(
+        "T0GRIDWS2", partnership, "U0GRIDADMIN", "U0GRIDMEMBER", "Gridword", driver, token, ""
+    )
+    assert "Harbour Refugee Support" in shown(ask(bot, grid, "/partners", "join HRS"))
+    ask(bot, grid, "/partners", "my-data")  # to their DM, with the organisation's token
+    opened = fake_slack.wait_for("conversations.open", lambda c: c.args["users"] == "U0GRIDMEMBER")
+    assert opened[-1].ok and opened[-1].token == token
+    with in_partnership(partnership), Session(bot.engine) as session:
+        people = set(session.exec(select(Member.slack_user_id)).scalars())
+    assert {"U0GRIDADMIN", "U0GRIDMEMBER"} <= people

@@ -39,12 +39,20 @@ class SlackDriver:
     """Plays Slack's side of the app's request URL."""
 
     def __init__(
-        self, app_url: str, signing_secret: str, fake: FakeSlack, team_id: str = TEAM_ID
+        self,
+        app_url: str,
+        signing_secret: str,
+        fake: FakeSlack,
+        team_id: str = TEAM_ID,
+        enterprise_id: str | None = None,
     ) -> None:
+        """As a person of workspace `team_id`, in Enterprise Grid organisation `enterprise_id`
+        when the app is installed across it (org-wide)."""
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.fake = fake
         self.team_id = team_id
+        self.enterprise_id = enterprise_id
 
     def command(
         self,
@@ -71,7 +79,8 @@ class SlackDriver:
             "command": command,
             "text": self.fake.escape_command_text(text) if escape else text,
             "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.enterprise_id else "false",
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": self.fake.new_response_url(user_id, channel_id),
             "trigger_id": self.fake.new_trigger_id(user_id),
         }
@@ -165,7 +174,8 @@ class SlackDriver:
             "type": "event_callback",
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [self._authorization()],
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "is_ext_shared_channel": False,
         }
         headers = {}
@@ -182,13 +192,24 @@ class SlackDriver:
                 return call.response["view"]
         return view
 
+    def _authorization(self) -> dict[str, Any]:
+        """The installation an event is for: the workspace's, or the organisation's."""
+        if self.enterprise_id:
+            return {
+                "enterprise_id": self.enterprise_id, "team_id": None, "user_id": BOT_USER_ID,
+                "is_bot": True, "is_enterprise_install": True,
+            }  # fmt: skip
+        return {"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}
+
     def _who(self, user_id: str) -> dict[str, Any]:
+        org = {"enterprise": {"id": self.enterprise_id}} if self.enterprise_id else {}
         return {
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "team": {"id": self.team_id, "domain": "fake-partnership"},
             "api_app_id": APP_ID,
             "token": VERIFICATION_TOKEN,
-            "is_enterprise_install": False,
+            "is_enterprise_install": bool(self.enterprise_id),
+            **org,
         }
 
     def _interactive(self, payload: dict[str, Any]) -> Reply:

@@ -181,7 +181,12 @@ class FakeSlack:
         return trigger
 
     def mint_code(
-        self, authorize_url: str, team_id: str, user_id: str, team_name: str = "Fake Partnership"
+        self,
+        authorize_url: str,
+        team_id: str,
+        user_id: str,
+        team_name: str = "Fake Partnership",
+        enterprise_id: str | None = None,
     ) -> str:
         """What Slack does when `user_id` of `team_id` clicks "Allow" on the page of
         `authorize_url` (an Add to Slack link): the code for the redirect, with its state, as
@@ -195,7 +200,7 @@ class FakeSlack:
         with self._state.lock:
             self._state.oauth_codes[code] = OAuthCode(
                 team_id, team_name, user_id, asked.get("scope", [""])[0], redirect_uri,
-                time.monotonic(),
+                time.monotonic(), enterprise_id=enterprise_id,
             )  # fmt: skip
         query = urllib.parse.urlencode({"code": code, "state": asked.get("state", [""])[0]})
         return f"{redirect_uri or ''}?{query}"

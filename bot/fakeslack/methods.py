@@ -213,21 +213,25 @@ class WebApi:
             if args.get("redirect_uri") != grant.redirect_uri:
                 raise SlackRefusal("bad_redirect_uri")
             grant.used = True
+            # An org-wide install's token is the organisation's: it reaches its people.
+            holder = grant.enterprise_id or grant.team_id
             tokens = self.state.bot_tokens
-            live = [t for t, team in tokens.items() if team == grant.team_id]
+            live = [t for t, team in tokens.items() if team == holder]
             live = [t for t in live if t not in self.state.revoked]
-            token = live[0] if live else f"xoxb-{grant.team_id}-{self.state.next_number():06d}"
-            tokens[token] = grant.team_id
+            token = live[0] if live else f"xoxb-{holder}-{self.state.next_number():06d}"
+            tokens[token] = holder
+        org_wide = grant.enterprise_id is not None
+        organisation = {"id": grant.enterprise_id, "name": grant.team_name}
         return {
             "access_token": token,
             "token_type": "bot",
             "scope": grant.scope,
             "bot_user_id": BOT_USER_ID,
             "app_id": APP_ID,
-            "team": {"id": grant.team_id, "name": grant.team_name},
-            "enterprise": None,
+            "team": None if org_wide else {"id": grant.team_id, "name": grant.team_name},
+            "enterprise": organisation if org_wide else None,
             "authed_user": {"id": grant.user_id},
-            "is_enterprise_install": False,
+            "is_enterprise_install": org_wide,
         }
 
     def _apps_uninstall(self, args: dict[str, Any], token: str) -> dict[str, Any]:

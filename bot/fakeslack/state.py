@@ -86,6 +86,7 @@ class OAuthCode:
     redirect_uri: str | None  # the one the authorize URL named, which the exchange must repeat
     issued: float
     used: bool = False
+    enterprise_id: str | None = None  # an install across an Enterprise Grid organisation
 
 
 @dataclass
