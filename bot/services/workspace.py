@@ -282,6 +282,12 @@ def _of_workspace(store: Any, workspace: Any) -> Any:
     )
 
 
+def workspace_key(team_id: str | None, enterprise_id: str | None, org_wide: bool | None) -> str:
+    """The id a workspace is known by, for an install and for the requests from it alike: its
+    team's, or the enterprise's when installed across an Enterprise Grid organisation."""
+    return (enterprise_id if org_wide and enterprise_id else team_id) or ""
+
+
 def partnership_of_team(engine: Engine, team_id: str) -> int | None:
     """The partnership whose workspace `team_id` is (the one that installed it, or one
     connected to it): None when no partnership has that workspace."""

@@ -33,9 +33,16 @@ from sqlalchemy import Engine, delete
 
 from bot.config import Settings
 from bot.email_pages import PAGE, PAGE_HEADERS
+from bot.models import utcnow
 from bot.partnership_scope import in_partnership
 from bot.services.outbox import Notice
-from bot.services.workspace import ConnectRefused, Installed, partnership_of_team
+from bot.services.workspace import (
+    INSTALL_PATH,
+    ConnectRefused,
+    Installed,
+    partnership_of_team,
+    workspace_key,
+)
 from bot.slack.blocks.install import welcome
 from bot.slack.client import DependableClient
 from bot.slack.profiles import profile_loader
@@ -43,7 +50,6 @@ from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot.oauth")
 
-INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot's scopes, exactly manifest.yml's (tests/test_manifest.py); the README says why each.
 SCOPES = (
@@ -123,10 +129,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _now_aware() -> datetime:
-    return datetime.now(UTC)
-
-
 class PartnershipOAuthFlow(OAuthFlow):
     """Bolt's flow, with the partnership's own install page, each workspace its partnership."""
 
@@ -156,7 +158,7 @@ class PartnershipOAuthFlow(OAuthFlow):
 
     def _joining(self, link: str) -> int | None:
         invitations = self.services.workspace.invitations
-        return invitations.partnership_of(link, _now_aware()) if invitations else None
+        return invitations.partnership_of(link, utcnow()) if invitations else None
 
     def build_install_page_html(self, url: str, request: BoltRequest) -> str:
         if connect_link_of(request):
@@ -194,7 +196,7 @@ class PartnershipOAuthFlow(OAuthFlow):
             except ConnectRefused as refused:
                 raise NotConnected(str(refused)) from None
         else:
-            name = installation.enterprise_name if _org_wide(installation) else None
+            name = installation.enterprise_name if installation.is_enterprise_install else None
             partnership = workspace.claim(
                 workspace_of(installation), name or installation.team_name or ""
             )
@@ -226,16 +228,10 @@ class PartnershipOAuthFlow(OAuthFlow):
             log.warning("could not uninstall after an expired link: %s", error)
 
 
-def _org_wide(installation: Installation) -> bool:
-    return bool(installation.is_enterprise_install and installation.enterprise_id)
-
-
 def workspace_of(installation: Installation) -> str:
-    """The id the installing workspace is known by, as requests from it are
-    (bot.slack.tenancy): its team's, or the enterprise's for an org-wide install."""
-    if _org_wide(installation):
-        return installation.enterprise_id or ""
-    return installation.team_id or ""
+    return workspace_key(
+        installation.team_id, installation.enterprise_id, installation.is_enterprise_install
+    )
 
 
 def oauth_flow(

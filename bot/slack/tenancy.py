@@ -17,17 +17,9 @@ from slack_bolt import BoltContext, BoltResponse
 from sqlalchemy import Engine
 
 from bot.partnership_scope import serve
-from bot.services.workspace import partnership_of_team
+from bot.services.workspace import partnership_of_team, workspace_key
 
 PARTNERSHIP = "partnership"  # the context key of the request's partnership
-
-
-def workspace_of(context: BoltContext) -> str | None:
-    """The id the request's workspace is known by: its team's, or, installed across an
-    Enterprise Grid organisation, the enterprise's."""
-    if context.is_enterprise_install and context.enterprise_id:
-        return context.enterprise_id
-    return context.team_id
 
 
 def for_its_partnership(
@@ -42,7 +34,9 @@ def for_its_partnership(
         if not many:
             next()
             return None
-        workspace = workspace_of(context)
+        workspace = workspace_key(
+            context.team_id, context.enterprise_id, context.is_enterprise_install
+        )
         partnership = partnership_of_team(engine, workspace) if workspace else None
         serve(partnership)
         if partnership is None:
