@@ -451,6 +451,18 @@ class JobRun(Owned, table=True):
     summary: str = Field(default="", max_length=500)
 
 
+class JobTurn(Owned, table=True):
+    """Whose turn it is to run one of a partnership's jobs (jobs.turns): the latest scheduled
+    time whose run finished, and until when a clock holds the run now."""
+
+    __tablename__ = "job_turn"
+
+    partnership_id: int = partnership_key()
+    job: str = Field(primary_key=True, max_length=40)
+    done_through: datetime | None = None
+    held_until: datetime | None = None
+
+
 class Delivery(Owned, table=True):
     """One message of a job run to one place: pending → sending → sent (with ts) or failed.
 

@@ -13,8 +13,10 @@ or failing Slack holds up none of the others.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -28,16 +30,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.db import read_scope, session_scope
+from bot.db import read_scope
 from bot.models import utcnow
 from bot.partnership_cache import partnership_settings, partnership_zone
 from bot.partnership_scope import current_partnership, in_partnership
 from bot.services.rights import sending_paused
-from bot.services.schedule import Schedule, When
+from bot.services.schedule import DAYS, Schedule, When
 from bot.services.updates import DRAFT_LIFETIME, forget_old_drafts
 from bot.services.workspace import partnership_ids
 from bot.slack.client import DependableClient, InstalledBotClient, outside_requests
+from jobs import turns
 from jobs.context import JobContext
+from jobs.job import Job
 from jobs.registry import JOBS, find
 
 log = logging.getLogger("partnerbot.clock")
@@ -87,56 +91,85 @@ LOOK_BACK = timedelta(days=8)
 
 
 def latest_fire(when: When, context: JobContext, now: datetime) -> datetime | None:
-    """The last time the schedule fired at or before `now` (within the past eight days). A job
-    every few minutes fires at the minutes of the hour that divide by them (`*/N`): counted,
-    not stepped through, which cost each run of an every-minute job a second of CPU, and never
-    ended on the night the clocks go back (APScheduler's trigger repeats a minute there)."""
+    """The last time the schedule fired at or before `now` (within the past eight days),
+    counted on the calendar: the catch-up asks it of every job of every partnership. Stepping
+    through the trigger instead cost a second of CPU for a job every few minutes, and never
+    ended where the clocks go back (APScheduler's trigger repeats a time there). A job every
+    few minutes fires at the minutes of the hour that divide by them (`*/N`)."""
+    local = now.astimezone(context.zone)
     if when.every_minutes:
-        local = now.astimezone(context.zone)
         minute = local.minute - local.minute % when.every_minutes
         return local.replace(minute=minute, second=0, microsecond=0)
-    cron = trigger(when, context)
-    fire = cron.get_next_fire_time(None, now - LOOK_BACK)
-    latest = None
-    while fire is not None and fire <= now:
-        latest = fire
-        fire = cron.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return latest
+    for back in range(LOOK_BACK.days + 1):
+        day = local.date() - timedelta(days=back)
+        if DAYS[day.weekday()] not in when.days:
+            continue
+        wall = datetime.combine(day, time(when.hour, when.minute), tzinfo=context.zone)
+        fire = wall.astimezone(UTC).astimezone(context.zone)  # a time skipped: just after it
+        if fire.astimezone(UTC) <= now.astimezone(UTC):  # by the instant, not the wall clock
+            return fire
+    return None
 
 
-def schedule_of(context: JobContext) -> Schedule:
-    with session_scope(context.engine) as session:
-        return Schedule.from_json(partnership_settings(session).schedule)
-
-
-def in_its_zone(context: JobContext) -> JobContext:
-    """`context` in the running work's partnership's zone: its file's `timezone`, else the
-    zone `context` has (the deployment's PARTNERBOT_TZ)."""
+def in_its_zone(context: JobContext) -> tuple[JobContext, Schedule]:
+    """`context` in the running work's partnership's zone (its file's `timezone`, else the
+    zone `context` has: the deployment's PARTNERBOT_TZ), and the partnership's schedule."""
     with read_scope(context.engine) as session:
-        return replace(context, zone=partnership_zone(session, context.zone))
+        settings = partnership_settings(session)
+        zone = partnership_zone(session, context.zone)
+    return replace(context, zone=zone), Schedule.from_json(settings.schedule)
 
 
 def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     """Run one job for the running work's partnership, for its latest scheduled time at or
-    before `now`, as the clock would."""
+    before `now`, whoever's turn it is (`partnerbot run-job`: its claims still stop twins)."""
     job = find(name)
-    context = in_its_zone(context)
+    context, schedule = in_its_zone(context)
     if now is None:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
         now = now.replace(tzinfo=context.zone)
-    if not job.while_paused and not installed(context):
-        return (
-            f"{name}: not installed yet (or uninstalled since): open /slack/install; nothing sent"
-        )
-    if not job.while_paused and sending_paused(context.engine):
-        return f"{name}: paused — the app was uninstalled or its token revoked; nothing sent"
-    fire = latest_fire(job.when(schedule_of(context)), context, now)
+    fire = latest_fire(job.when(schedule), context, now)
     if fire is None:
         return f"{name}: not scheduled in the week before {now:%Y-%m-%d %H:%M}"
+    return run_fire(job, context, fire)[0]
+
+
+def run_fire(job: Job, context: JobContext, fire: datetime) -> tuple[str, bool]:
+    """Run `job` for `fire`: what it did, and whether that time is done (nothing left for a
+    later run: not paused, not waiting for an install, no sends Slack was too busy for)."""
+    if not job.while_paused and not installed(context):
+        return (
+            f"{job.name}: not installed yet (or uninstalled since): open /slack/install; "
+            "nothing sent"
+        ), False
+    if not job.while_paused and sending_paused(context.engine):
+        return (
+            f"{job.name}: paused — the app was uninstalled or its token revoked; nothing sent",
+            False,
+        )
     summary = job.run(context, fire)
-    log.info("partnership %s: job %s: %s", current_partnership(), name, summary)
-    return summary
+    log.info("partnership %s: job %s: %s", current_partnership(), job.name, summary)
+    return summary, not job.left_over(context, job.name, fire)
+
+
+def run_on_turn(job: Job, context: JobContext, fire: datetime, now: datetime) -> str | None:
+    """The clock's run: only on its turn (jobs.turns), so of all the clocks one runs it, and
+    a time done is not run again. None when it was not this clock's turn."""
+    turn = turns.take(context.engine, job.name, fire, now)
+    if turn is None:
+        return None
+    done = False
+    try:
+        summary, done = run_fire(job, context, fire)
+        return summary
+    finally:
+        turns.give_back(context.engine, turn, done)
+
+
+def clock_jobs(context: JobContext) -> dict[str, Job]:
+    """The jobs the clock runs in this deployment (email's only with email on)."""
+    return {name: job for name, job in JOBS.items() if job.wanted(context)}
 
 
 def installed(context: JobContext) -> bool:
@@ -149,22 +182,27 @@ def installed(context: JobContext) -> bool:
 
 def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
     """Run every job of the running work's partnership whose latest time has passed within the
-    catch-up window (claims stop twins)."""
-    context = in_its_zone(context)
+    catch-up window and is not done, where it is this clock's turn."""
+    context, schedule = in_its_zone(context)
     now = now or utcnow()
-    schedule = schedule_of(context)
+    done_through = turns.done_through(context.engine)
     done = []
-    for name, job in JOBS.items():
+    for name, job in clock_jobs(context).items():
         fire = latest_fire(job.when(schedule), context, now)
-        if fire is not None and now - fire <= timedelta(hours=schedule.catch_up_hours):
-            done.append(f"{name}: {run_safely(name, context, now)}")
+        if fire is None or now - fire > timedelta(hours=schedule.catch_up_hours):
+            continue
+        if name in done_through and done_through[name] >= fire:
+            continue
+        summary = safely(name, partial(run_on_turn, job, context, fire, now))
+        if summary is not None:
+            done.append(f"{name}: {summary}")
     return done
 
 
-def run_safely(name: str, context: JobContext, now: datetime | None = None) -> str:
+def safely(name: str, run: Callable[[], str | None]) -> str | None:
     """One job's failure (the database gone for a moment, Slack down) never stops the clock."""
     try:
-        return run_job(name, context, now)
+        return run()
     except Exception:
         log.exception(
             "partnership %s: job %s failed; the next catch-up will try again",
@@ -175,9 +213,18 @@ def run_safely(name: str, context: JobContext, now: datetime | None = None) -> s
 
 
 def run_for(partnership: int, name: str, context: JobContext) -> None:
-    """What the scheduler fires: one partnership's job, in the thread that runs it."""
+    """What the scheduler fires: one partnership's job at its time, in the thread that runs
+    it, on its turn."""
     with in_partnership(partnership):
-        run_safely(name, context)
+        now = utcnow()
+        job = find(name)
+
+        def run() -> str | None:
+            local, schedule = in_its_zone(context)
+            fire = latest_fire(job.when(schedule), local, now)
+            return None if fire is None else run_on_turn(job, local, fire, now)
+
+        safely(name, run)
 
 
 def catch_up_for(
@@ -191,8 +238,13 @@ def catch_up_for(
         except Exception:
             log.exception("partnership %s: catch-up failed; the next will try again", partnership)
             return []
-    for line in done if at_start else ():
-        log.info("catch-up at start, partnership %s: %s", partnership, line)
+    if at_start:
+        for line in done:
+            log.info("catch-up at start, partnership %s: %s", partnership, line)
+        log.info(
+            "catch-up at start, partnership %s: over; %s run, the others done already or not due",
+            partnership, len(done),
+        )  # fmt: skip
     return done
 
 
@@ -201,6 +253,7 @@ class Clock:
 
     def __init__(self, context: JobContext) -> None:
         self.context = context  # the deployment's: its zone is a partnership's unless it has one
+        self.plans: dict[int, tuple[str, str]] = {}  # each partnership's zone and schedule
         self.scheduler = BlockingScheduler(
             timezone=context.zone, executors={"default": ThreadPoolExecutor(CLOCK_THREADS)}
         )
@@ -233,28 +286,25 @@ class Clock:
         return planned
 
     def _plan(self, partnership: int) -> None:
-        context = in_its_zone(self.context)
-        schedule = schedule_of(context)
-        changed = False
-        for name, job in JOBS.items():
-            cron = trigger(job.when(schedule), context)
-            job_id = f"{name}@{partnership}"
-            scheduled = self.scheduler.get_job(job_id)
-            if scheduled is None:
-                self.scheduler.add_job(
-                    run_for, cron, args=[partnership, name, self.context], id=job_id,
-                    misfire_grace_time=3600, coalesce=True, max_instances=1,
-                )  # fmt: skip
-            elif repr(scheduled.trigger) != repr(cron):  # its time or its zone changed
+        context, schedule = in_its_zone(self.context)
+        plan = (str(context.zone), schedule.to_json())
+        if self.plans.get(partnership) == plan:
+            return  # as planned: its jobs not looked up, which is slow among thousands
+        jobs = clock_jobs(self.context)
+        for name, job in jobs.items():
+            cron, job_id = trigger(job.when(schedule), context), f"{name}@{partnership}"
+            if partnership in self.plans:  # its time or its zone changed
                 self.scheduler.reschedule_job(job_id, trigger=cron)
             else:
-                continue
-            changed = True
-        if changed:
-            log.info(
-                "partnership %s: its jobs run in %s: %s", partnership, context.zone,
-                ", ".join(f"{name} {job.when(schedule)}" for name, job in JOBS.items()),
-            )  # fmt: skip
+                self.scheduler.add_job(
+                    run_for, cron, args=[partnership, name, self.context], id=job_id,
+                    misfire_grace_time=3600, coalesce=True, max_instances=1, replace_existing=True,
+                )  # fmt: skip
+        self.plans[partnership] = plan
+        log.info(
+            "partnership %s: its jobs run in %s: %s", partnership, context.zone,
+            ", ".join(f"{name} {job.when(schedule)}" for name, job in jobs.items()),
+        )  # fmt: skip
 
     def catch_up(self, now: datetime | None = None, at_start: bool = False) -> None:
         """Plan again, then catch each partnership up in a thread of its own: one still busy

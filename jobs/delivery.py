@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.db import insert_ignoring_conflict, one_statement, session_scope
+from bot.db import insert_ignoring_conflict, one_statement, read_scope, session_scope
 from bot.models import Delivery, JobRun, utcnow
 from bot.slack.blocks.common import Message
 from bot.slack.client import UNCERTAIN, UNREACHABLE
@@ -122,6 +122,18 @@ def existing_run(engine: Engine, job: str, scope: str, period: str) -> JobRun | 
         return session.exec(
             select(JobRun).where(JobRun.job == job, JobRun.scope == scope, JobRun.period == period)
         ).first()
+
+
+def unfinished_claims(context: JobContext, job: str, fire: datetime) -> bool:
+    """Whether a claim `job` made since `fire` is left unfinished (deliveries Slack was too
+    busy for): the next run of the same time resumes it."""
+    with read_scope(context.engine) as session:
+        left = session.exec(
+            select(JobRun.id).where(
+                JobRun.job == job, col(JobRun.finished_at).is_(None), JobRun.claimed_at >= fire
+            )
+        ).first()
+    return left is not None
 
 
 def finish(engine: Engine, run_id: int, summary: str) -> None:

@@ -41,7 +41,12 @@ def report(session: Session, undelivered: Undelivered) -> Sequence[Notice]:
     )
 
 
-@job(JOB, "every 1 minutes")
+def email_on(context: JobContext) -> bool:
+    """Only a deployment that sends email has the clock run the job, every minute."""
+    return bool(context.smtp_url and context.mailing)
+
+
+@job(JOB, "every 1 minutes", wanted=email_on)
 def run(context: JobContext, fire: datetime) -> str:
     if not (context.smtp_url and context.mailing):
         return "email is off (SMTP_URL, EMAIL_FROM and EMAIL_LINK_SECRET not all set)"

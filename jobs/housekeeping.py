@@ -15,7 +15,12 @@ from jobs.job import job
 REDRAWS = 1000  # a run's share of messages to redraw (Slack allows ~50 a minute)
 
 
-@job("housekeeping", "daily 04:30", while_paused=True)
+def redraws_waiting(context: JobContext, _job: str, _fire: datetime) -> bool:
+    """Messages an erasure rewrote still to redraw in Slack: the next catch-up goes on."""
+    return bool(Rights(context.engine, context.zone).redraws(limit=1))
+
+
+@job("housekeeping", "daily 04:30", while_paused=True, left_over=redraws_waiting)
 def run(context: JobContext, fire: datetime) -> str:
     """Forget event ids, finished requests and settled sends older than the retention policy
     says, and held drafts a day old; redraw in Slack what an erasure rewrote and Slack did not

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
@@ -26,17 +28,21 @@ from bot.models import (
     ProcessedEvent,
     utcnow,
 )
+from bot.services.email.links import Mailing
 from bot.services.gate import trusted
 from bot.services.partnership_file import PartnershipFileError, parse_partnership
 from bot.services.schedule import parse_when
 from bot.slack.blocks.common import Message
 from bot.slack.pacing import Pacer
+from jobs import turns
 from jobs.clock import (
     DRAFT_SWEEP_EVERY,
     Clock,
     catch_up,
+    clock_jobs,
     latest_fire,
     run_job,
+    run_on_turn,
     sweep_drafts,
     trigger,
 )
@@ -153,6 +159,59 @@ def test_two_clocks_at_once_send_one_digest(
         engine.dispose()
 
 
+def test_of_clocks_firing_the_digest_at_once_one_builds_and_sends_it(
+    loaded_engine: Engine, fake_slack: FakeSlack, database_url: str
+) -> None:
+    """Its turn is one clock's: the others pass over it rather than build it to find it
+    claimed."""
+    seed(loaded_engine)
+    engines = [make_engine(database_url) for _ in range(4)]  # separate connection pools
+    start = threading.Barrier(len(engines))
+    results: list[str | None] = []
+
+    def clock(engine: Engine) -> None:
+        context = job_context(engine, fake_slack)
+        start.wait()
+        results.append(run_on_turn(JOBS["digest"], context, MONDAY_9, MONDAY_9))
+
+    threads = [threading.Thread(target=clock, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results, key=str) == ["2026-W48: 4 sent", None, None, None]
+    assert len(channel_posts(fake_slack)) == 1
+    for engine in engines:
+        engine.dispose()
+
+
+def test_a_run_held_by_a_clock_that_died_is_run_once_its_hold_runs_out(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    seed(loaded_engine)
+    held = turns.take(loaded_engine, "digest", MONDAY_9, MONDAY_9)  # and then the clock died
+    assert held is not None
+    context = job_context(loaded_engine, fake_slack)
+    soon = catch_up(context, MONDAY_9 + timedelta(minutes=5))
+    assert not any(line.startswith("digest:") for line in soon), soon  # still its hold
+    assert channel_posts(fake_slack) == []
+    later = catch_up(context, MONDAY_9 + turns.HOLD + timedelta(minutes=1))
+    assert "digest: 2026-W48: 4 sent" in later, later
+    turns.give_back(loaded_engine, held, done=False)  # the dead clock's hold is not the new one
+    assert turns.done_through(loaded_engine)["digest"] == MONDAY_9
+    assert len(channel_posts(fake_slack)) == 1
+
+
+def test_each_days_retention_runs_once_not_at_every_catch_up(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    context = job_context(loaded_engine, fake_slack)
+    first = catch_up(context, MONDAY_9)
+    assert {line.split(":")[0] for line in first} >= {"retention", "housekeeping", "digest"}
+    again = catch_up(context, MONDAY_9 + timedelta(minutes=5))
+    assert again == [], again  # (email is off: the clock has no job sending it)
+
+
 def test_a_run_broken_part_way_is_resumed_and_nobody_gets_two(
     loaded_engine: Engine, fake_slack: FakeSlack
 ) -> None:
@@ -220,7 +279,7 @@ def test_a_missed_monday_is_caught_up_once(loaded_engine: Engine, fake_slack: Fa
     first = catch_up(job_context(loaded_engine, fake_slack), monday_2pm)
     assert "digest: 2026-W48: 4 sent" in first, first
     second = catch_up(job_context(loaded_engine, fake_slack), monday_2pm + timedelta(minutes=5))
-    assert any("already done" in line for line in second)
+    assert not any(line.startswith("digest:") for line in second), second  # done: passed over
     assert len(channel_posts(fake_slack)) == 1
     too_late = catch_up(job_context(loaded_engine, fake_slack), MONDAY_9 + timedelta(days=2))
     assert not any(line.startswith("digest:") for line in too_late), too_late
@@ -411,3 +470,49 @@ def test_a_job_every_few_minutes_last_fired_where_its_cron_trigger_says(
     fall_back = datetime(2026, 10, 25, 1, 7, 30, tzinfo=UTC)
     fired = latest_fire(when, ctx, fall_back)
     assert fired is not None and fall_back - fired < timedelta(minutes=every)
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Sydney"])
+@pytest.mark.parametrize(
+    "entry", ["mon 09:00", "weekdays 17:00", "daily 03:30", "daily 00:00", "sat,sun 23:45"]
+)
+def test_a_weekly_or_daily_job_last_fired_where_its_cron_trigger_says(
+    loaded_engine: Engine, fake_slack: FakeSlack, zone: str, entry: str
+) -> None:
+    """Counted on the calendar: a time the trigger fires at, with no firing between it and
+    the moment asked about, across both nights the clocks change."""
+    ctx = replace(job_context(loaded_engine, fake_slack), zone=ZoneInfo(zone))
+    when = parse_when(entry)
+    cron = trigger(when, ctx)
+    moment = datetime(2026, 3, 1, 0, 0, 30, tzinfo=UTC)
+    while moment < datetime(2026, 11, 10, tzinfo=UTC):
+        fired = latest_fire(when, ctx, moment)
+        assert fired is not None and fired <= moment
+        assert cron.get_next_fire_time(None, fired) == fired, (moment, fired)
+        assert cron.get_next_fire_time(None, fired + timedelta(seconds=1)) > moment, moment
+        moment += timedelta(hours=5, minutes=47)
+
+
+def test_a_time_a_zone_skips_fires_just_after_the_skip(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    """Havana puts its clocks forward at midnight: "daily 00:00" that day fires at 01:00."""
+    ctx = replace(job_context(loaded_engine, fake_slack), zone=ZoneInfo("America/Havana"))
+    fired = latest_fire(parse_when("daily 00:00"), ctx, datetime(2026, 3, 8, 12, tzinfo=UTC))
+    assert fired == datetime(2026, 3, 8, 5, 0, tzinfo=UTC)  # 01:00 CDT, the first after 00:00 CST
+
+
+def test_the_clock_runs_the_email_job_only_where_email_is_on(
+    loaded_engine: Engine, fake_slack: FakeSlack
+) -> None:
+    """Every minute for every partnership: none of it where there is no SMTP server."""
+    off = job_context(loaded_engine, fake_slack)
+    mailing = Mailing(
+        "a-secret-long-enough-for-links", "http://localhost:3000", "bot@x.org", LONDON
+    )
+    on = replace(off, smtp_url="smtp://127.0.0.1:2525", mailing=mailing)
+    assert "email" not in clock_jobs(off) and set(clock_jobs(on)) == set(JOBS)
+    assert "email@1" in {job.id for job in Clock(on).scheduler.get_jobs()} | {
+        f"email@{p}" for p in Clock(on).plan()
+    }
+    assert run_job("email", off, MONDAY_9).startswith("email is off")  # asked for, it says so

@@ -117,6 +117,7 @@ NOT_TYPED = {
     "member.slack_user_id", "member.name", "member.display_name", "member.tz",
     "processedevent.event_id", "partner_update.author_id", "partner_update.channel",
     "partner_update.ts", "draft.author_id", "draft.topics", "job_run.job", "job_run.scope",
+    "job_turn.job",  # a job's name, from the registry
     "job_run.period", "job_run.summary", "delivery.recipient", "delivery.message",
     "delivery.status", "delivery.ts", "delivery.error", "desk_booking.visitor_id",
     "desk_booking.part", "desk_booking.status", "desk_booking.decided_by",
