@@ -103,7 +103,8 @@ def email_pages(services: Services) -> Callable[[dict[str, Any], StartResponse],
         try:
             link = _opened(services, mailing, environ.get("PATH_INFO", "")[len(PREFIX) :])
             with in_partnership(link.partnership):
-                return _answer(services, link, method == "POST", environ, start_response)
+                zoned = services.in_its_zone()  # its dates and times, as in Slack
+                return _answer(zoned, link, method == "POST", environ, start_response)
         except LinkRefused as refused:
             return _page(
                 start_response, "410 Gone", "This link can't be used", _paragraph(str(refused))

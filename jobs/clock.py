@@ -117,7 +117,8 @@ def in_its_zone(context: JobContext) -> tuple[JobContext, Schedule]:
     with read_scope(context.engine) as session:
         settings = partnership_settings(session)
         zone = partnership_zone(session, context.zone)
-    return replace(context, zone=zone), Schedule.from_json(settings.schedule)
+    mailing = context.mailing and replace(context.mailing, zone=zone)  # calendar entries' times
+    return replace(context, zone=zone, mailing=mailing), Schedule.from_json(settings.schedule)
 
 
 def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, func
@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine
 from bot.fakeslack import FakeSlack
-from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation
+from bot.models import DeskBooking, DeskHold, HotdeskOffer, Member, Organisation, Partnership
 from bot.services.directory import Directory, Profile
 from bot.services.hotdesk.service import Hotdesk
 from bot.services.hotdesk.types import Booking, Host, HotdeskProblem, Part, SlotGone
@@ -543,3 +543,32 @@ def test_slack_failing_after_the_booking_keeps_it_and_says_what_was_not_done(
     assert "couldn't reach Harbour Refugee Support's key worker" in answer
     assert "calendar entry" in answer and "the booking stands" in answer
     assert [b.status for b in bookings(members)] == ["confirmed"]
+
+
+def test_today_is_the_partnerships_own_in_its_time_zone(members: Bot) -> None:
+    """At 23:30 in London on a Monday it is Tuesday in Auckland: a partnership whose file says
+    it lives there is answered with its own today, as its jobs run by its own clock."""
+    members.clock.set(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))
+    london = shown(members.ask("free today", command="/hotdesk"))
+    lives_in(members.engine, "Pacific/Auckland")
+    auckland = shown(members.ask("free today", command="/hotdesk"))
+    assert "Mon 23" in london and "Tue 24" not in london
+    assert "Tue 24" in auckland and "Mon 23" not in auckland
+
+
+def test_a_visits_calendar_entry_is_in_the_partnerships_own_time_zone(members: Bot) -> None:
+    lives_in(members.engine, "Pacific/Auckland")
+    day = coming("tue")
+    members.ask(f"book HRS {typed(day)} am", command="/hotdesk")
+    members.fake.wait_for("files.completeUploadExternal")
+    (calendar,) = members.fake.uploaded_files(MEMBER)
+    assert f"DTSTART;TZID=Pacific/Auckland:{day:%Y%m%d}T090000" in calendar.content.decode()
+
+
+def lives_in(engine: Engine, zone: str) -> None:
+    """The partnership file's `timezone`, as `config load` sets it."""
+    with Session(engine) as session:
+        partnership = session.exec(select(Partnership)).one()
+        partnership.timezone = zone
+        session.add(partnership)
+        session.commit()

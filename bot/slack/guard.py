@@ -214,9 +214,15 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         pool thread does not inherit it); the row is done however it ends."""
         try:
             with in_partnership(partnership), working(), working_on(item_id):
-                attempt(arguments)
+                attempt(in_its_zone(arguments))
         finally:
             arguments["context"][WORKLOAD].finish(item_id)
+
+    def in_its_zone(arguments: dict[str, Any]) -> dict[str, Any]:
+        """The listener's services in its partnership's time zone (bot.slack.wiring)."""
+        services = arguments["context"]["services"].in_its_zone()
+        arguments["context"]["services"] = services
+        return {**arguments, "services": services} if "services" in arguments else arguments
 
     def attempt(arguments: dict[str, Any]) -> None:
         ack: Ack = arguments["ack"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from bot.db import read_scope
+from bot.partnership_cache import partnership_zone
 from bot.services.directory import Directory
 from bot.services.email.links import Mailing
 from bot.services.email.subscriptions import DigestByEmail
@@ -51,6 +53,19 @@ class Services:
     workspace: Workspace  # the Slack workspace served: installs, uninstalls
     settings: PartnershipSettings  # the partnership file, exported and loaded by coordinators
     clock: Clock = real_time  # one source of "now" for every listener, so tests can fix it
+    # The same services in another time zone, made once a zone (see `in_its_zone`).
+    in_zone: Callable[[ZoneInfo], Services] | None = field(default=None, repr=False)
+    home_zone: ZoneInfo | None = None  # the deployment's (PARTNERBOT_TZ): a partnership's default
+
+    def in_its_zone(self) -> Services:
+        """These services in the running work's partnership's time zone (its file's
+        `timezone`, else the deployment's), so that the dates people type ("tomorrow", "fri")
+        and the times they are shown are the partnership's, as its jobs' are."""
+        with read_scope(self.engine) as session:
+            zone = partnership_zone(session, self.home_zone or self.zone)
+        if zone == self.zone or self.in_zone is None:
+            return self
+        return self.in_zone(zone)
 
     def now(self) -> datetime:
         """The time by `clock`, in the partnership's zone."""
@@ -72,6 +87,18 @@ class Services:
     ) -> Services:
         """`jobs`: the job names the partnership file's [schedule] may set (jobs.registry);
         `invitations`: OAuth mode's links connecting a partner's workspace."""
+        zones: dict[str, Services] = {}
+
+        def in_zone(other: ZoneInfo) -> Services:
+            if other.key not in zones:  # two threads may both make it: either will do
+                zoned_mailing = mailing and replace(mailing, zone=other)  # calendar entries' times
+                zones[other.key] = replace(
+                    cls.on(engine, other, sender, jobs, clock, zoned_mailing, invitations),
+                    in_zone=in_zone,
+                    home_zone=zone,
+                )
+            return zones[other.key]
+
         opportunities = Opportunities(engine, sender)
         updates = Updates(engine, zone, sender)
         return cls(
@@ -92,4 +119,6 @@ class Services:
             Workspace(engine, invitations),
             PartnershipSettings(engine, jobs),
             clock,
+            in_zone,
+            zone,
         )
