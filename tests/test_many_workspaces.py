@@ -12,6 +12,7 @@ path that forgot its partnership would fail rather than leak.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, replace
 
 import pytest
@@ -21,13 +22,14 @@ from sqlmodel import Session
 from bot.fakeslack import TEAM_ID, FakeSlack
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.state import Call
-from bot.models import Member, Partnership, PartnerUpdate
+from bot.models import Member, Partnership, PartnerUpdate, slack_bots
 from bot.partnership_scope import in_partnership
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
     apply_partnership,
     read_partnership_file,
 )
+from bot.services.rights import sending_paused
 from bot.services.workspace import partnership_of_team
 from jobs.clock import job_client, run_job
 from jobs.context import JobContext
@@ -254,6 +256,25 @@ def test_a_partners_own_workspace_connected_from_a_coordinators_link_is_the_part
             select(Member).where(Member.slack_user_id == "U0PMEMBER")
         ).scalar_one()
         assert joined.slack_team_id == PARTNER_TEAM and joined.organisation_id is not None
+    # The partner's admin uninstalls the app from their own workspace: its installation goes,
+    # and the partnership, whose own workspace still has the app, goes on sending.
+    assert partner.slack.event({"type": "app_uninstalled"}).status == 200
+    deadline = time.monotonic() + 5
+    while installations(bot.engine, PARTNER_TEAM) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert installations(bot.engine, PARTNER_TEAM) == 0
+    assert installations(bot.engine, home.team) == 1
+    with in_partnership(home.partnership):
+        assert not sending_paused(bot.engine)
+    assert "Harbour Refugee Support" in shown(ask(bot, home, "/partners", "organisations"))
+
+
+def installations(engine: Engine, team_id: str) -> int:
+    """The workspace's stored bot installations (slack_sdk's store)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(slack_bots).where(slack_bots.c.team_id == team_id)
+        ).scalar_one()
 
 
 def test_a_connect_link_changed_or_for_a_workspace_with_a_partnership_connects_nothing(
