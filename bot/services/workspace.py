@@ -16,13 +16,14 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, desc, func, insert, or_, update
+from sqlalchemy import Engine, and_, bindparam, delete, desc, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.db import read_scope, session_scope
+from bot.db import one_statement, read_scope, session_scope
 from bot.models import (
     ConnectedWorkspace,
     Member,
@@ -32,7 +33,6 @@ from bot.models import (
     utcnow,
 )
 from bot.partnership_scope import ONLY, current_partnership, in_partnership
-from bot.scoping import ours
 from bot.services import audit, outbox
 from bot.services.directory import (
     ProfileLoader,
@@ -232,32 +232,45 @@ def bot_token(engine: Engine, client_id: str, person: str | None = None) -> str 
     for a call about `person` (a DM, their Home tab, their profile), of their own workspace
     when it is one connected to the partnership: a bot reaches people of its own workspace.
     None before the first install and after an uninstall."""
-    table, connected = Partnership.__table__, ConnectedWorkspace.__table__
-    with read_scope(engine) as session:
-        connection = session.connection()
-        theirs = None
-        if person is not None and person[:1] in ("U", "W"):
-            theirs = connection.execute(
-                select(connected.c.team_id)
-                .join(Member.__table__, Member.__table__.c.slack_team_id == connected.c.team_id)
-                .where(
-                    ours(Member),
-                    Member.__table__.c.slack_user_id == person,
-                    connected.c.partnership_id == current_partnership(),
-                )
-            ).scalar_one_or_none()
-        home = select(table.c.slack_team_id).where(table.c.id == current_partnership())
-        workspace = theirs if theirs is not None else home.scalar_subquery()
-        return connection.execute(
-            select(slack_bots.c.bot_token)
+    about = person is not None and person[:1] in ("U", "W")
+    values = {"partnership": current_partnership(), "client_id": client_id, "person": person}
+    with one_statement(engine) as connection:  # asked before every Slack call: no transaction
+        return connection.execute(_token(about), values).scalar_one_or_none()
+
+
+@cache
+def _token(about_person: bool) -> Any:
+    """`bot_token`'s one statement, built once (its values bound at each call): the workspace
+    is the person's own when it is connected to the partnership, else the partnership's."""
+    table, connected, member = (
+        Partnership.__table__, ConnectedWorkspace.__table__, Member.__table__,
+    )  # fmt: skip
+    partnership: Any = bindparam("partnership")
+    workspace: Any = (
+        select(table.c.slack_team_id).where(table.c.id == partnership).scalar_subquery()
+    )
+    if about_person:
+        theirs = (
+            select(connected.c.team_id)
+            .join(member, member.c.slack_team_id == connected.c.team_id)
             .where(
-                _of_workspace(slack_bots, workspace),
-                slack_bots.c.client_id == client_id,
-                slack_bots.c.bot_token.is_not(None),
+                member.c.partnership_id == partnership,
+                member.c.slack_user_id == bindparam("person"),
+                connected.c.partnership_id == partnership,
             )
-            .order_by(desc(slack_bots.c.installed_at))
-            .limit(1)
-        ).scalar_one_or_none()
+            .scalar_subquery()
+        )
+        workspace = func.coalesce(theirs, workspace)
+    return (
+        select(slack_bots.c.bot_token)
+        .where(
+            _of_workspace(slack_bots, workspace),
+            slack_bots.c.client_id == bindparam("client_id"),
+            slack_bots.c.bot_token.is_not(None),
+        )
+        .order_by(desc(slack_bots.c.installed_at))
+        .limit(1)
+    )
 
 
 def _forget_installation(session: Session, workspace: str | None) -> None:
