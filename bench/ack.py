@@ -12,6 +12,12 @@ acknowledging queues: the table says how long after the last acknowledgement it 
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench.ack
     ... -m bench.ack --requests 300                     # a first look
+    ... -m bench.ack --oauth                            # the bot installed through OAuth
+
+With `--oauth` the bot serves many workspaces (SLACK_CLIENT_ID instead of a bot token), its
+workspace installed through the real flow against the fake Slack: each request is then
+authorised from the stored installation and its workspace's partnership looked up before the
+acknowledgement (bot/slack/tenancy.py), which the table then includes.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from sqlalchemy import Engine
 
 from bench.common import database, machine_speed
 from bench.load import BUSY, FORM, Job, Loaded
-from bot.fakeslack import FakeSlack
+from bot.fakeslack import CLIENT_ID, CLIENT_SECRET, FakeSlack
 from bot.fakeslack.signing import signature_headers
+from bot.playground.workspaces import install
 from bot.services.directory import Directory, Profile
 from bot.services.partnership_file import (
     SAMPLE_PARTNERSHIP,
@@ -54,6 +61,7 @@ SLACK_LATENCY = 0.150
 WORKERS = "2"  # the machine's cores; WEB_CONCURRENCY, as the Procfile host would set
 USERS = [f"UBENCH{n:03d}" for n in range(CLIENTS)]
 CODES = ("HRS", "NCL", "NRH", "BHA", "KYT", "SPL")
+TEAM = "T0FAKE"  # the workspace every request comes from
 
 
 def free_port() -> int:
@@ -64,7 +72,7 @@ def free_port() -> int:
 
 def command_body(fake: FakeSlack, user: str, command: str, text: str) -> str:
     return urllib.parse.urlencode(
-        {"token": "x", "team_id": "T0FAKE", "team_domain": "bench", "channel_id": "C0BENCH",
+        {"token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C0BENCH",
          "channel_name": "bench", "user_id": user, "user_name": user.lower(), "command": command,
          "text": text, "api_app_id": "A0PARTNERBOT", "is_enterprise_install": "false",
          "response_url": fake.new_response_url(), "trigger_id": fake.new_trigger_id()}
@@ -74,8 +82,8 @@ def command_body(fake: FakeSlack, user: str, command: str, text: str) -> str:
 def click_body(fake: FakeSlack, user: str) -> str:
     payload = {
         "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": "T0FAKE"},
-        "team": {"id": "T0FAKE", "domain": "bench"}, "api_app_id": "A0PARTNERBOT",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "team": {"id": TEAM, "domain": "bench"}, "api_app_id": "A0PARTNERBOT",
         "token": "x", "trigger_id": fake.new_trigger_id(),
         "container": {"type": "message", "message_ts": "1.1", "channel_id": "C0BENCH",
                       "is_ephemeral": True},
@@ -225,7 +233,9 @@ def prepare(engine: Engine) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests of each kind")
-    per_kind = parser.parse_args().requests
+    parser.add_argument("--oauth", action="store_true", help="the bot installed through OAuth")
+    arguments = parser.parse_args()
+    per_kind, oauth = arguments.requests, arguments.oauth
     os.environ.setdefault("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     with database() as engine, FakeSlack(latency=SLACK_LATENCY, niceness=10) as fake:
         backend = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
@@ -234,7 +244,7 @@ def main() -> None:
             fake.add_user(user, user)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
-            "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.base_url, "WEB_CONCURRENCY": WORKERS,
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
             "PYTHONPATH": str(ROOT),
@@ -243,23 +253,32 @@ def main() -> None:
         replies: dict[str, float] = {}
         rate: dict[str, float] = {}
         drained: dict[str, float] = {}
+        mode = (
+            {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+             "SLACK_STATE_SECRET": "bench-state-secret-long-enough"}
+            if oauth else {"SLACK_BOT_TOKEN": TOKEN}
+        )  # fmt: skip
         for name in ("bot", "bare"):
             port = free_port()
             if name == "bot":
                 argv = [sys.executable, "-m", "bot", "web"]
+                mode["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
             else:
                 argv = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
                         "--threads", "8", "--timeout", "30", "-w", WORKERS,
                         "-b", f"127.0.0.1:{port}", "bench.bare_app:create_wsgi_app()"]  # fmt: skip
             started = time.perf_counter()
             server = subprocess.Popen(
-                argv, env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL,
+                argv, env={**env, **(mode if name == "bot" else {"SLACK_BOT_TOKEN": TOKEN}),
+                           "PORT": str(port)}, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, cwd=ROOT,
             )  # fmt: skip
             try:
                 if name == "bot":
                     wait_for(f"http://127.0.0.1:{port}/healthz", server)
                     startup = time.perf_counter() - started
+                    if oauth:  # the first install takes the partnership prepared above
+                        install(mode["PUBLIC_URL"], fake, engine, TEAM, USERS[0], "Bench")
                 else:
                     wait_for_port(port, server)
                 alone[name] = load(port, fake, ALONE, 1)["times"]
@@ -278,7 +297,7 @@ def main() -> None:
                 server.terminate()
                 server.wait(timeout=60)
         clock = subprocess.Popen(
-            [sys.executable, "-m", "bot", "clock"], env=env, cwd=ROOT,
+            [sys.executable, "-m", "bot", "clock"], env={**env, **mode}, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(8)  # started, migrated, caught up
@@ -288,7 +307,8 @@ def main() -> None:
     lines = [
         f"Acknowledgement latency: {CLIENTS} concurrent clients, {per_kind}+ requests of each "
         f"kind per app, fake Slack adding {SLACK_LATENCY * 1000:.0f} ms a call, gunicorn "
-        f"gthread {WORKERS} workers × 8 threads, {backend}",
+        f"gthread {WORKERS} workers × 8 threads, {backend}"
+        + (", the bot installed through OAuth" if oauth else ""),
         "",
         "| request | bot median | bot p99 | bare median | bare p99 | median ratio "
         "| bot alone, median |",

@@ -184,6 +184,24 @@ def test_a_command_from_the_installed_workspace_is_answered_with_the_stored_toke
     assert tokens - {""} == {issued_token(oauth_bot)}
 
 
+def test_requests_are_authorised_from_the_store_asking_slack_once_not_before_each_ack(
+    oauth_bot: Bot,
+) -> None:
+    """`auth.test` is a Web API round trip: asked before every acknowledgement, it put 150 ms
+    in each. Once a process is enough; an uninstalled workspace is refused all the same."""
+    install(oauth_bot)
+    asked = len(oauth_bot.fake.calls_to("auth.test"))
+    for _ in range(3):
+        assert "/partners" in shown(oauth_bot.ask("help", user_id=INSTALLER))
+    assert len(oauth_bot.fake.calls_to("auth.test")) - asked <= 1
+    assert oauth_bot.slack.event({"type": "app_uninstalled"}).status == 200
+    wait_until_paused(oauth_bot.engine)
+    seen = len(oauth_bot.fake.calls_to("response_url"))
+    assert oauth_bot.slack.command("/partners", "help", user_id=INSTALLER).status == 200
+    refusal = oauth_bot.fake.wait_for("response_url", count=seen + 1)[-1]
+    assert "isn't installed in this Slack workspace" in refusal.args["text"]
+
+
 def test_uninstalling_removes_the_installation_and_pauses_sending_keeping_the_data(
     oauth_bot: Bot,
 ) -> None:

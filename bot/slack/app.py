@@ -137,10 +137,12 @@ def _oauth(
     bring SQLAlchemy's asyncio support, which nothing else needs."""
     if not settings.oauth:
         return {}
-    from bot.slack.oauth import not_installed, oauth_flow
+    from bot.slack.oauth import authorize, not_installed, oauth_flow
 
+    flow = oauth_flow(settings, engine, client, services)
     return {
-        "oauth_flow": oauth_flow(settings, engine, client, services),
+        "oauth_flow": flow,
+        "authorize": authorize(flow, client),
         "user_facing_authorize_error_message": not_installed(settings),
     }
 
