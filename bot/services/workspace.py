@@ -264,7 +264,7 @@ def _token(about_person: bool) -> Any:
     return (
         select(slack_bots.c.bot_token)
         .where(
-            _of_workspace(slack_bots, workspace),
+            of_workspace(slack_bots, workspace),
             slack_bots.c.client_id == bindparam("client_id"),
             slack_bots.c.bot_token.is_not(None),
         )
@@ -275,7 +275,7 @@ def _token(about_person: bool) -> Any:
 
 def _forget_installation(session: Session, workspace: str | None) -> None:
     for table in (slack_installations, slack_bots):
-        session.connection().execute(delete(table).where(_of_workspace(table, workspace)))
+        session.connection().execute(delete(table).where(of_workspace(table, workspace)))
 
 
 def _connected(session: Session) -> set[str]:
@@ -287,7 +287,7 @@ def _connected(session: Session) -> set[str]:
     return set(found.scalars())
 
 
-def _of_workspace(store: Any, workspace: Any) -> Any:
+def of_workspace(store: Any, workspace: Any) -> Any:
     """slack_sdk's rows of a workspace: a team's, or an enterprise's org-wide install."""
     return or_(
         store.c.team_id == workspace,
@@ -304,14 +304,20 @@ def workspace_key(team_id: str | None, enterprise_id: str | None, org_wide: bool
 def partnership_of_team(engine: Engine, team_id: str) -> int | None:
     """The partnership whose workspace `team_id` is (the one that installed it, or one
     connected to it): None when no partnership has that workspace."""
-    table, connected = Partnership.__table__, ConnectedWorkspace.__table__
-    with engine.connect() as connection:
-        found = connection.execute(
-            select(table.c.id)
-            .where(table.c.slack_team_id == team_id)
-            .union_all(select(connected.c.partnership_id).where(connected.c.team_id == team_id))
-        ).first()
+    with one_statement(engine) as connection:  # before each acknowledgement: no transaction
+        found = connection.execute(_PARTNERSHIP_OF_TEAM, {"team": team_id}).first()
     return None if found is None else int(found[0])
+
+
+_PARTNERSHIP_OF_TEAM = (
+    select(Partnership.__table__.c.id)
+    .where(Partnership.__table__.c.slack_team_id == bindparam("team"))
+    .union_all(
+        select(ConnectedWorkspace.__table__.c.partnership_id).where(
+            ConnectedWorkspace.__table__.c.team_id == bindparam("team")
+        )
+    )
+)
 
 
 def partnership_ids(engine: Engine) -> list[int]:

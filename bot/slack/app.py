@@ -137,12 +137,12 @@ def _oauth(
     bring SQLAlchemy's asyncio support, which nothing else needs."""
     if not settings.oauth:
         return {}
-    from bot.slack.oauth import authorize, not_installed, oauth_flow
+    from bot.slack.oauth import StoredBot, not_installed, oauth_flow
 
-    flow = oauth_flow(settings, engine, client, services)
+    assert settings.slack_client_id
     return {
-        "oauth_flow": flow,
-        "authorize": authorize(flow, client),
+        "oauth_flow": oauth_flow(settings, engine, client, services),
+        "authorize": StoredBot(engine, settings.slack_client_id),
         "user_facing_authorize_error_message": not_installed(settings),
     }
 
