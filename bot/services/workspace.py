@@ -305,19 +305,22 @@ def partnership_of_team(engine: Engine, team_id: str) -> int | None:
     """The partnership whose workspace `team_id` is (the one that installed it, or one
     connected to it): None when no partnership has that workspace."""
     with one_statement(engine) as connection:  # before each acknowledgement: no transaction
-        found = connection.execute(_PARTNERSHIP_OF_TEAM, {"team": team_id}).first()
-    return None if found is None else int(found[0])
+        found = connection.execute(_PARTNERSHIP_OF_TEAM, {"team": team_id}).scalar()
+    return None if found is None else int(found)
 
 
-_PARTNERSHIP_OF_TEAM = (
-    select(Partnership.__table__.c.id)
-    .where(Partnership.__table__.c.slack_team_id == bindparam("team"))
-    .union_all(
-        select(ConnectedWorkspace.__table__.c.partnership_id).where(
-            ConnectedWorkspace.__table__.c.team_id == bindparam("team")
-        )
+def partnership_of_workspace(workspace: Any) -> Any:
+    """`partnership_of_team` as an expression, for a statement that reads it with more."""
+    table, connected = Partnership.__table__, ConnectedWorkspace.__table__
+    return func.coalesce(
+        select(table.c.id).where(table.c.slack_team_id == workspace).scalar_subquery(),
+        select(connected.c.partnership_id)
+        .where(connected.c.team_id == workspace)
+        .scalar_subquery(),
     )
-)
+
+
+_PARTNERSHIP_OF_TEAM = select(partnership_of_workspace(bindparam("team")))
 
 
 def partnership_ids(engine: Engine) -> list[int]:

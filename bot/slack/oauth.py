@@ -45,11 +45,13 @@ from bot.services.workspace import (
     Installed,
     of_workspace,
     partnership_of_team,
+    partnership_of_workspace,
     workspace_key,
 )
 from bot.slack.blocks.install import welcome
 from bot.slack.client import DependableClient
 from bot.slack.profiles import profile_loader
+from bot.slack.tenancy import found
 from bot.slack.wiring import Services
 
 log = logging.getLogger("partnerbot.oauth")
@@ -269,7 +271,8 @@ class StoredBot(Authorize):
     asks Slack's `auth.test` about the token before every acknowledgement (a Web API round
     trip: 150 ms here, in each request) after reading the store through slack_sdk; what it
     learns is what the install stored. A workspace that uninstalled has no bot stored, so it
-    is refused, as one that never installed."""
+    is refused, as one that never installed. The same statement finds the workspace's
+    partnership for bot.slack.tenancy, which then need not ask again."""
 
     def __init__(self, engine: Engine, client_id: str) -> None:
         super().__init__()
@@ -293,6 +296,7 @@ class StoredBot(Authorize):
             ).first()
         if bot is None:
             return None
+        found(context, workspace, bot.partnership)  # the tenancy middleware's, in this read
         return AuthorizeResult(
             enterprise_id=enterprise_id, team_id=team_id, bot_user_id=bot.bot_user_id,
             bot_id=bot.bot_id, bot_token=bot.bot_token, bot_scopes=bot.bot_scopes,
@@ -302,7 +306,8 @@ class StoredBot(Authorize):
 
 _STORED_BOT = (
     select(slack_bots.c.bot_token, slack_bots.c.bot_id, slack_bots.c.bot_user_id,
-           slack_bots.c.bot_scopes)
+           slack_bots.c.bot_scopes,
+           partnership_of_workspace(bindparam("workspace")).label("partnership"))
     .where(
         of_workspace(slack_bots, bindparam("workspace")),
         slack_bots.c.client_id == bindparam("client_id"),

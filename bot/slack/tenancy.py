@@ -20,6 +20,13 @@ from bot.partnership_scope import serve
 from bot.services.workspace import partnership_of_team, workspace_key
 
 PARTNERSHIP = "partnership"  # the context key of the request's partnership
+FOUND = "partnerbot_workspace_partnership"  # (workspace, its partnership or None), if read
+
+
+def found(context: BoltContext, workspace: str, partnership: int | None) -> None:
+    """What the request's authorisation read (bot.slack.oauth) of its workspace's
+    partnership, so that the middleware does not read it again."""
+    context[FOUND] = (workspace, partnership)
 
 
 def for_its_partnership(
@@ -37,7 +44,10 @@ def for_its_partnership(
         workspace = workspace_key(
             context.team_id, context.enterprise_id, context.is_enterprise_install
         )
-        partnership = partnership_of_team(engine, workspace) if workspace else None
+        if FOUND in context and context[FOUND][0] == workspace:  # by the authorisation's read
+            partnership = context[FOUND][1]
+        else:  # events Bolt does not authorise (an uninstall), for one
+            partnership = partnership_of_team(engine, workspace) if workspace else None
         serve(partnership)
         if partnership is None:
             return _refused(body, refusal)
