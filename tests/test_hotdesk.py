@@ -572,3 +572,12 @@ def lives_in(engine: Engine, zone: str) -> None:
         partnership.timezone = zone
         session.add(partnership)
         session.commit()
+
+
+def test_a_partnership_zone_that_cannot_be_read_is_answered_not_left_silent(
+    members: Bot,
+) -> None:
+    """Its zone is read in the listener's work, where any failure is answered."""
+    lives_in(members.engine, "Mars/Olympus_Mons")  # no such zone: written past the file's check
+    answer = shown(members.ask("free", command="/hotdesk"))
+    assert "went wrong" in answer.lower() and "reference" in answer.lower(), answer

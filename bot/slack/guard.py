@@ -214,7 +214,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
         pool thread does not inherit it); the row is done however it ends."""
         try:
             with in_partnership(partnership), working(), working_on(item_id):
-                attempt(in_its_zone(arguments))
+                attempt(arguments)
         finally:
             arguments["context"][WORKLOAD].finish(item_id)
 
@@ -227,8 +227,9 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., None]:
     def attempt(arguments: dict[str, Any]) -> None:
         ack: Ack = arguments["ack"]
         body, context = arguments["body"], arguments["context"]
-        try:
-            listener(**{name: arguments[name] for name in own})
+        try:  # the zone's read too: the database briefly gone is answered like any failure
+            zoned = in_its_zone(arguments)
+            listener(**{name: zoned[name] for name in own})
             return
         except LateAnswer as late:
             text = str(late)
