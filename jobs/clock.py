@@ -111,7 +111,7 @@ def latest_fire(when: When, context: JobContext, now: datetime) -> datetime | No
     return None
 
 
-def in_its_zone(context: JobContext) -> tuple[JobContext, Schedule]:
+def zone_and_schedule(context: JobContext) -> tuple[JobContext, Schedule]:
     """`context` in the running work's partnership's zone (its file's `timezone`, else the
     zone `context` has: the deployment's PARTNERBOT_TZ), and the partnership's schedule."""
     with read_scope(context.engine) as session:
@@ -125,7 +125,7 @@ def run_job(name: str, context: JobContext, now: datetime | None = None) -> str:
     """Run one job for the running work's partnership, for its latest scheduled time at or
     before `now`, whoever's turn it is (`partnerbot run-job`: its claims still stop twins)."""
     job = find(name)
-    context, schedule = in_its_zone(context)
+    context, schedule = zone_and_schedule(context)
     if now is None:
         now = utcnow()
     elif now.tzinfo is None:  # a time typed without a zone is the partnership's local time
@@ -184,7 +184,7 @@ def installed(context: JobContext) -> bool:
 def catch_up(context: JobContext, now: datetime | None = None) -> list[str]:
     """Run every job of the running work's partnership whose latest time has passed within the
     catch-up window and is not done, where it is this clock's turn."""
-    context, schedule = in_its_zone(context)
+    context, schedule = zone_and_schedule(context)
     now = now or utcnow()
     done_through = turns.done_through(context.engine)
     done = []
@@ -221,7 +221,7 @@ def run_for(partnership: int, name: str, context: JobContext) -> None:
         job = find(name)
 
         def run() -> str | None:
-            local, schedule = in_its_zone(context)
+            local, schedule = zone_and_schedule(context)
             fire = latest_fire(job.when(schedule), local, now)
             return None if fire is None else run_on_turn(job, local, fire, now)
 
@@ -287,7 +287,7 @@ class Clock:
         return planned
 
     def _plan(self, partnership: int) -> None:
-        context, schedule = in_its_zone(self.context)
+        context, schedule = zone_and_schedule(self.context)
         plan = (str(context.zone), schedule.to_json())
         if self.plans.get(partnership) == plan:
             return  # as planned: its jobs not looked up, which is slow among thousands
